@@ -1,0 +1,74 @@
+"""What a lane shows the outside world (kiosk, health): a snapshot, and a hub that fans it out."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class LaneStep(StrEnum):
+    IDLE = "idle"                  # deck empty, waiting for a truck
+    ARRIVING = "arriving"          # truck at the entry, being identified
+    POSITIONING = "positioning"    # on the deck, not fully on yet / moving
+    WEIGHING_IN = "weighing_in"    # waiting for a stable gross weight
+    SAMPLING = "sampling"          # probe sampler taking cores
+    INSPECTING = "inspecting"      # camera + classifier
+    DECIDED = "decided"            # verdict given, barrier for the route open
+    UNLOADING = "unloading"        # truck away at the bay (passed) or leaving (rejected)
+    WEIGHING_OUT = "weighing_out"  # back on the deck, waiting for a stable tare
+    LEAVING = "leaving"            # visit closed, truck driving off
+    OUT_OF_SERVICE = "out_of_service"
+
+
+Verdict = Literal["pass", "reject", "review"]
+
+
+class LaneStatus(BaseModel):
+    lane: str
+    step: LaneStep = LaneStep.IDLE
+    visit: str | None = None
+    plate: str | None = None
+    material: str | None = None
+    weight_kg: int | None = None       # live reading, None when the weight is unknown
+    weight_stable: bool | None = None
+    verdict: Verdict | None = None
+    reasons: list[str] = Field(default_factory=list)
+    fault: str | None = None           # why the lane is out of service, if it is
+    updated_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+class StatusHub:
+    """Latest status per lane plus bounded subscriber queues (slow readers drop old snapshots)."""
+
+    def __init__(self, queue_size: int = 8) -> None:
+        self._latest: dict[str, LaneStatus] = {}
+        self._subs: dict[str, set[asyncio.Queue[LaneStatus]]] = {}
+        self._queue_size = queue_size
+
+    def lanes(self) -> list[str]:
+        return sorted(self._latest)
+
+    def latest(self, lane: str) -> LaneStatus | None:
+        return self._latest.get(lane)
+
+    def publish(self, status: LaneStatus) -> None:
+        """Call from the event loop thread."""
+        self._latest[status.lane] = status
+        for queue in self._subs.get(status.lane, ()):
+            if queue.full():
+                queue.get_nowait()  # drop the oldest: kiosks want the newest state
+            queue.put_nowait(status)
+
+    def subscribe(self, lane: str) -> asyncio.Queue[LaneStatus]:
+        queue: asyncio.Queue[LaneStatus] = asyncio.Queue(self._queue_size)
+        self._subs.setdefault(lane, set()).add(queue)
+        current = self._latest.get(lane)
+        if current is not None:
+            queue.put_nowait(current)
+        return queue
+
+    def unsubscribe(self, lane: str, queue: asyncio.Queue[LaneStatus]) -> None:
+        self._subs.get(lane, set()).discard(queue)
