@@ -1,0 +1,177 @@
+"""The simulated plant: trucks drive over the deck, the indicator sees their weight, the gratings
+and loops see their position, the camera sees their load.
+
+It plays `TruckScenario`s against the device simulators (indicator, gate I/O module, camera).
+It never talks to the gate directly except through those devices and the identification
+callback (the RFID reader / plate camera of a real site).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import numpy as np
+
+from hardware.sim.clock import SimClock
+from hardware.sim.trucks import TruckScenario
+
+log = logging.getLogger(__name__)
+
+
+class GateIOSim(Protocol):
+    def set_inputs(self, **inputs: bool) -> None: ...
+    def barrier_open(self, name: str) -> bool: ...
+
+
+class CameraSim(Protocol):
+    def present(self, images: list[np.ndarray]) -> None: ...
+
+
+@dataclass(frozen=True)
+class PlantTiming:
+    """Simulated seconds for each movement of a truck."""
+    drive_on_s: float = 3.0
+    drive_off_s: float = 2.5
+    unload_s: float = 25.0
+    travel_s: float = 10.0
+    announce_every_s: float = 2.0
+    give_up_after_s: float = 120.0
+
+
+@dataclass
+class Deck:
+    """What is physically on the weighbridge now. Read by the indicator thread, so locked."""
+    weight_kg: float = 0.0
+    moving: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Plant:
+    def __init__(self, clock: SimClock, gateio: GateIOSim, camera: CameraSim,
+                 identify: Callable[[str], None], images_for: Callable[[str], list[np.ndarray]],
+                 timing: PlantTiming = PlantTiming(), seed: int = 1) -> None:
+        self.clock = clock
+        self.gateio = gateio
+        self.camera = camera
+        self.identify = identify
+        self.images_for = images_for
+        self.timing = timing
+        self.deck = Deck()
+        self._rng = random.Random(seed)
+        self._noise = random.Random(seed + 1)
+        self._entry = asyncio.Lock()   # one truck on the deck at a time; FIFO
+        self.finished: list[str] = []
+        self.gave_up: list[str] = []
+
+    # ---- the indicator's view -------------------------------------------------------------
+
+    def weight_now(self) -> tuple[int, bool]:
+        """Gross on the deck (kg, with a little vibration) and whether anything moves on it."""
+        with self.deck.lock:
+            weight, moving = self.deck.weight_kg, self.deck.moving
+        jitter = self._noise.uniform(-4, 4) if weight > 0 else 0.0
+        return int(round(weight + jitter)), moving
+
+    def _set_deck(self, weight: float, moving: bool) -> None:
+        with self.deck.lock:
+            self.deck.weight_kg, self.deck.moving = weight, moving
+
+    # ---- running trucks -------------------------------------------------------------------
+
+    async def run(self, trucks: list[TruckScenario], arrival_gap_s: float = 15.0) -> None:
+        """All trucks, arriving `arrival_gap_s` apart; returns when every one has left."""
+        self.gateio.set_inputs(front_blocked=False, rear_blocked=False, deck_occupied=False,
+                               entry_loop=False, exit_loop=False)
+        tasks = []
+        for i, truck in enumerate(trucks):
+            tasks.append(asyncio.create_task(self._truck(truck), name=f"truck-{truck.plate}"))
+            if i < len(trucks) - 1:
+                await self.clock.sleep(arrival_gap_s)
+        await asyncio.gather(*tasks)
+
+    async def _truck(self, truck: TruckScenario) -> None:
+        loaded = truck.tare_kg + truck.load_kg
+        route = await self._pass(truck, loaded, first=True)
+        if route is None:
+            self.gave_up.append(truck.plate)
+            return
+        if route == "plant":
+            await self.clock.sleep(self.timing.unload_s)
+            remaining = truck.tare_kg
+        else:
+            await self.clock.sleep(self.timing.travel_s)  # sent back: goes round with its load
+            remaining = loaded
+        if await self._pass(truck, remaining, first=False) is None:
+            self.gave_up.append(truck.plate)
+            return
+        self.finished.append(truck.plate)
+
+    async def _pass(self, truck: TruckScenario, mass_kg: int, first: bool) -> str | None:
+        """Queue, be admitted, drive on, wait for a route barrier, drive off. Returns the route."""
+        async with self._entry:
+            if not await self._announce_until_admitted(truck.plate):
+                return None
+            await self._drive_on(truck, mass_kg)
+            if first:
+                self.camera.present(self.images_for(truck.load_label))
+            route = await self._wait_route()
+            await self._drive_off(mass_kg)
+            return route
+
+    async def _announce_until_admitted(self, plate: str) -> bool:
+        waited = 0.0
+        while waited < self.timing.give_up_after_s:
+            self.identify(plate)
+            step = 0.1
+            for _ in range(int(self.timing.announce_every_s / step)):
+                if self.gateio.barrier_open("entry"):
+                    return True
+                await self.clock.sleep(step)
+            waited += self.timing.announce_every_s
+        log.warning("truck %s gave up waiting at the entry", plate)
+        return False
+
+    async def _wait_route(self) -> str:
+        while True:
+            for route in ("plant", "return"):
+                if self.gateio.barrier_open(route):
+                    return route
+            await self.clock.sleep(0.1)
+
+    async def _ramp(self, start: float, end: float, seconds: float) -> None:
+        steps = max(2, int(seconds / 0.1))
+        for i in range(1, steps + 1):
+            self._set_deck(start + (end - start) * i / steps, True)
+            await self.clock.sleep(seconds / steps)
+
+    async def _drive_on(self, truck: TruckScenario, mass_kg: int) -> None:
+        io = self.gateio
+        io.set_inputs(entry_loop=True)
+        await self.clock.sleep(0.5)
+        io.set_inputs(entry_loop=False, rear_blocked=True, deck_occupied=True)
+        half = self.timing.drive_on_s / 2
+        await self._ramp(0, mass_kg * 0.85, half)
+        if truck.behaviour == "short":
+            # Tail still over the entry edge: steady weight, but the gate must not take it.
+            self._set_deck(mass_kg * 0.85, False)
+            await self.clock.sleep(6.0)
+        await self._ramp(mass_kg * 0.85, mass_kg, half)
+        io.set_inputs(rear_blocked=False)
+        if truck.behaviour == "creep":
+            for _ in range(8):
+                self._set_deck(mass_kg + self._rng.uniform(-150, 150), True)
+                await self.clock.sleep(0.5)
+        self._set_deck(mass_kg, False)
+
+    async def _drive_off(self, mass_kg: int) -> None:
+        io = self.gateio
+        io.set_inputs(front_blocked=True)
+        await self._ramp(mass_kg, 0, self.timing.drive_off_s)
+        self._set_deck(0, False)
+        io.set_inputs(front_blocked=False, deck_occupied=False, exit_loop=True)
+        await self.clock.sleep(0.5)
+        io.set_inputs(exit_loop=False)

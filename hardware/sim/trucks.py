@@ -1,0 +1,48 @@
+"""Scripted trucks for the simulated plant: what each one carries and how it behaves on the deck.
+
+A scenario is data; the plant (`hardware.sim.plant`) plays it against the simulated devices.
+`load_label` is the ground truth of what is in the truck bed, as the image generator names it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Behaviour = Literal["normal", "creep", "short"]  # short: stops not fully on the deck at first
+
+
+@dataclass(frozen=True)
+class TruckScenario:
+    plate: str
+    tare_kg: int
+    load_kg: int
+    load_label: str          # clean_sand | clean_gravel | muddy | foreign | empty
+    behaviour: Behaviour = "normal"
+    note: str = ""           # what the scenario exercises, for humans and test names
+
+
+# The demo mix: every kind of truck the first slice must handle. The plates and their orders
+# are the demo's master data (intake.demo.masterdata); the plant only knows plates.
+DEMO_MIX: tuple[TruckScenario, ...] = (
+    TruckScenario("沪A·S1001", 14_200, 25_600, "clean_sand", note="good sand"),
+    TruckScenario("沪A·G2002", 15_100, 27_300, "clean_gravel", note="good gravel"),
+    TruckScenario("沪A·S1003", 14_050, 24_900, "muddy", note="muddy sand"),
+    TruckScenario("沪A·G2004", 15_400, 26_800, "foreign", note="gravel with foreign matter"),
+    TruckScenario("沪A·S1005", 13_900, 26_100, "clean_gravel", note="gravel delivered on a sand order"),
+    TruckScenario("沪A·S1006", 14_300, 25_200, "clean_sand", "creep", note="creeps before settling"),
+    TruckScenario("沪A·G2007", 15_000, 27_900, "clean_gravel", "short", note="not fully on the deck at first"),
+)
+
+
+def demo_trucks(n: int) -> list[TruckScenario]:
+    """N trucks cycling through the mix; each repeat gets its own plate so visits stay distinct."""
+    out: list[TruckScenario] = []
+    for i in range(n):
+        base = DEMO_MIX[i % len(DEMO_MIX)]
+        round_no = i // len(DEMO_MIX)
+        # Repeats come from other registration areas: 沪A, 沪B, ... so every plate is distinct.
+        plate = base.plate.replace("沪A", f"沪{chr(ord('A') + round_no % 26)}", 1)
+        if round_no >= 26:
+            plate = f"{plate}{round_no // 26}"
+        out.append(TruckScenario(plate, base.tare_kg, base.load_kg, base.load_label, base.behaviour, base.note))
+    return out

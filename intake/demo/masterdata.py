@@ -1,0 +1,44 @@
+"""The demo plant's suppliers, materials, vehicles and open orders, matching the scripted trucks."""
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from hardware.sim.trucks import TruckScenario
+from intake.store.tables import DeliveryOrder, Material, Supplier, Vehicle
+
+SUPPLIERS = {"S": ("hx-sand", "华鑫砂场 Huaxin Sand"), "G": ("ds-stone", "东山石料 Dongshan Stone")}
+MATERIALS = {"sand": ("Sand 0/4", "砂"), "gravel": ("Crushed stone 5/25", "碎石")}
+
+
+def ordered_material(truck: TruckScenario) -> str:
+    """What the truck's order says it delivers: the plate's S/G letter, whatever is in the bed."""
+    return "sand" if "·S" in truck.plate else "gravel"
+
+
+def seed(engine: Engine, trucks: list[TruckScenario]) -> None:
+    with Session(engine) as session:
+        suppliers = {k: _get_or_add(session, Supplier, code=c, name=n) for k, (c, n) in SUPPLIERS.items()}
+        materials = {k: _get_or_add(session, Material, code=k, name=n, name_zh=z) for k, (n, z) in MATERIALS.items()}
+        session.flush()
+        for i, truck in enumerate(trucks):
+            kind = "S" if "·S" in truck.plate else "G"
+            vehicle = _get_or_add(session, Vehicle, plate=truck.plate, supplier_id=suppliers[kind].id,
+                                  bed_length_mm=7_200, bed_width_mm=2_350, stored_tare_kg=truck.tare_kg)
+            session.flush()
+            open_order = session.exec(select(DeliveryOrder).where(
+                DeliveryOrder.vehicle_id == vehicle.id, DeliveryOrder.is_open)).first()
+            if open_order is None:
+                session.add(DeliveryOrder(code=f"PO-{vehicle.id:05d}-{i:03d}", supplier_id=suppliers[kind].id,
+                                          material_id=materials[ordered_material(truck)].id,
+                                          vehicle_id=vehicle.id, expected_kg=truck.load_kg))
+        session.commit()
+
+
+def _get_or_add(session: Session, table: type, **values: object):
+    key = "plate" if "plate" in values else "code"
+    row = session.exec(select(table).where(getattr(table, key) == values[key])).first()
+    if row is None:
+        row = table(**values)
+        session.add(row)
+    return row

@@ -1,0 +1,188 @@
+"""The asyncio shell around the pure lane machine: read devices, step, execute commands.
+
+Commands are executed strictly in order, and records are committed (in a worker thread) before
+the next command runs, so no barrier moves before the record that justifies it is durable.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from decimal import Decimal
+from typing import Awaitable, Callable, Protocol
+
+from hardware.scale.frame import WeightFrame
+from hardware.sim.clock import SimClock
+from intake.config import LaneConfig
+from intake.inspection import Inspector
+from intake.lane.machine import (
+    Admitted, Barrier, Command, Event, Inspect, InspectionDone, LaneState, Phase, Readings, RecordVoid,
+    RecordWeight, Refuse, step,
+)
+from intake.lane.status import LaneStatus, LaneStep, StatusHub
+from intake.store.records import Admission, Records, Refusal
+
+log = logging.getLogger(__name__)
+
+_TO_KG = {"kg": Decimal(1), "t": Decimal(1000), "g": Decimal("0.001"), "lb": Decimal("0.45359237")}
+
+
+class ScaleSource(Protocol):
+    def latest(self): ...  # -> hardware.scale.reader.Reading
+
+
+class GateIO(Protocol):
+    async def read_inputs(self): ...
+    async def set_barrier(self, name: str, open: bool) -> None: ...
+
+
+def frame_to_kg(frame: WeightFrame | None) -> tuple[int | None, bool | None]:
+    """An indicator frame as whole kilograms, or None when it is no usable weight."""
+    if frame is None or not frame.usable:
+        return None, None
+    weight = frame.weight * _TO_KG[frame.unit]
+    if weight != weight.to_integral_value():
+        # Not a whole kilogram (a lb or g scale): the gate records kg as reported, never rounded.
+        return None, None
+    return int(weight), (None if frame.stable is None else not frame.stable)
+
+
+class LaneDriver:
+    def __init__(self, cfg: LaneConfig, clock: SimClock, scale: ScaleSource, gateio: GateIO,
+                 inspector: Inspector, records: Records, hub: StatusHub,
+                 on_visit_done: Callable[[str], Awaitable[None] | None] | None = None) -> None:
+        self.cfg, self.clock, self.scale, self.gateio = cfg, clock, scale, gateio
+        self.inspector, self.records, self.hub = inspector, records, hub
+        self.on_visit_done = on_visit_done
+        self.state = LaneState()
+        self.plates: asyncio.Queue[str] = asyncio.Queue(maxsize=16)
+        self._events: asyncio.Queue[Event] = asyncio.Queue(maxsize=16)
+        self._admission: Admission | None = None
+        self._inspection: asyncio.Task[None] | None = None
+        self._status = LaneStatus(lane=cfg.id)
+        self._fault: str | None = None
+        self.heartbeat = 0.0
+
+    def identify(self, plate: str) -> None:
+        """An identification event (RFID, plate camera, kiosk code). Drops when flooded."""
+        if not self.plates.full():
+            self.plates.put_nowait(plate)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        tick = max(self.cfg.scale.frame_period_s, self.clock.speed * 0.005)
+        while not stop.is_set():
+            self.heartbeat = self.clock.now()
+            await self._tick()
+            await self.clock.sleep(tick)
+        if self._inspection is not None:
+            self._inspection.cancel()
+
+    async def _tick(self) -> None:
+        while not self._events.empty():
+            await self._apply(self._events.get_nowait())
+        readings = await self._read()
+        if readings is not None:
+            await self._apply(readings)
+        await self._admit_next()
+        self._publish(readings)
+
+    async def _read(self) -> Readings | None:
+        try:
+            inputs = await self.gateio.read_inputs()
+        except Exception as exc:
+            self._fault = f"gate_io:{exc}"
+            return None
+        self._fault = None
+        reading = self.scale.latest()
+        weight, motion = frame_to_kg(reading.frame if reading.known else None)
+        return Readings(now=self.clock.now(), weight_kg=weight, motion=motion,
+                        front_blocked=inputs.front_blocked, rear_blocked=inputs.rear_blocked,
+                        deck_occupied=inputs.deck_occupied, entry_loop=inputs.entry_loop)
+
+    async def _admit_next(self) -> None:
+        while not self.plates.empty():
+            plate = self.plates.get_nowait()
+            if self.state.phase is not Phase.IDLE or not self.state.deck_zero or self._fault:
+                continue  # busy: the truck's reader will announce it again
+            result = await asyncio.to_thread(self.records.admit, plate, self.cfg.id)
+            if isinstance(result, Refusal):
+                self._status = replace_status(self._status, plate=plate, reasons=[result.reason])
+                log.info("lane %s refused %s: %s", self.cfg.id, plate, result.reason)
+                continue
+            self._admission = result
+            await self._apply(Admitted(self.clock.now(), result.visit, plate, result.kind))
+            return
+
+    async def _apply(self, event: Event) -> None:
+        self.state, commands = step(self.state, event, self.cfg.weighing)
+        for command in commands:
+            await self._execute(command)
+
+    async def _execute(self, command: Command) -> None:
+        if isinstance(command, RecordWeight):
+            await asyncio.to_thread(self.records.record_weight, command.visit, command.kind,
+                                    command.weight_kg, self.cfg.scale.port)
+            if command.kind == "out":
+                await self._visit_done(command.visit)
+        elif isinstance(command, RecordVoid):
+            await asyncio.to_thread(self.records.record_decision, command.visit, "review",
+                                    [command.reason], None)
+            await self._visit_done(command.visit)
+        elif isinstance(command, Inspect):
+            assert self._admission is not None
+            self._inspection = asyncio.create_task(self._inspect(self._admission))
+        elif isinstance(command, Barrier):
+            await self.gateio.set_barrier(command.name, command.open)
+        elif isinstance(command, Refuse):
+            log.info("lane %s: %s", self.cfg.id, command.reason)
+
+    async def _inspect(self, adm: Admission) -> None:
+        limit = self.clock.wall(self.cfg.sampler.timeout_s + 2 * self.cfg.camera.timeout_s)
+        try:
+            outcome = await asyncio.wait_for(self.inspector.inspect(adm), timeout=limit)
+            verdict, reasons = outcome.verdict, outcome.reasons
+        except Exception as exc:  # timeout or a bug: the truck is held, never passed
+            log.exception("inspection of %s failed", adm.visit)
+            reasons = ("inspection_timeout",) if isinstance(exc, TimeoutError) else (f"inspection_error:{exc}",)
+            verdict = "review"
+            await asyncio.to_thread(self.records.record_decision, adm.visit, verdict, list(reasons), None)
+        await self._events.put(InspectionDone(self.clock.now(), verdict, reasons))
+
+    async def _visit_done(self, visit: str) -> None:
+        if self.on_visit_done is not None:
+            result = self.on_visit_done(visit)
+            if asyncio.iscoroutine(result):
+                await result
+
+    def _publish(self, readings: Readings | None) -> None:
+        s = self.state
+        adm = self._admission if s.visit and self._admission and self._admission.visit == s.visit else None
+        status = LaneStatus(
+            lane=self.cfg.id, step=self._step_name(), visit=s.visit, plate=s.plate or self._status.plate,
+            material=adm.material if adm else None,
+            weight_kg=readings.weight_kg if readings else None,
+            weight_stable=None if readings is None or readings.motion is None else not readings.motion,
+            verdict=s.verdict, reasons=list(s.reasons) if s.visit else self._status.reasons, fault=self._fault,
+        )
+        if status.model_dump(exclude={"updated_at"}) != self._status.model_dump(exclude={"updated_at"}):
+            self._status = status
+            self.hub.publish(status)
+
+    def _step_name(self) -> LaneStep:
+        s = self.state
+        if self._fault:
+            return LaneStep.OUT_OF_SERVICE
+        if s.phase is Phase.ENTERING:
+            return LaneStep.ARRIVING
+        if s.phase is Phase.WEIGHING:
+            if not s.positioned:
+                return LaneStep.POSITIONING
+            return LaneStep.WEIGHING_IN if s.kind == "in" else LaneStep.WEIGHING_OUT
+        if s.phase is Phase.INSPECTING:
+            return LaneStep.SAMPLING
+        if s.phase is Phase.ROUTING:
+            return LaneStep.DECIDED if s.kind == "in" else LaneStep.LEAVING
+        return LaneStep.IDLE
+
+
+def replace_status(status: LaneStatus, **changes: object) -> LaneStatus:
+    return status.model_copy(update=changes)

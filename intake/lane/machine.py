@@ -1,0 +1,219 @@
+"""The lane state machine: pure transitions from (state, event) to (state, commands).
+
+No I/O and no clock here: every event carries the (simulated) time it happened. The asyncio
+driver feeds device readings in and executes the commands in order. Record commands always
+come before the actuator commands they justify, so the driver commits before it acts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Literal, Union
+
+from intake.config import WeighingConfig
+from intake.lane.status import Verdict
+
+PassKind = Literal["in", "out"]
+BarrierName = Literal["entry", "plant", "return"]
+
+
+class Phase(StrEnum):
+    IDLE = "idle"              # deck empty at zero, waiting for an admitted truck
+    ENTERING = "entering"      # entry barrier open, truck driving on
+    WEIGHING = "weighing"      # truck on the deck, waiting for a stable weight
+    INSPECTING = "inspecting"  # weigh-in recorded; sampling and inspection running
+    ROUTING = "routing"        # route barrier open, waiting for the deck to clear
+
+
+# ---- events -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Admitted:
+    now: float
+    visit: str
+    plate: str
+    kind: PassKind
+
+
+@dataclass(frozen=True)
+class Readings:
+    now: float
+    weight_kg: int | None        # None: weight unknown (silence, bad frames, out of range)
+    motion: bool | None          # indicator motion flag; None where the protocol has none
+    front_blocked: bool
+    rear_blocked: bool
+    deck_occupied: bool
+    entry_loop: bool = False     # a vehicle under the entry barrier
+
+
+@dataclass(frozen=True)
+class InspectionDone:
+    now: float
+    verdict: Verdict | None      # None: the truck was not sampled
+    reasons: tuple[str, ...] = ()
+
+
+Event = Union[Admitted, Readings, InspectionDone]
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordWeight:
+    visit: str
+    kind: PassKind
+    weight_kg: int
+
+
+@dataclass(frozen=True)
+class RecordVoid:
+    """The pass could not be completed; the visit goes to REVIEW with this reason."""
+    visit: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Inspect:
+    visit: str
+
+
+@dataclass(frozen=True)
+class Barrier:
+    name: BarrierName
+    open: bool
+
+
+@dataclass(frozen=True)
+class Refuse:
+    reason: str
+
+
+Command = Union[RecordWeight, RecordVoid, Inspect, Barrier, Refuse]
+
+
+# ---- state --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Steady:
+    """The software stability window: readings stayed within ±band of `anchor` since `start`."""
+    anchor: int
+    start: float
+
+
+@dataclass(frozen=True)
+class LaneState:
+    phase: Phase = Phase.IDLE
+    since: float = 0.0
+    visit: str | None = None
+    plate: str | None = None
+    kind: PassKind | None = None
+    deck_zero: bool = False
+    positioned: bool = False           # truck fully on the deck (gratings clear, loop occupied)
+    steady: Steady | None = None
+    unknown_since: float | None = None
+    weight_kg: int | None = None       # the recorded weight of this pass
+    verdict: Verdict | None = None
+    reasons: tuple[str, ...] = ()
+    route: BarrierName | None = None
+
+
+def step(state: LaneState, event: Event, cfg: WeighingConfig) -> tuple[LaneState, list[Command]]:
+    """The one transition function."""
+    if isinstance(event, Admitted):
+        return _on_admitted(state, event)
+    if isinstance(event, InspectionDone):
+        return _on_inspected(state, event)
+    return _on_readings(state, event, cfg)
+
+
+def _on_admitted(state: LaneState, ev: Admitted) -> tuple[LaneState, list[Command]]:
+    if state.phase is not Phase.IDLE:
+        return state, [Refuse("lane_busy")]
+    if not state.deck_zero:
+        return state, [Refuse("deck_not_zero")]
+    new = LaneState(phase=Phase.ENTERING, since=ev.now, visit=ev.visit, plate=ev.plate, kind=ev.kind)
+    return new, [Barrier("entry", True)]
+
+
+def _on_inspected(state: LaneState, ev: InspectionDone) -> tuple[LaneState, list[Command]]:
+    if state.phase is not Phase.INSPECTING:
+        return state, []
+    # Not sampled (verdict None) or PASS go to the plant; everything else goes back.
+    route: BarrierName = "plant" if ev.verdict in (None, "pass") else "return"
+    new = replace(state, phase=Phase.ROUTING, since=ev.now, verdict=ev.verdict,
+                  reasons=ev.reasons, route=route)
+    return new, [Barrier(route, True)]
+
+
+def _on_readings(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[LaneState, list[Command]]:
+    at_zero = ev.weight_kg is not None and abs(ev.weight_kg) <= cfg.zero_band_kg and not ev.deck_occupied
+    positioned = ev.deck_occupied and not ev.front_blocked and not ev.rear_blocked
+    unknown_since = None if ev.weight_kg is not None else (state.unknown_since if state.unknown_since is not None else ev.now)
+    state = replace(state, deck_zero=at_zero, positioned=positioned, unknown_since=unknown_since)
+    if state.phase is Phase.ENTERING:
+        return _entering(state, ev, cfg)
+    if state.phase is Phase.WEIGHING:
+        return _weighing(state, ev, cfg)
+    if state.phase is Phase.ROUTING:
+        return _routing(state, ev)
+    return state, []
+
+
+def _entering(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[LaneState, list[Command]]:
+    assert state.visit is not None
+    if ev.now - state.since > cfg.settle_timeout_s:
+        return _void(state, ev.now, "truck_not_on_deck")
+    if state.positioned and not ev.entry_loop:
+        # The entry barrier closes only once the truck is wholly past it and on the deck.
+        return replace(state, phase=Phase.WEIGHING, since=ev.now, steady=None), [Barrier("entry", False)]
+    return state, []
+
+
+def _weighing(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[LaneState, list[Command]]:
+    assert state.visit is not None and state.kind is not None
+    if ev.now - state.since > cfg.settle_timeout_s:
+        return _void(state, ev.now, "no_stable_weight")
+    if state.unknown_since is not None and ev.now - state.unknown_since > cfg.stable_time_s:
+        return _void(state, ev.now, "weight_unknown")
+    steady = _update_steady(state.steady, ev, cfg, state.positioned)
+    state = replace(state, steady=steady)
+    if steady is None or ev.now - steady.start < cfg.stable_time_s:
+        return state, []
+    weight = ev.weight_kg
+    assert weight is not None
+    if not cfg.min_load_kg <= weight <= cfg.max_kg:
+        return state, []  # keep waiting; the settle timeout voids it if it never comes right
+    if state.kind == "in":
+        new = replace(state, phase=Phase.INSPECTING, since=ev.now, weight_kg=weight)
+        return new, [RecordWeight(state.visit, "in", weight), Inspect(state.visit)]
+    new = replace(state, phase=Phase.ROUTING, since=ev.now, weight_kg=weight, route="return")
+    return new, [RecordWeight(state.visit, "out", weight), Barrier("return", True)]
+
+
+def _update_steady(steady: Steady | None, ev: Readings, cfg: WeighingConfig, positioned: bool) -> Steady | None:
+    """Restart the window on motion, unknown weight, a blocked grating or a jump beyond the band."""
+    if ev.weight_kg is None or ev.motion or not positioned:
+        return None
+    if steady is None or abs(ev.weight_kg - steady.anchor) > cfg.stable_band_kg:
+        return Steady(anchor=ev.weight_kg, start=ev.now)
+    return steady
+
+
+def _routing(state: LaneState, ev: Readings) -> tuple[LaneState, list[Command]]:
+    if not state.deck_zero or ev.entry_loop:
+        return state, []
+    assert state.route is not None
+    # Deck clear and back at zero: close everything and wait for the next truck. The entry
+    # barrier may still be open after a voided entry; it never closes on an occupied loop.
+    closing: list[Command] = [Barrier(state.route, False)]
+    if state.route != "entry":
+        closing.append(Barrier("entry", False))
+    return LaneState(phase=Phase.IDLE, since=ev.now, deck_zero=True), closing
+
+
+def _void(state: LaneState, now: float, reason: str) -> tuple[LaneState, list[Command]]:
+    """A pass that cannot complete: record why, send the truck back, never to the plant."""
+    assert state.visit is not None
+    new = replace(state, phase=Phase.ROUTING, since=now, verdict="review",
+                  reasons=(reason,), route="return", steady=None)
+    return new, [RecordVoid(state.visit, reason), Barrier("return", True)]

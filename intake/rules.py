@@ -1,0 +1,52 @@
+"""Material rules: what the classifier saw -> PASS / REJECT / REVIEW, with reasons.
+
+Pure. The order of checks is the fail-safe order: anything the gate cannot judge is REVIEW
+before any label is looked at, and only a confident, agreed, accepted label is PASS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from intake.config import MaterialRule
+from intake.lane.status import Verdict
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the inspection produced for one sample."""
+
+    label: str | None            # aggregated top label; None when no usable frame was classified
+    confidence: float            # aggregated, temperature-scaled
+    frames_agree: bool = True
+    faults: tuple[str, ...] = ()  # e.g. "camera_error", "model_unavailable", "quality:blur"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: Verdict
+    reasons: list[str] = field(default_factory=list)
+
+
+def judge(rule: MaterialRule | None, evidence: Evidence, abstain_below: float = 0.0) -> Judgement:
+    """Decide one sample. `abstain_below` is the model card's own abstention threshold."""
+    if rule is None:
+        return Judgement("review", ["unknown_material"])
+    if evidence.faults:
+        return Judgement("review", list(evidence.faults))
+    if evidence.label is None:
+        return Judgement("review", ["no_classification"])
+    reasons: list[str] = []
+    if not evidence.frames_agree:
+        reasons.append("frames_disagree")
+    if evidence.confidence < max(rule.min_confidence, abstain_below):
+        reasons.append("low_confidence")
+    if evidence.label in rule.reject:
+        # A confident bad label is REJECT even if another check is uneasy: rejecting is safe.
+        if not reasons:
+            return Judgement("reject", [rule.reject[evidence.label]])
+        return Judgement("review", [*reasons, rule.reject[evidence.label]])
+    if reasons:
+        return Judgement("review", reasons)
+    if evidence.label in rule.accept:
+        return Judgement("pass", [])
+    return Judgement("review", [f"label_not_judgeable:{evidence.label}"])

@@ -1,0 +1,146 @@
+"""Writing and reading the gate's records. Every write is its own committed transaction, so a
+record is durable before the caller acts on it (commit before acting)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from intake.lane.machine import PassKind
+from intake.store.tables import (
+    Decision, DeliveryOrder, Frame, Inspection, Material, Sample, SampleResult, Supplier, Vehicle, Visit,
+    Weighing,
+)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A truck allowed on: which visit, which pass, and what the gate needs to know about it."""
+    visit: str
+    kind: PassKind
+    plate: str
+    supplier: str
+    material: str
+    bed_mm: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str   # unknown_vehicle | no_open_order
+
+
+class Records:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _add(self, *rows: Any) -> None:
+        with Session(self.engine) as session:
+            session.add_all(rows)
+            session.commit()
+
+    # ---- identification ------------------------------------------------------------------
+
+    def admit(self, plate: str, lane: str) -> Admission | Refusal:
+        """Find the truck's open visit (weigh-out pass) or open a visit on its open order."""
+        with Session(self.engine) as session:
+            vehicle = session.exec(select(Vehicle).where(Vehicle.plate == plate)).first()
+            if vehicle is None:
+                return Refusal("unknown_vehicle")
+            open_visit = self._open_visit(session, vehicle.id)
+            if open_visit is not None:
+                return self._admission(session, open_visit, "out", vehicle)
+            order = session.exec(
+                select(DeliveryOrder).where(DeliveryOrder.vehicle_id == vehicle.id, DeliveryOrder.is_open)
+            ).first()
+            if order is None:
+                return Refusal("no_open_order")
+            visit = Visit(id=str(uuid.uuid4()), lane=lane, vehicle_id=vehicle.id, order_id=order.id)
+            session.add(visit)
+            session.commit()
+            return self._admission(session, visit, "in", vehicle)
+
+    @staticmethod
+    def _open_visit(session: Session, vehicle_id: int | None) -> Visit | None:
+        """A visit with a recorded weigh-in and no weigh-out yet."""
+        weighed_in = select(Weighing.visit_id).where(Weighing.kind == "in")
+        weighed_out = select(Weighing.visit_id).where(Weighing.kind == "out")
+        return session.exec(
+            select(Visit).where(Visit.vehicle_id == vehicle_id, Visit.id.in_(weighed_in),
+                                Visit.id.not_in(weighed_out)).order_by(Visit.opened_at.desc())
+        ).first()
+
+    @staticmethod
+    def _admission(session: Session, visit: Visit, kind: PassKind, vehicle: Vehicle) -> Admission:
+        order = session.get(DeliveryOrder, visit.order_id)
+        assert order is not None
+        supplier = session.get(Supplier, order.supplier_id)
+        material = session.get(Material, order.material_id)
+        assert supplier is not None and material is not None
+        return Admission(visit.id, kind, vehicle.plate, supplier.code, material.code,
+                         (vehicle.bed_length_mm, vehicle.bed_width_mm))
+
+    # ---- what happened -------------------------------------------------------------------
+
+    def record_weight(self, visit: str, kind: PassKind, weight_kg: int, scale_port: str) -> None:
+        self._add(Weighing(visit_id=visit, kind=kind, weight_kg=weight_kg, scale_port=scale_port))
+
+    def record_decision(self, visit: str, verdict: str | None, reasons: list[str], label: str | None) -> None:
+        self._add(Decision(visit_id=visit, verdict=verdict, reasons=reasons, label=label))
+
+    def record_sample(self, sample: Sample) -> int:
+        with Session(self.engine) as session:
+            session.add(sample)
+            session.commit()
+            assert sample.id is not None
+            return sample.id
+
+    def record_sample_result(self, result: SampleResult) -> None:
+        self._add(result)
+
+    def record_inspection(self, inspection: Inspection, frames: list[Frame]) -> int:
+        with Session(self.engine) as session:
+            session.add(inspection)
+            session.flush()
+            for frame in frames:
+                frame.inspection_id = inspection.id  # type: ignore[assignment]
+                session.add(frame)
+            session.commit()
+            assert inspection.id is not None
+            return inspection.id
+
+    # ---- reading back --------------------------------------------------------------------
+
+    def visit_summary(self, visit_id: str) -> dict[str, Any]:
+        """The per-truck object `intake demo --json` prints."""
+        with Session(self.engine) as session:
+            visit = session.get(Visit, visit_id)
+            if visit is None:
+                raise KeyError(visit_id)
+            vehicle = session.get(Vehicle, visit.vehicle_id)
+            order = session.get(DeliveryOrder, visit.order_id)
+            assert vehicle is not None and order is not None
+            supplier = session.get(Supplier, order.supplier_id)
+            material = session.get(Material, order.material_id)
+            weights = {w.kind: w.weight_kg for w in session.exec(select(Weighing).where(Weighing.visit_id == visit_id))}
+            sample = session.exec(select(Sample).where(Sample.visit_id == visit_id)).first()
+            decision = session.exec(
+                select(Decision).where(Decision.visit_id == visit_id).order_by(Decision.id.desc())
+            ).first()
+        gross, tare = weights.get("in"), weights.get("out")
+        return {
+            "visit": visit.id,
+            "plate": vehicle.plate,
+            "supplier": supplier.code if supplier else None,
+            "material": material.code if material else None,
+            "gross_kg": gross,
+            "tare_kg": tare,
+            "net_kg": gross - tare if gross is not None and tare is not None else None,
+            "sampled": sample is not None,
+            "sample_points": [list(p) for p in sample.points_m] if sample else [],
+            "verdict": decision.verdict if decision else None,
+            "reasons": list(decision.reasons) if decision else [],
+            "label": decision.label if decision else None,
+        }

@@ -1,0 +1,175 @@
+"""The lane state machine, transition by transition, and invariants under random event runs."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intake.config import WeighingConfig
+from intake.lane.machine import (
+    Admitted, Barrier, Inspect, InspectionDone, LaneState, Phase, Readings, RecordVoid, RecordWeight,
+    Refuse, step,
+)
+
+CFG = WeighingConfig(stable_band_kg=20, stable_time_s=2.0, min_load_kg=1000, max_kg=60000,
+                     zero_band_kg=40, settle_timeout_s=60.0)
+
+
+def r(now: float, kg: int | None, *, motion: bool | None = False, front: bool = False, rear: bool = False,
+      deck: bool = True, entry: bool = False) -> Readings:
+    return Readings(now, kg, motion, front, rear, deck, entry)
+
+
+def idle_at_zero() -> LaneState:
+    state, cmds = step(LaneState(), r(0.0, 0, deck=False), CFG)
+    assert state.phase is Phase.IDLE and state.deck_zero and cmds == []
+    return state
+
+
+def on_deck(kind: str = "in") -> LaneState:
+    state, cmds = step(idle_at_zero(), Admitted(1.0, "v1", "沪A1", kind), CFG)  # type: ignore[arg-type]
+    assert cmds == [Barrier("entry", True)] and state.phase is Phase.ENTERING
+    state, cmds = step(state, r(2.0, 30000), CFG)
+    assert cmds == [Barrier("entry", False)] and state.phase is Phase.WEIGHING
+    return state
+
+
+def settle(state: LaneState, kg: int, start: float = 3.0, seconds: float = 2.5):
+    cmds_all = []
+    t = start
+    while t <= start + seconds:
+        state, cmds = step(state, r(t, kg), CFG)
+        cmds_all += cmds
+        t += 0.25
+    return state, cmds_all
+
+
+def test_admission_needs_idle_and_zero_deck():
+    loaded, cmds = step(LaneState(), r(0.0, 500, deck=True), CFG)
+    assert not loaded.deck_zero
+    state, cmds = step(loaded, Admitted(1.0, "v", "p", "in"), CFG)
+    assert cmds == [Refuse("deck_not_zero")] and state.phase is Phase.IDLE
+    busy = on_deck()
+    state, cmds = step(busy, Admitted(5.0, "v2", "p2", "in"), CFG)
+    assert cmds == [Refuse("lane_busy")] and state == busy
+
+
+def test_entry_barrier_waits_for_truck_fully_on_and_loop_clear():
+    state, _ = step(idle_at_zero(), Admitted(1.0, "v1", "p", "in"), CFG)
+    for blocked in (dict(rear=True), dict(front=True), dict(entry=True), dict(deck=False)):
+        after, cmds = step(state, r(2.0, 20000, **blocked), CFG)
+        assert after.phase is Phase.ENTERING and cmds == []
+
+
+def test_weigh_in_records_then_inspects_only_after_stable_window():
+    state, cmds = settle(on_deck(), 30000, seconds=1.5)
+    assert cmds == [] and state.phase is Phase.WEIGHING
+    state, cmds = settle(state, 30000, start=4.75, seconds=1.0)
+    assert cmds == [RecordWeight("v1", "in", 30000), Inspect("v1")]
+    assert state.phase is Phase.INSPECTING and state.weight_kg == 30000
+
+
+def test_weight_within_band_is_steady_but_a_jump_restarts_the_window():
+    state = on_deck()
+    for t, kg in [(3.0, 30000), (3.5, 30015), (4.0, 29990), (4.5, 30100)]:
+        state, cmds = step(state, r(t, kg), CFG)
+        assert cmds == []
+    assert state.steady is not None and state.steady.anchor == 30100 and state.steady.start == 4.5
+
+
+def test_motion_flag_blocked_grating_or_unknown_weight_restart_the_window():
+    for kwargs in (dict(motion=True), dict(rear=True), dict(front=True)):
+        state, _ = settle(on_deck(), 30000, seconds=1.5)
+        state, cmds = step(state, r(4.6, 30000, **kwargs), CFG)
+        assert state.steady is None and cmds == []
+    state, _ = settle(on_deck(), 30000, seconds=1.5)
+    state, cmds = step(state, r(4.6, None), CFG)
+    assert state.steady is None and state.unknown_since == 4.6
+
+
+def test_weight_unknown_too_long_voids_the_pass_to_review():
+    state = on_deck()
+    state, _ = step(state, r(3.0, None), CFG)
+    state, cmds = step(state, r(5.5, None), CFG)
+    assert cmds == [RecordVoid("v1", "weight_unknown"), Barrier("return", True)]
+    assert state.verdict == "review" and state.route == "return"
+
+
+def test_out_of_range_weight_is_never_recorded():
+    for kg in (500, 61000):
+        state, cmds = settle(on_deck(), kg, seconds=4.0)
+        assert all(not isinstance(c, RecordWeight) for c in cmds)
+
+
+def test_settle_timeout_voids():
+    state = on_deck()
+    state, cmds = step(state, r(70.0, 30000, motion=True), CFG)
+    assert cmds == [RecordVoid("v1", "no_stable_weight"), Barrier("return", True)]
+
+
+def test_truck_that_never_arrives_is_voided():
+    state, _ = step(idle_at_zero(), Admitted(1.0, "v1", "p", "in"), CFG)
+    state, cmds = step(state, r(62.0, 0, deck=False), CFG)
+    assert cmds == [RecordVoid("v1", "truck_not_on_deck"), Barrier("return", True)]
+
+
+def test_inspection_verdict_routes_and_deck_clear_closes():
+    for verdict, route in (("pass", "plant"), (None, "plant"), ("reject", "return"), ("review", "return")):
+        state, _ = settle(on_deck(), 30000, seconds=3.0)
+        state, cmds = step(state, InspectionDone(9.0, verdict, ("r",) if verdict else ()), CFG)
+        assert cmds == [Barrier(route, True)] and state.phase is Phase.ROUTING
+        state, cmds = step(state, r(10.0, 12000, front=True), CFG)
+        assert cmds == []
+        state, cmds = step(state, r(11.0, 0, deck=False, entry=True), CFG)
+        assert cmds == []  # never close while a vehicle is on the entry loop
+        state, cmds = step(state, r(12.0, 10, deck=False), CFG)
+        assert cmds == [Barrier(route, False), Barrier("entry", False)] and state.phase is Phase.IDLE
+
+
+def test_inspection_result_outside_inspecting_is_ignored():
+    state = idle_at_zero()
+    assert step(state, InspectionDone(1.0, "pass"), CFG) == (state, [])
+
+
+def test_weigh_out_records_tare_and_sends_out_by_return():
+    state, cmds = settle(on_deck("out"), 14000, seconds=3.0)
+    assert cmds == [RecordWeight("v1", "out", 14000), Barrier("return", True)]
+    assert state.phase is Phase.ROUTING
+
+
+# ---- invariants over random event sequences ---------------------------------------------
+
+readings = st.builds(
+    Readings, now=st.just(0.0), weight_kg=st.one_of(st.none(), st.integers(-100, 70000)),
+    motion=st.one_of(st.none(), st.booleans()), front_blocked=st.booleans(), rear_blocked=st.booleans(),
+    deck_occupied=st.booleans(), entry_loop=st.booleans(),
+)
+events = st.one_of(
+    readings,
+    st.builds(Admitted, now=st.just(0.0), visit=st.sampled_from(["a", "b"]), plate=st.just("p"),
+              kind=st.sampled_from(["in", "out"])),
+    st.builds(InspectionDone, now=st.just(0.0), verdict=st.sampled_from([None, "pass", "reject", "review"])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.0, 5.0), events), max_size=60))
+def test_invariants_hold_for_any_event_sequence(seq):
+    state, now, recorded_in = LaneState(), 0.0, set()
+    for dt, ev in seq:
+        now += dt
+        ev = type(ev)(**{**ev.__dict__, "now": now})
+        before = state
+        state, cmds = step(state, ev, CFG)
+        for c in cmds:
+            if isinstance(c, RecordWeight):
+                # only a positioned, steady, in-range weight is recorded
+                assert isinstance(ev, Readings) and ev.weight_kg == c.weight_kg
+                assert CFG.min_load_kg <= c.weight_kg <= CFG.max_kg and not ev.motion
+                assert not ev.front_blocked and not ev.rear_blocked and ev.deck_occupied
+                recorded_in.add(c.visit)
+            if isinstance(c, Barrier) and c.name == "plant" and c.open:
+                # the plant barrier opens only on a pass (or unsampled) verdict after a weigh-in
+                assert isinstance(ev, InspectionDone) and ev.verdict in (None, "pass")
+                assert before.phase is Phase.INSPECTING and before.visit in recorded_in
+            if isinstance(c, Barrier) and c.name == "entry" and not c.open:
+                assert isinstance(ev, Readings) and not ev.entry_loop
