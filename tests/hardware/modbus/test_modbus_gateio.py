@@ -1,0 +1,125 @@
+"""GateIOClient against the real gate I/O simulator over Modbus TCP on 127.0.0.1."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+
+from hardware.modbus.gateio import GateInputs, GateIOClient, GateIOError
+from hardware.modbus.simulators import GateIOSimulator
+from hardware.sim.clock import SimClock
+
+pytestmark = pytest.mark.timeout(30)  # every test here is seconds; a hang must fail fast
+
+
+@asynccontextmanager
+async def rig() -> AsyncIterator[tuple[GateIOSimulator, GateIOClient, SimClock]]:
+    clock = SimClock(50.0)
+    sim = GateIOSimulator(clock)
+    port = await sim.start()
+    client = GateIOClient("127.0.0.1", port, timeout=1.0)
+    await client.connect()
+    try:
+        yield sim, client, clock
+    finally:
+        client.close()
+        await sim.stop()
+        await asyncio.sleep(0.01)
+        stray = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert not stray, f"tasks left behind: {stray}"
+
+
+def go(coro: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(coro())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("barrier", ["entry", "plant", "return"])
+def test_barrier_coil_round_trip(barrier: str) -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, _):
+            assert await client.all_closed()
+            await client.set_barrier(barrier, True)  # type: ignore[arg-type]
+            assert sim.barrier_open(barrier)  # type: ignore[arg-type]
+            others = {"entry", "plant", "return"} - {barrier}
+            assert not any(sim.barrier_open(o) for o in others)  # type: ignore[arg-type]
+            assert (await client.read_barriers())[barrier] is True  # type: ignore[index]
+            assert not await client.all_closed()
+            await client.set_barrier(barrier, False)  # type: ignore[arg-type]
+            assert not sim.barrier_open(barrier)  # type: ignore[arg-type]
+            assert await client.all_closed()
+    go(body)
+
+
+def test_lights_and_safe_state() -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, _):
+            await client.set_lights(entry="green", exit="red")
+            assert (sim.light("entry"), sim.light("exit")) == ("green", "red")
+            await client.set_lights(exit="green")  # entry left as it was
+            assert (sim.light("entry"), sim.light("exit")) == ("green", "green")
+            await client.set_lights(entry="off")
+            assert sim.light("entry") == "off"
+            await client.set_barrier("plant", True)
+            await client.close_all()
+            assert await client.all_closed()
+            assert (sim.light("entry"), sim.light("exit")) == ("red", "red")
+            assert ("plant_barrier_open", False) in sim.coil_writes
+    go(body)
+
+
+def test_inputs_set_by_the_sim_are_read_by_the_client() -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, _):
+            assert await client.read_inputs() == GateInputs(False, False, False, False, False)
+            await sim.set_inputs(entry_loop=True)
+            assert (await client.read_inputs()).entry_loop
+            await sim.set_inputs(entry_loop=False, deck_occupied=True, rear_blocked=True)
+            seen = await client.read_inputs()
+            assert seen == GateInputs(front_blocked=False, rear_blocked=True,
+                                      deck_occupied=True, entry_loop=False, exit_loop=False)
+            assert not seen.truck_in_position  # overhangs the rear grating
+            await sim.set_inputs(rear_blocked=False)
+            assert (await client.read_inputs()).truck_in_position
+            await sim.set_inputs(front_blocked=True, exit_loop=True)
+            seen = await client.read_inputs()
+            assert seen.front_blocked and seen.exit_loop and not seen.truck_in_position
+            assert sim.inputs == seen
+    go(body)
+
+
+def test_heartbeat_counts_and_can_freeze() -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, clock):
+            first = await client.read_heartbeat()
+            await clock.sleep(2.0)
+            assert await client.read_heartbeat() - first >= 10
+            sim.freeze_heartbeat()
+            await clock.sleep(0.5)
+            frozen = await client.read_heartbeat()
+            await clock.sleep(2.0)
+            assert await client.read_heartbeat() == frozen
+    go(body)
+
+
+def test_module_gone_raises() -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, _):
+            await sim.stop()
+            with pytest.raises(GateIOError):
+                await client.set_barrier("plant", True)
+            with pytest.raises(GateIOError):
+                await client.read_inputs()
+    go(body)
+
+
+def test_bad_names_are_refused_before_the_wire() -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, _):
+            with pytest.raises(ValueError):
+                await client.set_barrier("side", True)  # type: ignore[arg-type]
+            with pytest.raises(ValueError):
+                await client.set_lights(entry="blue")  # type: ignore[arg-type]
+            assert sim.coil_writes == []
+    go(body)
