@@ -1,0 +1,190 @@
+"""`intake scale ...`: decode captures and read live indicators (DESIGN.md CLI contract).
+
+Exit codes: 0 success, 2 bad usage or input (unknown protocol, missing file, bad option),
+1 failure (live read timed out).
+"""
+from __future__ import annotations
+
+import json
+import queue
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hardware.scale.codecs import DECODERS, Decoder, UnknownProtocol, get_decoder
+from hardware.scale.frame import FrameError, WeightFrame
+from hardware.scale.reader import ScaleReader
+
+app = typer.Typer(help="Weighbridge indicators: decode captures, read live frames.",
+                  no_args_is_help=True)
+
+Item = WeightFrame | FrameError
+_CHUNK = 65536
+_UNITS = ("kg", "t", "lb", "g")
+
+
+class Parity(str, Enum):
+    N = "N"
+    E = "E"
+    O = "O"  # noqa: E741 - the conventional letter for odd parity
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _decoder_options(protocol: str, unit: str | None, no_checksum: bool) -> dict[str, Any]:
+    """Options for get_decoder, validated now so a bad one is exit 2, not a traceback."""
+    if unit is not None and unit not in _UNITS:
+        raise _fail(f"unit must be one of {', '.join(_UNITS)}, not {unit!r}")
+    options: dict[str, Any] = {}
+    if unit is not None:
+        options["unit"] = unit
+    if no_checksum:
+        options["checksum"] = False
+    try:
+        get_decoder(protocol, **options)
+    except UnknownProtocol as exc:
+        raise _fail(str(exc)) from None
+    except (TypeError, ValueError) as exc:
+        raise _fail(f"protocol {protocol!r} does not take these options: {exc}") from None
+    return options
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    while chunk := stream.read(_CHUNK):
+        yield chunk
+
+
+def _decode_stream(decoder: Decoder, stream: BinaryIO) -> Iterator[Item]:
+    for chunk in _chunks(stream):
+        yield from decoder.feed(chunk)
+    yield from decoder.flush()
+
+
+def _fmt(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _human_line(item: Item) -> str:
+    if isinstance(item, FrameError):
+        return f"ERROR  {item.error}"
+    flags = [name for name in ("overload", "underload", "power_up") if getattr(item, name)]
+    motion = {True: "stable", False: "MOTION", None: "-"}[item.stable]
+    return (f"{item.weight} {item.unit}  {motion}  {'net' if item.net else 'gross'}  "
+            f"tare {_fmt(item.tare)}  {' '.join(flags)}").rstrip()
+
+
+def _table(items: list[Item]) -> Table:
+    table = Table("#", "weight", "unit", "stable", "net", "tare", "status")
+    for n, item in enumerate(items, 1):
+        if isinstance(item, FrameError):
+            table.add_row(str(n), "", "", "", "", "", f"[red]error: {item.error}[/red]")
+            continue
+        flags = [k for k in ("overload", "underload", "power_up") if getattr(item, k)]
+        table.add_row(str(n), str(item.weight), item.unit, _fmt(item.stable), str(item.net),
+                      _fmt(item.tare), " ".join(flags) or "ok")
+    return table
+
+
+ProtocolOpt = Annotated[str, typer.Option("--protocol", "-p",
+                                          help=f"One of: {', '.join(DECODERS)}.")]
+UnitOpt = Annotated[Optional[str], typer.Option(
+    help="Unit for frames that carry none; overrides the frame's unit for Toledo clones.")]
+JsonOpt = Annotated[bool, typer.Option("--json/--no-json", help="One JSON object per line.")]
+NoChecksumOpt = Annotated[bool, typer.Option(
+    "--no-checksum", help="Frames without a checksum byte (Toledo 17/11-byte formats).")]
+
+
+@app.command()
+def decode(
+    protocol: ProtocolOpt,
+    source: Annotated[str, typer.Argument(help="Capture file, or - for stdin.")] = "-",
+    unit: UnitOpt = None,
+    json_out: JsonOpt = False,
+    no_checksum: NoChecksumOpt = False,
+) -> None:
+    """Raw bytes -> one decoded frame (or refused frame) per line."""
+    decoder = get_decoder(protocol, **_decoder_options(protocol, unit, no_checksum))
+    if source == "-":
+        items = list(_decode_stream(decoder, typer.get_binary_stream("stdin")))
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise _fail(f"no such file: {source}")
+        with path.open("rb") as stream:
+            items = list(_decode_stream(decoder, stream))
+    if json_out:
+        for item in items:
+            typer.echo(json.dumps(item.to_json()))
+    else:
+        Console().print(_table(items))
+    typer.echo(f"skipped {decoder.skipped_bytes} bytes", err=True)
+
+
+@app.command()
+def read(
+    port: Annotated[str, typer.Option(help="pyserial URL: /dev/ttyUSB0, socket://h:p, ...")],
+    protocol: ProtocolOpt,
+    unit: UnitOpt = None,
+    baud: Annotated[int, typer.Option(min=50)] = 9600,
+    bytesize: Annotated[int, typer.Option(min=7, max=8)] = 8,
+    parity: Annotated[Parity, typer.Option(case_sensitive=False)] = Parity.N,
+    count: Annotated[Optional[int], typer.Option(min=1, help="Stop after N frames.")] = None,
+    timeout: Annotated[Optional[float], typer.Option(
+        min=0.0, help="Fail (exit 1) if --count frames have not arrived in this many s.")] = None,
+    json_out: JsonOpt = False,
+    no_checksum: NoChecksumOpt = False,
+) -> None:
+    """Read live frames from an indicator until --count frames, --timeout or Ctrl-C."""
+    options = _decoder_options(protocol, unit, no_checksum)
+    items: queue.Queue[Item] = queue.Queue(maxsize=1024)  # bounded: a slow terminal drops
+
+    def on_frame(item: Item) -> None:
+        try:
+            items.put_nowait(item)
+        except queue.Full:
+            pass
+
+    try:
+        reader = ScaleReader(port, protocol, protocol_options=options, baudrate=baud,
+                             bytesize=bytesize, parity=parity.value, on_frame=on_frame)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    reader.start()
+    try:
+        got = _print_live(items, count, timeout, json_out)
+    except KeyboardInterrupt:
+        got = -1
+    finally:
+        reader.stop()
+    stats = reader.stats()
+    typer.echo(f"frames {stats.frames} errors {stats.errors} skipped {stats.skipped_bytes} "
+               f"bytes, reconnects {stats.reconnects}", err=True)
+    if count is not None and 0 <= got < count:
+        raise _fail(f"only {got} of {count} frames within {timeout} s", code=1)
+
+
+def _print_live(items: queue.Queue[Item], count: int | None, timeout: float | None,
+                json_out: bool) -> int:
+    """Print items as they come; return the number of good frames printed."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    got = 0
+    while count is None or got < count:
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        try:
+            item = items.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        got += isinstance(item, WeightFrame)
+        typer.echo(json.dumps(item.to_json()) if json_out else _human_line(item))
+        sys.stdout.flush()
+    return got

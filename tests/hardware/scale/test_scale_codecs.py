@@ -1,0 +1,49 @@
+"""The decoder registry: names from DESIGN.md, options, and a clear unknown-name error."""
+from __future__ import annotations
+
+import pytest
+
+from hardware.scale.codecs import DECODERS, Decoder, UnknownProtocol, get_decoder
+from hardware.scale.frame import WeightFrame
+from hardware.scale.toledo import ToledoDecoder, encode_toledo
+
+
+def test_registry_names() -> None:
+    assert {"toledo", "toledo-short"} <= set(DECODERS)
+
+
+@pytest.mark.parametrize(
+    ("name", "opts", "length"),
+    [("toledo", {}, 18), ("toledo", {"checksum": False}, 17),
+     ("toledo-short", {}, 12), ("toledo-short", {"checksum": False}, 11)],
+)
+def test_each_name_and_option_selects_the_frame_length(name: str, opts: dict, length: int) -> None:
+    decoder = get_decoder(name, **opts)
+    assert isinstance(decoder, ToledoDecoder) and decoder.length == length
+    assert isinstance(decoder, Decoder)  # satisfies the Protocol
+    frame = encode_toledo(77, checksum=opts.get("checksum", True), short=name == "toledo-short")
+    (item,) = decoder.feed(frame)
+    assert isinstance(item, WeightFrame) and item.weight == 77
+
+
+def test_unit_option_overrides_the_frame_unit() -> None:
+    (item,) = get_decoder("toledo", unit="t").feed(encode_toledo(12))
+    assert isinstance(item, WeightFrame) and item.unit == "t"
+
+
+def test_unknown_protocol_lists_the_valid_names() -> None:
+    with pytest.raises(UnknownProtocol) as info:
+        get_decoder("toldeo")
+    message = str(info.value)
+    assert "'toldeo'" in message
+    assert all(name in message for name in DECODERS)
+    assert isinstance(info.value, ValueError)
+
+
+def test_unknown_option_is_refused() -> None:
+    with pytest.raises(TypeError):
+        get_decoder("toledo", baud=9600)
+
+
+def test_each_call_returns_a_fresh_decoder() -> None:
+    assert get_decoder("toledo") is not get_decoder("toledo")
