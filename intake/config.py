@@ -95,6 +95,8 @@ class SiteConfig(Strict):
     name: str
     data_dir: Path = Path("var")
     database: str = "sqlite:///var/intake.db"
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(8080, ge=0, lt=65536)
 
 
 class GateConfig(Strict):

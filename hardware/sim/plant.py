@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class GateIOSim(Protocol):
-    def set_inputs(self, **inputs: bool) -> None: ...
+    async def set_inputs(self, **inputs: bool) -> None: ...
     def barrier_open(self, name: str) -> bool: ...
 
 
@@ -84,7 +84,7 @@ class Plant:
 
     async def run(self, trucks: list[TruckScenario], arrival_gap_s: float = 15.0) -> None:
         """All trucks, arriving `arrival_gap_s` apart; returns when every one has left."""
-        self.gateio.set_inputs(front_blocked=False, rear_blocked=False, deck_occupied=False,
+        await self.gateio.set_inputs(front_blocked=False, rear_blocked=False, deck_occupied=False,
                                entry_loop=False, exit_loop=False)
         tasks = []
         for i, truck in enumerate(trucks):
@@ -150,9 +150,9 @@ class Plant:
 
     async def _drive_on(self, truck: TruckScenario, mass_kg: int) -> None:
         io = self.gateio
-        io.set_inputs(entry_loop=True)
+        await io.set_inputs(entry_loop=True)
         await self.clock.sleep(0.5)
-        io.set_inputs(entry_loop=False, rear_blocked=True, deck_occupied=True)
+        await io.set_inputs(entry_loop=False, rear_blocked=True, deck_occupied=True)
         half = self.timing.drive_on_s / 2
         await self._ramp(0, mass_kg * 0.85, half)
         if truck.behaviour == "short":
@@ -160,7 +160,7 @@ class Plant:
             self._set_deck(mass_kg * 0.85, False)
             await self.clock.sleep(6.0)
         await self._ramp(mass_kg * 0.85, mass_kg, half)
-        io.set_inputs(rear_blocked=False)
+        await io.set_inputs(rear_blocked=False)
         if truck.behaviour == "creep":
             for _ in range(8):
                 self._set_deck(mass_kg + self._rng.uniform(-150, 150), True)
@@ -169,9 +169,9 @@ class Plant:
 
     async def _drive_off(self, mass_kg: int) -> None:
         io = self.gateio
-        io.set_inputs(front_blocked=True)
+        await io.set_inputs(front_blocked=True)
         await self._ramp(mass_kg, 0, self.timing.drive_off_s)
         self._set_deck(0, False)
-        io.set_inputs(front_blocked=False, deck_occupied=False, exit_loop=True)
+        await io.set_inputs(front_blocked=False, deck_occupied=False, exit_loop=True)
         await self.clock.sleep(0.5)
-        io.set_inputs(exit_loop=False)
+        await io.set_inputs(exit_loop=False)

@@ -33,6 +33,8 @@ class ScaleSource(Protocol):
 class GateIO(Protocol):
     async def read_inputs(self): ...
     async def set_barrier(self, name: str, open: bool) -> None: ...
+    async def close_all(self) -> None: ...
+    async def set_lights(self, *, entry: str | None = None, exit: str | None = None) -> None: ...
 
 
 def frame_to_kg(frame: WeightFrame | None) -> tuple[int | None, bool | None]:
@@ -60,6 +62,7 @@ class LaneDriver:
         self._inspection: asyncio.Task[None] | None = None
         self._status = LaneStatus(lane=cfg.id)
         self._fault: str | None = None
+        self._open = {"entry": False, "plant": False, "return": False}
         self.heartbeat = 0.0
 
     def identify(self, plate: str) -> None:
@@ -69,6 +72,7 @@ class LaneDriver:
 
     async def run(self, stop: asyncio.Event) -> None:
         tick = max(self.cfg.scale.frame_period_s, self.clock.speed * 0.005)
+        await self.gateio.close_all()  # start from the safe state: barriers down, lights red
         while not stop.is_set():
             self.heartbeat = self.clock.now()
             await self._tick()
@@ -132,6 +136,11 @@ class LaneDriver:
             self._inspection = asyncio.create_task(self._inspect(self._admission))
         elif isinstance(command, Barrier):
             await self.gateio.set_barrier(command.name, command.open)
+            self._open[command.name] = command.open
+            # The lights follow the barriers: green only where the driver may go now.
+            exit_open = self._open["plant"] or self._open["return"]
+            await self.gateio.set_lights(entry="green" if self._open["entry"] else "red",
+                                         exit="green" if exit_open else "red")
         elif isinstance(command, Refuse):
             log.info("lane %s: %s", self.cfg.id, command.reason)
 

@@ -1,0 +1,3 @@
+from intake.cli.main import main
+
+main()

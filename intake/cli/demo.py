@@ -1,0 +1,76 @@
+"""`intake demo` (the simulated plant) and `intake run` (real hardware)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from intake.config import ConfigError, load_config
+
+err = Console(stderr=True)
+
+
+def demo(
+    trucks: Optional[int] = typer.Option(None, min=1, help="Exit after N trucks (default: run until Ctrl-C)."),
+    speed: float = typer.Option(1.0, min=0.1, max=500, help="Simulated time runs X times faster."),
+    db: Optional[str] = typer.Option(None, help="SQLAlchemy URL, e.g. sqlite:///var/demo.db"),
+    port: int = typer.Option(8080, min=0, max=65535, help="Web port for the kiosk (0: any free port)."),
+    no_web: bool = typer.Option(False, "--no-web", help="Do not serve the kiosk pages."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per finished truck on stdout."),
+    sampling_rate: Optional[float] = typer.Option(None, min=0, max=1, help="Override the sampled share."),
+    config: Path = typer.Option(None, help="Demo configuration (default: the shipped demo.toml)."),
+) -> None:
+    """Run the gate on the simulated plant: indicator, sampler PLC, I/O module, camera, trucks."""
+    from intake.demo.live import LiveView
+    from intake.demo.runner import DEMO_CONFIG, DemoOptions, print_json, run_demo
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    opts = DemoOptions(trucks=trucks, speed=speed, db=db, port=port, web=not no_web,
+                       config=config or DEMO_CONFIG, sampling_rate=sampling_rate)
+    try:
+        if json_out:
+            code = asyncio.run(run_demo(opts, print_json))
+        else:
+            code = asyncio.run(_with_live_view(opts, LiveView()))
+    except ConfigError as exc:
+        err.print(f"[red]{exc}")
+        raise typer.Exit(2)
+    except KeyboardInterrupt:
+        err.print("stopped")
+        code = 0
+    raise typer.Exit(code)
+
+
+async def _with_live_view(opts, view) -> int:
+    from intake.demo.runner import run_demo
+
+    stop = asyncio.Event()
+
+    def attach(gate, url):
+        view.gate, view.url = gate, url
+        if url:
+            err.print(f"kiosk: {url}/kiosk/1   health: {url}/health")
+
+    painter = asyncio.create_task(view.run(stop))
+    try:
+        return await run_demo(opts, view.add, on_gate=attach)
+    finally:
+        stop.set()
+        await painter
+
+
+def run(config: Path = typer.Option(..., exists=False, help="The gate's TOML configuration.")) -> None:
+    """Run the gate on real hardware."""
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        err.print(f"[red]{exc}")
+        raise typer.Exit(2)
+    from intake.runtime import run_gate
+
+    raise typer.Exit(asyncio.run(run_gate(cfg)))

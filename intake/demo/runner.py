@@ -1,0 +1,159 @@
+"""`intake demo`: the simulated plant (indicator on a pseudo-terminal, sampler PLC and I/O module
+as Modbus servers, camera from generated images) with the real gate running against it."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from hardware.camera.simulator import CameraSimulator
+from hardware.modbus.gateio_sim import GateIOSimulator
+from hardware.modbus.sampler_sim import SamplerSimulator
+from hardware.scale.simulator import IndicatorSimulator
+from hardware.sim.clock import SimClock
+from hardware.sim.plant import Plant
+from hardware.sim.trucks import DEMO_MIX, TruckScenario, demo_trucks
+from intake.config import GateConfig, load_config
+from intake.demo import masterdata
+from intake.gate import Gate, open_gate, run_lanes
+from vision.synth import generate
+
+log = logging.getLogger(__name__)
+DEMO_CONFIG = Path(__file__).with_name("demo.toml")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    trucks: int | None = None        # None: run until stopped
+    speed: float = 1.0
+    db: str | None = None
+    port: int = 8080
+    web: bool = True
+    config: Path = DEMO_CONFIG
+    sampling_rate: float | None = None   # override, e.g. 1.0 in tests to sample every truck
+    data_dir: Path | None = None
+
+
+Emit = Callable[[dict], None]
+
+
+def print_json(summary: dict) -> None:
+    print(json.dumps(summary, ensure_ascii=False), flush=True)
+
+
+def demo_config(opts: DemoOptions) -> GateConfig:
+    cfg = load_config(opts.config)
+    site = cfg.site.model_copy(update={k: v for k, v in
+                                       {"database": opts.db, "data_dir": opts.data_dir}.items() if v})
+    sampling = cfg.sampling
+    if opts.sampling_rate is not None:
+        sampling = sampling.model_copy(update={"rate": opts.sampling_rate})
+    model = cfg.model
+    if not model.path.is_absolute():
+        # The shipped model sits in the project's models/, wherever the demo is started from.
+        model = model.model_copy(update={"path": PROJECT_ROOT / model.path})
+    return cfg.model_copy(update={"site": site, "sampling": sampling, "model": model})
+
+
+def sample_images(n: int, seed: int) -> Callable[[str], list[np.ndarray]]:
+    """What the camera over the sample tray sees: n photos of the load's true material."""
+    rng = np.random.default_rng(seed)
+    return lambda label: [generate(label, rng, size=256) for _ in range(n)]
+
+
+async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str | None], None] | None = None) -> int:
+    cfg = demo_config(opts)
+    clock = SimClock(opts.speed)
+    lane = cfg.lanes[0]
+    plant: Plant | None = None
+    async with AsyncExitStack() as stack:
+        indicator = IndicatorSimulator(lambda: _displayed(plant), clock=clock, period=lane.scale.frame_period_s)
+        scale_port = indicator.start()
+        stack.callback(indicator.stop)
+        sampler_sim = SamplerSimulator(clock=clock)
+        sampler_port = await sampler_sim.start()
+        stack.push_async_callback(sampler_sim.stop)
+        gateio_sim = GateIOSimulator()
+        gateio_port = await gateio_sim.start()
+        stack.push_async_callback(gateio_sim.stop)
+        camera_sim = CameraSimulator(cfg.site.data_dir / "camera")
+        cfg = _with_devices(cfg, scale_port, sampler_port, gateio_port, camera_sim.source)
+
+        done: asyncio.Queue[str] = asyncio.Queue()
+        gate = await open_gate(cfg, clock, stack, on_visit_done=done.put_nowait)
+        trucks = demo_trucks(opts.trucks) if opts.trucks else list(DEMO_MIX)
+        await asyncio.to_thread(masterdata.seed, gate.records.engine, trucks)
+        plant = Plant(clock, gateio_sim, camera_sim, identify=gate.lanes[0].identify,
+                      images_for=sample_images(lane.camera.frames, seed=7))
+        url = await _start_web(gate, opts, stack) if opts.web else None
+        if on_gate:
+            on_gate(gate, url)
+        stop = asyncio.Event()
+        lanes = asyncio.create_task(run_lanes(gate, stop), name="lanes")
+        reporter = asyncio.create_task(_report(gate, done, emit), name="reporter")
+        try:
+            await _drive_plant(plant, trucks, opts.trucks is None, lanes)
+        finally:
+            stop.set()
+            await asyncio.wait_for(lanes, timeout=10)
+            await _drain(done, gate, emit)
+            reporter.cancel()
+        return 0 if opts.trucks is None or len(plant.finished) == len(trucks) else 1
+
+
+async def _drive_plant(plant: Plant, trucks: list[TruckScenario], forever: bool, lanes: asyncio.Task) -> None:
+    """Play the trucks (over and over when `forever`); stop early if the gate itself dies."""
+    while True:
+        play = asyncio.create_task(plant.run(trucks))
+        finished, _ = await asyncio.wait({play, lanes}, return_when=asyncio.FIRST_COMPLETED)
+        if lanes in finished:
+            play.cancel()
+            lanes.result()  # re-raise the gate's failure
+            return
+        play.result()
+        if not forever:
+            return
+
+
+async def _report(gate: Gate, done: asyncio.Queue[str], emit: Emit) -> None:
+    while True:
+        visit = await done.get()
+        emit(await asyncio.to_thread(gate.records.visit_summary, visit))
+
+
+async def _drain(done: asyncio.Queue[str], gate: Gate, emit: Emit) -> None:
+    while not done.empty():
+        emit(gate.records.visit_summary(done.get_nowait()))
+
+
+def _displayed(plant: Plant | None, division_kg: int = 20) -> tuple[int, bool]:
+    """What the indicator shows: the deck's load rounded to the scale division e (20 kg)."""
+    if plant is None:
+        return 0, False
+    weight, moving = plant.weight_now()
+    return division_kg * round(weight / division_kg), moving
+
+
+def _with_devices(cfg: GateConfig, scale: str, sampler: int, gateio: int, camera: str) -> GateConfig:
+    lane = cfg.lanes[0]
+    lane = lane.model_copy(update={
+        "scale": lane.scale.model_copy(update={"port": scale}),
+        "sampler": lane.sampler.model_copy(update={"port": sampler}),
+        "gateio": lane.gateio.model_copy(update={"port": gateio}),
+        "camera": lane.camera.model_copy(update={"source": camera}),
+    })
+    return cfg.model_copy(update={"lanes": [lane, *cfg.lanes[1:]]})
+
+
+async def _start_web(gate: Gate, opts: DemoOptions, stack: AsyncExitStack) -> str:
+    from intake.runtime import start_web
+    from intake.web.app import create_app
+
+    return await start_web(create_app(gate.hub, health=gate.health), "127.0.0.1", opts.port, stack)

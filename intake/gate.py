@@ -1,0 +1,108 @@
+"""Wiring: one GateConfig -> running lanes with real device clients. Used by `intake run` and,
+with simulator addresses filled in, by `intake demo`.
+
+Start-up is an ordered list of steps; shutdown undoes them in reverse.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+
+from hardware.camera.capture import Camera
+from hardware.modbus.gateio import GateIOClient
+from hardware.modbus.plan import SamplePlan
+from hardware.modbus.sampler import SamplerClient
+from hardware.scale.reader import ScaleReader
+from hardware.sim.clock import SimClock
+from intake.config import GateConfig, LaneConfig, SamplerConfig
+from intake.inspection import Inspector
+from intake.lane.driver import LaneDriver
+from intake.lane.status import StatusHub
+from intake.store.db import open_engine
+from intake.store.records import Records
+from vision.classifier import ModelError, OnnxClassifier
+
+log = logging.getLogger(__name__)
+
+
+class ModbusSampler:
+    """The inspector's view of the sampler PLC: one call per sample, timeouts from config."""
+
+    def __init__(self, client: SamplerClient, cfg: SamplerConfig, clock: SimClock) -> None:
+        self.client, self.cfg, self.clock = client, cfg, clock
+
+    async def take(self, code: int, points_mm: list[tuple[int, int]], bed_mm: tuple[int, int]) -> int:
+        plan = SamplePlan.of(code, points_mm, bed_mm)
+        result = await self.client.run_sample(plan, clock=self.clock, timeout_s=self.cfg.timeout_s,
+                                              heartbeat_timeout_s=self.cfg.heartbeat_timeout_s)
+        return result.sample_grams
+
+
+@dataclass
+class ModelState:
+    classifier: OnnxClassifier | None
+    sha256: str | None = None
+    abstain_below: float = 0.0
+    problem: str | None = None   # why there is no classifier: shown on /health and the kiosk
+
+
+def load_model(cfg: GateConfig) -> ModelState:
+    """A missing or damaged model does not stop the weighing; it sends every sample to REVIEW."""
+    try:
+        clf = OnnxClassifier.load(cfg.model.path)
+    except ModelError as exc:
+        log.error("model unavailable, all samples go to REVIEW: %s", exc)
+        return ModelState(None, problem=str(exc))
+    return ModelState(clf, clf.card.sha256, float(clf.card.abstain_confidence))
+
+
+@dataclass
+class Gate:
+    cfg: GateConfig
+    clock: SimClock
+    hub: StatusHub
+    records: Records
+    model: ModelState
+    lanes: list[LaneDriver] = field(default_factory=list)
+
+    def health(self) -> dict[str, object]:
+        return {"model": self.model.problem or "ok", "lanes_running": len(self.lanes)}
+
+
+async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,
+                    on_visit_done: Callable[[str], Awaitable[None] | None] | None = None) -> Gate:
+    """Connect every device of every lane; everything opened is closed by `stack`."""
+    records = Records(open_engine(cfg.site.database))
+    stack.callback(records.engine.dispose)
+    gate = Gate(cfg, clock, StatusHub(), records, load_model(cfg))
+    for lane in cfg.lanes:
+        gate.lanes.append(await _open_lane(gate, lane, stack, on_visit_done))
+    return gate
+
+
+async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,
+                     on_visit_done: Callable[[str], Awaitable[None] | None] | None) -> LaneDriver:
+    clock, sc = gate.clock, lane.scale
+    period = max(clock.wall(sc.frame_period_s), 0.02)  # wall seconds; jitter floor at high speed
+    reader = ScaleReader(sc.port, sc.protocol, protocol_options={"checksum": sc.checksum},
+                         baudrate=sc.baud, bytesize=sc.bytesize, parity=sc.parity, frame_period=period)
+    reader.start()
+    stack.callback(reader.stop)
+    gateio = GateIOClient(lane.gateio.host, lane.gateio.port, unit=lane.gateio.unit)
+    await gateio.connect()
+    stack.callback(gateio.close)
+    sampler = SamplerClient(lane.sampler.host, lane.sampler.port, unit=lane.sampler.unit)
+    await sampler.connect()
+    stack.callback(sampler.close)
+    camera = Camera(lane.camera.source, timeout_s=lane.camera.timeout_s)
+    m = gate.model
+    inspector = Inspector(gate.cfg, lane, gate.records, ModbusSampler(sampler, lane.sampler, clock),
+                          camera, m.classifier, m.sha256, m.abstain_below)
+    return LaneDriver(lane, clock, reader, gateio, inspector, gate.records, gate.hub, on_visit_done)
+
+
+async def run_lanes(gate: Gate, stop: asyncio.Event) -> None:
+    await asyncio.gather(*(lane.run(stop) for lane in gate.lanes))

@@ -1,0 +1,49 @@
+"""`intake run`: the gate on real hardware until SIGINT/SIGTERM."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import AsyncExitStack
+
+from starlette.types import ASGIApp
+
+from hardware.sim.clock import SimClock
+from intake.config import GateConfig
+from intake.gate import open_gate, run_lanes
+
+log = logging.getLogger(__name__)
+
+
+async def run_gate(cfg: GateConfig) -> int:
+    from intake.web.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with AsyncExitStack() as stack:
+        gate = await open_gate(cfg, SimClock(1.0), stack)
+        url = await start_web(create_app(gate.hub, health=gate.health), cfg.site.web_host,
+                              cfg.site.web_port, stack)
+        log.info("gate running; kiosk at %s/kiosk/%s", url, cfg.lanes[0].id)
+        await run_lanes(gate, stop)
+    return 0
+
+
+async def start_web(app: ASGIApp, host: str, port: int, stack: AsyncExitStack) -> str:
+    """Serve the web app inside the gate's own event loop; `stack` stops it. Returns the URL."""
+    from intake.web.server import WebServer
+
+    server = WebServer(app, host, port)
+    started = asyncio.Event()
+    task = asyncio.create_task(server.serve(started), name="web")
+
+    async def stop() -> None:
+        server.request_stop()
+        await asyncio.wait_for(task, timeout=10)
+
+    await asyncio.wait_for(started.wait(), timeout=10)
+    stack.push_async_callback(stop)
+    return server.url
