@@ -61,6 +61,7 @@ class LaneDriver:
         self._admission: Admission | None = None
         self._inspection: asyncio.Task[None] | None = None
         self._status = LaneStatus(lane=cfg.id)
+        hub.publish(self._status)  # the lane exists for the kiosk from the start
         self._fault: str | None = None
         self._open = {"entry": False, "plant": False, "return": False}
         self.heartbeat = 0.0

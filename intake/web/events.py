@@ -1,0 +1,115 @@
+"""Server-Sent Events: one lane's status snapshots, streamed to a kiosk page.
+
+Wire format (text/event-stream):
+    retry: <ms>                      once, how soon the browser reconnects after a drop
+    event: status / data: <LaneStatus JSON>     the current snapshot first, then every change
+    event: heartbeat / data: {}      when nothing changed for heartbeat_s seconds
+
+The heartbeat is a named event, not an SSE comment, because browsers hide comments from
+scripts: the page needs to see traffic to tell a silent dead link from a quiet lane.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Final
+
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from intake.lane.status import LaneStatus, StatusHub
+
+RECONNECT_MS: Final[int] = 2000
+
+STREAM_HEADERS: Final[dict[str, str]] = {
+    "Cache-Control": "no-store",
+    "X-Accel-Buffering": "no",  # a reverse proxy must not buffer the stream
+}
+
+
+def status_event(status: LaneStatus) -> str:
+    # pydantic's JSON is a single line, so one data: field carries it whole.
+    return f"event: status\ndata: {status.model_dump_json()}\n\n"
+
+
+HEARTBEAT_EVENT: Final[str] = "event: heartbeat\ndata: {}\n\n"
+
+
+class StreamRegistry:
+    """The open streams: bounded in number, and all ended at once when the server stops.
+
+    Ending them ourselves (rather than letting uvicorn cancel them after its grace period)
+    finishes each response cleanly, so the browser just reconnects and nothing logs a
+    cancellation traceback. Use from the event loop thread only.
+    """
+
+    def __init__(self, max_streams: int) -> None:
+        self.max_streams = max_streams
+        self._stops: set[asyncio.Event] = set()
+
+    @property
+    def open(self) -> int:
+        return len(self._stops)
+
+    def full(self) -> bool:
+        return self.open >= self.max_streams
+
+    def add(self) -> asyncio.Event:
+        stop = asyncio.Event()
+        self._stops.add(stop)
+        return stop
+
+    def remove(self, stop: asyncio.Event) -> None:
+        self._stops.discard(stop)
+
+    def close_all(self) -> None:
+        for stop in self._stops:
+            stop.set()
+
+
+class LaneEventStream(StreamingResponse):
+    """Streams hub updates for one lane until the client leaves or the server stops.
+
+    The subscription is made and dropped in __call__, around the whole response, so the hub
+    forgets this client on every way out (disconnect, shutdown, cancellation), not only
+    when an async generator happens to be finalised.
+    """
+
+    def __init__(self, hub: StatusHub, lane: str, heartbeat_s: float, streams: StreamRegistry) -> None:
+        self._hub = hub
+        self._lane = lane
+        self._heartbeat_s = heartbeat_s
+        self._streams = streams
+        self._queue: asyncio.Queue[LaneStatus] | None = None
+        self._stop = asyncio.Event()
+        super().__init__(self._events(), media_type="text/event-stream", headers=STREAM_HEADERS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._queue = self._hub.subscribe(self._lane)
+        self._stop = self._streams.add()
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._streams.remove(self._stop)
+            self._hub.unsubscribe(self._lane, self._queue)
+
+    async def _next(self) -> LaneStatus | None:
+        """The next snapshot; None after heartbeat_s of quiet or when told to stop."""
+        assert self._queue is not None, "iterated before __call__ subscribed"
+        get = asyncio.ensure_future(self._queue.get())
+        halt = asyncio.ensure_future(self._stop.wait())
+        try:
+            done, _ = await asyncio.wait({get, halt}, timeout=self._heartbeat_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (get, halt):
+                task.cancel()
+        return get.result() if get in done else None
+
+    async def _events(self) -> AsyncIterator[str]:
+        yield f"retry: {RECONNECT_MS}\n\n"
+        while not self._stop.is_set():
+            status = await self._next()
+            if status is not None:
+                yield status_event(status)
+            elif not self._stop.is_set():
+                yield HEARTBEAT_EVENT

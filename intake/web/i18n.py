@@ -1,0 +1,111 @@
+"""Every string the driver kiosk shows, Chinese first, English second.
+
+The same table is rendered by the server (first paint) and embedded as JSON for the page's
+script (live updates), so the two can never disagree about wording.
+"""
+from __future__ import annotations
+
+from typing import Final
+
+from intake.lane.status import LaneStatus, LaneStep, Verdict
+
+Text = tuple[str, str]  # (zh, en)
+
+# Short name of the step, shown in the header pill.
+STEP_LABELS: Final[dict[LaneStep, Text]] = {
+    LaneStep.IDLE: ("等待车辆", "Waiting for truck"),
+    LaneStep.ARRIVING: ("车辆识别", "Identifying"),
+    LaneStep.POSITIONING: ("车辆就位", "Positioning"),
+    LaneStep.WEIGHING_IN: ("称毛重", "Weighing in"),
+    LaneStep.SAMPLING: ("取样", "Sampling"),
+    LaneStep.INSPECTING: ("检验", "Inspecting"),
+    LaneStep.DECIDED: ("判定结果", "Decision"),
+    LaneStep.UNLOADING: ("卸料", "Unloading"),
+    LaneStep.WEIGHING_OUT: ("称皮重", "Weighing out"),
+    LaneStep.LEAVING: ("离场", "Leaving"),
+    LaneStep.OUT_OF_SERVICE: ("暂停服务", "Out of service"),
+}
+
+# What the driver must do now. Keyed by step, or "step.verdict" where the verdict changes the
+# instruction; see instruction_key(). The driver stays in the cab while the probe works
+# because the probe moves over the bed and the deck is no place to walk.
+INSTRUCTIONS: Final[dict[str, Text]] = {
+    "idle": ("请驶上地磅", "Please drive onto the scale"),
+    "arriving": ("正在识别车辆，请稍候", "Identifying your truck, please wait"),
+    "positioning": ("请完全驶上地磅并停车", "Drive fully onto the scale and stop"),
+    "weighing_in": ("正在称重，请勿移动", "Weighing, do not move"),
+    "sampling": ("正在取样，请留在驾驶室内", "Sampling in progress: stay in the cab"),
+    "inspecting": ("正在检验样品，请稍候", "Inspecting the sample, please wait"),
+    # A decision without a verdict should not happen; if it does, hold the driver.
+    "decided": ("请等待", "Please wait"),
+    "decided.pass": ("合格，请前往卸料区", "Accepted: proceed to the unloading bay"),
+    "decided.reject": ("不合格，请从返回通道离开", "Rejected: leave by the return lane"),
+    "decided.review": ("待人工复核，请等待", "Held for review: please wait"),
+    "unloading": ("卸料后请返回地磅称皮重", "After unloading, return to the scale"),
+    "unloading.reject": ("请从返回通道离开", "Leave by the return lane"),
+    "weighing_out": ("正在称皮重，请勿移动", "Weighing the empty truck, do not move"),
+    "leaving": ("称重完成，请驶离地磅", "Done: please drive off the scale"),
+    "out_of_service": ("暂停服务，请勿驶上地磅", "Out of service: do not drive onto the scale"),
+}
+
+VERDICT_LABELS: Final[dict[str, Text]] = {
+    "pass": ("合格", "ACCEPTED"),
+    "reject": ("不合格", "REJECTED"),
+    "review": ("待复核", "HELD FOR REVIEW"),
+}
+
+# Declared materials as configured; unknown ones are shown as their code.
+MATERIALS: Final[dict[str, Text]] = {
+    "sand": ("砂", "Sand"),
+    "gravel": ("碎石", "Gravel"),
+}
+
+LABELS: Final[dict[str, Text]] = {
+    "lane": ("{lane} 号地磅", "Lane {lane}"),
+    "weight": ("重量", "Weight"),
+    "plate": ("车牌", "Plate"),
+    "material": ("物料", "Material"),
+    "stable": ("稳定", "Stable"),
+    "moving": ("波动", "Moving"),
+    "reasons": ("原因", "Reasons"),
+    "fault": ("故障", "Fault"),
+    "connection_lost": ("连接中断，正在重新连接", "Connection lost, reconnecting"),
+}
+
+UNKNOWN: Final[str] = "— —"  # shown for a weight or plate nobody knows
+
+
+def instruction_key(step: LaneStep | str, verdict: Verdict | str | None) -> str:
+    """The most specific INSTRUCTIONS key for this step and verdict (the script mirrors this)."""
+    if verdict is not None and f"{step}.{verdict}" in INSTRUCTIONS:
+        return f"{step}.{verdict}"
+    return str(step)
+
+
+def instruction(status: LaneStatus) -> Text:
+    return INSTRUCTIONS[instruction_key(status.step, status.verdict)]
+
+
+def material(code: str | None) -> Text | None:
+    if code is None:
+        return None
+    return MATERIALS.get(code, (code, code))
+
+
+def format_weight(weight_kg: int | None) -> str:
+    """Grouped by thousands with a space, as weighbridge displays do; the script mirrors this."""
+    if weight_kg is None:
+        return UNKNOWN
+    return f"{weight_kg:,}".replace(",", " ")
+
+
+def client_table() -> dict[str, dict[str, Text]]:
+    """The table for the page script, embedded as JSON (keys are plain strings)."""
+    return {
+        "steps": {str(step): text for step, text in STEP_LABELS.items()},
+        "instructions": dict(INSTRUCTIONS),
+        "verdicts": dict(VERDICT_LABELS),
+        "materials": dict(MATERIALS),
+        "labels": dict(LABELS),
+        "unknown": {"text": (UNKNOWN, UNKNOWN)},
+    }

@@ -1,0 +1,97 @@
+"""Driver kiosk: one full-screen, read-only page per lane, kept live over Server-Sent Events.
+
+Audience: the truck driver on the deck. No login, no links, nothing to click. The server
+renders the current state (so the page is right before the script runs); kiosk.js then applies
+every later snapshot from /kiosk/<lane>/events using the same i18n table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from intake.lane.status import LaneStatus, StatusHub
+from intake.web import i18n
+from intake.web.events import LaneEventStream, StreamRegistry
+
+
+@dataclass(frozen=True)
+class KioskView:
+    """What the template shows, already in words; derived only from a LaneStatus."""
+
+    lane: str
+    step: str
+    step_label: i18n.Text
+    instruction: i18n.Text
+    lane_label: i18n.Text
+    weight: str
+    stability: str  # "stable" | "moving" | "unknown": a CSS class and an i18n label key
+    plate: str
+    material: i18n.Text | None
+    verdict: str | None
+    verdict_label: i18n.Text | None
+    reasons: list[str]
+    fault: str | None
+
+
+def kiosk_view(status: LaneStatus) -> KioskView:
+    zh, en = i18n.LABELS["lane"]
+    if status.weight_kg is None or status.weight_stable is None:
+        stability = "unknown"
+    else:
+        stability = "stable" if status.weight_stable else "moving"
+    return KioskView(
+        lane=status.lane,
+        step=str(status.step),
+        step_label=i18n.STEP_LABELS[status.step],
+        instruction=i18n.instruction(status),
+        lane_label=(zh.format(lane=status.lane), en.format(lane=status.lane)),
+        weight=i18n.format_weight(status.weight_kg),
+        stability=stability,
+        plate=status.plate or i18n.UNKNOWN,
+        material=i18n.material(status.material),
+        verdict=status.verdict,
+        verdict_label=i18n.VERDICT_LABELS[status.verdict] if status.verdict else None,
+        reasons=list(status.reasons),
+        fault=status.fault,
+    )
+
+
+def kiosk_router(
+    hub: StatusHub, templates: Jinja2Templates, streams: StreamRegistry, *, heartbeat_s: float
+) -> APIRouter:
+    # Handlers are async so they touch the hub on the event loop thread, never a worker thread.
+    router = APIRouter(tags=["kiosk"])
+
+    def current(lane: str) -> LaneStatus:
+        # Only lanes the gate has published exist; refusing others also keeps arbitrary
+        # names out of the hub's subscriber table.
+        status = hub.latest(lane)
+        if status is None:
+            raise HTTPException(status_code=404, detail=f"unknown lane {lane!r}")
+        return status
+
+    @router.get("/kiosk/{lane}", response_class=HTMLResponse)
+    async def kiosk_page(request: Request, lane: str) -> Response:
+        view = kiosk_view(current(lane))
+        context = {
+            "view": view,
+            "labels": i18n.LABELS,
+            "unknown": i18n.UNKNOWN,
+            "table": i18n.client_table(),
+            "heartbeat_ms": int(heartbeat_s * 1000),
+        }
+        response = templates.TemplateResponse(request, "kiosk.html", context)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @router.get("/kiosk/{lane}/events")
+    async def kiosk_events(lane: str) -> Response:
+        current(lane)
+        if streams.full():
+            raise HTTPException(status_code=503, detail="too many open kiosk streams")
+        return LaneEventStream(hub, lane, heartbeat_s, streams)
+
+    return router

@@ -1,0 +1,131 @@
+// Driver kiosk: applies lane snapshots from the server's event stream to the page.
+// The server renders the first state; this only keeps it current and shows when the link
+// is lost. All wording comes from the i18n table the server embeds (#kiosk-i18n).
+"use strict";
+
+(function () {
+  const body = document.body;
+  const table = JSON.parse(document.getElementById("kiosk-i18n").textContent);
+  const lane = body.dataset.lane;
+  const heartbeatMs = Number(body.dataset.heartbeatMs) || 10000;
+  // Three missed heartbeats: the link is dead even if the socket never said so.
+  const deadAfterMs = 3 * heartbeatMs + 2000;
+  const retryMs = 2000;
+  const unknown = table.unknown.text[0];
+
+  const part = (id) => document.querySelector('[data-testid="' + id + '"]');
+  const field = (name) => document.querySelector('[data-field="' + name + '"]');
+
+  function setText(el, text) {
+    el.querySelector(".zh").textContent = text ? text[0] : "";
+    el.querySelector(".en").textContent = text ? text[1] : "";
+  }
+
+  // Mirrors intake.web.i18n.format_weight.
+  function formatWeight(kg) {
+    if (kg === null || kg === undefined) return unknown;
+    const digits = String(Math.abs(kg)).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
+    return (kg < 0 ? "-" : "") + digits;
+  }
+
+  // Mirrors intake.web.i18n.instruction_key.
+  function instruction(step, verdict) {
+    const specific = table.instructions[step + "." + verdict];
+    return (verdict && specific) || table.instructions[step] || [step, step];
+  }
+
+  function stabilityOf(s) {
+    if (s.weight_kg === null || s.weight_stable === null) return "unknown";
+    return s.weight_stable ? "stable" : "moving";
+  }
+
+  function renderWeight(s) {
+    field("weight").textContent = formatWeight(s.weight_kg);
+    part("weight").classList.toggle("weight-unknown", s.weight_kg === null);
+    const stability = stabilityOf(s);
+    const el = part("stability");
+    el.className = "stability stability-" + stability;
+    setText(el, stability === "unknown" ? null : table.labels[stability]);
+  }
+
+  function renderTruck(s) {
+    const plate = part("plate");
+    plate.textContent = s.plate || unknown;
+    plate.classList.toggle("plate-unknown", !s.plate);
+    part("material").hidden = !s.material;
+    if (s.material) setText(field("material"), table.materials[s.material] || [s.material, s.material]);
+  }
+
+  function renderVerdict(s) {
+    const el = part("verdict");
+    el.hidden = !s.verdict;
+    el.className = "verdict verdict-" + (s.verdict || "none");
+    setText(field("verdict-label"), s.verdict ? table.verdicts[s.verdict] : null);
+    const list = part("reasons");
+    list.replaceChildren(...(s.reasons || []).map((reason) => {
+      const li = document.createElement("li");
+      li.textContent = reason; // codes shown as given, never as markup
+      return li;
+    }));
+  }
+
+  function render(s) {
+    body.dataset.step = s.step;
+    body.dataset.verdict = s.verdict || "";
+    setText(part("step"), table.steps[s.step] || [s.step, s.step]);
+    setText(part("instruction"), instruction(s.step, s.verdict));
+    part("fault").hidden = !s.fault;
+    field("fault").textContent = s.fault || "";
+    renderWeight(s);
+    renderTruck(s);
+    renderVerdict(s);
+  }
+
+  // --- the link ---------------------------------------------------------------------------
+  let source = null;
+  let watchdog = 0;
+  let retry = 0;
+
+  function setOnline(online) {
+    part("connection").hidden = online;
+    body.classList.toggle("offline", !online);
+  }
+
+  function armWatchdog() {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => { setOnline(false); reopen(); }, deadAfterMs);
+  }
+
+  function alive() {
+    setOnline(true);
+    armWatchdog();
+  }
+
+  // EventSource retries network errors by itself, but gives up for good on an HTTP error
+  // (a restarted server that does not know the lane yet) and never notices a silent link.
+  function reopen() {
+    if (source) source.close();
+    clearTimeout(retry);
+    retry = setTimeout(connect, retryMs);
+  }
+
+  function connect() {
+    source = new EventSource("/kiosk/" + encodeURIComponent(lane) + "/events");
+    source.addEventListener("status", (event) => {
+      let status;
+      try { status = JSON.parse(event.data); } catch (err) { return; }
+      alive();
+      render(status);
+    });
+    source.addEventListener("heartbeat", alive);
+    source.addEventListener("error", () => {
+      setOnline(false);
+      if (source.readyState === EventSource.CLOSED) reopen();
+    });
+    armWatchdog();
+  }
+
+  // A driver screen: no context menu from a long press.
+  document.addEventListener("contextmenu", (event) => event.preventDefault());
+  connect();
+})();
