@@ -69,7 +69,10 @@ class Gate:
     lanes: list[LaneDriver] = field(default_factory=list)
 
     def health(self) -> dict[str, object]:
-        return {"model": self.model.problem or "ok", "lanes_running": len(self.lanes)}
+        report: dict[str, object] = {"model": self.model.problem or "ok", "lanes_running": len(self.lanes)}
+        if self.model.problem:
+            report["status"] = "degraded"  # weighing works; every sample is held for review
+        return report
 
 
 async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,

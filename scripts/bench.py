@@ -1,0 +1,116 @@
+"""`make bench`: measured figures, side by side with their baselines. Not a test: it prints.
+
+- Toledo decoder throughput vs the serial line rate it has to keep up with.
+- Classifier path (our preprocessing + checks + session) vs the raw onnxruntime call.
+- SQLite record commits (WAL, synchronous=FULL) per second.
+- The whole demo: wall time for 20 trucks at speed 50.
+"""
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+console = Console()
+
+
+def timed(fn, repeat: int) -> float:
+    """Median seconds per call over `repeat` calls (after one warm-up)."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples)
+
+
+def bench_decoder() -> list[tuple[str, str, str, str]]:
+    from hardware.scale.toledo import ToledoDecoder, encode_toledo
+
+    frames = b"".join(encode_toledo(10_000 + 20 * i, motion=i % 3 == 0) for i in range(20_000))
+
+    def decode() -> None:
+        dec = ToledoDecoder()
+        for i in range(0, len(frames), 64):  # chunked as a serial port delivers it
+            dec.feed(frames[i:i + 64])
+
+    per_run = timed(decode, 3)
+    fps = 20_000 / per_run
+    line = 9600 / 10 / 18  # 9600 baud, 10 bits per byte, 18-byte frames
+    fast_line = 115200 / 10 / 18
+    return [("Toledo decoder", f"{fps:,.0f} frames/s", f"9600 Bd line: {line:,.0f} frames/s",
+             f"{fps / line:,.0f}x (115200 Bd: {fps / fast_line:,.0f}x)")]
+
+
+def bench_classifier() -> list[tuple[str, str, str, str]]:
+    import numpy as np
+
+    from vision.classifier import OnnxClassifier
+    from vision.preprocess import preprocess
+    from vision.synth import generate
+
+    clf = OnnxClassifier.load(ROOT / "models/intake-classifier/model.onnx")
+    image = generate("clean_sand", np.random.default_rng(0), size=256)
+    tensor = preprocess(image, clf.card)
+    session = clf._session  # the raw onnxruntime session, as a baseline
+    name = clf.card.input_name
+    raw = timed(lambda: session.run(None, {name: tensor}), 50)
+    ours = timed(lambda: clf.classify(image), 50)
+    pre = timed(lambda: preprocess(image, clf.card), 50)
+    return [("Classifier, 256px frame", f"{ours * 1e3:.2f} ms", f"raw session.run: {raw * 1e3:.2f} ms",
+             f"{ours / raw:.2f}x (preprocess {pre * 1e3:.2f} ms)")]
+
+
+def bench_store() -> list[tuple[str, str, str, str]]:
+    from intake.store.db import open_engine
+    from intake.store.records import Records
+    from intake.store.tables import Supplier
+
+    with tempfile.TemporaryDirectory() as tmp:
+        records = Records(open_engine(f"sqlite:///{tmp}/bench.db"))
+        n = 200
+        t0 = time.perf_counter()
+        for i in range(n):
+            records._add(Supplier(code=f"s{i}", name="bench"))
+        per = (time.perf_counter() - t0) / n
+    return [("SQLite commit (WAL, FULL)", f"{per * 1e3:.2f} ms", "one record per transaction",
+             f"{1 / per:,.0f} commits/s")]
+
+
+def bench_demo() -> list[tuple[str, str, str, str]]:
+    from intake.demo.runner import DemoOptions, run_demo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out: list[dict] = []
+        opts = DemoOptions(trucks=20, speed=50, db=f"sqlite:///{tmp}/demo.db", web=False,
+                           data_dir=Path(tmp) / "data")
+        t0 = time.perf_counter()
+        asyncio.run(run_demo(opts, out.append))
+        wall = time.perf_counter() - t0
+    sim = wall * 50
+    return [("Demo, 20 trucks at speed 50", f"{wall:.1f} s wall", f"{sim / 60:.0f} simulated minutes",
+             f"{len(out)} trucks finished")]
+
+
+def main() -> None:
+    table = Table(title="intake gate benchmarks")
+    for col in ("what", "ours", "baseline", "ratio"):
+        table.add_column(col)
+    for bench in (bench_decoder, bench_classifier, bench_store, bench_demo):
+        console.print(f"running {bench.__name__} ...")
+        for row in bench():
+            table.add_row(*row)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The store on a real SQLite file: durability pragmas, admission, append-only records."""
+from __future__ import annotations
+
+import sqlite3
+
+from hardware.sim.trucks import DEMO_MIX
+from intake.demo import masterdata
+from intake.store.db import open_engine
+from intake.store.records import Admission, Records, Refusal
+
+
+def make(tmp_path) -> Records:
+    records = Records(open_engine(f"sqlite:///{tmp_path / 'gate.db'}"))
+    masterdata.seed(records.engine, list(DEMO_MIX[:2]))
+    return records
+
+
+def test_every_connection_runs_wal_with_full_sync(tmp_path):
+    records = make(tmp_path)
+    with records.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    raw = sqlite3.connect(tmp_path / "gate.db")
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # persisted in the file
+
+
+def test_admission_opens_a_visit_then_the_weigh_out_finds_it(tmp_path):
+    records = make(tmp_path)
+    plate = DEMO_MIX[0].plate
+    first = records.admit(plate, "1")
+    assert isinstance(first, Admission) and first.kind == "in" and first.material == "sand"
+    records.record_weight(first.visit, "in", 39_800, "pty")
+    again = records.admit(plate, "1")
+    assert isinstance(again, Admission) and again.kind == "out" and again.visit == first.visit
+    records.record_weight(first.visit, "out", 14_200, "pty")
+    records.record_decision(first.visit, "pass", [], "clean_sand")
+    summary = records.visit_summary(first.visit)
+    assert (summary["gross_kg"], summary["tare_kg"], summary["net_kg"]) == (39_800, 14_200, 25_600)
+    assert summary["verdict"] == "pass" and summary["sampled"] is False
+    next_visit = records.admit(plate, "1")
+    assert isinstance(next_visit, Admission) and next_visit.kind == "in" and next_visit.visit != first.visit
+
+
+def test_unknown_plate_is_refused(tmp_path):
+    records = make(tmp_path)
+    assert records.admit("京X·00000", "1") == Refusal("unknown_vehicle")
+
+
+def test_a_later_decision_is_a_new_row_and_the_newest_wins(tmp_path):
+    records = make(tmp_path)
+    adm = records.admit(DEMO_MIX[1].plate, "1")
+    assert isinstance(adm, Admission)
+    records.record_decision(adm.visit, "review", ["low_confidence"], "clean_gravel")
+    records.record_decision(adm.visit, "pass", ["reviewed"], "clean_gravel")
+    with records.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM decision").scalar() == 2
+    assert records.visit_summary(adm.visit)["verdict"] == "pass"
