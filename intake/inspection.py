@@ -122,7 +122,8 @@ class Inspector:
         if faults:
             return Evidence(None, 0.0, faults=tuple(dict.fromkeys(faults)))
         agg = aggregate(preds)
-        return Evidence(agg.label, float(agg.confidence), frames_agree=bool(agg.agree))
+        frames = tuple((p.label, float(p.confidence)) for p in preds)
+        return Evidence(agg.label, float(agg.confidence), frames_agree=bool(agg.agree), frames=frames)
 
     def _record(self, sample_id: int, rows: list[Frame], ev: Evidence, rule) -> tuple[Judgement, str | None]:
         judgement = judge(rule, ev, self.abstain_below)

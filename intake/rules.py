@@ -19,6 +19,7 @@ class Evidence:
     confidence: float            # aggregated, temperature-scaled
     frames_agree: bool = True
     faults: tuple[str, ...] = ()  # e.g. "camera_error", "model_unavailable", "quality:blur"
+    frames: tuple[tuple[str, float], ...] = ()  # each classified frame's (label, confidence)
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,16 @@ def judge(rule: MaterialRule | None, evidence: Evidence, abstain_below: float = 
         return Judgement("review", list(evidence.faults))
     if evidence.label is None:
         return Judgement("review", ["no_classification"])
+    threshold = max(rule.min_confidence, abstain_below)
+    # Contamination is local: one frame that confidently shows a rejected label condemns the
+    # load, even when the other frames see clean material.
+    condemning = [rule.reject[label] for label, conf in evidence.frames if label in rule.reject and conf >= threshold]
+    if condemning:
+        return Judgement("reject", sorted(set(condemning)))
     reasons: list[str] = []
     if not evidence.frames_agree:
         reasons.append("frames_disagree")
-    if evidence.confidence < max(rule.min_confidence, abstain_below):
+    if evidence.confidence < threshold:
         reasons.append("low_confidence")
     if evidence.label in rule.reject:
         # A confident bad label is REJECT even if another check is uneasy: rejecting is safe.

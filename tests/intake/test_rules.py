@@ -51,3 +51,11 @@ def test_pass_only_for_a_clean_confident_agreed_accepted_label(label, confidence
     j = judge(SAND, Evidence(label, confidence, agree, tuple(faults)))
     if j.verdict == "pass":
         assert label == "clean_sand" and confidence >= 0.7 and agree and not faults
+
+
+def test_one_confident_contaminated_frame_rejects_the_load():
+    ev = Evidence("clean_sand", 0.9, frames_agree=False,
+                  frames=(("clean_sand", 0.95), ("foreign", 0.92), ("clean_sand", 0.9)))
+    assert judge(SAND, ev).verdict == "reject" and judge(SAND, ev).reasons == ["foreign_matter"]
+    unsure = Evidence("clean_sand", 0.9, frames_agree=False, frames=(("clean_sand", 0.95), ("foreign", 0.5)))
+    assert judge(SAND, unsure).verdict == "review"
