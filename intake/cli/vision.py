@@ -1,0 +1,233 @@
+"""`intake vision ...`: classify images, train the classifier, evaluate it on a folder.
+
+JSON on stdout with --json (one object per line); exit 0 ok, 2 bad usage or input, 1 failure.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from vision.classifier import ModelError, OnnxClassifier, Prediction
+from vision.preprocess import load_image
+
+app = typer.Typer(help="Image classifier: classify, train, evaluate.", no_args_is_help=True)
+_err = Console(stderr=True)
+_out = Console()
+
+ModelOpt = Annotated[Path, typer.Option("--model", help="ONNX file; its card is the .json beside it")]
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+def _load_classifier(model: Path) -> OnnxClassifier:
+    try:
+        return OnnxClassifier.load(model)
+    except ModelError as exc:
+        _err.print(f"[red]model error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+
+Judge = Callable[[Prediction, float], tuple[str, list[str]]]
+
+
+def _judge_hook(material: str, config: Path | None) -> Judge:
+    """Bind `--material` to its rule in the gate config (default: the shipped demo config).
+
+    The rules live in `intake.rules`; a build without them refuses `--material` (exit 2)
+    rather than printing a classification that looks like a verdict.
+    """
+    if importlib.util.find_spec("intake.rules") is None:
+        _err.print("[red]--material needs intake.rules, which is not installed in this build[/red]")
+        raise typer.Exit(2)
+    from intake.config import ConfigError, load_config
+    from intake.rules import Evidence, judge
+
+    path = config or _default_config()
+    try:
+        rules = load_config(path).materials
+    except ConfigError as exc:
+        _err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if material not in rules:
+        _err.print(f"[red]unknown material {material!r}; {path} defines: {', '.join(sorted(rules))}[/red]")
+        raise typer.Exit(2)
+    rule = rules[material]
+
+    def run(prediction: Prediction, abstain_below: float) -> tuple[str, list[str]]:
+        # One image is one frame: it agrees with itself, and is its own aggregate.
+        frame = (prediction.label, prediction.confidence)
+        evidence = Evidence(prediction.label, prediction.confidence, frames=(frame,))
+        judgement = judge(rule, evidence, abstain_below)
+        return str(judgement.verdict), [str(r) for r in judgement.reasons]
+
+    return run
+
+
+def _default_config() -> Path:
+    """The shipped demo config (it defines at least `sand` and `gravel`)."""
+    spec = importlib.util.find_spec("intake.demo")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    return Path(folders[0]) / "demo.toml" if folders else Path("demo.toml")
+
+
+@app.command()
+def classify(
+    images: Annotated[list[Path], typer.Argument(help="image files", show_default=False)],
+    model: ModelOpt,
+    material: Annotated[Optional[str], typer.Option(help="declared material: adds verdict and reasons")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="gate config with the material rules")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
+    """Classify each image; prints label, confidence and probabilities."""
+    judge = _judge_hook(material, config) if material else None
+    classifier = _load_classifier(model)
+    bad_input = False
+    for path in images:
+        try:
+            prediction = classifier.classify(load_image(path, max_side=max(classifier.card.input_shape[2:])))
+        except ValueError as exc:
+            _err.print(f"[red]{escape(str(path))}: {escape(str(exc))}[/red]")
+            bad_input = True
+            continue
+        except ModelError as exc:
+            _err.print(f"[red]{path}: model error: {exc}[/red]")
+            raise typer.Exit(1) from exc
+        record = _record(path, prediction, judge, classifier.card.abstain_confidence)
+        if as_json:
+            print(json.dumps(record), flush=True)
+        else:
+            _print_human(record, prediction.uncertain)
+    if bad_input:
+        raise typer.Exit(2)
+
+
+def _record(path: Path, prediction: Prediction, judge: Judge | None, abstain_below: float) -> dict[str, Any]:
+    """The DESIGN.md classification contract; verdict and reasons only with --material."""
+    record: dict[str, Any] = {
+        "image": str(path),
+        "label": prediction.label,
+        "confidence": round(prediction.confidence, 6),
+        "probs": {k: round(v, 6) for k, v in prediction.probs.items()},
+    }
+    if judge is not None:
+        record["verdict"], record["reasons"] = judge(prediction, abstain_below)
+    return record
+
+
+def _print_human(record: dict[str, Any], uncertain: bool) -> None:
+    flag = "  [yellow](uncertain)[/yellow]" if uncertain else ""
+    line = f"{escape(record['image'])}: [bold]{record['label']}[/bold] {record['confidence']:.3f}{flag}"
+    if "verdict" in record:
+        line += f"  -> {record['verdict']} {'; '.join(record['reasons'])}"
+    _out.print(line)
+
+
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option("--out", help="folder for model.onnx + model.json")],
+    seed: Annotated[int, typer.Option(help="seed of the training set; validation and test use seed+1, seed+2")] = 7,
+    n_per_label: Annotated[Optional[int], typer.Option(help="training images per label")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="training epochs")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="tiny model in seconds (tests, smoke checks)")] = False,
+) -> None:
+    """Train the classifier on synthetic images and write the ONNX model and its card."""
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("onnx") is None:
+        _err.print("[red]training needs the 'train' extra: pip install torch==2.13.0 onnx==1.23.2[/red]")
+        raise typer.Exit(2)
+    from vision.train import TrainConfig
+    from vision.train.pipeline import train as run
+
+    overrides = {k: v for k, v in {"n_per_label": n_per_label, "epochs": epochs}.items() if v is not None}
+    cfg = TrainConfig.quick(out, seed=seed, **overrides) if quick else TrainConfig(out_dir=out, seed=seed, **overrides)
+    result = run(cfg, console=_err)
+    m = result.card.metrics
+    _err.print(
+        f"wrote {result.model_path} in {result.seconds:.0f} s: test accuracy {m.accuracy:.3f} "
+        f"(n={m.n}), temperature {result.card.temperature}, abstain below {result.card.abstain_confidence}"
+    )
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="folder; images go to <out>/<label>/<i>.png")],
+    n_per_label: Annotated[int, typer.Option(help="images per label")] = 20,
+    seed: Annotated[int, typer.Option(help="generator seed")] = 1000,
+    size: Annotated[int, typer.Option(help="image side in pixels")] = 256,
+) -> None:
+    """Write a synthetic labelled image set (for evaluate, demos, fixtures)."""
+    from vision.synth import write_dataset
+
+    paths = write_dataset(out, n_per_label, seed, size)
+    _err.print(f"wrote {len(paths)} images under {out}")
+
+
+@app.command()
+def evaluate(
+    model: ModelOpt,
+    data: Annotated[Path, typer.Option("--data", help="folder with one sub-folder of images per label")],
+    as_json: Annotated[bool, typer.Option("--json", help="metrics as one JSON object")] = False,
+) -> None:
+    """Confusion matrix and per-class precision/recall of a model on a labelled folder."""
+    from vision.train.metrics import summarise
+
+    classifier = _load_classifier(model)
+    labels = classifier.labels
+    files = _labelled_files(data, labels)
+    if not files:
+        _err.print(f"[red]no labelled images under {data} (expected <label>/<image> for labels {labels})[/red]")
+        raise typer.Exit(2)
+    probs = np.empty((len(files), len(labels)))
+    for i, (_, path) in enumerate(files):
+        try:
+            p = classifier.classify(load_image(path, max_side=max(classifier.card.input_shape[2:])))
+        except ValueError as exc:
+            _err.print(f"[red]{path}: {exc}[/red]")
+            raise typer.Exit(2) from exc
+        probs[i] = [p.probs[label] for label in labels]
+    y = np.array([k for k, _ in files])
+    metrics = summarise(y, probs, labels, abstain_confidence=classifier.card.abstain_confidence,
+                        dataset=str(data), seed=None)
+    if as_json:
+        print(metrics.model_dump_json())
+        return
+    _print_metrics(metrics, labels)
+
+
+def _labelled_files(data: Path, labels: list[str]) -> list[tuple[int, Path]]:
+    """(label index, path) for every image in <data>/<label>/; folders of other names are ignored."""
+    if not data.is_dir():
+        return []
+    found = []
+    for folder in sorted(d for d in data.iterdir() if d.is_dir() and d.name in labels):
+        found += [(labels.index(folder.name), f) for f in sorted(folder.iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES]
+    return found
+
+
+def _print_metrics(metrics: Any, labels: list[str]) -> None:
+    matrix = Table(title=f"Confusion matrix (rows: true, columns: predicted), n={metrics.n}")
+    matrix.add_column("true \\ predicted")
+    for label in labels:
+        matrix.add_column(label, justify="right")
+    for label, row in zip(labels, metrics.confusion):
+        matrix.add_row(label, *(str(v) for v in row))
+    per_class = Table(title=f"Accuracy {metrics.accuracy:.3f}; coverage {metrics.coverage:.3f} "
+                      f"at selective accuracy {metrics.selective_accuracy:.3f}")
+    for column in ("label", "precision", "recall", "support"):
+        per_class.add_column(column, justify="left" if column == "label" else "right")
+    for label in labels:
+        c = metrics.per_class[label]
+        per_class.add_row(label, f"{c.precision:.3f}", f"{c.recall:.3f}", str(c.support))
+    _out.print(matrix)
+    _out.print(per_class)
+
+
+__all__ = ["app"]

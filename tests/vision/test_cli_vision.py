@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from intake.cli.vision import app
+from vision.model_card import LABELS
+from vision.synth import write_dataset
+
+runner = CliRunner()
+
+
+def test_classify_json_contract(tmp_path: Path, committed_model: Path, sample_images: dict[str, np.ndarray]) -> None:
+    paths = []
+    for label in ("clean_sand", "empty"):
+        path = tmp_path / f"{label}.png"
+        cv2.imwrite(str(path), sample_images[label])
+        paths.append(str(path))
+    result = runner.invoke(app, ["classify", "--model", str(committed_model), "--json", *paths])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["image"] for line in lines] == paths
+    for line in lines:
+        assert set(line) == {"image", "label", "confidence", "probs"}
+        assert list(line["probs"]) == list(LABELS)
+
+
+def test_classify_unreadable_image_exits_2(tmp_path: Path, committed_model: Path) -> None:
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"nope")
+    result = runner.invoke(app, ["classify", "--model", str(committed_model), str(bad)])
+    assert result.exit_code == 2
+
+
+def test_classify_bad_model_exits_1(tmp_path: Path) -> None:
+    image = tmp_path / "x.png"
+    cv2.imwrite(str(image), np.zeros((10, 10, 3), np.uint8))
+    result = runner.invoke(app, ["classify", "--model", str(tmp_path / "none.onnx"), str(image)])
+    assert result.exit_code == 1
+
+
+def test_classify_with_material_adds_verdict(tmp_path: Path, committed_model: Path,
+                                             sample_images: dict[str, np.ndarray]) -> None:
+    if importlib.util.find_spec("intake.rules") is None:
+        pytest.skip("intake.rules not in this build")
+    path = tmp_path / "gravel.png"
+    cv2.imwrite(str(path), sample_images["clean_gravel"])
+    result = runner.invoke(app, ["classify", "--model", str(committed_model), "--material", "sand", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.stdout)
+    assert set(line) == {"image", "label", "confidence", "probs", "verdict", "reasons"}
+    assert line["verdict"] in ("reject", "review")  # gravel declared as sand is never a PASS
+    unknown = runner.invoke(app, ["classify", "--model", str(committed_model), "--material", "cement", str(path)])
+    assert unknown.exit_code == 2
+
+
+def test_evaluate_json(tmp_path: Path, committed_model: Path) -> None:
+    write_dataset(tmp_path / "data", n_per_label=3, seed=31337, size=256, show_progress=False)
+    result = runner.invoke(app, ["evaluate", "--model", str(committed_model), "--data", str(tmp_path / "data"), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["n"] == 3 * len(LABELS)
+    assert set(metrics["per_class"]) == set(LABELS)
+    human = runner.invoke(app, ["evaluate", "--model", str(committed_model), "--data", str(tmp_path / "data")])
+    assert human.exit_code == 0 and "Confusion matrix" in human.stdout
+
+
+def test_evaluate_empty_folder_exits_2(tmp_path: Path, committed_model: Path) -> None:
+    result = runner.invoke(app, ["evaluate", "--model", str(committed_model), "--data", str(tmp_path)])
+    assert result.exit_code == 2

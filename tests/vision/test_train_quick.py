@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vision.classifier import OnnxClassifier
+from vision.model_card import LABELS, ModelCard, card_path, sha256_file
+from vision.synth import generate
+from vision.train.pipeline import TrainResult
+
+pytestmark = [
+    pytest.mark.training,
+    pytest.mark.skipif(
+        importlib.util.find_spec("torch") is None or importlib.util.find_spec("onnx") is None,
+        reason="training needs the 'train' extra (torch, onnx)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
+    from vision.train import TrainConfig, train
+
+    return train(TrainConfig.quick(tmp_path_factory.mktemp("quick") / "m", show_progress=False))
+
+
+def test_quick_training_end_to_end(quick_run: TrainResult) -> None:
+    from vision.train import TrainConfig
+
+    model = quick_run.model_path
+    assert model.name == "model.onnx"
+    card = ModelCard.load(card_path(model))
+    assert card.sha256 == sha256_file(model)
+    assert card.metrics.seed == card.seed + 2  # held out: neither the train nor the validation seed
+    assert len(quick_run.history) == TrainConfig.quick(model.parent).epochs
+    classifier = OnnxClassifier.load(model)
+    prediction = classifier.classify(generate("muddy", np.random.default_rng(0)))
+    assert prediction.label in LABELS
+    # A dynamic batch axis: one session run for several images.
+    assert len(classifier.classify_batch([generate("empty", np.random.default_rng(i)) for i in range(3)])) == 3
+
+
+def test_quick_training_is_reproducible(quick_run: TrainResult, tmp_path: Path) -> None:
+    from vision.train import TrainConfig, train
+
+    again = train(TrainConfig.quick(tmp_path / "m", show_progress=False))
+    assert sha256_file(again.model_path) == sha256_file(quick_run.model_path)

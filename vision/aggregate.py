@@ -1,0 +1,40 @@
+"""Several frames of one sample -> one answer: mean probabilities, and whether frames agree."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from vision.classifier import Prediction
+
+
+class Aggregate(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    confidence: float
+    probs: dict[str, float]
+    agree: bool  # every frame's top label is the same
+    n: int
+    uncertain: bool  # frames disagree, or any frame was itself uncertain: the gate must REVIEW
+
+
+def aggregate(predictions: Sequence[Prediction]) -> Aggregate:
+    """Mean of the frames' probabilities. No frames is an error (the caller must REVIEW)."""
+    if not predictions:
+        raise ValueError("no predictions to aggregate")
+    labels = list(predictions[0].probs)
+    if any(list(p.probs) != labels for p in predictions):
+        raise ValueError("predictions come from models with different labels")
+    n = len(predictions)
+    probs = {label: sum(p.probs[label] for p in predictions) / n for label in labels}
+    best = max(labels, key=probs.__getitem__)
+    agree = len({p.label for p in predictions}) == 1
+    return Aggregate(
+        label=best,
+        confidence=probs[best],
+        probs=probs,
+        agree=agree,
+        n=n,
+        uncertain=not agree or any(p.uncertain for p in predictions),
+    )

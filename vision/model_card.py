@@ -1,0 +1,118 @@
+"""The model card: the JSON file beside an ONNX model that says how to feed it and what it knows.
+
+`models/<name>/model.onnx` is described by `models/<name>/model.json`. The classifier refuses
+a model whose card does not match it (sha256, input, labels), so the card is the contract
+between training and the gate.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# The shipped model's classes, in output order (DESIGN.md "Contracts").
+LABELS: tuple[str, ...] = ("clean_sand", "clean_gravel", "muddy", "foreign", "empty")
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Normalisation(_Strict):
+    """Per-channel (R, G, B) statistics applied to pixel values scaled to [0, 1]."""
+
+    mean: tuple[float, float, float]
+    std: tuple[Annotated[float, Field(gt=0.0)], Annotated[float, Field(gt=0.0)], Annotated[float, Field(gt=0.0)]]
+
+
+class ClassMetrics(_Strict):
+    precision: Probability
+    recall: Probability
+    support: Annotated[int, Field(ge=0)]
+
+
+class Metrics(_Strict):
+    """Measured on a held-out set generated with a seed used neither for training nor validation."""
+
+    dataset: str
+    seed: int | None = Field(description="generator seed of the set; None for a folder of photos")
+    n: Annotated[int, Field(gt=0)]
+    accuracy: Probability
+    per_class: dict[str, ClassMetrics]
+    confusion: list[list[int]] = Field(description="rows = true label, columns = predicted, in label order")
+    coverage: Probability = Field(description="share of images with confidence >= abstain_confidence")
+    selective_accuracy: Probability = Field(description="accuracy on the images not abstained on")
+    nll: Annotated[float, Field(ge=0.0)] = Field(description="mean negative log-likelihood after temperature")
+
+
+class ModelCard(_Strict):
+    card_version: Literal[1] = 1
+    name: str
+    version: str
+    labels: list[str]
+    input_name: str
+    input_shape: tuple[Literal[1], Literal[3], Annotated[int, Field(ge=8)], Annotated[int, Field(ge=8)]]
+    input_dtype: Literal["float32"] = "float32"
+    layout: Literal["NCHW"] = "NCHW"
+    colour: Literal["RGB"] = "RGB"
+    normalisation: Normalisation
+    centre_crop: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        1.0, description="side of the centred square kept before resizing, as a share of the short side"
+    )
+    temperature: Annotated[float, Field(gt=0.0)]
+    abstain_confidence: Probability
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    training_data: str
+    seed: int
+    architecture: str
+    metrics: Metrics
+    created: datetime
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_unique(cls, labels: list[str]) -> list[str]:
+        if len(labels) < 2 or len(set(labels)) != len(labels):
+            raise ValueError("labels must be at least two distinct names")
+        return labels
+
+    @model_validator(mode="after")
+    def _metrics_match_labels(self) -> ModelCard:
+        n = len(self.labels)
+        if set(self.metrics.per_class) != set(self.labels):
+            raise ValueError("metrics.per_class must have exactly the card's labels")
+        if len(self.metrics.confusion) != n or any(len(row) != n for row in self.metrics.confusion):
+            raise ValueError(f"metrics.confusion must be {n}x{n}")
+        return self
+
+    @property
+    def height(self) -> int:
+        return self.input_shape[2]
+
+    @property
+    def width(self) -> int:
+        return self.input_shape[3]
+
+    @classmethod
+    def load(cls, path: Path) -> ModelCard:
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+
+
+def card_path(model_path: Path) -> Path:
+    """`model.onnx` -> `model.json` (same folder, same stem)."""
+    return Path(model_path).with_suffix(".json")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,51 @@
+"""Everything that decides a training run; recorded (in part) in the model card."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    out_dir: Path
+    name: str = "intake-classifier"
+    version: str = "0.1.0"
+    seed: int = 7
+    n_per_label: int = Field(1500, ge=2)
+    val_per_label: int = Field(200, ge=2)
+    test_per_label: int = Field(300, ge=2)
+    epochs: int = Field(14, ge=1)
+    batch_size: int = Field(64, ge=2)
+    lr: float = Field(3e-3, gt=0)
+    weight_decay: float = Field(1e-4, ge=0)
+    input_size: int = Field(96, ge=16, description="network input side (square)")
+    gen_size: int = Field(256, ge=32, description="side of the generated photos before resizing")
+    width: int = Field(24, ge=4, description="channels of the first conv block")
+    threads: int = Field(2, ge=1, description="torch intra-op threads (fixed for determinism)")
+    workers: int = Field(2, ge=1, description="processes generating images")
+    # Missing a foreign object can let a bad load through, a false alarm only costs a review.
+    # Foreign matter is also the most varied class, so it gets more (not just heavier) examples.
+    oversample: dict[str, float] = Field(default_factory=lambda: {"foreign": 2.0})
+    class_weights: dict[str, float] = Field(default_factory=dict)
+    abstain_target: float = Field(0.99, gt=0, le=1, description="validation accuracy wanted above the abstain threshold")
+    show_progress: bool = True
+
+    @property
+    def val_seed(self) -> int:
+        return self.seed + 1
+
+    @property
+    def test_seed(self) -> int:
+        return self.seed + 2
+
+    @classmethod
+    def quick(cls, out_dir: Path, seed: int = 7, **overrides: object) -> TrainConfig:
+        """A tiny run for tests: seconds, not minutes; a real but weak model."""
+        params: dict[str, object] = dict(
+            out_dir=out_dir, seed=seed, n_per_label=48, val_per_label=12, test_per_label=12,
+            epochs=3, input_size=48, gen_size=96, width=8, workers=1, batch_size=32,
+        )
+        params.update(overrides)
+        return cls.model_validate(params)

@@ -1,0 +1,65 @@
+"""Synthetic splits in memory: (N, H, W, 3) uint8 RGB at the network size, plus int labels.
+
+Images go through `vision.preprocess.prepare`, the same resize the gate uses, so training
+and inference see identical pixels.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import cv2
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from vision.model_card import LABELS
+from vision.preprocess import prepare
+from vision.synth.dataset import image_rng
+from vision.synth.generator import generate
+
+_CHUNK = 50  # images per worker task: big enough to amortise pickling, small for a smooth bar
+
+
+def synth_split(
+    n_per_label: int, seed: int, gen_size: int, input_size: int, *,
+    oversample: dict[str, float] | None = None, workers: int = 1,
+    description: str = "generating", show_progress: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`oversample` multiplies the count of some labels (e.g. more varied foreign matter)."""
+    counts = [max(1, round(n_per_label * (oversample or {}).get(label, 1.0))) for label in LABELS]
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    jobs = [(li, start, min(start + _CHUNK, n)) for li, n in enumerate(counts) for start in range(0, n, _CHUNK)]
+    x = np.empty((int(offsets[-1]), input_size, input_size, 3), np.uint8)
+    y = np.repeat(np.arange(len(LABELS), dtype=np.int64), counts)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    # Progress goes to stderr: stdout is kept for machine-readable output.
+    with Progress(*columns, console=Console(stderr=True), disable=not show_progress) as progress:
+        task = progress.add_task(description, total=len(x))
+        for (li, start, stop), chunk in zip(jobs, _run(jobs, seed, gen_size, input_size, workers)):
+            x[offsets[li] + start : offsets[li] + stop] = chunk
+            progress.advance(task, stop - start)
+    return x, y
+
+
+def _run(
+    jobs: list[tuple[int, int, int]], seed: int, gen_size: int, input_size: int, workers: int
+) -> Iterator[np.ndarray]:
+    args = [(seed, li, start, stop, gen_size, input_size) for li, start, stop in jobs]
+    if workers <= 1:
+        yield from (_make_chunk(*a) for a in args)
+        return
+    # "spawn": forking a process that may already hold torch's thread pool can deadlock.
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
+        yield from pool.map(_make_chunk, *zip(*args))
+
+
+def _init_worker() -> None:
+    cv2.setNumThreads(1)
+
+
+def _make_chunk(seed: int, li: int, start: int, stop: int, gen_size: int, input_size: int) -> np.ndarray:
+    label = LABELS[li]
+    images = (generate(label, image_rng(seed, li, i), gen_size) for i in range(start, stop))
+    return np.stack([prepare(image, input_size, input_size) for image in images])

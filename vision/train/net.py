@@ -1,0 +1,37 @@
+"""The network: a small plain CNN trained from scratch. torch is imported only when called."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def describe(width: int, input_size: int) -> str:
+    w = _widths(width)
+    return (
+        f"IntakeNet: conv3x3/2 {w[0]} + 3 x [conv3x3 BN ReLU, maxpool] {w[1]}-{w[2]}-{w[3]}, "
+        f"global avg pool, dropout 0.2, linear; input {input_size}x{input_size} RGB; trained from scratch"
+    )
+
+
+def _widths(width: int) -> tuple[int, int, int, int]:
+    return width, width * 2, width * 4, int(width * 20 / 3)
+
+
+def build_net(n_classes: int, width: int) -> Any:
+    """Four conv blocks (~190k parameters at width 24). Plain convs, BN and ReLU only, so the
+    ONNX graph is Conv/Relu/MaxPool/GlobalAveragePool/Gemm after BN folding."""
+    from torch import nn
+
+    w = _widths(width)
+
+    def block(cin: int, cout: int, stride: int = 1) -> list[nn.Module]:
+        return [nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+    layers: list[nn.Module] = [*block(3, w[0], stride=2)]
+    for cin, cout in zip(w[:-1], w[1:]):
+        layers += [*block(cin, cout), nn.MaxPool2d(2)]
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2), nn.Linear(w[-1], n_classes)]
+    return nn.Sequential(*layers)
+
+
+def count_parameters(net: Any) -> int:
+    return int(sum(p.numel() for p in net.parameters()))

@@ -1,0 +1,130 @@
+"""Generate -> train -> calibrate -> export -> measure the exported model -> write the card."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+from rich.console import Console
+
+from vision.classifier import OnnxClassifier, softmax
+from vision.model_card import LABELS, ModelCard, Normalisation, card_path, sha256_file
+from vision.preprocess import normalise
+from vision.train.calibrate import choose_abstain, fit_temperature
+from vision.train.config import TrainConfig
+from vision.train.data import synth_split
+from vision.train.fit import EpochLog
+from vision.train.metrics import summarise
+
+
+class TrainResult(BaseModel):
+    model_path: Path
+    card: ModelCard
+    history: list[EpochLog]
+    seconds: float
+
+
+def train(cfg: TrainConfig, console: Console | None = None) -> TrainResult:
+    """Run the whole pipeline; writes `<out_dir>/model.onnx` and `<out_dir>/model.json`."""
+    import torch
+
+    from vision.train.fit import fit, predict_logits
+    from vision.train.net import build_net
+
+    console = console or Console(stderr=True)
+    started = time.perf_counter()
+    torch.set_num_threads(cfg.threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    train_set, val_set, test_set = _splits(cfg)
+    norm = _channel_stats(train_set[0])
+    torch.manual_seed(cfg.seed)
+    net = build_net(len(LABELS), cfg.width)
+    history = fit(net, train_set, val_set, cfg, norm, console)
+
+    val_logits = predict_logits(net, val_set[0], norm, cfg.batch_size * 4)
+    temperature = fit_temperature(val_logits, val_set[1])
+    abstain = choose_abstain(val_logits, val_set[1], temperature, cfg.abstain_target)
+    model_path = Path(cfg.out_dir) / "model.onnx"
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    _export(net, model_path, cfg)
+    card = _card(cfg, net, model_path, norm, temperature, abstain, test_set)
+    card.save(card_path(model_path))
+    OnnxClassifier.load(model_path)  # the card must describe the file: fail here, not at the gate
+    return TrainResult(model_path=model_path, card=card, history=history, seconds=time.perf_counter() - started)
+
+
+def _splits(cfg: TrainConfig) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Train, validation and test sets: same generator, three independent seeds."""
+
+    def split(n: int, seed: int, name: str, oversample: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return synth_split(
+            n, seed, cfg.gen_size, cfg.input_size, oversample=oversample,
+            workers=cfg.workers, description=name, show_progress=cfg.show_progress,
+        )
+
+    return (
+        split(cfg.n_per_label, cfg.seed, "train set", cfg.oversample),
+        split(cfg.val_per_label, cfg.val_seed, "validation set"),
+        split(cfg.test_per_label, cfg.test_seed, "test set"),
+    )
+
+
+def _channel_stats(x: np.ndarray) -> Normalisation:
+    """Per-channel mean/std of the training pixels, rounded so the card stays readable."""
+    sample = x[:: max(1, len(x) // 2000)].reshape(-1, 3).astype(np.float64) / 255.0
+    mean = tuple(round(float(v), 4) for v in sample.mean(0))
+    std = tuple(round(max(float(v), 1e-3), 4) for v in sample.std(0))
+    return Normalisation(mean=mean, std=std)  # type: ignore[arg-type]
+
+
+def _export(net: object, model_path: Path, cfg: TrainConfig) -> None:
+    from vision.train.export import export_onnx
+
+    export_onnx(net, model_path, cfg.input_size, list(LABELS))
+
+
+def _onnx_logits(model_path: Path, x: np.ndarray, norm: Normalisation, threads: int) -> np.ndarray:
+    """Score the *exported* file with onnxruntime: the metrics describe what ships."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    outs = [session.run(None, {"input": normalise(x[i : i + 256], norm)})[0] for i in range(0, len(x), 256)]
+    return np.concatenate(outs).astype(np.float64)
+
+
+def _card(
+    cfg: TrainConfig, net: object, model_path: Path, norm: Normalisation,
+    temperature: float, abstain: float, test_set: tuple[np.ndarray, np.ndarray],
+) -> ModelCard:
+    from vision.train.net import count_parameters, describe
+
+    probs = softmax(_onnx_logits(model_path, test_set[0], norm, cfg.threads) / temperature)
+    metrics = summarise(
+        test_set[1], probs, LABELS, abstain_confidence=abstain,
+        dataset=f"synthetic test set, {cfg.test_per_label}/label at {cfg.gen_size}px, seed {cfg.test_seed}",
+        seed=cfg.test_seed,
+    )
+    return ModelCard(
+        name=cfg.name,
+        version=cfg.version,
+        labels=list(LABELS),
+        input_name="input",
+        input_shape=(1, 3, cfg.input_size, cfg.input_size),
+        normalisation=norm,
+        temperature=round(temperature, 4),
+        abstain_confidence=abstain,
+        sha256=sha256_file(model_path),
+        training_data=(
+            f"synthetic (vision.synth): {cfg.n_per_label}/label at {cfg.gen_size}px, seed {cfg.seed}; "
+            f"validation {cfg.val_per_label}/label, seed {cfg.val_seed}; {cfg.epochs} epochs; "
+            f"oversampled {cfg.oversample}; class weights {cfg.class_weights}"
+        ),
+        seed=cfg.seed,
+        architecture=f"{describe(cfg.width, cfg.input_size)}; {count_parameters(net)} parameters",
+        metrics=metrics,
+        created=datetime.now(timezone.utc).replace(microsecond=0),
+    )
