@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -55,8 +56,21 @@ class CameraConfig(Strict):
     timeout_s: float = Field(5.0, gt=0)
 
 
+class RfidConfig(Strict):
+    port: str = Field(description="pyserial URL of the lane's RFID reader")
+    protocol: Literal["em4100", "uhf"] = "em4100"
+    baud: int = Field(9600, gt=0)
+    repeat_s: float = Field(2.0, gt=0, description="a card still in the field is reported again after this")
+
+
+class IdentificationConfig(Strict):
+    webhook_token: str = Field("", description="bearer token for plate-camera events; empty: webhook off")
+    min_plate_confidence: float = Field(0.9, ge=0, le=1)
+
+
 class LaneConfig(Strict):
     id: str = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")
+    rfid: RfidConfig | None = None
     scale: ScaleConfig
     weighing: WeighingConfig = WeighingConfig()
     sampler: SamplerConfig
@@ -64,11 +78,68 @@ class LaneConfig(Strict):
     camera: CameraConfig
 
 
+class RateOverride(Strict):
+    """Normal-inspection rate for one supplier and/or material; "*" matches any."""
+    supplier: str = "*"
+    material: str = "*"
+    rate: float = Field(ge=0, le=1)
+
+
+class MaterialSampling(Strict):
+    points: Optional[int] = Field(None, ge=3, le=8, description="probe points; default sampling.points")
+    bulk_density_t_m3: Optional[float] = Field(None, gt=0, description="turns lot_m3 into tonnes")
+
+
+class Obstacle(Strict):
+    """A rectangle in bed coordinates (m from the front-left corner) the probe must avoid."""
+    x_m: float = Field(ge=0)
+    y_m: float = Field(ge=0)
+    length_m: float = Field(gt=0)
+    width_m: float = Field(gt=0)
+    plates: list[str] = Field(default_factory=list, description="vehicles it applies to; empty = all")
+
+
+class SwitchingRules(Strict):
+    """Normal / tightened / reduced inspection, in the spirit of ISO 2859-3 skip-lot."""
+    tighten_window: int = Field(5, ge=1, description="look at this many latest results ...")
+    tighten_rejects: int = Field(2, ge=1, description="... and tighten at this many rejects among them")
+    relax_after_passes: int = Field(5, ge=1, description="tightened -> normal after this many passes in a row")
+    reduce_after_passes: int = Field(10, ge=1, description="normal -> reduced after this many passes in a row")
+    tightened_factor: float = Field(2.0, ge=1, description="tightened rate = normal rate x this (max 1)")
+    reduced_factor: float = Field(0.5, gt=0, le=1, description="reduced rate = normal rate x this")
+    history_len: int = Field(50, ge=1, le=1000, description="results replayed to find the mode")
+
+    @model_validator(mode="after")
+    def _window(self) -> "SwitchingRules":
+        if self.tighten_rejects > self.tighten_window:
+            raise ValueError("tighten_rejects cannot exceed tighten_window")
+        if self.history_len < self.tighten_window:
+            raise ValueError("history_len must be at least tighten_window")
+        return self
+
+
 class SamplingConfig(Strict):
-    rate: float = Field(0.25, ge=0, le=1, description="share of trucks sampled")
-    points: int = Field(3, ge=1, le=8)
+    rate: float = Field(0.25, ge=0, le=1, description="share of trucks sampled (normal inspection)")
+    points: int = Field(3, ge=3, le=8, description="probe points per sample; ASTM D75 asks at least 3")
     margin_m: float = Field(0.3, ge=0, description="distance kept from the bed walls")
-    secret: str = Field(min_length=8, description="keyed selection; keep private, reveal after the day")
+    secret: str = Field(min_length=8, description="keyed blind codes; keep private")
+    min_separation_m: float = Field(0.5, ge=0, description="minimum distance between two probe points")
+    max_attempts: int = Field(5000, ge=1, le=1_000_000, description="candidate draws before a plan fails")
+    lot_tonnes: float = Field(600, gt=0, description="a lot closes at this delivered tonnage ...")
+    lot_m3: float = Field(400, gt=0, description="... or this volume, for materials with a bulk density")
+    timezone: str = Field("UTC", description="IANA zone whose midnight starts a sampling day")
+    rates: list[RateOverride] = Field(default_factory=list)
+    materials: dict[str, MaterialSampling] = Field(default_factory=dict)
+    obstacles: list[Obstacle] = Field(default_factory=list)
+    switching: SwitchingRules = SwitchingRules()
+
+    @model_validator(mode="after")
+    def _zone(self) -> "SamplingConfig":
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
+        return self
 
 
 class MaterialRule(Strict):
@@ -95,6 +166,8 @@ class SiteConfig(Strict):
     name: str
     data_dir: Path = Path("var")
     database: str = "sqlite:///var/intake.db"
+    audit_key: str = Field("env:INTAKE_AUDIT_KEY", pattern=r"^(env|file):.+",
+                           description="audit-chain HMAC key, kept outside the database: env:NAME or file:PATH")
     web_host: str = "127.0.0.1"
     web_port: int = Field(8080, ge=0, lt=65536)
 
@@ -103,6 +176,7 @@ class GateConfig(Strict):
     site: SiteConfig
     lanes: list[LaneConfig] = Field(min_length=1)
     sampling: SamplingConfig
+    identification: IdentificationConfig = IdentificationConfig()
     model: ModelConfig = ModelConfig()
     materials: dict[str, MaterialRule] = Field(min_length=1)
 

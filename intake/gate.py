@@ -12,16 +12,19 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from hardware.camera.capture import Camera
+from hardware.ident.reader import RfidReader
+from hardware.ident.rfid import TagRead
 from hardware.modbus.gateio import GateIOClient
 from hardware.modbus.plan import SamplePlan
 from hardware.modbus.sampler import SamplerClient
 from hardware.scale.reader import ScaleReader
 from hardware.sim.clock import SimClock
 from intake.config import GateConfig, LaneConfig, SamplerConfig
+from intake.ident import tags
 from intake.inspection import Inspector
 from intake.lane.driver import LaneDriver
 from intake.lane.status import StatusHub
-from intake.store.db import open_engine
+from intake.store.startup import open_store
 from intake.store.records import Records
 from vision.classifier import ModelError, OnnxClassifier
 
@@ -78,12 +81,41 @@ class Gate:
 async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,
                     on_visit_done: Callable[[str], Awaitable[None] | None] | None = None) -> Gate:
     """Connect every device of every lane; everything opened is closed by `stack`."""
-    records = Records(open_engine(cfg.site.database))
+    records = Records(open_store(cfg.site))  # key, quick_check, migrations, chain tail, recovery
     stack.callback(records.engine.dispose)
+    tags.ensure_tables(records.engine)
     gate = Gate(cfg, clock, StatusHub(), records, load_model(cfg))
     for lane in cfg.lanes:
-        gate.lanes.append(await _open_lane(gate, lane, stack, on_visit_done))
+        driver = await _open_lane(gate, lane, stack, on_visit_done)
+        gate.lanes.append(driver)
+        if lane.rfid is not None:
+            _start_rfid(gate, lane, driver, stack)
     return gate
+
+
+def _start_rfid(gate: Gate, lane: LaneConfig, driver: LaneDriver, stack: AsyncExitStack) -> None:
+    """Tag reads arrive on the reader's thread; the plate lookup runs there, admission in the loop."""
+    assert lane.rfid is not None
+    loop = asyncio.get_running_loop()
+
+    def on_tag(read: TagRead) -> None:
+        plate = tags.plate_for_tag(gate.records.engine, read.tag)
+        # An unknown card still reaches the lane, so the kiosk can say why it stays closed.
+        loop.call_soon_threadsafe(driver.identify, plate or f"tag:{read.tag}")
+
+    reader = RfidReader(lane.rfid.port, lane.rfid.protocol, on_tag, baudrate=lane.rfid.baud,
+                        repeat_s=gate.clock.wall(lane.rfid.repeat_s))
+    reader.start()
+    stack.callback(reader.stop)
+
+
+def identify_on_lane(gate: Gate, lane_id: str, plate: str) -> bool:
+    """Identification from outside the devices (plate camera webhook, kiosk code)."""
+    for driver in gate.lanes:
+        if driver.cfg.id == lane_id:
+            driver.identify(plate)
+            return True
+    return False
 
 
 async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,

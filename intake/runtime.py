@@ -10,14 +10,12 @@ from starlette.types import ASGIApp
 
 from hardware.sim.clock import SimClock
 from intake.config import GateConfig
-from intake.gate import open_gate, run_lanes
+from intake.gate import Gate, identify_on_lane, open_gate, run_lanes
 
 log = logging.getLogger(__name__)
 
 
 async def run_gate(cfg: GateConfig) -> int:
-    from intake.web.app import create_app
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -25,11 +23,23 @@ async def run_gate(cfg: GateConfig) -> int:
         loop.add_signal_handler(sig, stop.set)
     async with AsyncExitStack() as stack:
         gate = await open_gate(cfg, SimClock(1.0), stack)
-        url = await start_web(create_app(gate.hub, health=gate.health), cfg.site.web_host,
-                              cfg.site.web_port, stack)
+        url = await start_web(web_app(gate), cfg.site.web_host, cfg.site.web_port, stack)
         log.info("gate running; kiosk at %s/kiosk/%s", url, cfg.lanes[0].id)
         await run_lanes(gate, stop)
     return 0
+
+
+def web_app(gate: Gate) -> ASGIApp:
+    """The web app with the gate's own endpoints (plate-camera webhook) added."""
+    from intake.ident.webhook import plate_router
+    from intake.web.app import create_app
+
+    app = create_app(gate.hub, health=gate.health)
+    ident = gate.cfg.identification
+    if ident.webhook_token:
+        app.include_router(plate_router(ident.webhook_token, ident.min_plate_confidence,
+                                        lambda lane, plate: identify_on_lane(gate, lane, plate)))
+    return app
 
 
 async def start_web(app: ASGIApp, host: str, port: int, stack: AsyncExitStack) -> str:

@@ -39,7 +39,7 @@ class PlantTiming:
     unload_s: float = 25.0
     travel_s: float = 10.0
     announce_every_s: float = 2.0
-    give_up_after_s: float = 120.0
+    give_up_after_s: float = 30.0
 
 
 @dataclass

@@ -19,6 +19,7 @@ class TruckScenario:
     load_label: str          # clean_sand | clean_gravel | muddy | foreign | empty
     behaviour: Behaviour = "normal"
     note: str = ""           # what the scenario exercises, for humans and test names
+    registered: bool = True  # False: no vehicle record or card the gate knows; must be refused
 
 
 # The demo mix: every kind of truck the first slice must handle. The plates and their orders
@@ -31,6 +32,8 @@ DEMO_MIX: tuple[TruckScenario, ...] = (
     TruckScenario("沪A·S1005", 13_900, 26_100, "clean_gravel", note="gravel delivered on a sand order"),
     TruckScenario("沪A·S1006", 14_300, 25_200, "clean_sand", "creep", note="creeps before settling"),
     TruckScenario("沪A·G2007", 15_000, 27_900, "clean_gravel", "short", note="not fully on the deck at first"),
+    TruckScenario("沪A·X9008", 14_800, 26_000, "clean_sand", note="unknown truck: refused at the entry",
+                  registered=False),
 )
 
 
@@ -44,5 +47,6 @@ def demo_trucks(n: int) -> list[TruckScenario]:
         plate = base.plate.replace("沪A", f"沪{chr(ord('A') + round_no % 26)}", 1)
         if round_no >= 26:
             plate = f"{plate}{round_no // 26}"
-        out.append(TruckScenario(plate, base.tare_kg, base.load_kg, base.load_label, base.behaviour, base.note))
+        out.append(TruckScenario(plate, base.tare_kg, base.load_kg, base.load_label, base.behaviour, base.note,
+                                 base.registered))
     return out

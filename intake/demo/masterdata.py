@@ -4,7 +4,10 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+import hashlib
+
 from hardware.sim.trucks import TruckScenario
+from intake.ident.tags import VehicleTag
 from intake.store.tables import DeliveryOrder, Material, Supplier, Vehicle
 
 SUPPLIERS = {"S": ("hx-sand", "华鑫砂场 Huaxin Sand"), "G": ("ds-stone", "东山石料 Dongshan Stone")}
@@ -16,16 +19,23 @@ def ordered_material(truck: TruckScenario) -> str:
     return "sand" if "·S" in truck.plate else "gravel"
 
 
+def demo_tag(plate: str) -> str:
+    """The EM4100 card the demo issues to a truck: 10 hex digits derived from its plate."""
+    return hashlib.sha256(plate.encode()).hexdigest()[:10].upper()
+
+
 def seed(engine: Engine, trucks: list[TruckScenario]) -> None:
     with Session(engine) as session:
         suppliers = {k: _get_or_add(session, Supplier, code=c, name=n) for k, (c, n) in SUPPLIERS.items()}
         materials = {k: _get_or_add(session, Material, code=k, name=n, name_zh=z) for k, (n, z) in MATERIALS.items()}
         session.flush()
-        for i, truck in enumerate(trucks):
+        for i, truck in enumerate(t for t in trucks if t.registered):
             kind = "S" if "·S" in truck.plate else "G"
             vehicle = _get_or_add(session, Vehicle, plate=truck.plate, supplier_id=suppliers[kind].id,
                                   bed_length_mm=7_200, bed_width_mm=2_350, stored_tare_kg=truck.tare_kg)
             session.flush()
+            if session.exec(select(VehicleTag).where(VehicleTag.vehicle_id == vehicle.id)).first() is None:
+                session.add(VehicleTag(tag=demo_tag(truck.plate), vehicle_id=vehicle.id))
             open_order = session.exec(select(DeliveryOrder).where(
                 DeliveryOrder.vehicle_id == vehicle.id, DeliveryOrder.is_open)).first()
             if open_order is None:

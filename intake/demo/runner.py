@@ -13,13 +13,14 @@ from typing import Callable
 import numpy as np
 
 from hardware.camera.simulator import CameraSimulator
+from hardware.ident.simulator import RfidSimulator
 from hardware.modbus.gateio_sim import GateIOSimulator
 from hardware.modbus.sampler_sim import SamplerSimulator
 from hardware.scale.simulator import IndicatorSimulator
 from hardware.sim.clock import SimClock
 from hardware.sim.plant import Plant
 from hardware.sim.trucks import DEMO_MIX, TruckScenario, demo_trucks
-from intake.config import GateConfig, load_config
+from intake.config import GateConfig, RfidConfig, load_config
 from intake.demo import masterdata
 from intake.gate import Gate, open_gate, run_lanes
 from vision.synth import generate
@@ -84,13 +85,16 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         gateio_port = await gateio_sim.start()
         stack.push_async_callback(gateio_sim.stop)
         camera_sim = CameraSimulator(cfg.site.data_dir / "camera")
-        cfg = _with_devices(cfg, scale_port, sampler_port, gateio_port, camera_sim.source)
+        rfid_sim = RfidSimulator("em4100")
+        stack.callback(rfid_sim.close)
+        cfg = _with_devices(cfg, scale_port, sampler_port, gateio_port, camera_sim.source, rfid_sim.port)
 
         done: asyncio.Queue[str] = asyncio.Queue()
         gate = await open_gate(cfg, clock, stack, on_visit_done=done.put_nowait)
         trucks = demo_trucks(opts.trucks) if opts.trucks else list(DEMO_MIX)
         await asyncio.to_thread(masterdata.seed, gate.records.engine, trucks)
-        plant = Plant(clock, gateio_sim, camera_sim, identify=gate.lanes[0].identify,
+        # Trucks identify themselves by their RFID card, read over the simulated reader's pty.
+        plant = Plant(clock, gateio_sim, camera_sim, identify=lambda plate: rfid_sim.show(masterdata.demo_tag(plate)),
                       images_for=sample_images(lane.camera.frames, seed=7))
         url = await _start_web(gate, opts, stack) if opts.web else None
         if on_gate:
@@ -105,7 +109,8 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
             await asyncio.wait_for(lanes, timeout=10)
             await _drain(done, gate, emit)
             reporter.cancel()
-        return 0 if opts.trucks is None or len(plant.finished) == len(trucks) else 1
+        expected = sorted(t.plate for t in trucks if t.registered)
+        return 0 if opts.trucks is None or sorted(plant.finished) == expected else 1
 
 
 async def _drive_plant(plant: Plant, trucks: list[TruckScenario], forever: bool, lanes: asyncio.Task) -> None:
@@ -141,9 +146,10 @@ def _displayed(plant: Plant | None, division_kg: int = 20) -> tuple[int, bool]:
     return division_kg * round(weight / division_kg), moving
 
 
-def _with_devices(cfg: GateConfig, scale: str, sampler: int, gateio: int, camera: str) -> GateConfig:
+def _with_devices(cfg: GateConfig, scale: str, sampler: int, gateio: int, camera: str, rfid: str) -> GateConfig:
     lane = cfg.lanes[0]
     lane = lane.model_copy(update={
+        "rfid": RfidConfig(port=rfid, protocol="em4100"),
         "scale": lane.scale.model_copy(update={"port": scale}),
         "sampler": lane.sampler.model_copy(update={"port": sampler}),
         "gateio": lane.gateio.model_copy(update={"port": gateio}),
@@ -153,7 +159,6 @@ def _with_devices(cfg: GateConfig, scale: str, sampler: int, gateio: int, camera
 
 
 async def _start_web(gate: Gate, opts: DemoOptions, stack: AsyncExitStack) -> str:
-    from intake.runtime import start_web
-    from intake.web.app import create_app
+    from intake.runtime import start_web, web_app
 
-    return await start_web(create_app(gate.hub, health=gate.health), "127.0.0.1", opts.port, stack)
+    return await start_web(web_app(gate), "127.0.0.1", opts.port, stack)

@@ -93,3 +93,11 @@ def test_unsampled_trucks_go_to_the_plant_without_a_verdict(tmp_path):
     code, out, _ = run(tmp_path, 2, rate=0.0)
     assert code == 0 and [s["sampled"] for s in out] == [False, False]
     assert all(s["verdict"] is None and s["net_kg"] > 20000 for s in out)
+
+
+def test_an_unknown_truck_is_refused_and_never_enters(tmp_path):
+    code, out, db = run(tmp_path, 8)
+    assert code == 0
+    unknown = demo_trucks(8)[7]
+    assert not unknown.registered and unknown.plate not in {s["plate"] for s in out}
+    assert len(out) == 7
