@@ -37,6 +37,7 @@ class WeighingConfig(Strict):
     max_kg: int = Field(60000, gt=0, description="scale capacity Max")
     zero_band_kg: int = Field(40, ge=0, description="deck counts as empty within ± this")
     settle_timeout_s: float = Field(120.0, gt=0, description="give up waiting for a stable weight")
+    unknown_timeout_s: float = Field(5.0, gt=0, description="weight unknown this long voids the pass")
 
 
 class ModbusDevice(Strict):
@@ -48,6 +49,7 @@ class ModbusDevice(Strict):
 class SamplerConfig(ModbusDevice):
     timeout_s: float = Field(300.0, gt=0, description="whole sample cycle")
     heartbeat_timeout_s: float = Field(2.0, gt=0)
+    interlock_timeout_s: float = Field(180.0, gt=0, description="wait for driver-out, barriers, boom")
 
 
 class CameraConfig(Strict):
@@ -66,6 +68,7 @@ class RfidConfig(Strict):
 class IdentificationConfig(Strict):
     webhook_token: str = Field("", description="bearer token for plate-camera events; empty: webhook off")
     min_plate_confidence: float = Field(0.9, ge=0, le=1)
+    lab_token: str = Field("", description="bearer token for the lab results API; empty: API off")
 
 
 class LaneConfig(Strict):

@@ -21,6 +21,7 @@ from hardware.scale.reader import ScaleReader
 from hardware.sim.clock import SimClock
 from intake.config import GateConfig, LaneConfig, SamplerConfig
 from intake.ident import tags
+from intake.lab import results as lab_results
 from intake.inspection import Inspector
 from intake.lane.driver import LaneDriver
 from intake.lane.status import StatusHub
@@ -42,6 +43,9 @@ class ModbusSampler:
         result = await self.client.run_sample(plan, clock=self.clock, timeout_s=self.cfg.timeout_s,
                                               heartbeat_timeout_s=self.cfg.heartbeat_timeout_s)
         return result.sample_grams
+
+    async def boom_clear(self) -> bool:
+        return (await self.client.read_status()).boom_clear
 
 
 @dataclass
@@ -84,6 +88,7 @@ async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,
     records = Records(open_store(cfg.site))  # key, quick_check, migrations, chain tail, recovery
     stack.callback(records.engine.dispose)
     tags.ensure_tables(records.engine)
+    lab_results.ensure_tables(records.engine)
     gate = Gate(cfg, clock, StatusHub(), records, load_model(cfg))
     for lane in cfg.lanes:
         driver = await _open_lane(gate, lane, stack, on_visit_done)
@@ -121,7 +126,7 @@ def identify_on_lane(gate: Gate, lane_id: str, plate: str) -> bool:
 async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,
                      on_visit_done: Callable[[str], Awaitable[None] | None] | None) -> LaneDriver:
     clock, sc = gate.clock, lane.scale
-    period = max(clock.wall(sc.frame_period_s), 0.02)  # wall seconds; jitter floor at high speed
+    period = max(clock.wall(sc.frame_period_s), 0.05)  # wall seconds; jitter floor at high speed
     reader = ScaleReader(sc.port, sc.protocol, protocol_options={"checksum": sc.checksum},
                          baudrate=sc.baud, bytesize=sc.bytesize, parity=sc.parity, frame_period=period)
     reader.start()
@@ -135,7 +140,7 @@ async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,
     camera = Camera(lane.camera.source, timeout_s=lane.camera.timeout_s)
     m = gate.model
     inspector = Inspector(gate.cfg, lane, gate.records, ModbusSampler(sampler, lane.sampler, clock),
-                          camera, m.classifier, m.sha256, m.abstain_below)
+                          camera, m.classifier, m.sha256, m.abstain_below, clock)
     return LaneDriver(lane, clock, reader, gateio, inspector, gate.records, gate.hub, on_visit_done)
 
 

@@ -8,11 +8,12 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Awaitable, Callable, Protocol
 
 import cv2
 import numpy as np
 
+from hardware.sim.clock import SimClock
 from intake.config import GateConfig, LaneConfig
 from intake.rules import Evidence, Judgement, judge
 from intake.sampling import Bed, Plan, make_plan
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 
 class Sampler(Protocol):
+    async def boom_clear(self) -> bool: ...
+
     async def take(self, code: int, points_mm: list[tuple[int, int]], bed_mm: tuple[int, int]) -> int:
         """Run one sample cycle; return the sample mass in grams or raise."""
         ...
@@ -51,10 +54,13 @@ class Inspector:
 
     def __init__(self, cfg: GateConfig, lane: LaneConfig, records: Records, sampler: Sampler,
                  camera: Camera, classifier: Classifier | None, model_sha256: str | None,
-                 abstain_below: float) -> None:
+                 abstain_below: float, clock: SimClock) -> None:
+        self.clock = clock
         self.cfg, self.lane, self.records = cfg, lane, records
         self.sampler, self.camera, self.classifier = sampler, camera, classifier
         self.model_sha256, self.abstain_below = model_sha256, abstain_below
+        # Set by the lane driver: which interlocks refuse sampler motion right now.
+        self.interlocks: Callable[[], Awaitable[list[str]]] | None = None
 
     async def inspect(self, adm: Admission) -> Outcome:
         s = self.cfg.sampling
@@ -65,9 +71,10 @@ class Inspector:
             return Outcome(None, (), None)
         sample_id = await asyncio.to_thread(self.records.record_sample, self._sample_row(adm, plan))
         try:
+            await self._wait_interlocks()
             mass_g = await self.sampler.take(blind_code(s.secret, adm.visit), _mm(plan), adm.bed_mm)
         except Exception as exc:  # any sampler failure: recorded, then REVIEW
-            reason = f"sampler:{exc}"
+            reason = str(exc) if str(exc).startswith("interlock:") else f"sampler:{exc}"
             await asyncio.to_thread(self.records.record_sample_result,
                                     SampleResult(sample_id=sample_id, status="failed", failure=reason))
             return await self._decide(adm, Judgement("review", [reason]), None)
@@ -75,6 +82,16 @@ class Inspector:
                                 SampleResult(sample_id=sample_id, status="taken", mass_g=mass_g))
         judgement, label = await asyncio.to_thread(self._judge_frames, adm, sample_id)
         return await self._decide(adm, judgement, label)
+
+    async def _wait_interlocks(self) -> None:
+        """Poll until every interlock holds; on timeout the sample fails (REVIEW), probe never moves."""
+        if self.interlocks is None:
+            raise RuntimeError("interlock:not_wired")
+        deadline = self.clock.now() + self.lane.sampler.interlock_timeout_s
+        while failed := await self.interlocks():
+            if self.clock.now() > deadline:
+                raise RuntimeError("interlock:" + ",".join(failed))
+            await self.clock.sleep(0.25)
 
     def _sample_row(self, adm: Admission, plan: Plan) -> Sample:
         return Sample(visit_id=adm.visit, blind_code=blind_code(self.cfg.sampling.secret, adm.visit),

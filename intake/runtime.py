@@ -34,11 +34,15 @@ def web_app(gate: Gate) -> ASGIApp:
     from intake.ident.webhook import plate_router
     from intake.web.app import create_app
 
-    app = create_app(gate.hub, health=gate.health)
+    app = create_app(gate.hub, health=gate.health, engine=gate.records.engine, data_dir=gate.cfg.site.data_dir)
     ident = gate.cfg.identification
     if ident.webhook_token:
         app.include_router(plate_router(ident.webhook_token, ident.min_plate_confidence,
                                         lambda lane, plate: identify_on_lane(gate, lane, plate)))
+    if ident.lab_token:
+        from intake.lab.api import lab_router
+
+        app.include_router(lab_router(gate.records.engine, ident.lab_token))
     return app
 
 

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from vision.classifier import Prediction
+from vision.preprocess import tiles
+
+__all__ = ["Aggregate", "aggregate", "tiles"]
 
 
 class Aggregate(BaseModel):
@@ -17,6 +20,8 @@ class Aggregate(BaseModel):
     agree: bool  # every frame's top label is the same
     n: int
     uncertain: bool  # frames disagree, or any frame was itself uncertain: the gate must REVIEW
+    ood: bool = False  # any frame (or tile) is out of distribution: the gate must REVIEW
+    ood_score: float | None = None  # the largest frame score; None when the model has no OOD head
 
 
 def aggregate(predictions: Sequence[Prediction]) -> Aggregate:
@@ -30,6 +35,7 @@ def aggregate(predictions: Sequence[Prediction]) -> Aggregate:
     probs = {label: sum(p.probs[label] for p in predictions) / n for label in labels}
     best = max(labels, key=probs.__getitem__)
     agree = len({p.label for p in predictions}) == 1
+    scores = [p.ood_score for p in predictions if p.ood_score is not None]
     return Aggregate(
         label=best,
         confidence=probs[best],
@@ -37,4 +43,6 @@ def aggregate(predictions: Sequence[Prediction]) -> Aggregate:
         agree=agree,
         n=n,
         uncertain=not agree or any(p.uncertain for p in predictions),
+        ood=any(p.ood for p in predictions),
+        ood_score=max(scores) if scores else None,
     )

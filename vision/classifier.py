@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from vision.model_card import LABELS, ModelCard, card_path, sha256_file
-from vision.preprocess import preprocess, preprocess_batch
+from vision.preprocess import preprocess, preprocess_batch, tiles
 
 
 class ModelError(RuntimeError):
@@ -29,7 +29,9 @@ class Prediction(BaseModel):
     label: str
     confidence: float
     probs: dict[str, float]
-    uncertain: bool  # confidence below the card's abstain threshold: the gate must REVIEW
+    uncertain: bool  # below the abstain threshold, or out of distribution: the gate must REVIEW
+    ood_score: float | None = None  # distance from the training data; None: model has no OOD head
+    ood: bool = False  # ood_score above the card's threshold: not an image this model can judge
 
 
 class OnnxClassifier:
@@ -75,43 +77,65 @@ class OnnxClassifier:
             return self._predict(preprocess_batch(images_bgr, self.card))
         return [self.classify(image) for image in images_bgr]
 
+    def classify_tiles(self, image_bgr: np.ndarray) -> list[Prediction]:
+        """The whole frame first, then its overlapping tiles (`vision.preprocess.tiles`).
+
+        A small foreign object is a few pixels of a 96 px whole-frame input but many of a
+        tile's; any confident contaminated tile condemns the sample under the material rules.
+        """
+        return self.classify_batch(tiles(image_bgr))
+
     def logits(self, batch: np.ndarray) -> np.ndarray:
         """Raw outputs for an already preprocessed (N, 3, H, W) batch; checked finite."""
+        return self.run(batch)[0]
+
+    def run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(logits, OOD scores or None when the card declares no OOD head); checked finite."""
+        names = [self._output_name] + ([self.card.ood.output] if self.card.ood else [])
         try:
-            (out,) = self._session.run([self._output_name], {self.card.input_name: batch})  # type: ignore[attr-defined]
+            outs = self._session.run(names, {self.card.input_name: batch})  # type: ignore[attr-defined]
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"inference failed: {exc}") from exc
-        out = np.asarray(out, dtype=np.float64).reshape(batch.shape[0], -1)
+        out = np.asarray(outs[0], dtype=np.float64).reshape(batch.shape[0], -1)
         if out.shape[1] != len(self.card.labels):
             raise ModelError(f"model produced {out.shape[1]} outputs for {len(self.card.labels)} labels")
-        if not np.all(np.isfinite(out)):
+        ood = np.asarray(outs[1], dtype=np.float64).reshape(-1) if self.card.ood else None
+        if not np.all(np.isfinite(out)) or (ood is not None and not np.all(np.isfinite(ood))):
             raise ModelError("model produced NaN or infinite outputs")
-        return out
+        if ood is not None and ood.shape[0] != batch.shape[0]:
+            raise ModelError(f"model produced {ood.shape[0]} OOD scores for {batch.shape[0]} images")
+        return out, ood
 
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
         return softmax(logits / self.card.temperature)
 
     def _predict(self, batch: np.ndarray) -> list[Prediction]:
-        probs = self.probabilities(self.logits(batch))
+        logits, ood = self.run(batch)
+        probs = self.probabilities(logits)
         labels = self.card.labels
         threshold = self.card.abstain_confidence
         results = []
-        for row in probs:
+        for i, row in enumerate(probs):
             best = int(np.argmax(row))
             confidence = float(row[best])
+            score = None if ood is None else float(ood[i])
+            # NaN-safe: a score that is not clearly below the threshold counts as unfamiliar.
+            far = score is not None and not score <= self.card.ood.threshold  # type: ignore[union-attr]
             results.append(
                 Prediction(
                     label=labels[best],
                     confidence=confidence,
                     probs={label: float(p) for label, p in zip(labels, row)},
-                    uncertain=confidence < threshold,
+                    uncertain=confidence < threshold or far,
+                    ood_score=score,
+                    ood=far,
                 )
             )
         return results
 
     def _self_test(self) -> None:
         # One run on a blank input proves the graph executes and has the declared output size.
-        self.logits(np.zeros((1, *self.card.input_shape[1:]), np.float32))
+        self.run(np.zeros((1, *self.card.input_shape[1:]), np.float32))
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -167,6 +191,9 @@ def _check_session(session: object, card: ModelCard) -> bool:
     dynamic = not isinstance(shape[0], int)
     if not dynamic and shape[0] != 1:
         raise ModelError(f"input shape mismatch: model batch is {shape[0]}, card says 1")
+    outputs = [o.name for o in session.get_outputs()]  # type: ignore[attr-defined]
+    if card.ood is not None and card.ood.output not in outputs:
+        raise ModelError(f"card declares OOD output {card.ood.output!r}; the model has {outputs}")
     out_shape = list(session.get_outputs()[0].shape)  # type: ignore[attr-defined]
     if not out_shape or (isinstance(out_shape[-1], int) and out_shape[-1] != len(card.labels)):
         raise ModelError(f"output size mismatch: model has {out_shape}, card has {len(card.labels)} labels")

@@ -50,6 +50,38 @@ class Metrics(_Strict):
     nll: Annotated[float, Field(ge=0.0)] = Field(description="mean negative log-likelihood after temperature")
 
 
+class OodCalibration(_Strict):
+    """How far from the training data an image may be before the model abstains.
+
+    The ONNX file has a second output (`output`) with a score per image: the smallest
+    Mahalanobis distance (squared) of the image's pooled features to a class mean, with the
+    covariance of the training features. `threshold` is the `percentile` of the per-frame
+    maximum score over the validation frames and their tiles, so about (100 - percentile) %
+    of familiar frames are held for review while unfamiliar pictures land far above it.
+    """
+
+    method: Literal["mahalanobis"] = "mahalanobis"
+    output: str = "ood_score"
+    threshold: Annotated[float, Field(gt=0.0)]
+    percentile: Annotated[float, Field(gt=0.0, lt=100.0)]
+    calibration: str
+
+
+class GateMetrics(_Strict):
+    """What the gate would decide on a held-out set, by the demo rules (sand, gravel)."""
+
+    dataset: str
+    n: Annotated[int, Field(gt=0)]
+    tiles: bool = Field(description="whole frame plus the tiles of vision.aggregate.tiles")
+    accuracy: Probability = Field(description="whole-frame top-1")
+    ece: Probability = Field(description="expected calibration error, 15 bins, whole frame")
+    false_pass_rate: Probability = Field(description="PASS given to (image, material) pairs that must not pass")
+    false_pass: dict[str, int] = Field(description="false passes by true label")
+    abstention_rate: Probability = Field(description="share of (image, material) decisions that are REVIEW")
+    ood_review_rate: Probability | None = Field(None, description="share of out-of-distribution images -> REVIEW")
+    ood_pass_rate: Probability | None = Field(None, description="share of out-of-distribution images -> PASS")
+
+
 class ModelCard(_Strict):
     card_version: Literal[1] = 1
     name: str
@@ -72,6 +104,9 @@ class ModelCard(_Strict):
     architecture: str
     metrics: Metrics
     created: datetime
+    ood: OodCalibration | None = None
+    heldout: list[GateMetrics] = Field(default_factory=list, description="gate-level results on held-out sets")
+    selection: str | None = Field(None, description="why this network ships rather than the alternatives")
 
     @field_validator("labels")
     @classmethod

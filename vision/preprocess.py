@@ -69,6 +69,22 @@ def preprocess_batch(images_bgr: Sequence[np.ndarray], card: ModelCard) -> np.nd
     return normalise(rgb, card.normalisation)
 
 
+def tiles(image: np.ndarray, grid: int = 2, side: float = 0.6) -> list[np.ndarray]:
+    """The whole frame, then `grid` x `grid` overlapping square tiles (views, no copies).
+
+    Each tile's side is `side` of the frame's short side, spread evenly from edge to edge, so
+    with the defaults four tiles overlap by a fifth and cover every pixel of the centred square.
+    """
+    image = as_bgr(image)
+    if grid < 1 or not 0.0 < side <= 1.0:
+        raise ValueError("grid must be >= 1 and side in (0, 1]")
+    h, w = image.shape[:2]
+    tile = max(2, int(round(min(h, w) * side)))
+    ys = np.linspace(0, h - tile, grid).round().astype(int) if grid > 1 else [(h - tile) // 2]
+    xs = np.linspace(0, w - tile, grid).round().astype(int) if grid > 1 else [(w - tile) // 2]
+    return [image, *(image[y : y + tile, x : x + tile] for y in ys for x in xs)]
+
+
 def load_image(path: Path, max_side: int | None = None) -> np.ndarray:
     """Read an image file as BGR uint8.
 

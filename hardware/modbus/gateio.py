@@ -35,6 +35,7 @@ class GateInputs:
     deck_occupied: bool
     entry_loop: bool
     exit_loop: bool
+    driver_confirm: bool = False  # the kiosk's "I am out of the cab" pushbutton
 
     @property
     def truck_in_position(self) -> bool:
@@ -97,7 +98,8 @@ class GateIOClient:
                           rear_blocked=bool(bits["rear_grating_blocked"][0]),
                           deck_occupied=bool(bits["deck_loop_occupied"][0]),
                           entry_loop=bool(bits["entry_loop_occupied"][0]),
-                          exit_loop=bool(bits["exit_loop_occupied"][0]))
+                          exit_loop=bool(bits["exit_loop_occupied"][0]),
+                          driver_confirm=bool(bits["driver_confirm"][0]))
 
     async def read_heartbeat(self) -> int:
         """The module's counter; unchanged across polls means the module is not scanning."""

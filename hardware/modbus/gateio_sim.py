@@ -20,6 +20,7 @@ _INPUT_BITS = {  # GateInputs field -> discrete input
     "deck_occupied": "deck_loop_occupied",
     "entry_loop": "entry_loop_occupied",
     "exit_loop": "exit_loop_occupied",
+    "driver_confirm": "driver_confirm",
 }
 
 
@@ -57,11 +58,12 @@ class GateIOSimulator:
 
     async def set_inputs(self, *, front_blocked: bool | None = None,
                          rear_blocked: bool | None = None, deck_occupied: bool | None = None,
-                         entry_loop: bool | None = None, exit_loop: bool | None = None) -> None:
+                         entry_loop: bool | None = None, exit_loop: bool | None = None,
+                         driver_confirm: bool | None = None) -> None:
         """Change the given inputs (None = leave as is); masters see them on their next read."""
         given = {"front_blocked": front_blocked, "rear_blocked": rear_blocked,
                  "deck_occupied": deck_occupied, "entry_loop": entry_loop,
-                 "exit_loop": exit_loop}
+                 "exit_loop": exit_loop, "driver_confirm": driver_confirm}
         self._inputs |= {k: bool(v) for k, v in given.items() if v is not None}
         start, count = GATEIO.span(Table.DISCRETE_INPUT)
         bits = [0] * count

@@ -173,6 +173,7 @@ SAMPLER = DeviceMap("sampler", "Sampler PLC", (
     Register("heartbeat", _I, 2, 1, "R", "+1 every 100 ms while the PLC runs, wraps at 65535"),
     Register("sample_grams", _I, 3, 2, "R", "mass in the sample container, g, uint32"),
     Register("points_done", _I, 5, 1, "R", "probe points taken in the current cycle"),
+    Register("boom_clear", _I, 6, 1, "R", "1 = boom parked, clear of the truck and the deck"),
 ))
 
 GATEIO = DeviceMap("gateio", "Gate I/O module", (
@@ -191,6 +192,8 @@ GATEIO = DeviceMap("gateio", "Gate I/O module", (
              "1 = vehicle over the deck loop; on deck = this and both gratings clear"),
     Register("entry_loop_occupied", _D, 3, 1, "R", "1 = vehicle waiting at the entry"),
     Register("exit_loop_occupied", _D, 4, 1, "R", "1 = vehicle over the exit loop"),
+    Register("driver_confirm", _D, 5, 1, "R",
+             "1 = kiosk pushbutton held: driver out of the cab and in the safe zone"),
     Register("heartbeat", _I, 0, 1, "R", "+1 every 100 ms while the module runs, wraps at 65535"),
 ))
 

@@ -44,6 +44,7 @@ class SamplerStatus:
     heartbeat: int
     sample_grams: int
     points_done: int
+    boom_clear: bool = False
 
     @property
     def fault_name(self) -> str:
@@ -106,7 +107,8 @@ class SamplerClient:
         return SamplerStatus(state=state, fault_code=regs["fault_code"][0],
                              heartbeat=regs["heartbeat"][0],
                              sample_grams=regs_to_u32(regs["sample_grams"]),
-                             points_done=regs["points_done"][0])
+                             points_done=regs["points_done"][0],
+                             boom_clear=bool(regs["boom_clear"][0]))
 
     async def run_sample(self, plan: SamplePlan, *, clock: SimClock, timeout_s: float = 600.0,
                          heartbeat_timeout_s: float = 2.0, ack_timeout_s: float = 5.0,

@@ -161,7 +161,9 @@ class SamplerSimulator:
     async def _publish(self) -> None:
         image = {"status": [int(self.state)], "fault_code": [self.fault_code],
                  "heartbeat": [self.heartbeat], "sample_grams": u32_to_regs(self.sample_grams),
-                 "points_done": [self.points_done]}
+                 "points_done": [self.points_done],
+                 # The boom is over the truck only while a cycle runs.
+                 "boom_clear": [int(self.state not in (SamplerState.RUNNING, SamplerState.UNLOADING))]}
         # One block write, so a master never reads a half-updated status.
         start, count = SAMPLER.span(Table.INPUT)
         regs = [0] * count

@@ -1,15 +1,20 @@
-"""The registry of indicator decoders, by the protocol names DESIGN.md fixes.
+"""The registry of indicator codecs, by the protocol names DESIGN.md fixes.
 
-Adding a protocol = one module with a decoder class satisfying ``Decoder`` plus one line in
-``DECODERS``. Every factory accepts ``unit`` (a unit for frames that carry none, or an
-override for clones that send a wrong one); other options are protocol-specific.
+Adding a protocol = one module with a decoder class satisfying ``Decoder`` and an encoder,
+plus one entry in ``CODECS``. Every decoder factory accepts ``unit`` (the unit for frames
+that carry none, or an override for clones that send a wrong one) and, for protocols
+without a checksum, ``confirm`` (N identical frames before one is passed on). Command
+protocols expose ``request``: the bytes a reader sends to get one reading.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Protocol, runtime_checkable
 
+from hardware.scale import cardinal, cas, keli, ricelake, sics, sma, yaohua, yaohua_eq
 from hardware.scale.frame import FrameError, WeightFrame
-from hardware.scale.toledo import ToledoDecoder
+from hardware.scale.state import IndicatorState
+from hardware.scale.toledo import ToledoDecoder, encode_toledo
 
 
 @runtime_checkable
@@ -26,6 +31,14 @@ class Decoder(Protocol):
 
     def flush(self) -> list[WeightFrame | FrameError]:
         """End of stream: settle held bytes (a partial frame counts as skipped)."""
+        ...
+
+
+class Responder(Protocol):
+    """The indicator side of a command protocol (used by the simulator)."""
+
+    def feed(self, data: bytes, state: IndicatorState) -> bytes:
+        """Bytes received from the host -> the replies to every complete request."""
         ...
 
 
@@ -46,17 +59,63 @@ def _toledo_short(*, checksum: bool = True, unit: str | None = None) -> ToledoDe
     return ToledoDecoder(checksum=checksum, short=True, unit_override=unit)
 
 
-DECODERS: dict[str, Callable[..., Decoder]] = {
-    "toledo": _toledo,  # 18 bytes; checksum=False for the 17-byte format
-    "toledo-short": _toledo_short,  # 12 bytes; checksum=False for the 11-byte format
+def _keli(*, command: bool = False, address: str = "A", unit: str | None = None,
+          line_end: bool = False, confirm: int = 1) -> Decoder:
+    if command:  # XK3118K9 command mode is the Yaohua one, reply checksum included
+        return yaohua.YaohuaDecoder(unit=unit, command=True, address=address)
+    return keli.KeliDecoder(unit=unit, line_end=line_end, confirm=confirm)
+
+
+def _encode_toledo(state: IndicatorState, short: bool) -> bytes:
+    return encode_toledo(
+        state.weight if not state.underload else -abs(state.weight), unit=state.unit,
+        dp_code=2 + state.decimals, net=state.net, tare=None if short else state.tare,
+        motion=state.motion, overload=state.overload or state.underload,
+        power_up=state.power_up, short=short)
+
+
+@dataclass(frozen=True)
+class Codec:
+    """Everything the reader, simulator and detector need to know about one protocol."""
+
+    decoder: Callable[..., Decoder]
+    encode: Callable[[IndicatorState], bytes]  # one continuous frame for a state
+    checksum: bool  # frames carry a check; else live reading should use confirm
+    responder: Callable[[], Responder] | None = None  # command protocols
+    command_options: tuple[tuple[str, Any], ...] = ()  # decoder options for command mode
+    units: tuple[str, ...] = ("kg", "t", "lb", "g")  # units a frame can carry
+
+
+CODECS: dict[str, Codec] = {
+    "toledo": Codec(_toledo, lambda s: _encode_toledo(s, False), True, units=("kg", "lb", "g")),
+    "toledo-short": Codec(_toledo_short, lambda s: _encode_toledo(s, True), True,
+                          units=("kg", "lb", "g")),
+    "sics": Codec(sics.SicsDecoder, sics.encode, False, sics.SicsResponder),
+    # Yaohua frames carry no unit: it is the decoder's `unit` option (default kg)
+    "yaohua": Codec(yaohua.YaohuaDecoder, yaohua.encode, True, yaohua.YaohuaResponder,
+                    (("command", True),), units=("kg",)),
+    "yaohua-eq": Codec(yaohua_eq.YaohuaEqDecoder, yaohua_eq.encode, False, units=("kg",)),
+    "keli": Codec(_keli, keli.encode, False, yaohua.YaohuaResponder, (("command", True),)),
+    "cas": Codec(cas.CasDecoder, cas.encode, False),
+    "sma": Codec(sma.SmaDecoder, sma.encode, False, sma.SmaResponder, (("poll", True),)),
+    "cardinal": Codec(cardinal.CardinalDecoder, cardinal.encode, False),
+    "ricelake": Codec(ricelake.RiceLakeDecoder, ricelake.encode, False, units=("kg", "lb", "g")),
 }
+
+DECODERS: dict[str, Callable[..., Decoder]] = {name: c.decoder for name, c in CODECS.items()}
+
+# MT-SICS has no continuous form we read: it is always polled.
+ALWAYS_POLLED = frozenset({"sics"})
+
+
+def get_codec(name: str) -> Codec:
+    try:
+        return CODECS[name]
+    except KeyError:
+        raise UnknownProtocol(name) from None
 
 
 def get_decoder(name: str, **opts: Any) -> Decoder:
     """A fresh decoder for ``name``. Raises UnknownProtocol, or TypeError/ValueError for
     options the protocol does not take or values it refuses."""
-    try:
-        factory = DECODERS[name]
-    except KeyError:
-        raise UnknownProtocol(name) from None
-    return factory(**opts)
+    return get_codec(name).decoder(**opts)

@@ -7,6 +7,9 @@ Fail-safe rules it enforces (reference reliability-and-security.md §1.E):
   within ``2 x frame_period``; never the last value seen.
 * L6 — ``Reading.epoch`` counts port opens; a change means the link dropped, and the lane
   must void a transaction in progress. Losing the port also makes the weight unknown at once.
+
+Command protocols (MT-SICS; Yaohua/Keli/SMA in command mode) are polled: the decoder's
+``request`` is written every ``poll_period`` seconds, and each reply is one reading.
 """
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ class ReaderStats:
     errors: int
     skipped_bytes: int
     reconnects: int  # successful re-opens after a lost or failed connection
+    polls: int  # requests written (command protocols)
     open_failures: int
     callback_errors: int
     connected: bool
@@ -122,9 +126,12 @@ class ScaleReader:
         backoff_initial: float = 0.1,
         backoff_max: float = 5.0,
         read_timeout: float = 0.05,
+        poll_period: float = 0.2,
     ) -> None:
         options = dict(protocol_options or {})
         get_decoder(protocol, **options)  # fail now on a bad protocol or option, not in the thread
+        if poll_period <= 0:
+            raise ValueError("poll_period must be > 0")
         if parity not in _PARITIES:
             raise ValueError(f"parity must be N, E or O, not {parity!r}")
         if frame_period is not None and frame_period <= 0:
@@ -135,6 +142,7 @@ class ScaleReader:
         self._line.port(url, do_not_open=True)  # validates URL and settings now
         self._fixed_period = frame_period
         self._fallback_period = fallback_period
+        self._poll_period = poll_period
         self._on_frame = on_frame
         self._backoff = (backoff_initial, backoff_max)
         self._lock = threading.Lock()
@@ -143,7 +151,7 @@ class ScaleReader:
         self._ring: deque[tuple[float, bytes]] = deque(maxlen=ring_size)
         self._periods = PeriodEstimator()
         self._last: tuple[WeightFrame, float] | None = None
-        self._counts = dict(frames=0, errors=0, skipped_bytes=0, reconnects=0,
+        self._counts = dict(frames=0, errors=0, skipped_bytes=0, reconnects=0, polls=0,
                             open_failures=0, callback_errors=0)
         self._epoch = 0
         self._connected = False
@@ -235,9 +243,16 @@ class ScaleReader:
     def _pump(self, port: serial.Serial) -> bool:
         """Read until stop or a port error. Returns whether any good frame arrived."""
         decoder = self._new_decoder()
+        request: bytes | None = getattr(decoder, "request", None)
+        next_poll = time.monotonic()
         got_frame = False
         try:
             while not self._stop.is_set():
+                if request is not None and time.monotonic() >= next_poll:
+                    next_poll = max(next_poll + self._poll_period, time.monotonic())
+                    port.write(request)
+                    with self._lock:
+                        self._counts["polls"] += 1
                 data = port.read(max(1, min(port.in_waiting, 4096)))
                 if data:
                     got_frame |= self._ingest(data, decoder)

@@ -1,21 +1,30 @@
-"""A simulated Toledo indicator on a real pseudo-terminal (or a TCP port).
+"""A simulated indicator on a real pseudo-terminal (or a TCP port), speaking any protocol.
 
 The gate opens ``sim.port`` exactly like a serial port: the pty slave path (/dev/pts/N) or
-``socket://127.0.0.1:P``. Writes are non-blocking; with nobody reading, the pty or socket
-buffer fills and frames are dropped and counted instead of stalling the simulator.
+``socket://127.0.0.1:P``. Continuous protocols stream one frame (from the protocol's encoder)
+every ``period``; command protocols (``sics`` always, ``yaohua``/``keli``/``sma`` with
+``command=True``) answer the host's polls instead. On a pty the simulator honours its own
+line settings (``baud``, ``parity_bit`` for 7E1): a host that opened the port at another
+baud gets garbage, as from a real UART. Writes never block; dropped bytes are counted.
+
+Fault profiles (each for the next N frames, or a duration): byte flips, truncated frames,
+glued frames (terminator lost), corrupted checks, noise, stalls (silence), reboot (silence,
+NUL bytes, then power-up frames) and a unit change.
 """
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import random
-import socket
 import threading
 import time
-import tty
-from typing import Callable, Literal, Protocol
+from decimal import Decimal
+from typing import Callable, Literal
 
+from hardware.scale import faults
+from hardware.scale.codecs import ALWAYS_POLLED, Responder, get_codec
+from hardware.scale.endpoints import Endpoint, PtyEndpoint, TcpEndpoint
+from hardware.scale.state import IndicatorState
 from hardware.scale.toledo import encode_toledo
 from hardware.sim.clock import SimClock
 
@@ -23,93 +32,24 @@ log = logging.getLogger(__name__)
 
 WeightSource = Callable[[], tuple[int, bool]]  # (weight in kg, in motion)
 MIN_WALL_PERIOD = 0.002
+POLL_INTERVAL = 0.002  # how often a command-mode simulator looks for requests
 _MAX_DIGITS = 999_999
+_TO_UNIT = {"kg": Decimal(1), "t": Decimal("0.001"), "g": Decimal(1000),
+            "lb": Decimal("2.20462262")}
+FaultKind = Literal["flip", "truncate", "glue", "corrupt"]
 
 
-class _Endpoint(Protocol):
-    port: str
-
-    def write(self, data: bytes) -> int:
-        """Write without blocking; return the number of bytes dropped."""
-        ...
-
-    def close(self) -> None: ...
-
-
-class _PtyEndpoint:
-    """Writes to the pty master; the gate opens the slave path."""
-
-    def __init__(self) -> None:
-        self._master, self._slave = os.openpty()
-        tty.setraw(self._slave)  # no echo, no CR->LF, all 8 bits pass unchanged
-        os.set_blocking(self._master, False)
-        self.port = os.ttyname(self._slave)  # we keep the slave open so the pty survives
-
-    def write(self, data: bytes) -> int:
-        try:
-            return len(data) - os.write(self._master, data)
-        except BlockingIOError:
-            return len(data)  # nobody reads and the buffer is full
-        except OSError as exc:
-            if exc.errno != errno.EIO:
-                log.warning("pty write failed: %s", exc)
-            return len(data)
-
-    def close(self) -> None:
-        for fd in (self._master, self._slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-
-class _TcpEndpoint:
-    """A raw TCP "device server": every connected client receives the stream."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self._server = socket.create_server((host, port))  # SO_REUSEADDR: restart on same port
-        self._server.setblocking(False)
-        self.port = f"socket://{host}:{self._server.getsockname()[1]}"
-        self._clients: list[socket.socket] = []
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._server.accept()
-            except (BlockingIOError, OSError):
-                return
-            client.setblocking(False)
-            self._clients.append(client)
-
-    def write(self, data: bytes) -> int:
-        self._accept()
-        if not self._clients:
-            return len(data)
-        dropped = 0
-        for client in list(self._clients):
-            try:
-                dropped = max(dropped, len(data) - client.send(data))
-            except BlockingIOError:
-                dropped = len(data)
-            except OSError:  # peer went away
-                client.close()
-                self._clients.remove(client)
-        return dropped
-
-    def close(self) -> None:
-        for client in self._clients:
-            client.close()
-        self._clients.clear()
-        self._server.close()
-
-
-def _with_even_parity(data: bytes) -> bytes:
-    """What a 7E1 line looks like to a port read as 8N1: bit 7 makes the 1-count even."""
-    return bytes(b | 0x80 if bin(b).count("1") % 2 else b for b in data)
+def displayed(weight_kg: int, unit: str) -> Decimal:
+    """The kg scenario weight as the indicator shows it in ``unit``."""
+    if unit == "t":
+        return Decimal(weight_kg).scaleb(-3)
+    if unit == "lb":
+        return (Decimal(weight_kg) * _TO_UNIT["lb"]).quantize(Decimal(1))
+    return Decimal(weight_kg) * _TO_UNIT[unit]
 
 
 class IndicatorSimulator:
-    """Streams Toledo frames every ``period`` simulated seconds from ``weight_source``."""
+    """Frames every ``period`` simulated seconds from ``weight_source`` (kg, motion)."""
 
     def __init__(
         self,
@@ -121,31 +61,47 @@ class IndicatorSimulator:
         host: str = "127.0.0.1",
         tcp_port: int = 0,
         link: str | os.PathLike[str] | None = None,
+        protocol: str = "toledo",
+        command: bool = False,
         checksum: bool = True,
         short: bool = False,
         unit: str = "kg",
+        baud: int | None = None,
         parity_bit: bool = False,
         seed: int = 0,
     ) -> None:
         if transport not in ("pty", "tcp"):
             raise ValueError(f"transport must be 'pty' or 'tcp', not {transport!r}")
+        codec = get_codec(protocol)
+        command = command or protocol in ALWAYS_POLLED
+        if command and codec.responder is None:
+            raise ValueError(f"protocol {protocol!r} has no command mode")
+        if unit not in codec.units:
+            raise ValueError(f"{protocol} frames carry {', '.join(codec.units)}, not {unit!r}")
+        if protocol.startswith("toledo") and short != (protocol == "toledo-short"):
+            short = protocol == "toledo-short"
         self._source = weight_source
         self._clock = clock or SimClock()
         self.period = period
+        self.protocol = protocol
+        self._encode = codec.encode
+        self._responder: Responder | None = codec.responder() if command else None
         self._transport = transport
         self._tcp = (host, tcp_port)
         self._link = None if link is None else os.fspath(link)
         self._checksum, self._short, self._unit = checksum, short, unit
-        self._parity_bit = parity_bit
+        self._baud, self._parity_bit = baud, parity_bit
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._endpoint: _Endpoint | None = None
+        self._endpoint: Endpoint | None = None
         self._noise = bytearray()
         self._silent_until = 0.0
-        self._corrupt = 0
+        self._faults: dict[str, int] = {"flip": 0, "truncate": 0, "glue": 0, "corrupt": 0,
+                                        "power_up": 0}
         self.frames_sent = 0
+        self.polls_answered = 0
         self.dropped_bytes = 0
         self.source_errors = 0
         self.port = ""
@@ -158,11 +114,15 @@ class IndicatorSimulator:
     def wall_period(self) -> float:
         return max(MIN_WALL_PERIOD, self._clock.wall(self.period))
 
+    @property
+    def unit(self) -> str:
+        return self._unit
+
     def start(self) -> str:
         """Open the pty/port, start streaming; return the URL the gate should open."""
         if self._thread is not None:
             raise RuntimeError("simulator already started")
-        self._endpoint = _TcpEndpoint(*self._tcp) if self._transport == "tcp" else _PtyEndpoint()
+        self._endpoint = TcpEndpoint(*self._tcp) if self._transport == "tcp" else PtyEndpoint()
         self.port = self._endpoint.port
         if self._link is not None and self._transport == "pty":
             tmp = f"{self._link}.{os.getpid()}.tmp"
@@ -191,7 +151,7 @@ class IndicatorSimulator:
 
     # -- fault injection -------------------------------------------------------------
     def inject_noise(self, n_bytes: int) -> None:
-        """Random bytes (any value, STX included) before the next frame."""
+        """Random bytes (any value, start bytes included) before the next frame."""
         with self._lock:
             self._noise += self._rng.randbytes(n_bytes)
 
@@ -201,50 +161,156 @@ class IndicatorSimulator:
             self._silent_until = time.monotonic() + self._clock.wall(seconds)
 
     def corrupt_next(self, n: int) -> None:
-        """The next ``n`` frames go out broken: bad checksum (or a bad digit without one)."""
+        """The next ``n`` frames go out broken: a bad check, or a bad digit without one."""
+        self.fault("corrupt", n)
+
+    def fault(self, kind: FaultKind, n: int) -> None:
+        """The next ``n`` frames: ``flip`` (one random bit error each), ``truncate`` (cut
+        short), ``glue`` (last byte lost, the next frame glued on), ``corrupt``."""
+        if kind not in ("flip", "truncate", "glue", "corrupt"):
+            raise ValueError(f"unknown fault {kind!r}")
         with self._lock:
-            self._corrupt += n
+            self._faults[kind] += n
+
+    def reboot(self, seconds: float, power_up_frames: int = 5) -> None:
+        """Power cycle: silence, a few NUL bytes at power-up, then ``power_up_frames``
+        frames flagged not-yet-zeroed (where the protocol has that flag)."""
+        with self._lock:
+            self._silent_until = time.monotonic() + self._clock.wall(seconds)
+            self._faults["power_up"] = power_up_frames
+            self._noise += b"\x00" * 4
+
+    def set_unit(self, unit: str) -> None:
+        """The operator switches the display unit: frames follow (weight converted)."""
+        if unit not in _TO_UNIT:
+            raise ValueError(f"unit must be one of {sorted(_TO_UNIT)}")
+        with self._lock:
+            self._unit = unit
 
     # -- thread ----------------------------------------------------------------------
     def _run(self) -> None:
         next_at = time.monotonic()
-        while not self._stop.wait(max(0.0, next_at - time.monotonic())):
+        while not self._stop.is_set():
+            if self._responder is not None:
+                self._stop.wait(POLL_INTERVAL)
+                self._answer()
+                continue
+            if self._stop.wait(max(0.0, next_at - time.monotonic())):
+                return
             next_at += self.wall_period
             if time.monotonic() > next_at + self.wall_period:
                 next_at = time.monotonic()  # fell behind: skip ticks rather than burst
             self._tick()
 
-    def _tick(self) -> None:
-        with self._lock:
-            noise, self._noise = bytes(self._noise), bytearray()
-            silent = time.monotonic() < self._silent_until
-            corrupt = not silent and self._corrupt > 0
-            self._corrupt -= corrupt
-        if noise:
-            self._send(noise)
-        if silent:
-            return
+    def _state(self) -> IndicatorState | None:
         try:
             weight, motion = self._source()
         except Exception:  # a broken scenario must not kill the indicator
             log.exception("weight source failed")
             self.source_errors += 1
+            return None
+        return self._state_for(int(weight), bool(motion))
+
+    def _state_for(self, weight: int, motion: bool) -> IndicatorState:
+        over = abs(weight) > _MAX_DIGITS
+        if over:
+            weight = _MAX_DIGITS if weight > 0 else -_MAX_DIGITS
+        with self._lock:
+            unit = self._unit
+            power_up = self._faults["power_up"] > 0
+        return IndicatorState(displayed(weight, unit), unit=unit, motion=motion,
+                              overload=over and weight > 0, underload=over and weight < 0,
+                              power_up=power_up)
+
+    def _answer(self) -> None:
+        endpoint, responder = self._endpoint, self._responder
+        if endpoint is None or responder is None:
             return
-        if self._send(self._frame(int(weight), bool(motion), corrupt)) == 0:
+        request = endpoint.read()
+        with self._lock:
+            silent = time.monotonic() < self._silent_until
+        if not request or silent or not self._line_ok():
+            return  # a silent (rebooting) indicator or a wrong baud gets no answer
+        state = self._state()
+        if state is not None:
+            reply = responder.feed(request, state)
+            if reply and self._send(self._line(self._apply_faults(reply))) == 0:
+                self.polls_answered += 1
+
+    def _tick(self) -> None:
+        with self._lock:
+            noise, self._noise = bytes(self._noise), bytearray()
+            silent = time.monotonic() < self._silent_until
+        if noise:
+            self._send(self._line(noise))
+        if silent:
+            return
+        state = self._state()
+        if state is None:
+            return
+        frame = self._apply_faults(self._encode_state(state))
+        if frame and self._send(self._line(frame)) == 0:
             self.frames_sent += 1
 
+    def _encode_state(self, state: IndicatorState) -> bytes:
+        if self.protocol.startswith("toledo"):
+            return encode_toledo(
+                state.weight if not state.underload else -state.weight, unit=state.unit,
+                dp_code=2 + state.decimals, motion=state.motion,
+                overload=state.overload or state.underload, power_up=state.power_up,
+                checksum=self._checksum, short=self._short)
+        return self._encode(state)
+
     def _frame(self, weight: int, motion: bool, corrupt: bool) -> bytes:
-        overload = abs(weight) > _MAX_DIGITS
-        if overload:
-            weight = _MAX_DIGITS if weight > 0 else -_MAX_DIGITS
-        frame = bytearray(encode_toledo(weight, motion=motion, overload=overload, unit=self._unit,
-                                        checksum=self._checksum, short=self._short))
-        if corrupt:
-            if self._checksum:
-                frame[-1] = (frame[-1] + 1) & 0x7F
-            else:
-                frame[9] = ord("?")
-        return _with_even_parity(bytes(frame)) if self._parity_bit else bytes(frame)
+        """One frame as it would go out (faults other than ``corrupt`` not applied)."""
+        frame = self._encode_state(self._state_for(weight, motion))
+        frame = self._corrupt(frame) if corrupt else frame
+        return faults.even_parity(frame) if self._parity_bit else frame
+
+    def _apply_faults(self, frame: bytes) -> bytes:
+        with self._lock:
+            active = [k for k, n in self._faults.items() if n > 0]
+            for kind in active:
+                self._faults[kind] -= 1
+        for kind in active:
+            if kind == "flip":
+                frame = faults.flip_bits(frame, self._rng)
+            elif kind == "truncate":
+                frame = faults.truncate(frame, self._rng)
+            elif kind == "glue":
+                frame = faults.glue(frame)
+            elif kind == "corrupt":
+                frame = self._corrupt(frame)
+        return frame
+
+    def _corrupt(self, frame: bytes) -> bytes:
+        out = bytearray(frame)
+        if self.protocol.startswith("toledo") and self._checksum:
+            out[-1] = (out[-1] + 1) & 0x7F
+        elif self.protocol == "yaohua":
+            out[-2] = ord("G")  # not a hex digit: the check cannot pass
+        else:  # no check to break: make a digit no digit, so the frame is refused
+            digit = next((i for i, b in enumerate(out) if 0x31 <= b <= 0x39), None)
+            if digit is not None:
+                out[digit] = ord("?")
+        return bytes(out)
+
+    def _line_ok(self) -> bool:
+        endpoint = self._endpoint
+        host = None if endpoint is None else endpoint.host_line()
+        return host is None or self._baud is None or host.baud in (None, self._baud)
+
+    def _line(self, data: bytes) -> bytes:
+        """The bytes as the host's UART delivers them given both sides' line settings."""
+        endpoint = self._endpoint
+        host = None if endpoint is None else endpoint.host_line()
+        if host is not None and not self._line_ok():
+            return faults.garble(data, self._rng)
+        if not self._parity_bit:
+            return data
+        if host is not None and host.bytesize == 7:
+            return data  # the host's UART takes the parity bit off
+        return faults.even_parity(data)
 
     def _send(self, data: bytes) -> int:
         endpoint = self._endpoint

@@ -118,7 +118,7 @@ class Plant:
             await self._drive_on(truck, mass_kg)
             if first:
                 self.camera.present(self.images_for(truck.load_label))
-            route = await self._wait_route()
+            route = await self._wait_route(press_confirm=first and truck.behaviour != "stays_in_cab")
             await self._drive_off(mass_kg)
             return route
 
@@ -135,12 +135,19 @@ class Plant:
         log.warning("truck %s gave up waiting at the entry", plate)
         return False
 
-    async def _wait_route(self) -> str:
+    async def _wait_route(self, press_confirm: bool) -> str:
+        """Wait on the deck; the driver climbs down and presses the kiosk button now and then."""
+        waited = 0.0
         while True:
             for route in ("plant", "return"):
                 if self.gateio.barrier_open(route):
                     return route
+            if press_confirm and waited % 10.0 < 0.1 and waited >= 3.0:
+                await self.gateio.set_inputs(driver_confirm=True)
+            elif press_confirm and waited % 10.0 >= 0.5:
+                await self.gateio.set_inputs(driver_confirm=False)
             await self.clock.sleep(0.1)
+            waited += 0.1
 
     async def _ramp(self, start: float, end: float, seconds: float) -> None:
         steps = max(2, int(seconds / 0.1))

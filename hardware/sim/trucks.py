@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Behaviour = Literal["normal", "creep", "short"]  # short: stops not fully on the deck at first
+# short: stops not fully on the deck at first; stays_in_cab: never confirms at the kiosk
+Behaviour = Literal["normal", "creep", "short", "stays_in_cab"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ DEMO_MIX: tuple[TruckScenario, ...] = (
     TruckScenario("沪A·G2007", 15_000, 27_900, "clean_gravel", "short", note="not fully on the deck at first"),
     TruckScenario("沪A·X9008", 14_800, 26_000, "clean_sand", note="unknown truck: refused at the entry",
                   registered=False),
+    TruckScenario("沪A·S1009", 14_100, 25_500, "clean_sand", "stays_in_cab",
+                  note="driver stays in the cab: the sampler may not move, REVIEW"),
 )
 
 

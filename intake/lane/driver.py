@@ -14,11 +14,13 @@ from hardware.scale.frame import WeightFrame
 from hardware.sim.clock import SimClock
 from intake.config import LaneConfig
 from intake.inspection import Inspector
+from intake.lane.interlocks import InterlockView, failing
 from intake.lane.machine import (
     Admitted, Barrier, Command, Event, Inspect, InspectionDone, LaneState, Phase, Readings, RecordVoid,
     RecordWeight, Refuse, step,
 )
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
+from intake.store.crashpoint import crash_point
 from intake.store.records import Admission, Records, Refusal
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class ScaleSource(Protocol):
 class GateIO(Protocol):
     async def read_inputs(self): ...
     async def set_barrier(self, name: str, open: bool) -> None: ...
+    async def all_closed(self) -> bool: ...
     async def close_all(self) -> None: ...
     async def set_lights(self, *, entry: str | None = None, exit: str | None = None) -> None: ...
 
@@ -64,6 +67,9 @@ class LaneDriver:
         hub.publish(self._status)  # the lane exists for the kiosk from the start
         self._fault: str | None = None
         self._open = {"entry": False, "plant": False, "return": False}
+        self._driver_out = False          # latched from the kiosk pushbutton, per pass
+        self._last: Readings | None = None
+        inspector.interlocks = self.interlock_failures
         self.heartbeat = 0.0
 
     def identify(self, plate: str) -> None:
@@ -97,11 +103,31 @@ class LaneDriver:
             self._fault = f"gate_io:{exc}"
             return None
         self._fault = None
+        if inputs.driver_confirm and self.state.phase in (Phase.WEIGHING, Phase.INSPECTING):
+            self._driver_out = True
         reading = self.scale.latest()
         weight, motion = frame_to_kg(reading.frame if reading.known else None)
-        return Readings(now=self.clock.now(), weight_kg=weight, motion=motion,
-                        front_blocked=inputs.front_blocked, rear_blocked=inputs.rear_blocked,
-                        deck_occupied=inputs.deck_occupied, entry_loop=inputs.entry_loop)
+        self._last = Readings(now=self.clock.now(), weight_kg=weight, motion=motion,
+                              front_blocked=inputs.front_blocked, rear_blocked=inputs.rear_blocked,
+                              deck_occupied=inputs.deck_occupied, entry_loop=inputs.entry_loop)
+        return self._last
+
+    async def interlock_failures(self) -> list[str]:
+        """Asked by the inspector before the probe may move; any doubt refuses."""
+        s, r = self.state, self._last
+        steady = (r is not None and r.weight_kg is not None and s.weight_kg is not None and not r.motion
+                  and self.state.positioned
+                  and abs(r.weight_kg - s.weight_kg) <= self.cfg.weighing.stable_band_kg)
+        try:
+            closed = await self.gateio.all_closed()
+            boom = await self.inspector.sampler.boom_clear()
+        except Exception as exc:  # an unreadable device is a refusing interlock
+            log.warning("interlock read failed: %s", exc)
+            closed = boom = False
+        view = InterlockView(weight_recorded=s.phase is Phase.INSPECTING and s.weight_kg is not None,
+                             truck_steady=steady, barriers_closed=closed, driver_out=self._driver_out,
+                             boom_clear=boom)
+        return failing(view)
 
     async def _admit_next(self) -> None:
         while not self.plates.empty():
@@ -114,6 +140,7 @@ class LaneDriver:
                 log.info("lane %s refused %s: %s", self.cfg.id, plate, result.reason)
                 continue
             self._admission = result
+            self._driver_out = False
             await self._apply(Admitted(self.clock.now(), result.visit, plate, result.kind))
             return
 
@@ -137,6 +164,7 @@ class LaneDriver:
             self._inspection = asyncio.create_task(self._inspect(self._admission))
         elif isinstance(command, Barrier):
             await self.gateio.set_barrier(command.name, command.open)
+            crash_point(f"barrier_{command.name}_{'open' if command.open else 'closed'}")
             self._open[command.name] = command.open
             # The lights follow the barriers: green only where the driver may go now.
             exit_open = self._open["plant"] or self._open["return"]

@@ -173,7 +173,7 @@ def _weighing(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[Lane
     assert state.visit is not None and state.kind is not None
     if ev.now - state.since > cfg.settle_timeout_s:
         return _void(state, ev.now, "no_stable_weight")
-    if state.unknown_since is not None and ev.now - state.unknown_since > cfg.stable_time_s:
+    if state.unknown_since is not None and ev.now - state.unknown_since > cfg.unknown_timeout_s:
         return _void(state, ev.now, "weight_unknown")
     steady = _update_steady(state.steady, ev, cfg, state.positioned)
     state = replace(state, steady=steady)

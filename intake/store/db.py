@@ -1,35 +1,84 @@
 """Engine creation. SQLite runs in WAL mode with synchronous=FULL, asserted on every connection,
-so a committed record survives a power cut; any other SQLAlchemy URL (PostgreSQL) works too."""
+so a committed record survives a power cut; any other SQLAlchemy URL (PostgreSQL) works too.
+
+Opening a store checks the file (`PRAGMA quick_check`), brings the schema to the newest Alembic
+revision (backing the database up first when it already holds data) and binds the site's audit
+key, without which no chained record can be written.
+"""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel, create_engine
 
-from intake.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from intake.store import chain, tables  # noqa: F401  (registers the tables and the chain hooks)
+
+log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
     pass
 
 
-def open_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_pre_ping=True)
-    else:
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-    SQLModel.metadata.create_all(engine)
+def open_engine(url: str, key: bytes | None = None, *, migrate: bool = True, check: bool = True) -> Engine:
+    engine = make_engine(url)
+    if check:
+        integrity_check(engine)
+    if migrate:
+        from intake.store.migrate import upgrade
+
+        upgrade(engine)
+        _create_unmigrated(engine)
+    if key is not None:
+        chain.attach_key(engine, key)
     return engine
 
 
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def integrity_check(engine: Engine) -> None:
+    """SQLite's quick_check at start: a damaged file must not take legal records."""
+    if engine.dialect.name != "sqlite":
+        return
+    try:
+        with engine.connect() as conn:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+    except DatabaseError as exc:  # a header too damaged even to open
+        rows = [str(exc.orig)]
+    if rows != ["ok"]:
+        raise StoreError(f"database integrity check failed: {'; '.join(map(str, rows[:5]))}")
+
+
+def _create_unmigrated(engine: Engine) -> None:
+    """Tables registered on the metadata that no migration creates yet (a module added since
+    the last migration) are created directly, loudly, so their module works meanwhile."""
+    from sqlalchemy import inspect
+
+    existing = set(inspect(engine).get_table_names())
+    missing = [t for t in SQLModel.metadata.sorted_tables if t.name not in existing]
+    if missing:
+        log.warning("tables without a migration, created directly: %s", ", ".join(t.name for t in missing))
+        SQLModel.metadata.create_all(engine, tables=missing)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # We issue BEGIN ourselves (see _begin_immediate), so pysqlite must not.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     try:
         cur.execute("PRAGMA journal_mode=WAL")
@@ -42,3 +91,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # 2 == FULL. A database that cannot give us these guarantees must not take records.
     if str(mode).lower() != "wal" or int(sync) != 2:
         raise StoreError(f"SQLite durability not in force (journal_mode={mode}, synchronous={sync})")
+
+
+def _begin_immediate(conn: Any) -> None:
+    # Take the write lock when the transaction starts: the chain head read and the link written
+    # in one transaction cannot interleave with another writer, and a reader-turned-writer never
+    # fails with SQLITE_BUSY_SNAPSHOT.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

@@ -1,12 +1,19 @@
 """The database tables. Records of what happened are appended, never edited in place:
-a weigh-out is its own row, a decision is its own row, a later review will be its own row."""
+a weigh-out is its own row, a decision is its own row, a later review will be its own row.
+
+A table class with `__chained__ = True` is append-only and hash-chained: every INSERT gets a
+link in `chainlink` in the same transaction, UPDATE and DELETE are refused (intake.store.chain).
+Adding or changing a table here needs an Alembic migration (intake/store/migrations/README.md).
+"""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Optional
+from typing import ClassVar, Optional
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
+
+from intake.store.software import software_hash, software_version
 
 
 def utcnow() -> datetime:
@@ -55,15 +62,23 @@ class Visit(SQLModel, table=True):
 
 class Weighing(SQLModel, table=True):
     """One stable weight, as the indicator reported it, with the scale's identity."""
+    __chained__: ClassVar[bool] = True
     id: Optional[int] = Field(default=None, primary_key=True)
     visit_id: str = Field(foreign_key="visit.id", index=True)
     kind: str                                        # "in" (gross) | "out" (tare)
     weight_kg: int
     scale_port: str
+    # Audit-trail event counters (calibration, configuration), 000-999; placeholders until the
+    # event logger exists. The software that took the weight identifies itself on the record.
+    cal_counter: int = 0
+    cfg_counter: int = 0
+    sw_version: str = Field(default_factory=software_version)
+    sw_hash: str = Field(default_factory=software_hash)
     recorded_at: datetime = Field(default_factory=utcnow)
 
 
 class Sample(SQLModel, table=True):
+    __chained__: ClassVar[bool] = True
     id: Optional[int] = Field(default=None, primary_key=True)
     visit_id: str = Field(foreign_key="visit.id", index=True)
     blind_code: int                                  # what the lab sees instead of the supplier
@@ -74,6 +89,7 @@ class Sample(SQLModel, table=True):
 
 class SampleResult(SQLModel, table=True):
     """What the sampler reported for a planned sample: its own record, written afterwards."""
+    __chained__: ClassVar[bool] = True
     id: Optional[int] = Field(default=None, primary_key=True)
     sample_id: int = Field(foreign_key="sample.id", index=True)
     status: str                                      # taken | failed
@@ -83,6 +99,7 @@ class SampleResult(SQLModel, table=True):
 
 
 class Inspection(SQLModel, table=True):
+    __chained__: ClassVar[bool] = True
     id: Optional[int] = Field(default=None, primary_key=True)
     sample_id: int = Field(foreign_key="sample.id", index=True)
     model_sha256: Optional[str] = None
@@ -95,6 +112,7 @@ class Inspection(SQLModel, table=True):
 
 
 class Frame(SQLModel, table=True):
+    __chained__: ClassVar[bool] = True
     id: Optional[int] = Field(default=None, primary_key=True)
     inspection_id: int = Field(foreign_key="inspection.id", index=True)
     path: str                                        # relative to the site's data_dir
@@ -106,9 +124,28 @@ class Frame(SQLModel, table=True):
 
 
 class Decision(SQLModel, table=True):
+    __chained__: ClassVar[bool] = True
     id: Optional[int] = Field(default=None, primary_key=True)
     visit_id: str = Field(foreign_key="visit.id", index=True)
     verdict: Optional[str] = None                    # pass | reject | review | None (not sampled)
     reasons: list = Field(default_factory=list, sa_column=Column(JSON))
     label: Optional[str] = None
     decided_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ChainLink(SQLModel, table=True):
+    """One link of the site's audit chain, and at the same time its outbox entry: `seq` is the
+    per-site sequence number the centre uses to detect gaps, `record_uuid` the idempotency key."""
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    record_uuid: str = Field(unique=True, max_length=36)
+    table_name: str = Field(max_length=64)
+    row_pk: str = Field(max_length=64)
+    mac: str = Field(max_length=64)                  # HMAC-SHA256 hex over (seq, prev, table, pk, uuid, row)
+    __append_only__: ClassVar[bool] = True
+
+
+class SyncCursor(SQLModel, table=True):
+    """How far a central database has acknowledged this site's chain (store and forward)."""
+    target: str = Field(primary_key=True, max_length=200)   # the central URL without password
+    acked_seq: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -1,7 +1,7 @@
 """The web app factory: explicit collaborators in, a FastAPI app out, one router per audience.
 
-Routers: kiosk (drivers), api (machines), health (monitoring). Review and login come later
-as their own routers.
+Routers: kiosk (drivers), api (machines), health (monitoring) always; with a database engine
+also login, review, frames, suppliers and admin (staff), each behind a session and a role.
 """
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from pathlib import Path
 from urllib.parse import quote
 from typing import Final
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+
+from sqlalchemy.engine import Engine
 
 from intake.lane.status import StatusHub
 from intake.web.api import api_router
@@ -20,6 +22,7 @@ from intake.web.events import StreamRegistry
 from intake.web.headers import SecurityHeaders
 from intake.web.health import HealthProbe, health_router
 from intake.web.kiosk import kiosk_router
+from intake.web.staff import LoginRequired, StaffSettings, login_redirect
 
 HERE: Final[Path] = Path(__file__).resolve().parent
 
@@ -30,6 +33,9 @@ def create_app(
     health: HealthProbe | None = None,
     heartbeat_s: float = 10.0,
     max_streams: int = 32,
+    engine: Engine | None = None,
+    data_dir: Path | None = None,
+    staff: StaffSettings | None = None,
 ) -> FastAPI:
     """Build the app.
 
@@ -38,6 +44,9 @@ def create_app(
         and non-blocking. A "status" it returns can only make /health worse, never better.
     heartbeat_s: quiet interval after which a kiosk stream sends a heartbeat event.
     max_streams: open kiosk streams allowed at once (each holds a hub queue).
+    engine: the gate's database; without it only the kiosk, API and health are served.
+    data_dir: the site's data_dir, under which frame files are recorded.
+    staff: session, cookie and throttling settings for the staff pages.
     """
     # No interactive docs: nothing here needs them, and they load scripts from a CDN.
     app = FastAPI(title="Intake gate", docs_url=None, redoc_url=None, openapi_url=None)
@@ -49,6 +58,8 @@ def create_app(
     app.include_router(kiosk_router(hub, templates, streams, heartbeat_s=heartbeat_s))
     app.include_router(api_router(hub))
     app.include_router(health_router(hub, health))
+    if engine is not None:
+        _mount_staff(app, templates, engine, data_dir, staff or StaffSettings())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -60,3 +71,29 @@ def create_app(
 
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_dir: Path | None,
+                 settings: StaffSettings) -> None:
+    from intake.auth.tables import ensure_auth_tables
+    from intake.store.reviews import ensure_review_tables
+    from intake.web.admin import admin_router
+    from intake.web.frames import frames_router
+    from intake.web.login import login_router
+    from intake.web.review import review_router
+    from intake.web.staff import Staff
+    from intake.web.suppliers import suppliers_router
+
+    ensure_auth_tables(engine)
+    ensure_review_tables(engine)
+    staff = Staff(engine, settings)
+    app.state.staff = staff
+    app.include_router(login_router(staff, templates))
+    app.include_router(review_router(staff, engine, templates))
+    app.include_router(frames_router(staff, engine, data_dir))
+    app.include_router(suppliers_router(staff, engine, templates))
+    app.include_router(admin_router(staff, templates))
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(login_redirect(exc.next_url), status_code=303)

@@ -18,13 +18,13 @@ def apply_camera(img: np.ndarray, scene: Scene, rng: np.random.Generator) -> np.
     if rng.random() < 0.35:
         img = img * _shadow(scene, rng)[..., None]
     img = _optics(img, scene, rng)
-    sigma = rng.uniform(0.5, 4.0)
+    sigma = rng.uniform(*scene.variation.noise_sigma)
     # Sensor noise is mostly luminance, with a little chroma.
     luma = normal(rng, (scene.size, scene.size, 1)) * F32(sigma)
     img = img + luma + normal(rng, img.shape) * F32(sigma * 0.3)
     out = np.clip(img, 0, 255).astype(np.uint8)
     if rng.random() < 0.7:
-        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(45, 96))])
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(*scene.variation.jpeg_quality))])
         if ok:
             out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     # The camera looks straight down: any quarter turn or mirror image is as plausible.
@@ -59,8 +59,8 @@ def _illumination(scene: Scene, rng: np.random.Generator) -> np.ndarray:
     slope = rng.uniform(0.0, 0.3)
     gradient = 1.0 + slope * (nx * scene.light[0] + ny * scene.light[1])
     vignette = 1.0 - rng.uniform(0.0, 0.25) * (nx * nx + ny * ny) / 2
-    exposure = rng.uniform(0.75, 1.25)
-    warmth = rng.uniform(-0.12, 0.12)  # < 0 cool (blue) light, > 0 warm (tungsten)
+    exposure = rng.uniform(*scene.variation.exposure)
+    warmth = rng.uniform(-scene.variation.warmth, scene.variation.warmth)  # < 0 cool (blue) light, > 0 warm (tungsten)
     cast = np.array([1 - warmth, 1.0, 1 + warmth], F32) * rng.uniform(0.95, 1.05, 3).astype(F32)
     return (exposure * gradient * vignette)[..., None].astype(F32) * cast
 

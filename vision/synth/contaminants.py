@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -40,7 +41,7 @@ def mud(img: np.ndarray, scene: Scene, rng: np.random.Generator) -> np.ndarray:
     # Fines fill the texture: contrast drops, and water darkens everything.
     flat = (mean + (img - mean) * F32(rng.uniform(0.25, 0.6))) * F32(rng.uniform(0.6, 0.85))
     field = smooth_noise(rng, size, int(rng.integers(3, 9)))
-    cover = np.clip((field - F32(rng.uniform(-1.0, 0.3))) * F32(rng.uniform(1.5, 4.0)), 0, 1)
+    cover = np.clip((field - F32(rng.uniform(*scene.variation.mud_cover))) * F32(rng.uniform(1.5, 4.0)), 0, 1)
     cover *= F32(rng.uniform(0.75, 1.0))
     texture = 1.0 + 0.05 * grain_noise(rng, size, max(1.0, scene.px * 2)) + 0.08 * smooth_noise(rng, size, 12)
     clay_img = clay * texture[..., None]
@@ -78,9 +79,13 @@ def add_foreign(img: np.ndarray, scene: Scene, rng: np.random.Generator) -> np.n
         _stick, _root, _plastic, _coal,
     ]
     out = img
-    for _ in range(int(rng.integers(1, 5))):
-        mask, colour = makers[int(rng.integers(len(makers)))](scene, rng)
-        out = _composite(out, mask, colour, scene, rng)
+    v = scene.variation
+    for _ in range(int(rng.integers(*v.foreign_count))):
+        # A smaller object is drawn as if the scene were further away: same shape, fewer pixels.
+        scale = rng.uniform(*v.foreign_scale) if v.foreign_scale != (1.0, 1.0) else 1.0
+        small = replace(scene, zoom=scene.zoom * scale, object_scale=scale)
+        mask, colour = makers[int(rng.integers(len(makers)))](small, rng)
+        out = _composite(out, mask, colour, small, rng)
     return out
 
 
@@ -96,7 +101,7 @@ def _composite(img: np.ndarray, mask: np.ndarray, colour: np.ndarray, scene: Sce
 
 def _stick(scene: Scene, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     size = scene.size
-    length = rng.uniform(0.3, 0.65) * size
+    length = rng.uniform(0.3, 0.65) * size * scene.object_scale
     width = max(4.0, rng.uniform(6.0, 13.0) * scene.px)
     centre = rng.uniform(0.2, 0.8, 2) * size
     angle = rng.uniform(0, 180)

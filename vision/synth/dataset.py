@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from vision.model_card import LABELS
 from vision.synth.generator import generate
+from vision.synth.variation import LEGACY, Variation
 
 
 def image_rng(seed: int, label_index: int, index: int) -> np.random.Generator:
@@ -19,7 +20,8 @@ def image_rng(seed: int, label_index: int, index: int) -> np.random.Generator:
 
 
 def write_dataset(
-    out_dir: Path, n_per_label: int, seed: int, size: int = 256, *, show_progress: bool = True
+    out_dir: Path, n_per_label: int, seed: int, size: int = 256, *, show_progress: bool = True,
+    variation: Variation = LEGACY,
 ) -> list[Path]:
     """Generate `n_per_label` PNGs per label; returns the written paths in label order."""
     if n_per_label < 1:
@@ -35,7 +37,7 @@ def write_dataset(
             folder.mkdir(parents=True, exist_ok=True)
             for i in range(n_per_label):
                 path = folder / f"{i}.png"
-                if not cv2.imwrite(str(path), generate(label, image_rng(seed, li, i), size)):
+                if not cv2.imwrite(str(path), generate(label, image_rng(seed, li, i), size, variation)):
                     raise OSError(f"could not write {path}")
                 written.append(path)
                 progress.advance(task)

@@ -12,16 +12,20 @@ from vision.synth.contaminants import add_foreign, mud
 from vision.synth.material import gravel, sand
 from vision.synth.noise import F32
 from vision.synth.scene import Scene, make_scene
+from vision.synth.variation import LEGACY, Variation
 from vision.synth.tray import Tray, render_tray, scatter_grains
 
 
-def generate(label: str, rng: np.random.Generator, size: int = 256) -> np.ndarray:
-    """A (size, size, 3) uint8 BGR image of a tray holding a sample of class `label`."""
+def generate(
+    label: str, rng: np.random.Generator, size: int = 256, variation: Variation = LEGACY
+) -> np.ndarray:
+    """A (size, size, 3) uint8 BGR image of a tray holding a sample of class `label`, with
+    scene parameters drawn from the ranges of `variation`."""
     if label not in LABELS:
         raise ValueError(f"unknown label {label!r}; expected one of {LABELS}")
     if size < 32:
         raise ValueError(f"size must be >= 32, got {size}")
-    scene = make_scene(rng, size, label)
+    scene = make_scene(rng, size, label, variation)
     tray = render_tray(scene, rng)
     if label == "empty":
         img = tray.image.copy()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vision.synth.noise import unit_vector
+from vision.synth.variation import LEGACY, Variation
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class Scene:
     zoom: float  # > 1 means closer: bigger particles, less tray rim in view
     light: tuple[float, float]  # unit vector pointing towards the light, image x/y
     tray_colour: np.ndarray  # BGR float32 (3,)
+    variation: Variation = LEGACY  # the ranges every later step draws from
+    object_scale: float = 1.0  # set while drawing one foreign object smaller than usual
 
     @property
     def px(self) -> float:
@@ -39,10 +42,10 @@ TRAY_COLOURS = np.array(
 )
 
 
-def make_scene(rng: np.random.Generator, size: int, label: str) -> Scene:
+def make_scene(rng: np.random.Generator, size: int, label: str, variation: Variation = LEGACY) -> Scene:
     # Empty trays are shot from slightly further so the rim is usually in view.
-    zoom = rng.uniform(0.9, 1.4) if label == "empty" else rng.uniform(1.0, 1.8)
+    zoom = rng.uniform(*variation.empty_zoom) if label == "empty" else rng.uniform(*variation.zoom)
     base = TRAY_COLOURS[rng.integers(len(TRAY_COLOURS))]
     gain = rng.uniform(0.85, 1.15) * rng.uniform(0.96, 1.04, 3)
     colour = np.clip(base * gain.astype(np.float32), 20, 245)
-    return Scene(size=size, zoom=float(zoom), light=unit_vector(rng), tray_colour=colour)
+    return Scene(size=size, zoom=float(zoom), light=unit_vector(rng), tray_colour=colour, variation=variation)

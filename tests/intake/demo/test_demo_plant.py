@@ -101,3 +101,14 @@ def test_an_unknown_truck_is_refused_and_never_enters(tmp_path):
     unknown = demo_trucks(8)[7]
     assert not unknown.registered and unknown.plate not in {s["plate"] for s in out}
     assert len(out) == 7
+
+
+def test_driver_in_the_cab_blocks_the_sampler_and_the_truck_is_held(tmp_path):
+    code, out, db = run(tmp_path, 9)
+    assert code == 0
+    held = [s for s in out if s["plate"] == demo_trucks(9)[8].plate]
+    assert len(held) == 1 and held[0]["verdict"] == "review"
+    assert held[0]["reasons"] == ["interlock:driver_out"]
+    with Session(create_engine(db)) as session:
+        failed = session.exec(select(SampleResult).where(SampleResult.status == "failed")).all()
+    assert [r.failure for r in failed] == ["interlock:driver_out"]

@@ -89,7 +89,9 @@ def test_motion_flag_blocked_grating_or_unknown_weight_restart_the_window():
 def test_weight_unknown_too_long_voids_the_pass_to_review():
     state = on_deck()
     state, _ = step(state, r(3.0, None), CFG)
-    state, cmds = step(state, r(5.5, None), CFG)
+    state, cmds = step(state, r(7.5, None), CFG)
+    assert cmds == []
+    state, cmds = step(state, r(8.5, None), CFG)
     assert cmds == [RecordVoid("v1", "weight_unknown"), Barrier("return", True)]
     assert state.verdict == "review" and state.route == "return"
 

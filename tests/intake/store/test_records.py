@@ -9,8 +9,11 @@ from intake.store.db import open_engine
 from intake.store.records import Admission, Records, Refusal
 
 
+KEY = b"test-site-audit-key-0123456789"
+
+
 def make(tmp_path) -> Records:
-    records = Records(open_engine(f"sqlite:///{tmp_path / 'gate.db'}"))
+    records = Records(open_engine(f"sqlite:///{tmp_path / 'gate.db'}", KEY))
     masterdata.seed(records.engine, list(DEMO_MIX[:2]))
     return records
 

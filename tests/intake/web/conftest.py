@@ -1,15 +1,24 @@
-"""Fixtures for the web tests: a hub with one lane, the app, an in-process client, a live server."""
+"""Fixtures for the web tests: a hub with one lane, the app, an in-process client, a live server;
+for the staff pages a real SQLite store with review data and logged-in clients."""
 from __future__ import annotations
 
+import re
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import pytest
+from sqlalchemy.engine import Engine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from intake.auth.users import Users
 from intake.lane.status import LaneStatus, StatusHub
 from intake.web.app import create_app
 from intake.web.server import WebServer
+from review_seed import Seeded, add_item, day, make_engine, plates, seed_master
 
 
 @pytest.fixture
@@ -39,3 +48,75 @@ def live(app: FastAPI) -> Iterator[WebServer]:
         yield server
     finally:
         server.stop()
+
+
+# ---- staff pages: a real SQLite store with review data, the app on a real uvicorn ----------
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Store:
+    engine: Engine
+    data_dir: Path
+    items: list[Seeded]
+
+
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Seeded]]:
+    """Built once: decided visits of two suppliers over six days (rejects, reviews, a pass, an
+    unsampled truck) with real frame files, and two users. Each test gets its own copy."""
+    root = tmp_path_factory.mktemp("store")
+    engine = make_engine(root / "gate.db")
+    data_dir = root / "data"
+    seed_master(engine)
+    sand, gravel = plates()
+    items = []
+    for i in range(6):
+        items.append(add_item(engine, data_dir, plate=sand, verdict="reject", label="muddy", reasons=["muddy"],
+                              at=day(i), probs={"clean_sand": 0.08, "muddy": 0.9, "foreign": 0.02}))
+    for i in range(3):
+        items.append(add_item(engine, data_dir, plate=gravel, verdict="review", label="clean_gravel",
+                              reasons=["low_confidence"], at=day(i).replace(hour=9), confidence=0.5))
+    items.append(add_item(engine, data_dir, plate=gravel, verdict="pass", label="clean_gravel", reasons=[],
+                          at=day(1).replace(hour=8)))
+    items.append(add_item(engine, data_dir, plate=sand, verdict=None, label=None, reasons=[], at=day(2),
+                          sampled=False))
+    users = Users(engine)
+    users.add("rev", STAFF_PASSWORD, "reviewer")
+    users.add("adm", STAFF_PASSWORD, "admin")
+    engine.dispose()
+    return root, items
+
+
+@pytest.fixture
+def store(store_template: tuple[Path, list[Seeded]], tmp_path: Path) -> Store:
+    root, items = store_template
+    shutil.copytree(root, tmp_path, dirs_exist_ok=True)
+    return Store(make_engine(tmp_path / "gate.db"), tmp_path / "data", items)
+
+
+@pytest.fixture
+def staff_server(hub: StatusHub, store: Store) -> Iterator[WebServer]:
+    server = WebServer(create_app(hub, heartbeat_s=0.3, engine=store.engine, data_dir=store.data_dir))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "page has no CSRF field"
+    return found.group(1)
+
+
+def login(base_url: str, user: str, password: str = STAFF_PASSWORD) -> httpx.Client:
+    """A browser-like client logged in as `user` (same-origin headers, cookies kept)."""
+    client = httpx.Client(base_url=base_url, headers={"Sec-Fetch-Site": "same-origin"}, timeout=10)
+    form = client.get("/login")
+    reply = client.post("/login", data={"csrf": csrf_of(form.text), "username": user, "password": password,
+                                         "next": "/review"}, headers={"Origin": base_url})
+    assert reply.status_code == 303, reply.text
+    return client

@@ -1,4 +1,5 @@
-"""The sampling plan: which trucks are sampled and where the probe goes. Pure.
+"""The first slice's plan, keyed by the config secret. Kept so intake.inspection keeps working
+until it moves to `intake.sampling.service.Sampling` (daily committed seeds, lots, modes).
 
 Selection is keyed randomness: HMAC(secret, visit id) gives a number in [0, 1) that no driver
 can predict without the secret, and anyone given the secret afterwards can recompute.
@@ -11,11 +12,7 @@ import hmac
 import random
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Bed:
-    length_m: float
-    width_m: float
+from intake.sampling.points import Bed, PlanError
 
 
 @dataclass(frozen=True)
@@ -23,10 +20,6 @@ class Plan:
     sampled: bool
     draw: float                          # the keyed number compared with the rate
     points_m: tuple[tuple[float, float], ...] = ()
-
-
-class PlanError(ValueError):
-    pass
 
 
 def keyed_draw(secret: str, visit_id: str) -> float:

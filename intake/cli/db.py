@@ -1,0 +1,134 @@
+"""`intake db`: migrate (with a backup first), back up, check the gate's database.
+
+Also the options `intake audit` and `intake sync` share: which database, which key. Both default
+to the site configuration (the demo's when none is given)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from intake.config import ConfigError, GateConfig, load_config
+
+out = Console()
+err = Console(stderr=True)
+
+DB = typer.Option(None, "--db", help="SQLAlchemy URL (default: the config's site.database).")
+CONFIG = typer.Option(None, "--config", help="Site configuration (default: the demo's).")
+KEY = typer.Option(None, "--key", help="Audit key source env:NAME or file:PATH (default: the config's).")
+JSON = typer.Option(False, "--json", help="One JSON object per line on stdout.")
+
+
+def site_config(config: Optional[Path]) -> GateConfig:
+    from intake.demo.runner import DEMO_CONFIG
+
+    try:
+        return load_config(config or DEMO_CONFIG)
+    except ConfigError as exc:
+        fail(str(exc), 2)
+        raise  # unreachable; for the type checker
+
+
+def resolve(db: Optional[str], config: Optional[Path]) -> tuple[str, GateConfig]:
+    cfg = site_config(config)
+    return db or cfg.site.database, cfg
+
+
+def audit_key(key: Optional[str], cfg: GateConfig) -> bytes:
+    from intake.store.keys import AuditKeyError, load_key
+
+    try:
+        return load_key(key or cfg.site.audit_key)
+    except AuditKeyError as exc:
+        fail(str(exc), 2)
+        raise
+
+
+def emit(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
+
+
+def fail(message: str, code: int) -> None:
+    err.print(f"[red]{message}", highlight=False)
+    raise typer.Exit(code)
+
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _engine(url: str):
+    from sqlalchemy.exc import ArgumentError
+
+    from intake.store.db import make_engine
+
+    try:
+        return make_engine(url)
+    except ArgumentError as exc:
+        fail(f"bad database URL: {exc}", 2)
+
+
+@app.command()
+def upgrade(db: Optional[str] = DB, config: Optional[Path] = CONFIG, json_out: bool = JSON,
+            backup_to: Optional[Path] = typer.Option(None, "--backup-to", help="Where the pre-migration backup goes.")) -> None:
+    """Bring the schema to the newest migration, backing the database up first."""
+    from intake.store.db import StoreError, integrity_check
+    from intake.store.migrate import MigrationError, current_revision, head_revision, upgrade as run_upgrade
+
+    url, _ = resolve(db, config)
+    engine = _engine(url)
+    try:
+        integrity_check(engine)
+        before = current_revision(engine)
+        taken = run_upgrade(engine, backup_to)
+    except (StoreError, MigrationError) as exc:
+        fail(str(exc), 1)
+    result = {"database": engine.url.render_as_string(hide_password=True), "from": before,
+              "to": head_revision(), "backup": str(taken) if taken else None}
+    _show(result, json_out, "migrated" if before != result["to"] else "already at the newest revision")
+
+
+@app.command()
+def backup(out_path: Path = typer.Option(..., "--out", help="Backup file to write (must not exist)."),
+           db: Optional[str] = DB, config: Optional[Path] = CONFIG, json_out: bool = JSON) -> None:
+    """Online backup: SQLite's backup API (consistent while the gate writes), pg_dump for PostgreSQL."""
+    from intake.store.backup import BackupError, backup as run_backup
+
+    url, _ = resolve(db, config)
+    engine = _engine(url)
+    try:
+        written = run_backup(engine, out_path)
+    except BackupError as exc:
+        fail(str(exc), 1)
+    _show({"database": engine.url.render_as_string(hide_password=True), "backup": str(written),
+           "bytes": written.stat().st_size}, json_out, "backed up")
+
+
+@app.command()
+def check(db: Optional[str] = DB, config: Optional[Path] = CONFIG, json_out: bool = JSON) -> None:
+    """quick_check the file and report the schema revision."""
+    from intake.store.db import StoreError, integrity_check
+    from intake.store.migrate import current_revision, head_revision
+
+    url, _ = resolve(db, config)
+    engine = _engine(url)
+    try:
+        integrity_check(engine)
+    except StoreError as exc:
+        fail(str(exc), 1)
+    current = current_revision(engine)
+    result = {"integrity": "ok", "revision": current, "newest": head_revision()}
+    _show(result, json_out, "ok" if current == head_revision() else "needs `intake db upgrade`")
+
+
+def _show(result: dict, json_out: bool, title: str) -> None:
+    if json_out:
+        emit(result)
+        return
+    table = Table(title=title, show_header=False)
+    for key, value in result.items():
+        table.add_row(key, "—" if value is None else str(value))
+    out.print(table)

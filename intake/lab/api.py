@@ -1,0 +1,52 @@
+"""JSON API for the lab: attach results to a blind code, read them back. Bearer-token protected."""
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, Header, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+
+from intake.lab.results import LabError, attach_result, find_sample, results_for
+
+
+class ResultIn(BaseModel):
+    property: str = Field(min_length=1, max_length=40)
+    value: str = Field(min_length=1, max_length=20)
+    unit: str = Field(min_length=1, max_length=12)
+    lab: str = Field(min_length=1, max_length=60)
+    verdict: str | None = None
+
+
+def lab_router(engine: Engine, token: str) -> APIRouter:
+    router = APIRouter(prefix="/api/lab")
+
+    def check(authorization: str) -> None:
+        given = authorization.removeprefix("Bearer ").strip()
+        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(401, "bad token")
+
+    @router.post("/{code}/results", status_code=201)
+    async def post_result(code: int, body: ResultIn, authorization: str = Header("")) -> dict[str, object]:
+        check(authorization)
+        try:
+            row = await run_in_threadpool(attach_result, engine, code, body.property, body.value,
+                                          body.unit, body.lab, body.verdict)
+        except LabError as exc:
+            raise HTTPException(404 if "no sample" in str(exc) else 422, str(exc)) from exc
+        return {"id": row.id, "code": code}
+
+    @router.get("/{code}")
+    async def get_results(code: int, authorization: str = Header("")) -> dict[str, object]:
+        check(authorization)
+        try:
+            info = await run_in_threadpool(find_sample, engine, code)
+        except LabError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        rows = await run_in_threadpool(results_for, engine, code)
+        return {"code": code, "material": info.material, "inspection": info.inspection_id,
+                "results": [{"property": r.property, "value": r.value, "unit": r.unit, "lab": r.lab,
+                             "verdict": r.verdict, "recorded_at": r.recorded_at.isoformat()} for r in rows]}
+
+    return router

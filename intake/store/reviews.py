@@ -1,0 +1,508 @@
+"""Reviews: the Review table, the review write, and the read queries the review pages need
+(queue with filters and counts, one inspection's detail, supplier reject rates, CSV export).
+
+A review never edits anything: it appends a Review row and a new Decision row (the new verdict)
+in one transaction. The gate's own decision stays as it was; "current" means the latest.
+
+Queue queries are keyset-paginated on (decided_at, id) so the 1,000th page costs what the first
+does. Indexes they rely on: see QUEUE_INDEXES (the lead's migration must carry them).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, ClassVar, Final, Literal, Optional
+
+from sqlalchemy import Index, and_, case, exists, func, literal, select, tuple_
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+from sqlmodel import Field, Session, SQLModel, col
+
+from intake.config import LABELS
+from intake.store.tables import (
+    Decision, DeliveryOrder, Frame, Inspection, Material, Sample, SampleResult, Supplier, Vehicle, Visit,
+    Weighing, utcnow,
+)
+
+QueueStatus = Literal["pending", "reviewed", "all"]
+QUEUE_VERDICTS: Final[tuple[str, ...]] = ("reject", "review")
+FINAL_VERDICTS: Final[tuple[str, ...]] = ("pass", "reject")   # what a reviewer may decide
+COUNT_CAP: Final[int] = 10_000   # counts beyond this are shown as "10 000+": counting is a scan
+
+
+class Review(SQLModel, table=True):
+    """One reviewer's decision on one gate decision. Append-only, hash-chained."""
+    __chained__: ClassVar[bool] = True
+    id: Optional[int] = Field(default=None, primary_key=True)
+    visit_id: str = Field(foreign_key="visit.id", index=True)
+    inspection_id: Optional[int] = Field(default=None, foreign_key="inspection.id", index=True)
+    # The decision the reviewer saw: unique, so two reviewers racing on it cannot both win.
+    previous_decision_id: int = Field(foreign_key="decision.id", unique=True)
+    decision_id: int = Field(foreign_key="decision.id", unique=True)   # the one this review wrote
+    reviewer_id: int
+    reviewer: str
+    old_verdict: Optional[str] = None
+    new_verdict: str
+    label: str                                  # the reviewer's label: a training label
+    reason: str
+    reviewed_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+# Indexes on the gate's tables that the queue needs (create_all does not add them to an
+# existing table; ensure_review_tables does, and the Alembic migration must too).
+QUEUE_INDEXES: Final[list[Index]] = [
+    Index("ix_decision_decided_at_id", Decision.__table__.c.decided_at, Decision.__table__.c.id),
+    Index("ix_decision_verdict_decided_at", Decision.__table__.c.verdict, Decision.__table__.c.decided_at),
+]
+
+
+def ensure_review_tables(engine: Engine) -> None:
+    SQLModel.metadata.create_all(engine, tables=[Review.__table__])
+    for index in QUEUE_INDEXES:
+        index.create(engine, checkfirst=True)
+
+
+class StaleReview(RuntimeError):
+    """The item changed (someone else reviewed it) since the reviewer loaded it."""
+
+
+class ReviewRejected(ValueError):
+    """A review that breaks the rules (bad verdict, unknown label, empty reason)."""
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    date_from: date | None = None
+    date_to: date | None = None        # inclusive
+    supplier: str | None = None        # supplier code
+    material: str | None = None        # material code
+    verdict: str | None = None         # reject | review
+    label: str | None = None
+    status: QueueStatus = "pending"
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    decision_id: int
+    visit_id: str
+    decided_at: datetime
+    verdict: str
+    label: str | None
+    reasons: list[str]
+    plate: str
+    supplier: str
+    material: str
+    inspection_id: int | None = None
+    confidence: float | None = None
+    review: "ReviewInfo | None" = None
+
+
+@dataclass(frozen=True)
+class ReviewInfo:
+    id: int
+    decision_id: int
+    reviewer: str
+    reviewed_at: datetime
+    old_verdict: str | None
+    new_verdict: str
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    by_verdict: dict[str, int]
+    total: int
+    capped: bool   # True: the total is at least COUNT_CAP, the breakdown is of the newest COUNT_CAP
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def _gate_decision() -> Any:
+    """Decisions the gate made (not ones a review wrote) that belong in the queue."""
+    written_by_review = exists().where(col(Review.decision_id) == col(Decision.id))
+    return and_(col(Decision.verdict).in_(QUEUE_VERDICTS), ~written_by_review)
+
+
+def _filters(f: QueueFilter, with_verdict: bool = True) -> list[Any]:
+    conds: list[Any] = [_gate_decision()]
+    if f.date_from:
+        conds.append(col(Decision.decided_at) >= _day_start(f.date_from))
+    if f.date_to:
+        conds.append(col(Decision.decided_at) < _day_start(f.date_to + timedelta(days=1)))
+    if with_verdict and f.verdict:
+        conds.append(col(Decision.verdict) == f.verdict)
+    if f.label:
+        conds.append(col(Decision.label) == f.label)
+    if f.supplier or f.material:
+        order = select(DeliveryOrder.id)
+        if f.supplier:
+            order = order.where(col(DeliveryOrder.supplier_id) == select(Supplier.id).where(
+                col(Supplier.code) == f.supplier).scalar_subquery())
+        if f.material:
+            order = order.where(col(DeliveryOrder.material_id) == select(Material.id).where(
+                col(Material.code) == f.material).scalar_subquery())
+        visit_order = (select(Visit.order_id).where(col(Visit.id) == col(Decision.visit_id))
+                       .correlate(Decision).scalar_subquery())
+        conds.append(visit_order.in_(order))
+    reviewed = exists().where(col(Review.visit_id) == col(Decision.visit_id))
+    if f.status == "pending":
+        conds.append(~reviewed)
+    elif f.status == "reviewed":
+        conds.append(reviewed)
+    return conds
+
+
+def queue_page(engine: Engine, f: QueueFilter, *, before: int | None = None, limit: int = 50) -> list[QueueRow]:
+    """Newest first; `before` is the decision id of the last row of the previous page."""
+    conds = _filters(f)
+    with Session(engine) as session:
+        if before is not None:
+            anchor = session.get(Decision, before)
+            if anchor is None:
+                return []
+            conds.append(tuple_(col(Decision.decided_at), col(Decision.id)) < tuple_(
+                literal(anchor.decided_at, Decision.__table__.c.decided_at.type), literal(anchor.id)))
+        query = (
+            select(Decision, Vehicle.plate, Supplier.code, Material.code)
+            .join(Visit, col(Visit.id) == col(Decision.visit_id))
+            .join(Vehicle, col(Vehicle.id) == col(Visit.vehicle_id))
+            .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
+            .join(Supplier, col(Supplier.id) == col(DeliveryOrder.supplier_id))
+            .join(Material, col(Material.id) == col(DeliveryOrder.material_id))
+            .where(*conds)
+            .order_by(col(Decision.decided_at).desc(), col(Decision.id).desc())
+            .limit(limit)
+        )
+        rows = session.execute(query).all()
+        visits = [d.visit_id for d, *_ in rows]
+        inspections = _inspections_of(session, visits)
+        reviews = _latest_reviews(session, visits)
+    out = []
+    for d, plate, supplier, material in rows:
+        insp = inspections.get(d.visit_id)
+        out.append(QueueRow(d.id, d.visit_id, d.decided_at, d.verdict, d.label, list(d.reasons), plate, supplier,
+                            material, insp[0] if insp else None, insp[1] if insp else None,
+                            reviews.get(d.visit_id)))
+    return out
+
+
+def _inspections_of(session: Session, visits: Sequence[str]) -> dict[str, tuple[int, float | None]]:
+    if not visits:
+        return {}
+    query = (select(Sample.visit_id, Inspection.id, Inspection.confidence)
+             .join(Inspection, col(Inspection.sample_id) == col(Sample.id))
+             .where(col(Sample.visit_id).in_(visits)).order_by(col(Inspection.id)))
+    return {visit: (iid, conf) for visit, iid, conf in session.execute(query)}
+
+
+def _review_info(r: Review) -> ReviewInfo:
+    assert r.id is not None
+    return ReviewInfo(r.id, r.decision_id, r.reviewer, r.reviewed_at, r.old_verdict, r.new_verdict, r.label, r.reason)
+
+
+def _latest_reviews(session: Session, visits: Sequence[str]) -> dict[str, ReviewInfo]:
+    if not visits:
+        return {}
+    query = select(Review).where(col(Review.visit_id).in_(visits)).order_by(col(Review.id))
+    return {r.visit_id: _review_info(r) for r in session.execute(query).scalars()}
+
+
+def queue_counts(engine: Engine, f: QueueFilter) -> QueueCounts:
+    """Counts per verdict under every filter but the verdict one (they label the verdict tabs)."""
+    inner = (select(col(Decision.verdict).label("verdict")).where(*_filters(f, with_verdict=False))
+             .order_by(col(Decision.decided_at).desc()).limit(COUNT_CAP).subquery())
+    query = select(inner.c.verdict, func.count()).group_by(inner.c.verdict)
+    with Session(engine) as session:
+        by_verdict = {v: int(n) for v, n in session.execute(query)}
+    total = sum(by_verdict.values())
+    return QueueCounts({v: by_verdict.get(v, 0) for v in QUEUE_VERDICTS}, total, total >= COUNT_CAP)
+
+
+def queue_choices(engine: Engine) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(suppliers, materials) as (code, name) for the filter drop-downs."""
+    with Session(engine) as session:
+        suppliers = [(s.code, s.name) for s in session.execute(select(Supplier).order_by(col(Supplier.code))).scalars()]
+        materials = [(m.code, m.name) for m in session.execute(select(Material).order_by(col(Material.code))).scalars()]
+    return suppliers, materials
+
+
+# ---- one item ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Detail:
+    """Everything the inspection page shows about one visit (inspection may be absent when the
+    sampler failed before any photo was taken)."""
+    visit: Visit
+    plate: str
+    bed_mm: tuple[int, int]
+    supplier: Supplier
+    material: Material
+    order: DeliveryOrder
+    weighings: list[Weighing]
+    decisions: list[Decision]          # oldest first; the last is current
+    reviews: list[ReviewInfo]
+    sample: Sample | None = None
+    sample_result: SampleResult | None = None
+    inspection: Inspection | None = None
+    frames: list[Frame] = field(default_factory=list)
+
+    @property
+    def current(self) -> Decision:
+        return self.decisions[-1]
+
+    @property
+    def gate_decision(self) -> Decision:
+        written = {r.decision_id for r in self.reviews}
+        return next(d for d in self.decisions if d.id not in written)
+
+
+def inspection_visit(engine: Engine, inspection_id: int) -> str | None:
+    query = (select(Sample.visit_id).join(Inspection, col(Inspection.sample_id) == col(Sample.id))
+             .where(col(Inspection.id) == inspection_id))
+    with Session(engine) as session:
+        return session.execute(query).scalar_one_or_none()
+
+
+def visit_detail(engine: Engine, visit_id: str) -> Detail | None:
+    with Session(engine) as session:
+        visit = session.get(Visit, visit_id)
+        if visit is None:
+            return None
+        vehicle = session.get(Vehicle, visit.vehicle_id)
+        order = session.get(DeliveryOrder, visit.order_id)
+        assert vehicle is not None and order is not None
+        supplier = session.get(Supplier, order.supplier_id)
+        material = session.get(Material, order.material_id)
+        assert supplier is not None and material is not None
+        decisions = list(session.execute(select(Decision).where(col(Decision.visit_id) == visit_id)
+                                         .order_by(col(Decision.id))).scalars())
+        if not decisions:
+            return None
+        sample = session.execute(select(Sample).where(col(Sample.visit_id) == visit_id)
+                                 .order_by(col(Sample.id).desc())).scalars().first()
+        result = inspection = None
+        frames: list[Frame] = []
+        if sample is not None:
+            result = session.execute(select(SampleResult).where(col(SampleResult.sample_id) == sample.id)
+                                     .order_by(col(SampleResult.id).desc())).scalars().first()
+            inspection = session.execute(select(Inspection).where(col(Inspection.sample_id) == sample.id)
+                                         .order_by(col(Inspection.id).desc())).scalars().first()
+        if inspection is not None:
+            frames = list(session.execute(select(Frame).where(col(Frame.inspection_id) == inspection.id)
+                                          .order_by(col(Frame.id))).scalars())
+        return Detail(
+            visit=visit, plate=vehicle.plate, bed_mm=(vehicle.bed_length_mm, vehicle.bed_width_mm),
+            supplier=supplier, material=material, order=order,
+            weighings=list(session.execute(select(Weighing).where(col(Weighing.visit_id) == visit_id)
+                                           .order_by(col(Weighing.id))).scalars()),
+            decisions=decisions,
+            reviews=[_review_info(r) for r in session.execute(
+                select(Review).where(col(Review.visit_id) == visit_id).order_by(col(Review.id))).scalars()],
+            sample=sample, sample_result=result, inspection=inspection, frames=frames,
+        )
+
+
+def frame_path(engine: Engine, frame_id: int) -> tuple[str, str] | None:
+    """(path relative to data_dir, sha256) of a frame record."""
+    with Session(engine) as session:
+        frame = session.get(Frame, frame_id)
+        return (frame.path, frame.sha256) if frame is not None else None
+
+
+# ---- the write ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    visit_id: str
+    seen_decision_id: int        # the current decision when the reviewer loaded the page
+    reviewer_id: int
+    reviewer: str
+    new_verdict: str
+    label: str
+    reason: str
+
+
+def record_review(engine: Engine, req: ReviewRequest) -> Review:
+    """Append the Review and the new Decision in one transaction; StaleReview if the item's
+    current decision is no longer the one the reviewer saw."""
+    reason = " ".join(req.reason.split())
+    if req.new_verdict not in FINAL_VERDICTS:
+        raise ReviewRejected(f"verdict must be one of {', '.join(FINAL_VERDICTS)}")
+    if req.label not in LABELS:
+        raise ReviewRejected(f"label must be one of {', '.join(LABELS)}")
+    if not 3 <= len(reason) <= 500:
+        raise ReviewRejected("a reason of 3 to 500 characters is required")
+    with Session(engine) as session:
+        current = session.execute(select(Decision).where(col(Decision.visit_id) == req.visit_id)
+                                  .order_by(col(Decision.id).desc()).limit(1)).scalars().first()
+        if current is None or current.id != req.seen_decision_id:
+            raise StaleReview("this item changed since it was opened")
+        sample = select(Sample.id).where(col(Sample.visit_id) == req.visit_id)
+        inspection_id = session.execute(select(Inspection.id).where(col(Inspection.sample_id).in_(sample))
+                                        .order_by(col(Inspection.id).desc()).limit(1)).scalar_one_or_none()
+        decision = Decision(visit_id=req.visit_id, verdict=req.new_verdict, reasons=[f"reviewed:{reason}"],
+                            label=req.label)
+        session.add(decision)
+        session.flush()
+        assert decision.id is not None and current.id is not None
+        review = Review(visit_id=req.visit_id, inspection_id=inspection_id, previous_decision_id=current.id,
+                        decision_id=decision.id, reviewer_id=req.reviewer_id, reviewer=req.reviewer,
+                        old_verdict=current.verdict, new_verdict=req.new_verdict, label=req.label,
+                        reason=reason)
+        session.add(review)
+        try:
+            session.commit()
+        except IntegrityError as exc:   # another reviewer's review of the same decision won
+            raise StaleReview("someone else reviewed this item first") from exc
+        session.refresh(review)
+        return review
+
+
+# ---- supplier statistics and export ------------------------------------------------------
+
+@dataclass(frozen=True)
+class RateRow:
+    supplier: str
+    material: str
+    month: str          # YYYY-MM
+    sampled: int
+    rejected: int
+    held: int           # REVIEW
+
+    @property
+    def reject_rate(self) -> float:
+        return self.rejected / self.sampled if self.sampled else 0.0
+
+
+def _month(engine: Engine, column: Any) -> Any:
+    if engine.dialect.name == "sqlite":
+        return func.strftime("%Y-%m", column)
+    return func.to_char(column, "YYYY-MM")
+
+
+def reject_rates(engine: Engine, since: date, until: date) -> list[RateRow]:
+    """Per supplier, material and month: sampled loads (gate decisions with a verdict) and how
+    many the gate rejected or held. Review decisions are not counted twice."""
+    month = _month(engine, col(Decision.decided_at)).label("month")
+    written_by_review = exists().where(col(Review.decision_id) == col(Decision.id))
+    query = (
+        select(Supplier.code, Material.code, month, func.count(),
+               func.sum(case((col(Decision.verdict) == "reject", 1), else_=0)),
+               func.sum(case((col(Decision.verdict) == "review", 1), else_=0)))
+        .join(Visit, col(Visit.id) == col(Decision.visit_id))
+        .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
+        .join(Supplier, col(Supplier.id) == col(DeliveryOrder.supplier_id))
+        .join(Material, col(Material.id) == col(DeliveryOrder.material_id))
+        .where(col(Decision.verdict).is_not(None), ~written_by_review,
+               col(Decision.decided_at) >= _day_start(since),
+               col(Decision.decided_at) < _day_start(until + timedelta(days=1)))
+        .group_by(Supplier.code, Material.code, month)
+        .order_by(Supplier.code, Material.code, month)
+    )
+    with Session(engine) as session:
+        return [RateRow(s, m, mo, int(n), int(r or 0), int(h or 0)) for s, m, mo, n, r, h in session.execute(query)]
+
+
+def _cell(value: object) -> object:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv_lines(header: Sequence[str], rows: Iterator[Sequence[object]]) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    for i, row in enumerate(rows, 1):
+        writer.writerow([_cell(v) for v in row])
+        if i % 500 == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+VISIT_COLUMNS: Final[tuple[str, ...]] = (
+    "visit", "opened_at", "lane", "plate", "supplier", "material", "order", "gross_kg", "tare_kg", "net_kg",
+    "verdict", "reasons", "label", "reviewed")
+
+
+def _window(since: date, until: date) -> tuple[datetime, datetime]:
+    return _day_start(since), _day_start(until + timedelta(days=1))
+
+
+def export_visits(engine: Engine, since: date, until: date) -> Iterator[str]:
+    """CSV of the visits opened in [since, until], one line each, with the current verdict."""
+    start, end = _window(since, until)
+    gross = aliased(Weighing)
+    tare = aliased(Weighing)
+    latest = (select(func.max(Decision.id)).where(col(Decision.visit_id) == col(Visit.id))
+              .correlate(Visit).scalar_subquery())
+    reviewed = exists().where(col(Review.visit_id) == col(Visit.id))
+    query = (
+        select(Visit.id, Visit.opened_at, Visit.lane, Vehicle.plate, Supplier.code, Material.code, DeliveryOrder.code,
+               gross.weight_kg, tare.weight_kg, Decision.verdict, Decision.reasons, Decision.label, reviewed)
+        .join(Vehicle, col(Vehicle.id) == col(Visit.vehicle_id))
+        .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
+        .join(Supplier, col(Supplier.id) == col(DeliveryOrder.supplier_id))
+        .join(Material, col(Material.id) == col(DeliveryOrder.material_id))
+        .outerjoin(gross, and_(gross.visit_id == Visit.id, gross.kind == "in"))
+        .outerjoin(tare, and_(tare.visit_id == Visit.id, tare.kind == "out"))
+        .outerjoin(Decision, col(Decision.id) == latest)
+        .where(col(Visit.opened_at) >= start, col(Visit.opened_at) < end)
+        .order_by(col(Visit.opened_at))
+    )
+
+    def rows() -> Iterator[Sequence[object]]:
+        with Session(engine) as session:
+            for v, at, lane, plate, sup, mat, order, g, t, verdict, reasons, label, rev in session.execute(
+                    query.execution_options(yield_per=1000)):
+                net = g - t if g is not None and t is not None else None
+                yield (v, at.isoformat(), lane, plate, sup, mat, order, g, t, net, verdict or "",
+                       ";".join(reasons or []), label or "", "yes" if rev else "no")
+
+    return _csv_lines(VISIT_COLUMNS, rows())
+
+
+INSPECTION_COLUMNS: Final[tuple[str, ...]] = (
+    "inspection", "visit", "recorded_at", "supplier", "material", "model_sha256", "label", "confidence",
+    "frames_agree", "faults", "frames", "review_verdict", "review_label", "reviewer")
+
+
+def export_inspections(engine: Engine, since: date, until: date) -> Iterator[str]:
+    """CSV of inspections recorded in [since, until]; with the latest review's verdict and label,
+    which is the training label for the image set."""
+    start, end = _window(since, until)
+    frames = (select(func.count()).select_from(Frame).where(col(Frame.inspection_id) == col(Inspection.id))
+              .correlate(Inspection).scalar_subquery())
+    latest_review = (select(func.max(Review.id)).where(col(Review.visit_id) == col(Sample.visit_id))
+                     .correlate(Sample).scalar_subquery())
+    query = (
+        select(Inspection, Sample.visit_id, Supplier.code, Material.code, frames,
+               Review.new_verdict, Review.label, Review.reviewer)
+        .join(Sample, col(Sample.id) == col(Inspection.sample_id))
+        .join(Visit, col(Visit.id) == col(Sample.visit_id))
+        .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
+        .join(Supplier, col(Supplier.id) == col(DeliveryOrder.supplier_id))
+        .join(Material, col(Material.id) == col(DeliveryOrder.material_id))
+        .outerjoin(Review, col(Review.id) == latest_review)
+        .where(col(Inspection.recorded_at) >= start, col(Inspection.recorded_at) < end)
+        .order_by(col(Inspection.id))
+    )
+
+    def rows() -> Iterator[Sequence[object]]:
+        with Session(engine) as session:
+            for i, visit, sup, mat, n, rv, rl, who in session.execute(query.execution_options(yield_per=1000)):
+                conf = "" if i.confidence is None else f"{i.confidence:.4f}"
+                yield (i.id, visit, i.recorded_at.isoformat(), sup, mat, i.model_sha256 or "", i.label or "", conf,
+                       "yes" if i.frames_agree else "no", ";".join(i.faults or []), n, rv or "", rl or "", who or "")
+
+    return _csv_lines(INSPECTION_COLUMNS, rows())

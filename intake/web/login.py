@@ -1,0 +1,80 @@
+"""/login and /logout.
+
+The login form carries its own CSRF token (double-submit: a SameSite=Strict cookie and the same
+value in the form), so a foreign site cannot log a browser into an account of its choosing.
+A successful login always issues a fresh session ID and ends any ID the browser brought.
+"""
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from intake.auth.csrf import same_origin, tokens_match
+from intake.web.forms import read_form
+from intake.web.staff import Staff, StaffPost, safe_next
+
+log = logging.getLogger(__name__)
+
+
+def login_router(staff: Staff, templates: Jinja2Templates) -> APIRouter:
+    router = APIRouter(tags=["login"])
+
+    def form_page(request: Request, next_url: str, error: str | None, status: int = 200) -> Response:
+        token = staff.new_login_token()
+        response = templates.TemplateResponse(
+            request, "login.html", {"next": next_url, "error": error, "login_csrf": token}, status_code=status)
+        staff.set_cookie(request, response, "login", token)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @router.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request, next: str | None = None) -> Response:
+        return form_page(request, safe_next(next), None)
+
+    @router.post("/login")
+    async def login(request: Request) -> Response:
+        if not same_origin(request.headers, request.url.scheme):
+            raise HTTPException(status_code=403, detail="cross-site request refused")
+        form = await read_form(request)
+        if not tokens_match(request.cookies.get(staff.cookie_name(request, "login")), form.get("csrf")):
+            raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
+        username, password = form.get("username", "")[:64], form.get("password", "")
+        client = request.client.host if request.client else "?"
+        next_url = safe_next(form.get("next"))
+        token = await run_in_threadpool(_authenticate, staff, username, password, client,
+                                        staff.session_token(request))
+        if token is None:
+            return form_page(request, next_url, "wrong username or password", status=401)
+        if token == "":
+            return form_page(request, next_url, "too many failed attempts; try again later", status=429)
+        response = RedirectResponse(next_url, status_code=303)
+        staff.set_cookie(request, response, "session", token)
+        staff.clear_cookie(request, response, "login")
+        return response
+
+    @router.post("/logout")
+    async def logout(request: Request, post: StaffPost = Depends(staff.post("reviewer"))) -> Response:
+        await run_in_threadpool(staff.sessions.end, staff.session_token(request))
+        response = RedirectResponse("/login", status_code=303)
+        staff.clear_cookie(request, response, "session")
+        return response
+
+    return router
+
+
+def _authenticate(staff: Staff, username: str, password: str, client: str, planted: str | None) -> str | None:
+    """A new session token; "" when throttled; None when the credentials are wrong."""
+    name = username.strip().casefold()
+    if staff.throttle.blocked(name, client):
+        log.warning("login throttled for %r from %s", name, client)
+        return ""
+    user = staff.users.authenticate(name, password)
+    staff.throttle.record(name, client, ok=user is not None)
+    if user is None:
+        log.info("failed login for %r from %s", name, client)
+        return None
+    return staff.sessions.create(user.id, replacing=planted)

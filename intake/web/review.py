@@ -1,0 +1,178 @@
+"""Review pages for quality staff: the queue (/review), one item (/review/<inspection>), the
+decision post, and "next item" after a decision.
+
+Handlers are plain `def`: FastAPI runs them in its thread pool, so database work never blocks
+the event loop the kiosk streams share.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Mapping
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+
+from intake.auth.sessions import Principal
+from intake.config import LABELS
+from intake.store import reviews
+from intake.store.reviews import Detail, QueueFilter, QueueRow
+from intake.web.charts import bar_chart, bed_plot
+from intake.web.staff import Staff, StaffPost
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("date_from", "date_to", "supplier", "material", "verdict", "label", "status")
+
+
+def parse_filter(params: Mapping[str, str]) -> QueueFilter:
+    """The queue filter from query or form fields; 400 on a value that cannot be meant."""
+    def day(key: str) -> date | None:
+        raw = params.get(key) or ""
+        try:
+            return date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise HTTPException(status_code=400, detail=f"{key}: not a date (YYYY-MM-DD)") from None
+
+    def one_of(key: str, allowed: tuple[str, ...]) -> str | None:
+        raw = params.get(key) or None
+        if raw is not None and raw not in allowed:
+            raise HTTPException(status_code=400, detail=f"{key}: must be one of {', '.join(allowed)}")
+        return raw
+
+    status = one_of("status", ("pending", "reviewed", "all")) or "pending"
+    return QueueFilter(date_from=day("date_from"), date_to=day("date_to"),
+                       supplier=(params.get("supplier") or None), material=(params.get("material") or None),
+                       verdict=one_of("verdict", reviews.QUEUE_VERDICTS), label=one_of("label", LABELS),
+                       status=status)  # type: ignore[arg-type]
+
+
+def filter_query(f: QueueFilter) -> str:
+    """The filter as a query string (only non-default fields), to carry it across pages."""
+    values = {"date_from": f.date_from, "date_to": f.date_to, "supplier": f.supplier, "material": f.material,
+              "verdict": f.verdict, "label": f.label, "status": None if f.status == "pending" else f.status}
+    return urlencode({k: str(v) for k, v in values.items() if v})
+
+
+def item_url(row: QueueRow | Detail, query: str = "") -> str:
+    if isinstance(row, QueueRow):
+        path = f"/review/{row.inspection_id}" if row.inspection_id else f"/review/visit/{row.visit_id}"
+    else:
+        path = f"/review/{row.inspection.id}" if row.inspection else f"/review/visit/{row.visit.id}"
+    return f"{path}?{query}" if query else path
+
+
+@dataclass(frozen=True)
+class Weights:
+    gross: int | None
+    tare: int | None
+
+    @property
+    def net(self) -> int | None:
+        return self.gross - self.tare if self.gross is not None and self.tare is not None else None
+
+
+def item_context(detail: Detail) -> dict[str, Any]:
+    insp = detail.inspection
+    if insp is not None and insp.probs:
+        probs = {label: float(insp.probs.get(label, 0.0)) for label in [*LABELS, *insp.probs] if label in insp.probs}
+        chart, chart_title = bar_chart(probs, insp.label), "probs"
+    else:
+        # No stored probabilities: show each classified frame's top-label confidence instead.
+        frames = {f"#{i + 1} {f.label}": float(f.confidence or 0) for i, f in enumerate(detail.frames) if f.label}
+        chart, chart_title = (bar_chart(frames) if frames else None), "frames"
+    kinds = {w.kind: w.weight_kg for w in detail.weighings}
+    bed = bed_plot(detail.bed_mm, detail.sample.points_m) if detail.sample else None
+    return {"d": detail, "chart": chart, "chart_title": chart_title, "bed": bed,
+            "weights": Weights(kinds.get("in"), kinds.get("out")), "labels": LABELS,
+            "gate": detail.gate_decision, "current": detail.current}
+
+
+def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
+    router = APIRouter(tags=["review"])
+    reviewer = staff.page("reviewer")
+
+    @router.get("/review", response_class=HTMLResponse)
+    def queue(request: Request, who: Principal = Depends(reviewer)) -> Response:
+        f = parse_filter(request.query_params)
+        before = request.query_params.get("before")
+        if before is not None and not before.isdigit():
+            raise HTTPException(status_code=400, detail="before: not a record id")
+        rows = reviews.queue_page(engine, f, before=int(before) if before else None, limit=PAGE_SIZE)
+        suppliers, materials = reviews.queue_choices(engine)
+        query = filter_query(f)
+        more = f"/review?{urlencode({**dict(request.query_params), 'before': rows[-1].decision_id})}" \
+            if len(rows) == PAGE_SIZE else None
+        context = {"who": who, "f": f, "rows": rows, "counts": reviews.queue_counts(engine, f),
+                   "suppliers": suppliers, "materials": materials, "labels": LABELS, "query": query,
+                   "more": more, "first_page": before is None, "item_url": item_url,
+                   "done": request.query_params.get("done") == "1"}
+        return _page(templates, request, "review_queue.html", context)
+
+    def show(request: Request, who: Principal, detail: Detail | None, error: str | None = None,
+             status: int = 200) -> Response:
+        if detail is None:
+            raise HTTPException(status_code=404, detail="no such item")
+        f = parse_filter(request.query_params)
+        context = {"who": who, **item_context(detail), "query": filter_query(f), "error": error}
+        return _page(templates, request, "review_item.html", context, status)
+
+    @router.get("/review/next")
+    def next_item(request: Request, after: int, who: Principal = Depends(reviewer)) -> Response:
+        f = parse_filter(request.query_params)
+        pending = QueueFilter(**{**f.__dict__, "status": "pending"})
+        rows = reviews.queue_page(engine, pending, before=after, limit=1)
+        query = filter_query(f)
+        if not rows:
+            return RedirectResponse(f"/review?{query}&done=1" if query else "/review?done=1", status_code=303)
+        return RedirectResponse(item_url(rows[0], query), status_code=303)
+
+    @router.get("/review/visit/{visit_id}", response_class=HTMLResponse)
+    def visit_page(request: Request, visit_id: str, who: Principal = Depends(reviewer)) -> Response:
+        return show(request, who, reviews.visit_detail(engine, visit_id[:64]))
+
+    @router.get("/review/{inspection_id:int}", response_class=HTMLResponse)
+    def inspection_page(request: Request, inspection_id: int, who: Principal = Depends(reviewer)) -> Response:
+        visit = reviews.inspection_visit(engine, inspection_id)
+        return show(request, who, reviews.visit_detail(engine, visit) if visit else None)
+
+    @router.post("/review/decide")
+    def decide(request: Request, post: StaffPost = Depends(staff.post("reviewer"))) -> Response:
+        form, who = post.form, post.principal
+        f = parse_filter(dict(_split_query(form.get("q", ""))))
+        seen = form.get("seen", "")
+        if not seen.isdigit():
+            raise HTTPException(status_code=400, detail="seen: not a record id")
+        req = reviews.ReviewRequest(visit_id=form.get("visit", "")[:64], seen_decision_id=int(seen),
+                                    reviewer_id=who.user_id, reviewer=who.username,
+                                    new_verdict=form.get("verdict", ""), label=form.get("label", ""),
+                                    reason=form.get("reason", ""))
+        try:
+            reviews.record_review(engine, req)
+        except reviews.ReviewRejected as exc:
+            return show(request, who, reviews.visit_detail(engine, req.visit_id), str(exc), 400)
+        except reviews.StaleReview as exc:
+            return show(request, who, reviews.visit_detail(engine, req.visit_id), str(exc), 409)
+        detail = reviews.visit_detail(engine, req.visit_id)
+        assert detail is not None
+        query = filter_query(f)
+        target = f"/review/next?after={detail.gate_decision.id}" + (f"&{query}" if query else "")
+        return RedirectResponse(target, status_code=303)
+
+    return router
+
+
+def _split_query(query: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return [(k, v) for k, v in parse_qsl(query[:2000]) if k in FILTER_KEYS]
+
+
+def _page(templates: Jinja2Templates, request: Request, name: str, context: dict[str, Any],
+          status: int = 200) -> Response:
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    # Staff pages hold personal and commercial data: never cached, never stored by proxies.
+    response.headers["Cache-Control"] = "no-store"
+    return response

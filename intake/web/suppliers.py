@@ -1,0 +1,81 @@
+"""GET /suppliers (reject rate per supplier and material per month, as an SVG chart and a
+table) and the CSV exports /export/visits.csv and /export/inspections.csv."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+
+from intake.auth.sessions import Principal
+from intake.store import reviews
+from intake.web.charts import line_chart
+from intake.web.staff import Staff
+
+MAX_SPAN_DAYS = 3 * 366
+
+
+def _window(since: str | None, until: str | None, default_days: int) -> tuple[date, date]:
+    try:
+        end = date.fromisoformat(until) if until else date.today()
+        start = date.fromisoformat(since) if since else end - timedelta(days=default_days)
+    except ValueError:
+        raise HTTPException(status_code=400, detail="since/until: dates as YYYY-MM-DD") from None
+    if start > end or (end - start).days > MAX_SPAN_DAYS:
+        raise HTTPException(status_code=400, detail=f"since..until: at most {MAX_SPAN_DAYS} days, in order")
+    return start, end
+
+
+def _months(start: date, end: date) -> list[str]:
+    out, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
+    router = APIRouter(tags=["suppliers"])
+    reviewer = staff.page("reviewer")
+
+    @router.get("/suppliers", response_class=HTMLResponse)
+    def suppliers(request: Request, since: str | None = None, until: str | None = None,
+                  who: Principal = Depends(reviewer)) -> Response:
+        start, end = _window(since, until, 365)
+        rows = reviews.reject_rates(engine, start, end)
+        series: dict[str, dict[str, float]] = {}
+        notes: dict[str, dict[str, str]] = {}
+        for r in rows:
+            key = f"{r.supplier} / {r.material}"
+            series.setdefault(key, {})[r.month] = r.reject_rate
+            notes.setdefault(key, {})[r.month] = f"({r.rejected}/{r.sampled})"
+        totals: dict[str, list[int]] = {}
+        for r in rows:
+            t = totals.setdefault(f"{r.supplier} / {r.material}", [0, 0, 0])
+            t[0], t[1], t[2] = t[0] + r.sampled, t[1] + r.rejected, t[2] + r.held
+        context = {"who": who, "since": start, "until": end, "rows": rows, "totals": totals,
+                   "chart": line_chart(_months(start, end), series, notes) if rows else None}
+        response = templates.TemplateResponse(request, "suppliers.html", context)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def csv_response(lines: object, name: str) -> Response:
+        return StreamingResponse(lines, media_type="text/csv; charset=utf-8",  # type: ignore[arg-type]
+                                 headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                          "Cache-Control": "no-store"})
+
+    @router.get("/export/visits.csv")
+    def export_visits(since: str | None = None, until: str | None = None,
+                      who: Principal = Depends(reviewer)) -> Response:
+        start, end = _window(since, until, 31)
+        return csv_response(reviews.export_visits(engine, start, end), f"visits-{start}-{end}.csv")
+
+    @router.get("/export/inspections.csv")
+    def export_inspections(since: str | None = None, until: str | None = None,
+                           who: Principal = Depends(reviewer)) -> Response:
+        start, end = _window(since, until, 31)
+        return csv_response(reviews.export_inspections(engine, start, end), f"inspections-{start}-{end}.csv")
+
+    return router

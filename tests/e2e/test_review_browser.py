@@ -1,0 +1,186 @@
+"""Quality staff in a real browser (Debian's Chromium via Playwright) against data the real gate
+wrote: the demo runner drives four trucks over the simulated plant (pass, review, two rejects),
+then the staff pages are served from that database on uvicorn.
+
+Log in, triage the queue with the keyboard, zoom a frame, overturn a reject with a reason, land
+on the next item, find the audit record; the supplier and admin pages; a reviewer refused the
+admin page. Screenshots go to test-artifacts/screenshots/review-*.png.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from sqlalchemy.engine import Engine
+
+from intake.auth.users import Users
+from intake.demo.runner import DemoOptions, run_demo
+from intake.lane.status import LaneStatus, StatusHub
+from intake.web.app import create_app
+from intake.web.server import WebServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "correct horse battery"
+TIMEOUT_MS = 10_000
+
+
+@dataclass
+class Plant:
+    url: str
+    engine: Engine
+    trucks: list[dict]
+
+
+@pytest.fixture(scope="module")
+def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plant]:
+    tmp = tmp_path_factory.mktemp("plant")
+    out: list[dict] = []
+    gates: list = []
+    opts = DemoOptions(trucks=4, speed=50, db=f"sqlite:///{tmp / 'gate.db'}", web=False, sampling_rate=1.0,
+                       data_dir=tmp / "data")
+    code = asyncio.run(asyncio.wait_for(run_demo(opts, out.append, on_gate=lambda g, _url: gates.append(g)), 180))
+    assert code == 0 and len(out) == 4
+    assert sorted(str(s["verdict"]) for s in out) == ["pass", "reject", "reject", "review"], out
+    engine = gates[0].records.engine          # keyed for the audit chain, as the gate had it
+    users = Users(engine)
+    users.add("li.wei", PASSWORD, "reviewer")
+    users.add("admin", PASSWORD, "admin")
+    hub = StatusHub()
+    hub.publish(LaneStatus(lane="1"))
+    server = WebServer(create_app(hub, engine=engine, data_dir=gates[0].cfg.site.data_dir))
+    server.start()
+    yield Plant(server.url, engine, out)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run .ci/chromium.sh (installs Debian's chromium)", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A desktop page that fails the test on any script error or CSP violation."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+
+    def on_console(message: ConsoleMessage) -> None:
+        # Expected refusals log "Failed to load resource" too: the wrong password (401) and
+        # the admin page refused to a reviewer (403). Anything else is a defect.
+        if message.type == "error" and not re.search(r"status of (401|403)", message.text):
+            errors.append(f"console: {message.text}")
+
+    page.on("console", on_console)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status == 404 else None)
+    expect.set_options(timeout=TIMEOUT_MS)
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"review-{name}.png"), full_page=True)
+
+
+def log_in(page: Page, url: str, user: str) -> None:
+    page.goto(f"{url}/review")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Freview$"))
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/review$"))
+    expect(page.get_by_test_id("who")).to_contain_text(user)
+
+
+def test_triage_and_overturn_a_rejected_sample(plant: Plant, page: Page) -> None:
+    page.goto(f"{plant.url}/login")
+    page.get_by_label("Username").fill("li.wei")
+    page.get_by_label("Password").fill("wrong password!")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("login-error")).to_contain_text("wrong username or password")
+    shot(page, "login")
+    log_in(page, plant.url, "li.wei")
+
+    rows = page.get_by_test_id("queue-row")
+    expect(rows).to_have_count(3)                              # two rejects and one review, no pass
+    expect(page.get_by_test_id("count-reject")).to_have_text("2")
+    expect(page.get_by_test_id("count-review")).to_have_text("1")
+    shot(page, "queue")
+
+    page.keyboard.press("j")
+    expect(rows.first).to_have_class(re.compile("selected"))
+    page.keyboard.press("Enter")                               # newest first: the last truck, a reject
+    expect(page).to_have_url(re.compile(r"/review/\d+$"))
+    item_url = page.url
+    expect(page.get_by_test_id("gate-verdict")).to_have_text("REJECT")
+    expect(page.get_by_test_id("frame")).to_have_count(5)
+    expect(page.get_by_test_id("bed-point")).to_have_count(len(plant.trucks[-1]["sample_points"]))
+    expect(page.get_by_test_id("rules")).to_contain_text("foreign_matter")
+    plate = plant.trucks[-1]["plate"]
+    expect(page.get_by_test_id("plate")).to_have_text(plate)
+    for i in range(5):                                          # every frame decoded, none broken
+        expect(page.get_by_test_id("frame").nth(i)).to_have_js_property("complete", True)
+    assert page.evaluate("Array.from(document.querySelectorAll('img[data-zoom]')).every(i => i.naturalWidth > 0)")
+    shot(page, "item")
+
+    page.get_by_test_id("frame").nth(1).click()
+    zoom = page.get_by_test_id("zoom")
+    expect(zoom).to_be_visible()
+    shot(page, "zoom")
+    page.keyboard.press("Escape")
+    expect(zoom).to_be_hidden()
+
+    page.keyboard.press("p")                                   # overturn to PASS
+    page.keyboard.press("2")                                   # label clean_gravel
+    page.keyboard.press("e")
+    page.keyboard.type("tray shows clean stone; dark patch is a shadow")
+    page.keyboard.press("Control+Enter")
+    expect(page).not_to_have_url(item_url)                     # the next item opened by itself
+    expect(page).to_have_url(re.compile(r"/review/\d+$"))
+    expect(page.get_by_test_id("gate-verdict")).to_have_text(re.compile("REJECT|REVIEW"))
+
+    page.goto(f"{plant.url}/review?status=reviewed")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("reject → pass (li.wei)")
+    rows.first.click()
+    expect(page.get_by_test_id("current-verdict")).to_have_text("PASS")
+    record = page.get_by_test_id("review-record")
+    expect(record).to_contain_text("li.wei")
+    expect(record).to_contain_text("REJECT → PASS")
+    expect(record).to_contain_text("clean_gravel")
+    expect(record).to_contain_text("tray shows clean stone")
+    expect(page.get_by_test_id("audit").locator("li")).to_have_count(2)   # the gate's and the review's
+    shot(page, "audit")
+
+    page.goto(f"{plant.url}/suppliers")
+    expect(page.locator("svg.chart.lines")).to_be_visible()
+    expect(page.get_by_test_id("totals")).to_contain_text("hx-sand / sand")
+    shot(page, "suppliers")
+    assert page.goto(f"{plant.url}/admin/users").status == 403  # type: ignore[union-attr]
+
+
+def test_admin_sees_users_and_logout_ends_the_session(plant: Plant, page: Page) -> None:
+    log_in(page, plant.url, "admin")
+    page.goto(f"{plant.url}/admin/users")
+    expect(page.get_by_test_id("users")).to_contain_text("li.wei")
+    shot(page, "admin-users")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto(f"{plant.url}/review")
+    expect(page).to_have_url(re.compile(r"/login\?next="))

@@ -1,0 +1,131 @@
+"""Gate-level evaluation: what the material rules would decide from the classifier's output.
+
+Numpy only (no torch, no intake): used by training (the card's held-out figures), by
+`intake vision evaluate` and by scripts/bench_vision.py. `screen` mirrors the order of checks
+in `intake.rules.judge` (plus the OOD flag, checked first); a test pins the two together.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vision.aggregate import aggregate
+from vision.classifier import Prediction
+from vision.model_card import GateMetrics
+
+Verdict = str  # "pass" | "reject" | "review"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One material's rule, reduced to what a verdict depends on."""
+
+    accept: frozenset[str]
+    reject: frozenset[str]
+    min_confidence: float = 0.6
+
+
+# The materials of intake/demo/demo.toml (the CLI reads the real config instead).
+DEMO_RULES: dict[str, RuleSpec] = {
+    "sand": RuleSpec(frozenset({"clean_sand"}), frozenset({"clean_gravel", "muddy", "foreign"})),
+    "gravel": RuleSpec(frozenset({"clean_gravel"}), frozenset({"clean_sand", "muddy", "foreign"})),
+}
+
+
+def screen(preds: Sequence[Prediction], rule: RuleSpec, abstain_below: float) -> Verdict:
+    """The verdict for one sample whose frames (and tiles) gave `preds`."""
+    if not preds or any(p.ood for p in preds):
+        return "review"
+    threshold = max(rule.min_confidence, abstain_below)
+    if any(p.label in rule.reject and p.confidence >= threshold for p in preds):
+        return "reject"
+    agg = aggregate(preds)
+    if not agg.agree or agg.confidence < threshold:
+        return "review"
+    if agg.label in rule.reject:
+        return "reject"
+    return "pass" if agg.label in rule.accept else "review"
+
+
+def ece(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
+    """Expected calibration error: |accuracy - confidence| averaged over confidence bins."""
+    conf, correct = probs.max(1), probs.argmax(1) == y
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (conf > lo) & (conf <= hi)
+        if inside.any():
+            total += inside.mean() * abs(correct[inside].mean() - conf[inside].mean())
+    return float(total)
+
+
+def reliability(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> list[tuple[float, float, int]]:
+    """(mean confidence, accuracy, count) per confidence bin, for the reliability diagram."""
+    conf, correct = probs.max(1), probs.argmax(1) == y
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (conf > lo) & (conf <= hi)
+        n = int(inside.sum())
+        out.append((float(conf[inside].mean()) if n else (lo + hi) / 2, float(correct[inside].mean()) if n else 0.0, n))
+    return out
+
+
+@dataclass(frozen=True)
+class GateCounts:
+    false_pass: dict[str, int]  # by true label
+    must_not_pass: int  # (image, material) pairs whose true label the material does not accept
+    review: int
+    decisions: int
+
+
+def gate_counts(
+    y: np.ndarray, preds: Sequence[Sequence[Prediction]], labels: Sequence[str],
+    rules: dict[str, RuleSpec], abstain_below: float,
+) -> GateCounts:
+    false_pass = {label: 0 for label in labels}
+    bad = review = 0
+    for truth, sample in zip(y, preds):
+        label = labels[int(truth)]
+        for rule in rules.values():
+            verdict = screen(sample, rule, abstain_below)
+            review += verdict == "review"
+            if label not in rule.accept:
+                bad += 1
+                false_pass[label] += verdict == "pass"
+    return GateCounts(false_pass, bad, review, len(preds) * len(rules))
+
+
+def ood_rates(
+    preds: Sequence[Sequence[Prediction]], rules: dict[str, RuleSpec], abstain_below: float
+) -> tuple[float, float]:
+    """(share of images REVIEWed under every material, share PASSed under any material)."""
+    if not preds:
+        return 0.0, 0.0
+    verdicts = [[screen(p, rule, abstain_below) for rule in rules.values()] for p in preds]
+    review = float(np.mean([all(v == "review" for v in vs) for vs in verdicts]))
+    passed = float(np.mean([any(v == "pass" for v in vs) for vs in verdicts]))
+    return review, passed
+
+
+def gate_metrics(
+    dataset: str, preds: Sequence[Sequence[Prediction]], y: np.ndarray, labels: Sequence[str],
+    abstain_below: float, *, tiles: bool, ood_preds: Sequence[Sequence[Prediction]] = (),
+    rules: dict[str, RuleSpec] | None = None,
+) -> GateMetrics:
+    """`preds[i]` is image i's whole-frame prediction followed by its tiles' (if any).
+    With `tiles=False` only the whole frame is used, as a gate without tiling would."""
+    rules = rules or DEMO_RULES
+    used = preds if tiles else [p[:1] for p in preds]
+    probs = np.array([[p[0].probs[label] for label in labels] for p in preds])
+    counts = gate_counts(y, used, labels, rules, abstain_below)
+    ood_review, ood_pass = ood_rates(ood_preds if tiles else [p[:1] for p in ood_preds], rules, abstain_below)
+    return GateMetrics(
+        dataset=dataset, n=len(preds), tiles=tiles,
+        accuracy=float((probs.argmax(1) == y).mean()), ece=ece(probs, y),
+        false_pass_rate=sum(counts.false_pass.values()) / max(counts.must_not_pass, 1),
+        false_pass=counts.false_pass, abstention_rate=counts.review / max(counts.decisions, 1),
+        ood_review_rate=ood_review if ood_preds else None, ood_pass_rate=ood_pass if ood_preds else None,
+    )
