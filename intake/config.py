@@ -19,15 +19,50 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Protocol = Literal["toledo", "toledo-short", "sics", "yaohua", "yaohua-eq", "keli", "cas", "sma",
+                   "cardinal", "ricelake"]
+CHECKSUMMED = ("toledo", "toledo-short", "yaohua")
+
+
 class ScaleConfig(Strict):
     port: str = Field(description="pyserial URL: /dev/ttyUSB0, socket://host:port, rfc2217://...")
-    protocol: Literal["toledo", "toledo-short"] = "toledo"
-    checksum: bool = True
+    protocol: Protocol = "toledo"
+    checksum: bool = Field(True, description="Toledo only: 18/12-byte frames with a checksum byte")
+    command: bool = Field(False, description="poll the indicator (Yaohua/Keli/SMA command mode)")
+    confirm: int = Field(2, ge=1, le=5, description="identical frames needed where a protocol has no checksum")
+    poll_period_s: float = Field(0.2, gt=0, description="request interval for polled protocols")
     baud: int = Field(9600, gt=0)
     bytesize: Literal[7, 8] = 8
     parity: Literal["N", "E", "O"] = "N"
     unit: Literal["kg", "t", "lb", "g"] = "kg"
     frame_period_s: float = Field(0.1, gt=0, description="expected time between frames")
+
+    def decoder_options(self) -> dict[str, object]:
+        """What the protocol's decoder takes: only the options that protocol knows."""
+        from hardware.scale.codecs import get_codec
+
+        codec = get_codec(self.protocol)
+        options: dict[str, object] = dict(codec.command_options) if self.command else {}
+        if self.protocol.startswith("toledo"):
+            options["checksum"] = self.checksum
+        elif not codec.checksum and not options:
+            options["confirm"] = self.confirm  # no checksum: repeat agreement guards against noise
+        if codec.units == ("kg",) or "unit" in self.model_fields_set:
+            # Frames without a unit need it from config; otherwise an explicit unit overrides.
+            options["unit"] = self.unit
+        return options
+
+    @model_validator(mode="after")
+    def _options_fit_protocol(self) -> "ScaleConfig":
+        from hardware.scale.codecs import get_decoder
+
+        if self.command and self.protocol not in ("yaohua", "keli", "sma"):
+            raise ValueError(f"protocol {self.protocol} has no command mode")
+        try:
+            get_decoder(self.protocol, **self.decoder_options())
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"protocol {self.protocol}: {exc}") from exc
+        return self
 
 
 class WeighingConfig(Strict):

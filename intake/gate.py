@@ -126,9 +126,13 @@ def identify_on_lane(gate: Gate, lane_id: str, plate: str) -> bool:
 async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,
                      on_visit_done: Callable[[str], Awaitable[None] | None] | None) -> LaneDriver:
     clock, sc = gate.clock, lane.scale
-    period = max(clock.wall(sc.frame_period_s), 0.05)  # wall seconds; jitter floor at high speed
-    reader = ScaleReader(sc.port, sc.protocol, protocol_options={"checksum": sc.checksum},
-                         baudrate=sc.baud, bytesize=sc.bytesize, parity=sc.parity, frame_period=period)
+    poll = max(clock.wall(sc.poll_period_s), 0.005)
+    # Wall seconds, with a jitter floor at high simulated speed; a polled indicator answers once
+    # per poll, so its weight is stale after two polls, not two stream frames.
+    period = max(clock.wall(sc.frame_period_s), poll if sc.command or sc.protocol == "sics" else 0.0, 0.05)
+    reader = ScaleReader(sc.port, sc.protocol, protocol_options=sc.decoder_options(),
+                         baudrate=sc.baud, bytesize=sc.bytesize, parity=sc.parity, frame_period=period,
+                         poll_period=poll)
     reader.start()
     stack.callback(reader.stop)
     gateio = GateIOClient(lane.gateio.host, lane.gateio.port, unit=lane.gateio.unit)

@@ -1,6 +1,7 @@
 """`make bench`: measured figures, side by side with their baselines. Not a test: it prints.
 
-- Toledo decoder throughput vs the serial line rate it has to keep up with.
+Runs every `scripts/bench_*.py` (decoders vs the line rate, review pages, central database,
+vision), then the gate-level figures below:
 - Classifier path (our preprocessing + checks + session) vs the raw onnxruntime call.
 - SQLite record commits (WAL, synchronous=FULL) per second.
 - The whole demo: wall time for 20 trucks at speed 50.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,24 +33,6 @@ def timed(fn, repeat: int) -> float:
         fn()
         samples.append(time.perf_counter() - t0)
     return statistics.median(samples)
-
-
-def bench_decoder() -> list[tuple[str, str, str, str]]:
-    from hardware.scale.toledo import ToledoDecoder, encode_toledo
-
-    frames = b"".join(encode_toledo(10_000 + 20 * i, motion=i % 3 == 0) for i in range(20_000))
-
-    def decode() -> None:
-        dec = ToledoDecoder()
-        for i in range(0, len(frames), 64):  # chunked as a serial port delivers it
-            dec.feed(frames[i:i + 64])
-
-    per_run = timed(decode, 3)
-    fps = 20_000 / per_run
-    line = 9600 / 10 / 18  # 9600 baud, 10 bits per byte, 18-byte frames
-    fast_line = 115200 / 10 / 18
-    return [("Toledo decoder", f"{fps:,.0f} frames/s", f"9600 Bd line: {line:,.0f} frames/s",
-             f"{fps / line:,.0f}x (115200 Bd: {fps / fast_line:,.0f}x)")]
 
 
 def bench_classifier() -> list[tuple[str, str, str, str]]:
@@ -101,11 +85,18 @@ def bench_demo() -> list[tuple[str, str, str, str]]:
              f"{len(out)} trucks finished")]
 
 
+def run_part_scripts() -> None:
+    for script in sorted((ROOT / "scripts").glob("bench_*.py")):
+        console.rule(script.name)
+        subprocess.run([sys.executable, str(script)], cwd=ROOT, check=False)
+
+
 def main() -> None:
+    run_part_scripts()
     table = Table(title="intake gate benchmarks")
     for col in ("what", "ours", "baseline", "ratio"):
         table.add_column(col)
-    for bench in (bench_decoder, bench_classifier, bench_store, bench_demo):
+    for bench in (bench_classifier, bench_store, bench_demo):
         console.print(f"running {bench.__name__} ...")
         for row in bench():
             table.add_row(*row)

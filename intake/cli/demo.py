@@ -24,6 +24,8 @@ def demo(
     json_out: bool = typer.Option(False, "--json", help="One JSON object per finished truck on stdout."),
     sampling_rate: Optional[float] = typer.Option(None, min=0, max=1, help="Override the sampled share."),
     config: Path = typer.Option(None, help="Demo configuration (default: the shipped demo.toml)."),
+    protocol: str = typer.Option("toledo", help="Protocol the simulated indicator speaks (any of `intake scale`)."),
+    command: bool = typer.Option(False, "--command", help="Indicator in command mode: the gate polls it."),
 ) -> None:
     """Run the gate on the simulated plant: indicator, sampler PLC, I/O module, camera, trucks."""
     from intake.demo.live import LiveView
@@ -31,7 +33,8 @@ def demo(
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     opts = DemoOptions(trucks=trucks, speed=speed, db=db, port=port, web=not no_web,
-                       config=config or DEMO_CONFIG, sampling_rate=sampling_rate)
+                       config=config or DEMO_CONFIG, sampling_rate=sampling_rate, protocol=protocol,
+                       command=command)
     try:
         if json_out:
             code = asyncio.run(run_demo(opts, print_json))

@@ -3,34 +3,39 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve
+
 app = typer.Typer(help="Blind sample labels and lab results.", no_args_is_help=True)
 out, err = Console(), Console(stderr=True)
-DB_HELP = "SQLAlchemy URL of the gate's database"
 
 
-def _engine(db: str):
+def _engine(db: Optional[str], config: Optional[Path], key: Optional[str]):
+    """The gate's database with its audit key: lab results are chained records."""
     from intake.lab.results import ensure_tables
     from intake.store.db import open_engine
 
-    engine = open_engine(db)
+    url, cfg = resolve(db, config)
+    engine = open_engine(url, audit_key(key, cfg))
     ensure_tables(engine)
     return engine
 
 
 @app.command()
-def label(code: int, db: str = typer.Option(..., help=DB_HELP), out_dir: Path = typer.Option(Path("."), "--out"),
+def label(code: int, db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optional[str] = KEY,
+          out_dir: Path = typer.Option(Path("."), "--out"),
           base_url: str = typer.Option("http://127.0.0.1:8080", help="where the QR code points")) -> None:
     """Print a sample-bag label (PNG and PDF) with a QR code to the inspection record."""
     from intake.lab.labels import write_label
     from intake.lab.results import LabError, find_sample
 
     try:
-        info = find_sample(_engine(db), code)
+        info = find_sample(_engine(db, config, key), code)
     except LabError as exc:
         err.print(f"[red]{exc}")
         raise typer.Exit(2)
@@ -42,12 +47,12 @@ def label(code: int, db: str = typer.Option(..., help=DB_HELP), out_dir: Path = 
 def result(code: int, prop: str = typer.Option(..., "--property"), value: str = typer.Option(...),
            unit: str = typer.Option(...), lab: str = typer.Option(...),
            verdict: str = typer.Option(None, help="pass|fail, the lab's own judgement"),
-           db: str = typer.Option(..., help=DB_HELP)) -> None:
+           db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optional[str] = KEY) -> None:
     """Attach one lab result to a blind code (a new record; nothing is edited)."""
     from intake.lab.results import LabError, attach_result
 
     try:
-        row = attach_result(_engine(db), code, prop, value, unit, lab, verdict)
+        row = attach_result(_engine(db, config, key), code, prop, value, unit, lab, verdict)
     except LabError as exc:
         err.print(f"[red]{exc}")
         raise typer.Exit(2)
@@ -55,11 +60,12 @@ def result(code: int, prop: str = typer.Option(..., "--property"), value: str = 
 
 
 @app.command()
-def show(code: int, db: str = typer.Option(..., help=DB_HELP), json_out: bool = typer.Option(False, "--json")) -> None:
+def show(code: int, db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optional[str] = KEY,
+         json_out: bool = typer.Option(False, "--json")) -> None:
     """The sample, its gate verdict and its lab results."""
     from intake.lab.results import LabError, find_sample, results_for
 
-    engine = _engine(db)
+    engine = _engine(db, config, key)
     try:
         info = find_sample(engine, code)
     except LabError as exc:

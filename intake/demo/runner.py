@@ -20,7 +20,7 @@ from hardware.scale.simulator import IndicatorSimulator
 from hardware.sim.clock import SimClock
 from hardware.sim.plant import Plant
 from hardware.sim.trucks import DEMO_MIX, TruckScenario, demo_trucks
-from intake.config import GateConfig, RfidConfig, load_config
+from intake.config import GateConfig, RfidConfig, ScaleConfig, load_config
 from intake.demo import masterdata
 from intake.gate import Gate, open_gate, run_lanes
 from vision.synth import generate
@@ -40,6 +40,8 @@ class DemoOptions:
     config: Path = DEMO_CONFIG
     sampling_rate: float | None = None   # override, e.g. 1.0 in tests to sample every truck
     data_dir: Path | None = None
+    protocol: str = "toledo"             # what the simulated indicator speaks
+    command: bool = False                # ... and whether the gate polls it
 
 
 Emit = Callable[[dict], None]
@@ -75,7 +77,8 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
     lane = cfg.lanes[0]
     plant: Plant | None = None
     async with AsyncExitStack() as stack:
-        indicator = IndicatorSimulator(lambda: _displayed(plant), clock=clock, period=lane.scale.frame_period_s)
+        indicator = IndicatorSimulator(lambda: _displayed(plant), clock=clock, period=lane.scale.frame_period_s,
+                                       protocol=opts.protocol, command=opts.command)
         scale_port = indicator.start()
         stack.callback(indicator.stop)
         sampler_sim = SamplerSimulator(clock=clock)
@@ -87,7 +90,8 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         camera_sim = CameraSimulator(cfg.site.data_dir / "camera")
         rfid_sim = RfidSimulator("em4100")
         stack.callback(rfid_sim.close)
-        cfg = _with_devices(cfg, scale_port, sampler_port, gateio_port, camera_sim.source, rfid_sim.port)
+        cfg = _with_devices(cfg, scale_port, sampler_port, gateio_port, camera_sim.source, rfid_sim.port,
+                            opts.protocol, opts.command)
 
         done: asyncio.Queue[str] = asyncio.Queue()
         gate = await open_gate(cfg, clock, stack, on_visit_done=done.put_nowait)
@@ -146,11 +150,15 @@ def _displayed(plant: Plant | None, division_kg: int = 20) -> tuple[int, bool]:
     return division_kg * round(weight / division_kg), moving
 
 
-def _with_devices(cfg: GateConfig, scale: str, sampler: int, gateio: int, camera: str, rfid: str) -> GateConfig:
+def _with_devices(cfg: GateConfig, scale: str, sampler: int, gateio: int, camera: str, rfid: str,
+                  protocol: str, command: bool) -> GateConfig:
     lane = cfg.lanes[0]
+    # Validated again, so a protocol/command mismatch is a config error naming the field.
+    scale_cfg = ScaleConfig.model_validate({**lane.scale.model_dump(exclude={"unit"}), "port": scale,
+                                            "protocol": protocol, "command": command})
     lane = lane.model_copy(update={
         "rfid": RfidConfig(port=rfid, protocol="em4100"),
-        "scale": lane.scale.model_copy(update={"port": scale}),
+        "scale": scale_cfg,
         "sampler": lane.sampler.model_copy(update={"port": sampler}),
         "gateio": lane.gateio.model_copy(update={"port": gateio}),
         "camera": lane.camera.model_copy(update={"source": camera}),

@@ -49,3 +49,20 @@ def test_duplicate_lanes_and_bad_files(tmp_path):
     bad.write_text("[site\nname=", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(bad)
+
+
+def test_every_protocol_gets_only_the_options_its_decoder_takes():
+    from intake.config import ScaleConfig
+
+    for protocol in ("toledo", "toledo-short", "sics", "yaohua", "yaohua-eq", "keli", "cas", "sma",
+                     "cardinal", "ricelake"):
+        cfg = ScaleConfig(port="loop://", protocol=protocol)
+        assert cfg.decoder_options().get("confirm", 2) == 2  # no-checksum protocols confirm twice
+    assert ScaleConfig(port="loop://", protocol="yaohua", command=True).decoder_options()["command"] is True
+
+
+def test_command_mode_on_a_streaming_protocol_names_the_field():
+    raw = demo_raw()
+    raw["lanes"][0]["scale"]["command"] = True  # demo lane speaks Toledo continuous
+    with pytest.raises(ConfigError, match=r"lanes\.0\.scale.*no command mode"):
+        parse_config(raw)

@@ -74,3 +74,33 @@ def test_evaluate_json(tmp_path: Path, committed_model: Path) -> None:
 def test_evaluate_empty_folder_exits_2(tmp_path: Path, committed_model: Path) -> None:
     result = runner.invoke(app, ["evaluate", "--model", str(committed_model), "--data", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_evaluate_writes_gate_figures_and_plots(tmp_path: Path, committed_model: Path) -> None:
+    data = tmp_path / "data"
+    write_dataset(data, n_per_label=2, seed=4711, size=256, show_progress=False)
+    from vision.synth.ood import write_ood
+
+    write_ood(data / "ood", 1, seed=4711)
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["evaluate", "--model", str(committed_model), "--data", str(data),
+                                 "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    gate = payload["gate"]
+    assert gate["tiles"] is True and gate["n"] == 2 * len(LABELS)
+    assert 0.0 <= gate["false_pass_rate"] <= 1.0 and 0.0 <= gate["ece"] <= 1.0
+    assert gate["ood_review_rate"] is not None and gate["ood_pass_rate"] == 0.0
+    for name in ("confusion.png", "reliability.png"):
+        image = cv2.imread(str(out / name))
+        assert image is not None and image.std() > 10
+    assert json.loads((out / "metrics.json").read_text())["gate"] == gate
+    human = runner.invoke(app, ["evaluate", "--model", str(committed_model), "--data", str(data), "--no-tiles"])
+    assert human.exit_code == 0 and "false-pass rate" in human.stdout
+
+
+def test_train_refuses_an_unknown_architecture(tmp_path: Path) -> None:
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("needs the train extra")
+    result = runner.invoke(app, ["train", "--out", str(tmp_path), "--arch", "resnet"])
+    assert result.exit_code == 2

@@ -112,3 +112,15 @@ def test_driver_in_the_cab_blocks_the_sampler_and_the_truck_is_held(tmp_path):
     with Session(create_engine(db)) as session:
         failed = session.exec(select(SampleResult).where(SampleResult.status == "failed")).all()
     assert [r.failure for r in failed] == ["interlock:driver_out"]
+
+
+@pytest.mark.parametrize("protocol,command", [("yaohua", True), ("cas", False)])
+def test_the_gate_weighs_through_other_indicator_protocols(tmp_path, protocol, command):
+    out: list[dict] = []
+    opts = DemoOptions(trucks=2, speed=50, db=f"sqlite:///{tmp_path / 'gate.db'}", web=False,
+                       sampling_rate=0.0, data_dir=tmp_path / "data", protocol=protocol, command=command)
+    assert asyncio.run(asyncio.wait_for(run_demo(opts, out.append), timeout=240)) == 0
+    trucks = {t.plate: t for t in demo_trucks(2)}
+    for s in out:
+        t = trucks[s["plate"]]
+        assert abs(s["gross_kg"] - (t.tare_kg + t.load_kg)) <= 20 and abs(s["tare_kg"] - t.tare_kg) <= 20
