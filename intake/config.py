@@ -73,6 +73,9 @@ class WeighingConfig(Strict):
     zero_band_kg: int = Field(40, ge=0, description="deck counts as empty within ± this")
     settle_timeout_s: float = Field(120.0, gt=0, description="give up waiting for a stable weight")
     unknown_timeout_s: float = Field(5.0, gt=0, description="weight unknown this long voids the pass")
+    drift_band_kg: int = Field(100, ge=0, description="after the weigh-in, a change beyond this holds the visit")
+    tare_tolerance_kg: int = Field(500, ge=0, description="weigh-out vs the vehicle's stored tare")
+    repeat_window_s: float = Field(600.0, ge=0, description="a new visit this soon after the last one is held")
 
 
 class ModbusDevice(Strict):

@@ -16,8 +16,8 @@ from intake.config import LaneConfig
 from intake.inspection import Inspector
 from intake.lane.interlocks import InterlockView, failing
 from intake.lane.machine import (
-    Admitted, Barrier, Command, Event, Inspect, InspectionDone, LaneState, Phase, Readings, RecordVoid,
-    RecordWeight, Refuse, step,
+    Admitted, Barrier, Command, Event, Inspect, InspectionDone, LaneState, Phase, Readings, RecordHold,
+    RecordVoid, RecordWeight, Refuse, step,
 )
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
 from intake.store.crashpoint import crash_point
@@ -141,7 +141,11 @@ class LaneDriver:
                 continue
             self._admission = result
             self._driver_out = False
-            await self._apply(Admitted(self.clock.now(), result.visit, plate, result.kind))
+            holds: list[str] = []
+            if result.kind == "in":
+                window = self.clock.wall(self.cfg.weighing.repeat_window_s)
+                holds = await asyncio.to_thread(self.records.checks_at_admission, result.visit, window)
+            await self._apply(Admitted(self.clock.now(), result.visit, plate, result.kind, tuple(holds)))
             return
 
     async def _apply(self, event: Event) -> None:
@@ -154,7 +158,14 @@ class LaneDriver:
             await asyncio.to_thread(self.records.record_weight, command.visit, command.kind,
                                     command.weight_kg, self.cfg.scale.port)
             if command.kind == "out":
+                found = await asyncio.to_thread(self.records.checks_at_weigh_out, command.visit,
+                                                command.weight_kg, self.cfg.weighing.tare_tolerance_kg)
+                if found:
+                    await asyncio.to_thread(self.records.record_decision, command.visit, "review", found, None)
                 await self._visit_done(command.visit)
+        elif isinstance(command, RecordHold):
+            await asyncio.to_thread(self.records.record_decision, command.visit, "review",
+                                    list(command.reasons), None)
         elif isinstance(command, RecordVoid):
             await asyncio.to_thread(self.records.record_decision, command.visit, "review",
                                     [command.reason], None)

@@ -33,6 +33,7 @@ class Admitted:
     visit: str
     plate: str
     kind: PassKind
+    holds: tuple[str, ...] = ()  # anti-cheat findings known at admission (e.g. repeat weighing)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,13 @@ class Inspect:
 
 
 @dataclass(frozen=True)
+class RecordHold:
+    """An anti-cheat check failed after the weigh-in: the visit is held for REVIEW."""
+    visit: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Barrier:
     name: BarrierName
     open: bool
@@ -88,7 +96,7 @@ class Refuse:
     reason: str
 
 
-Command = Union[RecordWeight, RecordVoid, Inspect, Barrier, Refuse]
+Command = Union[RecordWeight, RecordVoid, RecordHold, Inspect, Barrier, Refuse]
 
 
 # ---- state --------------------------------------------------------------------------------
@@ -115,6 +123,7 @@ class LaneState:
     verdict: Verdict | None = None
     reasons: tuple[str, ...] = ()
     route: BarrierName | None = None
+    holds: tuple[str, ...] = ()        # anti-cheat findings since the weigh-in
 
 
 def step(state: LaneState, event: Event, cfg: WeighingConfig) -> tuple[LaneState, list[Command]]:
@@ -131,18 +140,25 @@ def _on_admitted(state: LaneState, ev: Admitted) -> tuple[LaneState, list[Comman
         return state, [Refuse("lane_busy")]
     if not state.deck_zero:
         return state, [Refuse("deck_not_zero")]
-    new = LaneState(phase=Phase.ENTERING, since=ev.now, visit=ev.visit, plate=ev.plate, kind=ev.kind)
+    new = LaneState(phase=Phase.ENTERING, since=ev.now, visit=ev.visit, plate=ev.plate, kind=ev.kind,
+                    holds=ev.holds)
     return new, [Barrier("entry", True)]
 
 
 def _on_inspected(state: LaneState, ev: InspectionDone) -> tuple[LaneState, list[Command]]:
     if state.phase is not Phase.INSPECTING:
         return state, []
+    assert state.visit is not None
+    verdict, reasons, commands = ev.verdict, ev.reasons, []
+    if state.holds and verdict in (None, "pass"):
+        # The weight changed or a grating was broken while the truck waited: whatever the
+        # sample says, this load is not accepted unseen.
+        verdict, reasons = "review", state.holds
+        commands.append(RecordHold(state.visit, state.holds))
     # Not sampled (verdict None) or PASS go to the plant; everything else goes back.
-    route: BarrierName = "plant" if ev.verdict in (None, "pass") else "return"
-    new = replace(state, phase=Phase.ROUTING, since=ev.now, verdict=ev.verdict,
-                  reasons=ev.reasons, route=route)
-    return new, [Barrier(route, True)]
+    route: BarrierName = "plant" if verdict in (None, "pass") else "return"
+    new = replace(state, phase=Phase.ROUTING, since=ev.now, verdict=verdict, reasons=reasons, route=route)
+    return new, [*commands, Barrier(route, True)]
 
 
 def _on_readings(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[LaneState, list[Command]]:
@@ -156,7 +172,21 @@ def _on_readings(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[L
         return _weighing(state, ev, cfg)
     if state.phase is Phase.ROUTING:
         return _routing(state, ev)
+    if state.phase is Phase.INSPECTING:
+        return _watch_recorded(state, ev, cfg), []
     return state, []
+
+
+def _watch_recorded(state: LaneState, ev: Readings, cfg: WeighingConfig) -> LaneState:
+    """After the weigh-in, the recorded weight must stay put and the truck on the deck."""
+    found: list[str] = []
+    if ev.front_blocked or ev.rear_blocked or not ev.deck_occupied:
+        found.append("grating_blocked_after_weighing")
+    if (ev.weight_kg is not None and state.weight_kg is not None
+            and abs(ev.weight_kg - state.weight_kg) > cfg.drift_band_kg):
+        found.append("weight_drift")
+    new = tuple(r for r in found if r not in state.holds)
+    return replace(state, holds=state.holds + new) if new else state
 
 
 def _entering(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[LaneState, list[Command]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -11,6 +12,7 @@ from sqlmodel import Session, select
 
 from intake.lane.machine import PassKind
 from intake.store import crashpoint
+from intake.store.tables import utcnow
 from intake.store.tables import (
     Decision, DeliveryOrder, Frame, Inspection, Material, Sample, SampleResult, Supplier, Vehicle, Visit,
     Weighing,
@@ -87,6 +89,35 @@ class Records:
 
     # ---- what happened -------------------------------------------------------------------
 
+    def checks_at_admission(self, visit: str, window_s: float) -> list[str]:
+        """Anti-cheat: the same vehicle weighed out less than `window_s` ago is held."""
+        with Session(self.engine) as session:
+            current = session.get(Visit, visit)
+            assert current is not None
+            last = session.exec(
+                select(Weighing.recorded_at).join(Visit, Visit.id == Weighing.visit_id)
+                .where(Visit.vehicle_id == current.vehicle_id, Weighing.kind == "out", Visit.id != visit)
+                .order_by(Weighing.recorded_at.desc())  # type: ignore[union-attr]
+            ).first()
+        if last is None:
+            return []
+        age = (utcnow() - _aware(last)).total_seconds()
+        return ["repeat_weighing"] if age < window_s else []
+
+    def checks_at_weigh_out(self, visit: str, tare_kg: int, tolerance_kg: int) -> list[str]:
+        """Anti-cheat: an unloaded truck's tare must match the vehicle's stored tare."""
+        with Session(self.engine) as session:
+            current = session.get(Visit, visit)
+            assert current is not None
+            vehicle = session.get(Vehicle, current.vehicle_id)
+            decision = session.exec(select(Decision).where(Decision.visit_id == visit)
+                                    .order_by(Decision.id.desc())).first()  # type: ignore[union-attr]
+        unloaded = decision is None or decision.verdict in (None, "pass")
+        stored = vehicle.stored_tare_kg if vehicle else None
+        if unloaded and stored is not None and abs(tare_kg - stored) > tolerance_kg:
+            return ["tare_mismatch"]
+        return []
+
     def record_weight(self, visit: str, kind: PassKind, weight_kg: int, scale_port: str) -> None:
         self._add(Weighing(visit_id=visit, kind=kind, weight_kg=weight_kg, scale_port=scale_port))
 
@@ -160,3 +191,8 @@ def _committed(rows: Any) -> None:
     if isinstance(first, Weighing):
         name = f"weighing_{first.kind}"
     crashpoint.crash_point(name, table=type(first).__tablename__, pks=[str(r.id) for r in rows if type(r) is type(first)])
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

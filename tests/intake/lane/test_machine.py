@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from intake.config import WeighingConfig
 from intake.lane.machine import (
-    Admitted, Barrier, Inspect, InspectionDone, LaneState, Phase, Readings, RecordVoid, RecordWeight,
+    Admitted, Barrier, Inspect, InspectionDone, LaneState, Phase, Readings, RecordHold, RecordVoid, RecordWeight,
     Refuse, step,
 )
 
@@ -175,3 +175,23 @@ def test_invariants_hold_for_any_event_sequence(seq):
                 assert before.phase is Phase.INSPECTING and before.visit in recorded_in
             if isinstance(c, Barrier) and c.name == "entry" and not c.open:
                 assert isinstance(ev, Readings) and not ev.entry_loop
+
+
+def test_weight_drift_or_a_broken_grating_after_weigh_in_holds_a_passed_load():
+    for reading in (dict(kg=30300), dict(kg=30000, rear=True)):
+        state, _ = settle(on_deck(), 30000, seconds=3.0)
+        assert state.phase is Phase.INSPECTING
+        state, cmds = step(state, r(7.0, reading["kg"], rear=reading.get("rear", False)), CFG)
+        assert cmds == [] and state.holds
+        state, cmds = step(state, InspectionDone(9.0, "pass"), CFG)
+        assert cmds == [RecordHold("v1", state.holds), Barrier("return", True)]
+        assert state.verdict == "review" and state.route == "return"
+
+
+def test_holds_do_not_soften_a_reject_and_small_vibration_is_not_drift():
+    state, _ = settle(on_deck(), 30000, seconds=3.0)
+    state, _ = step(state, r(7.0, 30060), CFG)
+    assert state.holds == ()
+    state, _ = step(state, r(7.5, 29000), CFG)
+    state, cmds = step(state, InspectionDone(9.0, "reject", ("muddy",)), CFG)
+    assert cmds == [Barrier("return", True)] and state.reasons == ("muddy",)

@@ -58,3 +58,29 @@ def test_a_later_decision_is_a_new_row_and_the_newest_wins(tmp_path):
     with records.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM decision").scalar() == 2
     assert records.visit_summary(adm.visit)["verdict"] == "pass"
+
+
+def test_anti_cheat_repeat_weighing_and_tare_mismatch(tmp_path):
+    records = make(tmp_path)
+    truck = DEMO_MIX[0]
+    first = records.admit(truck.plate, "1")
+    assert isinstance(first, Admission) and records.checks_at_admission(first.visit, 600) == []
+    records.record_weight(first.visit, "in", 39_800, "pty")
+    records.record_decision(first.visit, "pass", [], "clean_sand")
+    assert records.checks_at_weigh_out(first.visit, truck.tare_kg + 300, 500) == []
+    assert records.checks_at_weigh_out(first.visit, truck.tare_kg + 900, 500) == ["tare_mismatch"]
+    records.record_weight(first.visit, "out", truck.tare_kg + 300, "pty")
+    again = records.admit(truck.plate, "1")
+    assert isinstance(again, Admission) and again.kind == "in"
+    assert records.checks_at_admission(again.visit, 600) == ["repeat_weighing"]
+    assert records.checks_at_admission(again.visit, 0) == []
+
+
+def test_a_rejected_truck_leaving_loaded_is_no_tare_mismatch(tmp_path):
+    records = make(tmp_path)
+    truck = DEMO_MIX[1]
+    adm = records.admit(truck.plate, "1")
+    assert isinstance(adm, Admission)
+    records.record_weight(adm.visit, "in", 42_400, "pty")
+    records.record_decision(adm.visit, "reject", ["muddy"], "muddy")
+    assert records.checks_at_weigh_out(adm.visit, 42_400, 500) == []
