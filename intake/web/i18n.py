@@ -27,14 +27,14 @@ STEP_LABELS: Final[dict[LaneStep, Text]] = {
 }
 
 # What the driver must do now. Keyed by step, or "step.verdict" where the verdict changes the
-# instruction; see instruction_key(). The driver stays in the cab while the probe works
-# because the probe moves over the bed and the deck is no place to walk.
+# instruction; see instruction_key(). Before the probe may move, the driver leaves the cab for
+# the marked safe zone beside the kiosk and confirms with its pushbutton (a sampler interlock).
 INSTRUCTIONS: Final[dict[str, Text]] = {
     "idle": ("请驶上地磅", "Please drive onto the scale"),
     "arriving": ("正在识别车辆，请稍候", "Identifying your truck, please wait"),
     "positioning": ("请完全驶上地磅并停车", "Drive fully onto the scale and stop"),
     "weighing_in": ("正在称重，请勿移动", "Weighing, do not move"),
-    "sampling": ("正在取样，请留在驾驶室内", "Sampling in progress: stay in the cab"),
+    "sampling": ("请下车到安全区，按下绿色确认按钮", "Leave the cab, stand in the safe zone, press the green button"),
     "inspecting": ("正在检验样品，请稍候", "Inspecting the sample, please wait"),
     # A decision without a verdict should not happen; if it does, hold the driver.
     "decided": ("请等待", "Please wait"),
