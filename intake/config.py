@@ -211,6 +211,9 @@ class SiteConfig(Strict):
                            description="audit-chain HMAC key, kept outside the database: env:NAME or file:PATH")
     web_host: str = "127.0.0.1"
     web_port: int = Field(8080, ge=0, lt=65536)
+    speak_prompts: bool = Field(False, description="speak kiosk prompts with espeak-ng (zh, then en)")
+    central_url: str = Field("", description="central PostgreSQL URL for store-and-forward sync; empty: off")
+    sync_interval_s: float = Field(5.0, gt=0)
 
 
 class GateConfig(Strict):

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from hardware.camera.capture import Camera
 from hardware.ident.reader import RfidReader
@@ -74,6 +74,7 @@ class Gate:
     records: Records
     model: ModelState
     lanes: list[LaneDriver] = field(default_factory=list)
+    prompts: Any = None   # intake.prompts.PromptAnnouncer once the lanes run
 
     def health(self) -> dict[str, object]:
         report: dict[str, object] = {"model": self.model.problem or "ok", "lanes_running": len(self.lanes)}
@@ -88,6 +89,7 @@ async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,
     records = Records(open_store(cfg.site))  # key, quick_check, migrations, chain tail, recovery
     stack.callback(records.engine.dispose)
     tags.ensure_tables(records.engine)
+    _note_configuration(cfg, records)
     lab_results.ensure_tables(records.engine)
     gate = Gate(cfg, clock, StatusHub(), records, load_model(cfg))
     for lane in cfg.lanes:
@@ -96,6 +98,16 @@ async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,
         if lane.rfid is not None:
             _start_rfid(gate, lane, driver, stack)
     return gate
+
+
+def _note_configuration(cfg: GateConfig, records: Records) -> None:
+    """Legal metrology: a change of any weighing parameter raises the configuration counter."""
+    from intake.metrology.counters import note_configuration
+
+    sealable = {f"lane.{lane.id}.{key}": value for lane in cfg.lanes
+                for key, value in {**lane.weighing.model_dump(), "protocol": lane.scale.protocol,
+                                   "unit": lane.scale.unit, "confirm": lane.scale.confirm}.items()}
+    note_configuration(records.engine, sealable, "gate start")
 
 
 def _start_rfid(gate: Gate, lane: LaneConfig, driver: LaneDriver, stack: AsyncExitStack) -> None:
@@ -149,4 +161,7 @@ async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,
 
 
 async def run_lanes(gate: Gate, stop: asyncio.Event) -> None:
-    await asyncio.gather(*(lane.run(stop) for lane in gate.lanes))
+    from intake.prompts import PromptAnnouncer
+
+    gate.prompts = PromptAnnouncer(gate.hub, [lane.cfg.id for lane in gate.lanes], gate.cfg.site.speak_prompts)
+    await asyncio.gather(gate.prompts.run(stop), *(lane.run(stop) for lane in gate.lanes))

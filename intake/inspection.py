@@ -16,7 +16,7 @@ import numpy as np
 from hardware.sim.clock import SimClock
 from intake.config import GateConfig, LaneConfig
 from intake.rules import Evidence, Judgement, judge
-from intake.sampling import Bed, Plan, make_plan
+from intake.sampling.service import Decided, Sampling
 from intake.store.records import Admission, Records
 from intake.store.tables import Frame, Inspection, Sample, SampleResult
 from vision.aggregate import aggregate
@@ -59,20 +59,24 @@ class Inspector:
         self.cfg, self.lane, self.records = cfg, lane, records
         self.sampler, self.camera, self.classifier = sampler, camera, classifier
         self.model_sha256, self.abstain_below = model_sha256, abstain_below
+        self.sampling = Sampling(records.engine, cfg.sampling, cfg.site.name)
         # Set by the lane driver: which interlocks refuse sampler motion right now.
         self.interlocks: Callable[[], Awaitable[list[str]]] | None = None
 
     async def inspect(self, adm: Admission) -> Outcome:
         s = self.cfg.sampling
-        bed = Bed(adm.bed_mm[0] / 1000, adm.bed_mm[1] / 1000)
-        plan = make_plan(s.secret, adm.visit, s.rate, bed, s.points, s.margin_m)
-        if not plan.sampled:
+        # The keyed, audited selection (recorded before anything acts on it).
+        plan = await asyncio.to_thread(self.sampling.decide, adm.visit, adm.supplier, adm.material,
+                                       adm.plate, adm.bed_mm)
+        if not plan.selection.sampled:
             await asyncio.to_thread(self.records.record_decision, adm.visit, None, [], None)
             return Outcome(None, (), None)
+        if plan.plan_error:
+            return await self._decide(adm, Judgement("review", [f"plan:{plan.plan_error}"]), None)
         sample_id = await asyncio.to_thread(self.records.record_sample, self._sample_row(adm, plan))
         try:
             await self._wait_interlocks()
-            mass_g = await self.sampler.take(blind_code(s.secret, adm.visit), _mm(plan), adm.bed_mm)
+            mass_g = await self.sampler.take(blind_code(s.secret, adm.visit), plan.points_mm, adm.bed_mm)
         except Exception as exc:  # any sampler failure: recorded, then REVIEW
             reason = str(exc) if str(exc).startswith("interlock:") else f"sampler:{exc}"
             await asyncio.to_thread(self.records.record_sample_result,
@@ -93,9 +97,9 @@ class Inspector:
                 raise RuntimeError("interlock:" + ",".join(failed))
             await self.clock.sleep(0.25)
 
-    def _sample_row(self, adm: Admission, plan: Plan) -> Sample:
+    def _sample_row(self, adm: Admission, plan: Decided) -> Sample:
         return Sample(visit_id=adm.visit, blind_code=blind_code(self.cfg.sampling.secret, adm.visit),
-                      draw=plan.draw, points_m=[list(p) for p in plan.points_m])
+                      draw=plan.selection.draw, points_m=[list(p) for p in plan.points_m])
 
     async def _decide(self, adm: Admission, judgement: Judgement, label: str | None) -> Outcome:
         await asyncio.to_thread(self.records.record_decision, adm.visit, judgement.verdict,
@@ -140,13 +144,14 @@ class Inspector:
             return Evidence(None, 0.0, faults=tuple(dict.fromkeys(faults)))
         agg = aggregate(preds)
         frames = tuple((p.label, float(p.confidence)) for p in preds)
-        return Evidence(agg.label, float(agg.confidence), frames_agree=bool(agg.agree), frames=frames)
+        probs = tuple((label, float(p)) for label, p in agg.probs.items())
+        return Evidence(agg.label, float(agg.confidence), frames_agree=bool(agg.agree), frames=frames, probs=probs)
 
     def _record(self, sample_id: int, rows: list[Frame], ev: Evidence, rule) -> tuple[Judgement, str | None]:
         judgement = judge(rule, ev, self.abstain_below)
         inspection = Inspection(sample_id=sample_id, model_sha256=self.model_sha256, label=ev.label,
                                 confidence=ev.confidence if ev.label else None,
-                                frames_agree=ev.frames_agree, faults=list(ev.faults))
+                                probs=dict(ev.probs), frames_agree=ev.frames_agree, faults=list(ev.faults))
         self.records.record_inspection(inspection, rows)
         return judgement, ev.label
 
@@ -155,10 +160,6 @@ def blind_code(secret: str, visit: str) -> int:
     """The code the lab sees instead of supplier and truck: keyed, so it reveals neither."""
     digest = hashlib.sha256(f"{secret}:blind:{visit}".encode()).digest()
     return int.from_bytes(digest[:4], "big") % 90_000_000 + 10_000_000
-
-
-def _mm(plan: Plan) -> list[tuple[int, int]]:
-    return [(round(x * 1000), round(y * 1000)) for x, y in plan.points_m]
 
 
 def _save_frame(folder: Path, index: int, image: np.ndarray, root: Path, quality) -> Frame:

@@ -20,6 +20,7 @@ class Evidence:
     frames_agree: bool = True
     faults: tuple[str, ...] = ()  # e.g. "camera_error", "model_unavailable", "quality:blur"
     frames: tuple[tuple[str, float], ...] = ()  # each classified frame's (label, confidence)
+    probs: tuple[tuple[str, float], ...] = ()   # aggregated label probabilities, for the record
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,10 @@ async def run_gate(cfg: GateConfig) -> int:
         gate = await open_gate(cfg, SimClock(1.0), stack)
         url = await start_web(web_app(gate), cfg.site.web_host, cfg.site.web_port, stack)
         log.info("gate running; kiosk at %s/kiosk/%s", url, cfg.lanes[0].id)
-        await run_lanes(gate, stop)
+        tasks = [run_lanes(gate, stop)]
+        if cfg.site.central_url:
+            tasks.append(_sync(cfg, gate, stop))
+        await asyncio.gather(*tasks)
     return 0
 
 
@@ -61,3 +64,12 @@ async def start_web(app: ASGIApp, host: str, port: int, stack: AsyncExitStack) -
     await asyncio.wait_for(started.wait(), timeout=10)
     stack.push_async_callback(stop)
     return server.url
+
+
+async def _sync(cfg: GateConfig, gate: Gate, stop: asyncio.Event) -> None:
+    """Store and forward to the central database; never stops the gate when the link is down."""
+    from intake.store.keys import load_key
+    from intake.sync.client import run_background
+
+    await run_background(gate.records.engine, cfg.site.central_url, cfg.site.name,
+                         load_key(cfg.site.audit_key), stop, interval_s=cfg.site.sync_interval_s)

@@ -12,7 +12,7 @@ import logging
 import random
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Awaitable, Callable, Protocol
 
 import numpy as np
 
@@ -29,6 +29,13 @@ class GateIOSim(Protocol):
 
 class CameraSim(Protocol):
     def present(self, images: list[np.ndarray]) -> None: ...
+
+
+# ---- fault injection (tests/faults): where a truck is when the hook runs ------------------
+# "admitted"  entry barrier seen open          "positioned" settled wholly on the deck
+# "presented" its sample photos on the camera  "left"       driven off the deck
+# Weigh-out passes report the same steps with an "_out" suffix. The hook must not block.
+StepHook = Callable[[int, TruckScenario, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,8 @@ class Deck:
 class Plant:
     def __init__(self, clock: SimClock, gateio: GateIOSim, camera: CameraSim,
                  identify: Callable[[str], None], images_for: Callable[[str], list[np.ndarray]],
-                 timing: PlantTiming = PlantTiming(), seed: int = 1) -> None:
+                 timing: PlantTiming = PlantTiming(), seed: int = 1,
+                 on_step: StepHook | None = None) -> None:
         self.clock = clock
         self.gateio = gateio
         self.camera = camera
@@ -66,6 +74,9 @@ class Plant:
         self._entry = asyncio.Lock()   # one truck on the deck at a time; FIFO
         self.finished: list[str] = []
         self.gave_up: list[str] = []
+        self.on_step = on_step          # fault injection hook (tests/faults)
+        self.io_offline = False         # set while a fault has the I/O module's server down
+        self._index: dict[str, int] = {}
 
     # ---- the indicator's view -------------------------------------------------------------
 
@@ -88,6 +99,7 @@ class Plant:
                                entry_loop=False, exit_loop=False)
         tasks = []
         for i, truck in enumerate(trucks):
+            self._index[truck.plate] = i
             tasks.append(asyncio.create_task(self._truck(truck), name=f"truck-{truck.plate}"))
             if i < len(trucks) - 1:
                 await self.clock.sleep(arrival_gap_s)
@@ -112,15 +124,33 @@ class Plant:
 
     async def _pass(self, truck: TruckScenario, mass_kg: int, first: bool) -> str | None:
         """Queue, be admitted, drive on, wait for a route barrier, drive off. Returns the route."""
+        suffix = "" if first else "_out"
         async with self._entry:
             if not await self._announce_until_admitted(truck.plate):
                 return None
+            await self._at(truck, "admitted" + suffix)
             await self._drive_on(truck, mass_kg)
+            await self._at(truck, "positioned" + suffix)
             if first:
                 self.camera.present(self.images_for(truck.load_label))
+                await self._at(truck, "presented")
             route = await self._wait_route(press_confirm=first and truck.behaviour != "stays_in_cab")
             await self._drive_off(mass_kg)
+            await self._at(truck, "left" + suffix)
             return route
+
+    async def _at(self, truck: TruckScenario, step: str) -> None:
+        if self.on_step is not None:
+            await self.on_step(self._index.get(truck.plate, -1), truck, step)
+
+    async def _io(self, **inputs: bool) -> None:
+        """Drive the I/O module's inputs. While a fault has its server down the physical state
+        still changes (the simulator keeps it) and is republished when the server returns."""
+        try:
+            await self.gateio.set_inputs(**inputs)
+        except RuntimeError:
+            if not self.io_offline:
+                raise
 
     async def _announce_until_admitted(self, plate: str) -> bool:
         waited = 0.0
@@ -143,9 +173,9 @@ class Plant:
                 if self.gateio.barrier_open(route):
                     return route
             if press_confirm and waited % 10.0 < 0.1 and waited >= 3.0:
-                await self.gateio.set_inputs(driver_confirm=True)
+                await self._io(driver_confirm=True)
             elif press_confirm and waited % 10.0 >= 0.5:
-                await self.gateio.set_inputs(driver_confirm=False)
+                await self._io(driver_confirm=False)
             await self.clock.sleep(0.1)
             waited += 0.1
 
@@ -156,10 +186,9 @@ class Plant:
             await self.clock.sleep(seconds / steps)
 
     async def _drive_on(self, truck: TruckScenario, mass_kg: int) -> None:
-        io = self.gateio
-        await io.set_inputs(entry_loop=True)
+        await self._io(entry_loop=True)
         await self.clock.sleep(0.5)
-        await io.set_inputs(entry_loop=False, rear_blocked=True, deck_occupied=True)
+        await self._io(entry_loop=False, rear_blocked=True, deck_occupied=True)
         half = self.timing.drive_on_s / 2
         await self._ramp(0, mass_kg * 0.85, half)
         if truck.behaviour == "short":
@@ -167,7 +196,7 @@ class Plant:
             self._set_deck(mass_kg * 0.85, False)
             await self.clock.sleep(6.0)
         await self._ramp(mass_kg * 0.85, mass_kg, half)
-        await io.set_inputs(rear_blocked=False)
+        await self._io(rear_blocked=False)
         if truck.behaviour == "creep":
             for _ in range(8):
                 self._set_deck(mass_kg + self._rng.uniform(-150, 150), True)
@@ -175,10 +204,9 @@ class Plant:
         self._set_deck(mass_kg, False)
 
     async def _drive_off(self, mass_kg: int) -> None:
-        io = self.gateio
-        await io.set_inputs(front_blocked=True)
+        await self._io(front_blocked=True)
         await self._ramp(mass_kg, 0, self.timing.drive_off_s)
         self._set_deck(0, False)
-        await io.set_inputs(front_blocked=False, deck_occupied=False, exit_loop=True)
+        await self._io(front_blocked=False, deck_occupied=False, exit_loop=True)
         await self.clock.sleep(0.5)
-        await io.set_inputs(exit_loop=False)
+        await self._io(exit_loop=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from intake.cli import audit, db, demo, sample, sampling, scale, users, vision
+from intake.cli import audit, db, demo, sample, sampling, scale, sync, users, vision
 
 app = typer.Typer(help="Unattended raw-material intake gate.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -14,11 +14,13 @@ app.command("demo")(demo.demo)
 app.command("run")(demo.run)
 app.add_typer(scale.app, name="scale", help="Read, decode and check weighbridge indicators.")
 app.add_typer(vision.app, name="vision", help="Classify sample images; train and evaluate models.")
+app.add_typer(__import__("intake.cli.camera").cli.camera.app, name="camera", help="Check a camera picture; calibrate mm per pixel and white balance.")
 app.add_typer(users.app, name="users", help="Staff accounts for the review pages.")
 app.add_typer(db.app, name="db", help="Migrate, back up and check the gate's database.")
 app.add_typer(audit.app, name="audit", help="Verify the keyed hash chain of the records; export its head.")
 app.add_typer(sample.app, name="sample", help="Blind sample labels (QR) and lab results.")
 app.add_typer(sampling.app, name="sampling", help="Sampling plan: audit a day, reveal its seed, draw a plan, rates.")
+app.add_typer(sync.app, name="sync", help="Forward the records to the central PostgreSQL (store and forward).")
 
 
 def main() -> None:

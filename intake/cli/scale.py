@@ -308,3 +308,102 @@ def _monitor_table(state: Any, reader: ScaleReader, port: str, protocol: str) ->
     for raw in snap.raw:
         table.add_row("raw", raw)
     return table
+
+
+# ---- verification and calibration (intake/metrology) -------------------------------------
+
+class ClassOpt(str, Enum):
+    I = "I"  # noqa: E741 - the accuracy class's official name
+    II = "II"
+    III = "III"
+    IIII = "IIII"
+
+
+_DB = typer.Option(None, "--db", help="SQLAlchemy URL (default: the config's site.database).")
+_CONFIG = typer.Option(None, "--config", help="Site configuration (default: the demo's).")
+_KEY = typer.Option(None, "--key", help="Audit key source env:NAME or file:PATH (default: the config's).")
+
+
+@app.command()
+def verify(
+    port: Annotated[str, typer.Option(help="pyserial URL of the indicator's port.")],
+    protocol: ProtocolOpt,
+    max_kg: Annotated[str, typer.Option("--max", help="Max capacity, kg.")],
+    e: Annotated[str, typer.Option("--e", help="Verification scale interval e, kg.")],
+    accuracy: Annotated[ClassOpt, typer.Option("--class", help="Accuracy class (OIML R 76).")] = ClassOpt.III,
+    loads: Annotated[Optional[str], typer.Option(help="Rising test loads, kg, comma separated "
+                                                 "(default: 20e, 500e, 2000e, Max/2, Max).")] = None,
+    script: Annotated[Optional[Path], typer.Option(help="Plan file, one 'KIND LOAD [SECTION]' per "
+                                                   "line; runs without Enter prompts.")] = None,
+    sections: Annotated[int, typer.Option(min=0, max=16, help="Eccentric test sections.")] = 4,
+    ecc_load: Annotated[Optional[str], typer.Option(help="Eccentric load, kg (default Max/3).")] = None,
+    in_service: Annotated[bool, typer.Option("--in-service", help="In-service MPE (2x).")] = False,
+    indicator: Annotated[Optional[str], typer.Option(help="Indicator identity (default: protocol@port).")] = None,
+    technician: Annotated[Optional[str], typer.Option(help="Who ran the test.")] = None,
+    stable_time: Annotated[float, typer.Option(min=0.4, help="Seconds a reading must hold (W2: >= 0.4).")] = 0.5,
+    step_timeout: Annotated[float, typer.Option(min=1.0, help="Seconds to wait per step.")] = 120.0,
+    plot: Annotated[Optional[Path], typer.Option(help="Write a PNG of error vs load with the MPE envelope.")] = None,
+    baud: Annotated[int, typer.Option(min=50)] = 9600,
+    bytesize: Annotated[int, typer.Option(min=7, max=8)] = 8,
+    parity: Annotated[Parity, typer.Option(case_sensitive=False)] = Parity.N,
+    unit: UnitOpt = None,
+    no_checksum: NoChecksumOpt = False,
+    confirm: ConfirmOpt = 1,
+    command: CommandOpt = False,
+    poll: PollOpt = 0.2,
+    json_out: JsonOpt = False,
+    db: Optional[str] = _DB, config: Optional[Path] = _CONFIG, key: Optional[str] = _KEY,
+) -> None:
+    """Check the scale against certified test weights (zero, rising, falling, eccentric) and
+    record the result. Exit 1 when any step is outside its MPE."""
+    from hardware.scale.verification import AccuracyClass
+    from intake.metrology.commands import VerifyArgs, decimal_arg, open_store, run_verify, verify_plan
+
+    max_d, e_d = decimal_arg("--max", max_kg), decimal_arg("--e", e)
+    cls = AccuracyClass(accuracy.value)
+    plan = verify_plan(max_d, e_d, cls, loads, script, sections, ecc_load)
+    options = _decoder_options(protocol, unit, no_checksum, confirm=confirm, command=command)
+    engine = open_store(db, config, key)
+    args = VerifyArgs(port, protocol, max_d, e_d, cls, in_service, plan, script is not None,
+                      indicator or f"{protocol}@{port}", technician, stable_time, step_timeout,
+                      dict(protocol_options=options, baudrate=baud, bytesize=bytesize,
+                           parity=parity.value, poll_period=poll))
+    run_verify(args, engine, json_out, plot)
+
+
+@app.command()
+def calibrate(
+    modbus: Annotated[str, typer.Option(help="The load-cell transmitter, HOST:PORT (Modbus TCP).")],
+    max_kg: Annotated[str, typer.Option("--max", help="Max capacity, kg.")],
+    e: Annotated[str, typer.Option("--e", help="Verification scale interval e, kg.")],
+    file: Annotated[Path, typer.Option(help="Calibration file to replace (previous kept as a backup).")],
+    loads: Annotated[Optional[str], typer.Option(help="Known loads, kg, comma separated, with 0.")] = None,
+    script: Annotated[Optional[Path], typer.Option(help="Loads file, one per line; no Enter prompts.")] = None,
+    unit_id: Annotated[int, typer.Option("--unit-id", min=0, max=247)] = 1,
+    samples: Annotated[int, typer.Option(min=2, max=1000, help="Conversions averaged per point.")] = 20,
+    tolerance: Annotated[int, typer.Option(min=0, help="Max spread of the counts of a point.")] = 50,
+    point_timeout: Annotated[float, typer.Option(min=1.0, help="Seconds to wait per point.")] = 120.0,
+    max_residual_e: Annotated[float, typer.Option(min=0.0, help="Linearity limit, in e.")] = 0.5,
+    min_counts_per_e: Annotated[float, typer.Option(min=0.0, help="Smallest acceptable span.")] = 2.0,
+    accept: Annotated[bool, typer.Option("--accept", help="Accept without asking (a printed plan).")] = False,
+    technician: Annotated[Optional[str], typer.Option(help="Who calibrated.")] = None,
+    json_out: JsonOpt = False,
+    db: Optional[str] = _DB, config: Optional[Path] = _CONFIG, key: Optional[str] = _KEY,
+) -> None:
+    """Multi-point calibration of a raw load-cell transmitter over Modbus: zero, span and a
+    linearity check; saved atomically and counted on the calibration event counter."""
+    from hardware.scale.calibration import Limits
+    from intake.metrology.calibrate_cmd import (
+        CalibrateArgs, calibration_loads, parse_endpoint, run_calibrate,
+    )
+    from intake.metrology.calibrate_flow import PointRules
+    from intake.metrology.commands import decimal_arg, open_store
+
+    max_d, e_d = decimal_arg("--max", max_kg), decimal_arg("--e", e)
+    host, port = parse_endpoint(modbus)
+    values = calibration_loads(max_d, e_d, loads, script)
+    engine = open_store(db, config, key)
+    args = CalibrateArgs(host, port, unit_id, max_d, e_d, values, script is not None,
+                         PointRules(samples, tolerance, point_timeout),
+                         Limits(min_counts_per_e, max_residual_e), file, technician)
+    run_calibrate(args, engine, accept, json_out)

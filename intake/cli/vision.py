@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from vision.aggregate import aggregate
 from vision.classifier import ModelError, OnnxClassifier, Prediction
 from vision.preprocess import load_image
 
@@ -36,7 +37,7 @@ def _load_classifier(model: Path) -> OnnxClassifier:
         raise typer.Exit(1) from exc
 
 
-Judge = Callable[[Prediction, float], tuple[str, list[str]]]
+Judge = Callable[[list[Prediction], float], tuple[str, list[str]]]
 
 
 def _judge_hook(material: str, config: Path | None) -> Judge:
@@ -62,10 +63,14 @@ def _judge_hook(material: str, config: Path | None) -> Judge:
         raise typer.Exit(2)
     rule = rules[material]
 
-    def run(prediction: Prediction, abstain_below: float) -> tuple[str, list[str]]:
-        # One image is one frame: it agrees with itself, and is its own aggregate.
-        frame = (prediction.label, prediction.confidence)
-        evidence = Evidence(prediction.label, prediction.confidence, frames=(frame,))
+    def run(predictions: list[Prediction], abstain_below: float) -> tuple[str, list[str]]:
+        # One image is judged as the gate judges a frame: the whole frame and its tiles, any
+        # confident contaminated tile condemns, and a picture unlike any sample is REVIEW.
+        if any(p.ood for p in predictions):
+            return "review", ["out_of_distribution"]
+        agg = aggregate(predictions)
+        frames = tuple((p.label, p.confidence) for p in predictions)
+        evidence = Evidence(agg.label, agg.confidence, frames_agree=agg.agree, frames=frames)
         judgement = judge(rule, evidence, abstain_below)
         return str(judgement.verdict), [str(r) for r in judgement.reasons]
 
@@ -93,7 +98,9 @@ def classify(
     bad_input = False
     for path in images:
         try:
-            prediction = classifier.classify(load_image(path, max_side=max(classifier.card.input_shape[2:])))
+            image = load_image(path, max_side=None if judge else max(classifier.card.input_shape[2:]))
+            predictions = classifier.classify_tiles(image) if judge else [classifier.classify(image)]
+            prediction = predictions[0]
         except ValueError as exc:
             _err.print(f"[red]{escape(str(path))}: {escape(str(exc))}[/red]")
             bad_input = True
@@ -101,7 +108,7 @@ def classify(
         except ModelError as exc:
             _err.print(f"[red]{path}: model error: {exc}[/red]")
             raise typer.Exit(1) from exc
-        record = _record(path, prediction, judge, classifier.card.abstain_confidence)
+        record = _record(path, predictions, judge, classifier.card.abstain_confidence)
         if as_json:
             print(json.dumps(record), flush=True)
         else:
@@ -110,8 +117,10 @@ def classify(
         raise typer.Exit(2)
 
 
-def _record(path: Path, prediction: Prediction, judge: Judge | None, abstain_below: float) -> dict[str, Any]:
-    """The DESIGN.md classification contract; verdict and reasons only with --material."""
+def _record(path: Path, predictions: list[Prediction], judge: Judge | None, abstain_below: float) -> dict[str, Any]:
+    """The DESIGN.md classification contract (label etc. of the whole frame); verdict and
+    reasons only with --material, decided from the whole frame and its tiles."""
+    prediction = predictions[0]
     record: dict[str, Any] = {
         "image": str(path),
         "label": prediction.label,
@@ -119,7 +128,7 @@ def _record(path: Path, prediction: Prediction, judge: Judge | None, abstain_bel
         "probs": {k: round(v, 6) for k, v in prediction.probs.items()},
     }
     if judge is not None:
-        record["verdict"], record["reasons"] = judge(prediction, abstain_below)
+        record["verdict"], record["reasons"] = judge(predictions, abstain_below)
     return record
 
 
@@ -141,6 +150,7 @@ def train(
     input_size: Annotated[Optional[int], typer.Option(help="network input side in pixels")] = None,
     lr: Annotated[Optional[float], typer.Option(help="peak learning rate")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="images per step")] = None,
+    data_cache: Annotated[Optional[Path], typer.Option(help="keep generated splits here (comparison runs)")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="tiny model in seconds (tests, smoke checks)")] = False,
 ) -> None:
     """Train the classifier on synthetic images and write the ONNX model and its card."""
@@ -156,7 +166,8 @@ def train(
     from vision.train import TrainConfig
     from vision.train.pipeline import train as run
 
-    given = {"n_per_label": n_per_label, "epochs": epochs, "input_size": input_size, "lr": lr, "batch_size": batch_size}
+    given = {"n_per_label": n_per_label, "epochs": epochs, "input_size": input_size, "lr": lr,
+             "batch_size": batch_size, "data_cache": data_cache}
     overrides: dict[str, object] = {k: v for k, v in given.items() if v is not None}
     overrides["arch"] = arch
     cfg = TrainConfig.quick(out, seed=seed, **overrides) if quick else TrainConfig(out_dir=out, seed=seed, **overrides)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal
 
 import numpy as np
 
@@ -42,6 +43,35 @@ class DemoOptions:
     data_dir: Path | None = None
     protocol: str = "toledo"             # what the simulated indicator speaks
     command: bool = False                # ... and whether the gate polls it
+    faults: tuple[FaultSpec, ...] = ()   # device faults to inject (tests/faults)
+    arrival_gap_s: float = 15.0          # simulated seconds between arrivals (scripts/soak.py paces it)
+    on_fault: Callable[[FaultSpec, float], None] | None = None  # told (spec, sim time) as each fires
+
+
+# ---- fault injection (tests/faults) ------------------------------------------------------
+FaultAction = Literal[
+    "scale.noise",       # amount: random bytes before the next frame
+    "scale.flip", "scale.truncate", "scale.glue", "scale.corrupt",  # amount: frames affected
+    "scale.silence",     # amount: simulated seconds without frames (a stall)
+    "scale.reboot",      # amount: seconds of silence, then power-up frames
+    "camera.black", "camera.freeze", "camera.blur", "camera.remove",
+    "sampler.fault",     # amount: PLC fault code (0: probe blocked); latched until a RESET
+    "sampler.heartbeat", "sampler.hang",  # for duration_s
+    "gateio.offline",    # the I/O module's Modbus server gone for duration_s
+]
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """Inject `action` when truck number `truck` (0-based) reaches plant step `at`
+    (see hardware.sim.plant.StepHook), `delay_s` simulated seconds later. `at="sampling"`:
+    once the sampler PLC runs that truck's cycle (so its weigh-in is certainly recorded)."""
+    truck: int
+    action: FaultAction
+    at: str = "positioned"
+    delay_s: float = 0.0
+    amount: float = 0.0
+    duration_s: float = 0.0
 
 
 Emit = Callable[[dict], None]
@@ -57,7 +87,9 @@ def demo_config(opts: DemoOptions) -> GateConfig:
                                        {"database": opts.db, "data_dir": opts.data_dir}.items() if v})
     sampling = cfg.sampling
     if opts.sampling_rate is not None:
-        sampling = sampling.model_copy(update={"rate": opts.sampling_rate})
+        # A fixed rate for tests and demos: no per-supplier rates, no switching to reduced.
+        switching = sampling.switching.model_copy(update={"reduced_factor": 1.0})
+        sampling = sampling.model_copy(update={"rate": opts.sampling_rate, "rates": [], "switching": switching})
     model = cfg.model
     if not model.path.is_absolute():
         # The shipped model sits in the project's models/, wherever the demo is started from.
@@ -84,7 +116,9 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         sampler_sim = SamplerSimulator(clock=clock)
         sampler_port = await sampler_sim.start()
         stack.push_async_callback(sampler_sim.stop)
-        gateio_sim = GateIOSimulator()
+        # An I/O outage restarts the module's server, which must come back on the same port.
+        io_port = _free_port() if any(f.action == "gateio.offline" for f in opts.faults) else 0
+        gateio_sim = GateIOSimulator(port=io_port)
         gateio_port = await gateio_sim.start()
         stack.push_async_callback(gateio_sim.stop)
         camera_sim = CameraSimulator(cfg.site.data_dir / "camera")
@@ -98,17 +132,23 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         trucks = demo_trucks(opts.trucks) if opts.trucks else list(DEMO_MIX)
         await asyncio.to_thread(masterdata.seed, gate.records.engine, trucks)
         # Trucks identify themselves by their RFID card, read over the simulated reader's pty.
+        injector = _FaultInjector(opts, clock, indicator, sampler_sim, gateio_sim, camera_sim)
         plant = Plant(clock, gateio_sim, camera_sim, identify=lambda plate: rfid_sim.show(masterdata.demo_tag(plate)),
-                      images_for=sample_images(lane.camera.frames, seed=7))
+                      images_for=sample_images(lane.camera.frames, seed=7),
+                      on_step=injector.on_step if opts.faults else None)
+        injector.plant = plant
         url = await _start_web(gate, opts, stack) if opts.web else None
+        if url:
+            await asyncio.to_thread(_demo_reviewer, gate)
         if on_gate:
             on_gate(gate, url)
         stop = asyncio.Event()
         lanes = asyncio.create_task(run_lanes(gate, stop), name="lanes")
         reporter = asyncio.create_task(_report(gate, done, emit), name="reporter")
         try:
-            await _drive_plant(plant, trucks, opts.trucks is None, lanes)
+            await _drive_plant(plant, trucks, opts.trucks is None, lanes, opts.arrival_gap_s)
         finally:
+            injector.cancel()
             stop.set()
             await asyncio.wait_for(lanes, timeout=10)
             await _drain(done, gate, emit)
@@ -117,10 +157,11 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         return 0 if opts.trucks is None or sorted(plant.finished) == expected else 1
 
 
-async def _drive_plant(plant: Plant, trucks: list[TruckScenario], forever: bool, lanes: asyncio.Task) -> None:
+async def _drive_plant(plant: Plant, trucks: list[TruckScenario], forever: bool, lanes: asyncio.Task,
+                      arrival_gap_s: float = 15.0) -> None:
     """Play the trucks (over and over when `forever`); stop early if the gate itself dies."""
     while True:
-        play = asyncio.create_task(plant.run(trucks))
+        play = asyncio.create_task(plant.run(trucks, arrival_gap_s))
         finished, _ = await asyncio.wait({play, lanes}, return_when=asyncio.FIRST_COMPLETED)
         if lanes in finished:
             play.cancel()
@@ -150,6 +191,20 @@ def _displayed(plant: Plant | None, division_kg: int = 20) -> tuple[int, bool]:
     return division_kg * round(weight / division_kg), moving
 
 
+def _demo_reviewer(gate: Gate) -> None:
+    """The demo's review pages need a login: a `demo` reviewer with a password made now."""
+    import secrets
+
+    from intake.auth.users import UserError, Users
+
+    users, password = Users(gate.records.engine), secrets.token_urlsafe(9)
+    try:
+        users.add("demo", password, "reviewer")
+    except UserError:
+        users.set_password("demo", password)
+    log.warning("review pages: log in as demo / %s", password)
+
+
 def _with_devices(cfg: GateConfig, scale: str, sampler: int, gateio: int, camera: str, rfid: str,
                   protocol: str, command: bool) -> GateConfig:
     lane = cfg.lanes[0]
@@ -170,3 +225,96 @@ async def _start_web(gate: Gate, opts: DemoOptions, stack: AsyncExitStack) -> st
     from intake.runtime import start_web, web_app
 
     return await start_web(web_app(gate), "127.0.0.1", opts.port, stack)
+
+
+# ---- fault injection (tests/faults) ------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _FaultInjector:
+    """Fires `DemoOptions.faults` on the device simulators as the trucks reach their steps.
+    Each fault runs as its own task so the truck (and the plant) never wait for it."""
+
+    def __init__(self, opts: DemoOptions, clock: SimClock, indicator: IndicatorSimulator,
+                 sampler: SamplerSimulator, gateio: GateIOSimulator, camera: CameraSimulator) -> None:
+        self.specs, self.on_fault, self.clock = opts.faults, opts.on_fault, clock
+        self.indicator, self.sampler, self.gateio, self.camera = indicator, sampler, gateio, camera
+        self.plant: Plant | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def on_step(self, index: int, truck: TruckScenario, step: str) -> None:
+        for spec in self.specs:
+            if spec.truck == index and (spec.at == step or (spec.at == "sampling" and step == "presented")):
+                task = asyncio.create_task(self._fire(spec), name=f"fault-{spec.action}")
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    def cancel(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def _fire(self, spec: FaultSpec) -> None:
+        if spec.at == "sampling" and not await self._sampler_running(limit_s=600.0):
+            log.error("fault %s on truck %d not injected: the sampler never ran", spec.action, spec.truck)
+            return
+        await self.clock.sleep(spec.delay_s)
+        log.warning("fault injected: %s on truck %d", spec.action, spec.truck)
+        if self.on_fault is not None:
+            self.on_fault(spec, self.clock.now())
+        device, _, what = spec.action.partition(".")
+        if device == "scale":
+            self._scale(what, spec.amount)
+        elif device == "camera":
+            getattr(self.camera, what)()
+        elif device == "sampler":
+            await self._sampler(what, spec)
+        else:
+            await self._io_outage(spec.duration_s)
+
+    async def _sampler_running(self, limit_s: float) -> bool:
+        from hardware.modbus.registers import SamplerState
+
+        waited = 0.0
+        while self.sampler.state is not SamplerState.RUNNING:
+            if waited > limit_s:
+                return False
+            await self.clock.sleep(0.1)
+            waited += 0.1
+        return True
+
+    def _scale(self, what: str, amount: float) -> None:
+        sim = self.indicator
+        if what == "noise":
+            sim.inject_noise(int(amount))
+        elif what == "silence":
+            sim.silence(amount)
+        elif what == "reboot":
+            sim.reboot(amount)
+        else:
+            sim.fault(what, int(amount))  # type: ignore[arg-type]  # flip|truncate|glue|corrupt
+
+    async def _sampler(self, what: str, spec: FaultSpec) -> None:
+        if what == "fault":
+            from hardware.modbus.registers import SamplerFault
+
+            self.sampler.inject_fault(int(spec.amount) or SamplerFault.PROBE_BLOCKED)
+            return
+        toggle = self.sampler.freeze_heartbeat if what == "heartbeat" else self.sampler.hang
+        toggle(True)
+        await self.clock.sleep(spec.duration_s)
+        toggle(False)
+
+    async def _io_outage(self, seconds: float) -> None:
+        assert self.plant is not None
+        self.plant.io_offline = True
+        await self.gateio.stop()
+        try:
+            await self.clock.sleep(seconds)
+        finally:
+            await self.gateio.start()
+            self.plant.io_offline = False
+            await self.gateio.set_inputs()  # republish what the deck did while it was gone

@@ -119,7 +119,16 @@ class Records:
         return []
 
     def record_weight(self, visit: str, kind: PassKind, weight_kg: int, scale_port: str) -> None:
-        self._add(Weighing(visit_id=visit, kind=kind, weight_kg=weight_kg, scale_port=scale_port))
+        from intake.metrology.counters import counters_in
+
+        with Session(self.engine) as session:
+            # The event counters in force are stamped in the same transaction as the weight.
+            cal, cfg = counters_in(session)
+            row = Weighing(visit_id=visit, kind=kind, weight_kg=weight_kg, scale_port=scale_port,
+                           cal_counter=cal, cfg_counter=cfg)
+            session.add(row)
+            session.commit()
+            _committed([row])
 
     def record_decision(self, visit: str, verdict: str | None, reasons: list[str], label: str | None) -> None:
         self._add(Decision(visit_id=visit, verdict=verdict, reasons=reasons, label=label))

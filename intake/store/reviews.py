@@ -31,7 +31,9 @@ from intake.store.tables import (
 QueueStatus = Literal["pending", "reviewed", "all"]
 QUEUE_VERDICTS: Final[tuple[str, ...]] = ("reject", "review")
 FINAL_VERDICTS: Final[tuple[str, ...]] = ("pass", "reject")   # what a reviewer may decide
-COUNT_CAP: Final[int] = 10_000   # counts beyond this are shown as "10 000+": counting is a scan
+# Counts look at the newest COUNT_WINDOW queue items in the date range (a plant with 15 queue
+# items a day needs about a year to fill it): exact in practice, and bounded work at 1M rows.
+COUNT_WINDOW: Final[int] = 5_000
 
 
 class Review(SQLModel, table=True):
@@ -54,9 +56,11 @@ class Review(SQLModel, table=True):
 
 # Indexes on the gate's tables that the queue needs (create_all does not add them to an
 # existing table; ensure_review_tables does, and the Alembic migration must too).
+# (decided_at, verdict, label) covers the queue's newest-first scan and its verdict and label
+# tests without touching the table (SQLite appends the rowid, which is the keyset tiebreak).
 QUEUE_INDEXES: Final[list[Index]] = [
-    Index("ix_decision_decided_at_id", Decision.__table__.c.decided_at, Decision.__table__.c.id),
-    Index("ix_decision_verdict_decided_at", Decision.__table__.c.verdict, Decision.__table__.c.decided_at),
+    Index("ix_decision_queue", Decision.__table__.c.decided_at, Decision.__table__.c.verdict,
+          Decision.__table__.c.label),
 ]
 
 
@@ -117,7 +121,7 @@ class ReviewInfo:
 class QueueCounts:
     by_verdict: dict[str, int]
     total: int
-    capped: bool   # True: the total is at least COUNT_CAP, the breakdown is of the newest COUNT_CAP
+    windowed: bool   # True: older queue items exist beyond the COUNT_WINDOW newest that were counted
 
 
 def _day_start(day: date) -> datetime:
@@ -130,12 +134,17 @@ def _gate_decision() -> Any:
     return and_(col(Decision.verdict).in_(QUEUE_VERDICTS), ~written_by_review)
 
 
-def _filters(f: QueueFilter, with_verdict: bool = True) -> list[Any]:
+def _date_filters(f: QueueFilter) -> list[Any]:
     conds: list[Any] = [_gate_decision()]
     if f.date_from:
         conds.append(col(Decision.decided_at) >= _day_start(f.date_from))
     if f.date_to:
         conds.append(col(Decision.decided_at) < _day_start(f.date_to + timedelta(days=1)))
+    return conds
+
+
+def _item_filters(f: QueueFilter, with_verdict: bool = True) -> list[Any]:
+    conds: list[Any] = []
     if with_verdict and f.verdict:
         conds.append(col(Decision.verdict) == f.verdict)
     if f.label:
@@ -157,6 +166,10 @@ def _filters(f: QueueFilter, with_verdict: bool = True) -> list[Any]:
     elif f.status == "reviewed":
         conds.append(reviewed)
     return conds
+
+
+def _filters(f: QueueFilter) -> list[Any]:
+    return _date_filters(f) + _item_filters(f)
 
 
 def queue_page(engine: Engine, f: QueueFilter, *, before: int | None = None, limit: int = 50) -> list[QueueRow]:
@@ -215,14 +228,19 @@ def _latest_reviews(session: Session, visits: Sequence[str]) -> dict[str, Review
 
 
 def queue_counts(engine: Engine, f: QueueFilter) -> QueueCounts:
-    """Counts per verdict under every filter but the verdict one (they label the verdict tabs)."""
-    inner = (select(col(Decision.verdict).label("verdict")).where(*_filters(f, with_verdict=False))
-             .order_by(col(Decision.decided_at).desc()).limit(COUNT_CAP).subquery())
+    """Counts per verdict under every filter but the verdict one (they label the verdict tabs),
+    over the newest COUNT_WINDOW queue items of the date range: bounded index scans."""
+    newest = select(Decision.id).where(*_date_filters(f)).order_by(col(Decision.decided_at).desc())
+    window = newest.limit(COUNT_WINDOW).subquery()
+    inner = (select(col(Decision.verdict).label("verdict"))
+             .where(col(Decision.id).in_(select(window.c.id)), *_item_filters(f, with_verdict=False)).subquery())
     query = select(inner.c.verdict, func.count()).group_by(inner.c.verdict)
+    beyond = select(func.count()).select_from(newest.offset(COUNT_WINDOW).limit(1).subquery())
     with Session(engine) as session:
+        windowed = session.execute(beyond).scalar_one() > 0
         by_verdict = {v: int(n) for v, n in session.execute(query)}
     total = sum(by_verdict.values())
-    return QueueCounts({v: by_verdict.get(v, 0) for v in QUEUE_VERDICTS}, total, total >= COUNT_CAP)
+    return QueueCounts({v: by_verdict.get(v, 0) for v in QUEUE_VERDICTS}, total, windowed)
 
 
 def queue_choices(engine: Engine) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -8,7 +8,10 @@ import importlib
 from sqlalchemy import Table
 from sqlmodel import SQLModel
 
-MIGRATED_MODULES: tuple[str, ...] = ("intake.store.tables",)
+MIGRATED_MODULES: tuple[str, ...] = (
+    "intake.store.tables", "intake.metrology.tables", "intake.ident.tags", "intake.lab.results",
+    "intake.sampling.tables", "intake.store.reviews", "intake.auth.tables",
+)
 
 
 def import_table_modules() -> None:

@@ -33,7 +33,7 @@ def find_bindir() -> Path:
         candidates.append(os.environ["INTAKE_PG_BINDIR"])
     on_path = shutil.which("pg_ctl")
     if on_path:
-        candidates.append(str(Path(on_path).parent))
+        candidates.append(str(Path(on_path).resolve().parent))  # through symlinks to the real bindir
     debian = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_major, reverse=True)
     candidates.extend(debian)
     for cand in candidates:

@@ -108,7 +108,8 @@ def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> A
         context = {"who": who, "f": f, "rows": rows, "counts": reviews.queue_counts(engine, f),
                    "suppliers": suppliers, "materials": materials, "labels": LABELS, "query": query,
                    "more": more, "first_page": before is None, "item_url": item_url,
-                   "done": request.query_params.get("done") == "1"}
+                   "done": request.query_params.get("done") == "1",
+                   "window": f"{reviews.COUNT_WINDOW:,}".replace(",", " ")}
         return _page(templates, request, "review_queue.html", context)
 
     def show(request: Request, who: Principal, detail: Detail | None, error: str | None = None,

@@ -119,7 +119,7 @@ def test_kiosk_follows_a_truck_live(server: WebServer, hub: StatusHub, page: Pag
     shot(page, "weighing")
 
     publish(server, hub, step=LaneStep.SAMPLING, weight_kg=32480, weight_stable=True, **truck)
-    expect(instruction).to_contain_text("正在取样")
+    expect(instruction).to_contain_text("请下车到安全区")   # the sampler interlock needs the driver out
     expect(page.get_by_test_id("verdict")).to_be_hidden()
 
     reasons = ["wrong_material", "label=clean_gravel"]

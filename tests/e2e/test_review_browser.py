@@ -83,7 +83,7 @@ def page(browser: Browser) -> Iterator[Page]:
         # Expected refusals log "Failed to load resource" too: the wrong password (401) and
         # the admin page refused to a reviewer (403). Anything else is a defect.
         if message.type == "error" and not re.search(r"status of (401|403)", message.text):
-            errors.append(f"console: {message.text}")
+            errors.append(f"console: {message.text} at {message.location.get('url')}")
 
     page.on("console", on_console)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status == 404 else None)

@@ -104,3 +104,16 @@ def test_train_refuses_an_unknown_architecture(tmp_path: Path) -> None:
         pytest.skip("needs the train extra")
     result = runner.invoke(app, ["train", "--out", str(tmp_path), "--arch", "resnet"])
     assert result.exit_code == 2
+
+
+def test_classify_a_picture_that_is_no_sample_is_review(tmp_path: Path, committed_model: Path) -> None:
+    if importlib.util.find_spec("intake.rules") is None:
+        pytest.skip("intake.rules not in this build")
+    from vision.synth.ood import generate_ood
+
+    path = tmp_path / "wall.png"
+    cv2.imwrite(str(path), generate_ood("noise", np.random.default_rng(2)))
+    result = runner.invoke(app, ["classify", "--model", str(committed_model), "--material", "sand", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.stdout)
+    assert line["verdict"] == "review" and line["reasons"] == ["out_of_distribution"]

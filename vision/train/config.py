@@ -38,6 +38,8 @@ class TrainConfig(BaseModel):
     ood_per_kind: int = Field(30, ge=1, description="non-tray pictures per kind in the OOD test")
     ood_calib_per_label: int = Field(80, ge=2, description="validation-seed photos whose tiles set the OOD threshold")
     ood_percentile: float = Field(99.0, gt=50, lt=100)
+    data_cache: Path | None = Field(None, description="folder to keep generated splits in (comparison runs)")
+    selection: str | None = Field(None, description="why this architecture ships; written into the card")
     abstain_target: float = Field(0.99, gt=0, le=1, description="validation accuracy wanted above the abstain threshold")
     show_progress: bool = True
 

@@ -21,7 +21,16 @@ def split(net: Any) -> tuple[Any, Any]:
 
     if isinstance(net, nn.Sequential):  # IntakeNet: ..., pool, flatten, dropout, linear
         return net[:-2], net[-1]
-    return _Lite0Body(net), net._fc
+
+    class Lite0Body(nn.Module):  # EfficientNet-Lite0: its forward() minus dropout and _fc
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, x: Any) -> Any:
+            return self.net._avg_pooling(self.net.extract_features(x)).flatten(1)
+
+    return Lite0Body(), net._fc
 
 
 def features(body: Any, x: np.ndarray, norm: Normalisation, batch: int) -> np.ndarray:
@@ -75,21 +84,3 @@ def with_ood(net: Any, means: np.ndarray, whiten: np.ndarray) -> Any:
 
 def threshold(scores_per_image: np.ndarray, percentile: float) -> float:
     return float(np.percentile(scores_per_image, percentile))
-
-
-def _lite0_body_cls() -> Any:
-    from torch import nn
-
-    class Lite0Body(nn.Module):
-        def __init__(self, net: Any) -> None:
-            super().__init__()
-            self.net = net
-
-        def forward(self, x: Any) -> Any:
-            return self.net._avg_pooling(self.net.extract_features(x)).flatten(1)
-
-    return Lite0Body
-
-
-def _Lite0Body(net: Any) -> Any:  # noqa: N802 - reads like the class it builds
-    return _lite0_body_cls()(net)

@@ -1,6 +1,7 @@
 """Generate -> train -> calibrate -> export -> measure the exported model -> write the card."""
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -76,10 +77,19 @@ def _splits(cfg: TrainConfig) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     """Train, validation and test sets: same generator, three independent seeds."""
 
     def split(n: int, seed: int, name: str, oversample: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        return synth_split(
+        key = f"{cfg.variation}-{seed}-{n}-{cfg.gen_size}-{cfg.input_size}-{sorted((oversample or {}).items())}"
+        cached = Path(cfg.data_cache) / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz" if cfg.data_cache else None
+        if cached is not None and cached.is_file():
+            with np.load(cached) as data:  # same key, same generator code: the same images
+                return data["x"], data["y"]
+        x, y = synth_split(
             n, seed, cfg.gen_size, cfg.input_size, oversample=oversample, workers=cfg.workers,
             description=name, show_progress=cfg.show_progress, variation=cfg.variation,
         )
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(cached, x=x, y=y)
+        return x, y
 
     return (
         split(cfg.n_per_label, cfg.seed, "train set", cfg.oversample),
@@ -154,5 +164,6 @@ def _card(
         architecture=(describe_lite0(cfg.input_size) if cfg.arch == "lite0" else describe(cfg.width, cfg.input_size))
         + f"; {count_parameters(net)} parameters; second output ood_score (Mahalanobis head)",
         metrics=metrics,
+        selection=cfg.selection,
         created=datetime.now(timezone.utc).replace(microsecond=0),
     )

@@ -21,6 +21,10 @@ runner = CliRunner()
 
 def cli(*args: str) -> tuple[int, list[dict]]:
     result = runner.invoke(app, ["sampling", *args, "--json"])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception            # a crash must not pass for a clean exit 1
+    if result.exit_code:
+        print(f"exit {result.exit_code}: {result.stderr}")   # shown by pytest when a test fails
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     return result.exit_code, lines
 

@@ -19,6 +19,7 @@ from intake.lane.status import LaneStatus, StatusHub
 from intake.web.app import create_app
 from intake.web.server import WebServer
 from review_seed import Seeded, add_item, day, make_engine, plates, seed_master
+from staff_support import STAFF_PASSWORD, Store, csrf_of, login  # noqa: F401  (re-exported for fixtures)
 
 
 @pytest.fixture
@@ -52,14 +53,6 @@ def live(app: FastAPI) -> Iterator[WebServer]:
 
 # ---- staff pages: a real SQLite store with review data, the app on a real uvicorn ----------
 
-STAFF_PASSWORD = "correct horse battery"
-
-
-@dataclass
-class Store:
-    engine: Engine
-    data_dir: Path
-    items: list[Seeded]
 
 
 @pytest.fixture(scope="session")
@@ -104,19 +97,3 @@ def staff_server(hub: StatusHub, store: Store) -> Iterator[WebServer]:
         yield server
     finally:
         server.stop()
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "page has no CSRF field"
-    return found.group(1)
-
-
-def login(base_url: str, user: str, password: str = STAFF_PASSWORD) -> httpx.Client:
-    """A browser-like client logged in as `user` (same-origin headers, cookies kept)."""
-    client = httpx.Client(base_url=base_url, headers={"Sec-Fetch-Site": "same-origin"}, timeout=10)
-    form = client.get("/login")
-    reply = client.post("/login", data={"csrf": csrf_of(form.text), "username": user, "password": password,
-                                         "next": "/review"}, headers={"Origin": base_url})
-    assert reply.status_code == 303, reply.text
-    return client

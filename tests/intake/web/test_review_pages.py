@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from conftest import Store, csrf_of, login
+from staff_support import Store, csrf_of, login
 from intake.store import reviews
 from intake.store.reviews import QueueFilter, Review
 from intake.store.tables import Decision
@@ -212,3 +212,12 @@ def test_csv_exports(rev: httpx.Client, staff_server: WebServer, store: Store) -
 def test_csv_cells_that_would_run_as_formulas_are_defused() -> None:
     text = "".join(reviews._csv_lines(["a", "b"], iter([["=1+1", "@SUM(A1)"], ["-2", "ok"]])))
     assert list(csv.reader(io.StringIO(text))) == [["a", "b"], ["'=1+1", "'@SUM(A1)"], ["'-2", "ok"]]
+
+
+def test_counts_cover_the_newest_window_and_say_so(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reviews, "COUNT_WINDOW", 4)
+    counts = reviews.queue_counts(store.engine, QueueFilter())
+    assert (counts.by_verdict, counts.total, counts.windowed) == ({"reject": 2, "review": 2}, 4, True)
+    monkeypatch.setattr(reviews, "COUNT_WINDOW", 9)
+    counts = reviews.queue_counts(store.engine, QueueFilter(supplier="ds-stone"))
+    assert (counts.by_verdict, counts.total, counts.windowed) == ({"reject": 0, "review": 3}, 3, False)

@@ -1,0 +1,164 @@
+"""Store and forward: the gate's side of the sync.
+
+Each round asks the centre for this site's high-water mark (the centre's word is the truth,
+so a batch whose commit was acknowledged but whose answer was lost is never sent twice as
+new), reads the next contiguous records from the local chain, signs the batch with the site
+key and hands it to the centre in one transaction. Connection trouble is retried with
+exponential backoff; a refusal (gap, tampering, unknown site) is not retried blindly: it is
+reported and the mark stays where it is.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from intake.store.tables import SyncCursor, utcnow
+from intake.sync.central import ensure_schema, high_water
+from intake.sync.message import sign_batch
+from intake.sync.outbox import local_head, read_batch
+from intake.sync.receiver import Gap, Receipt, Refused, ingest
+
+log = logging.getLogger(__name__)
+DEFAULT_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Progress:
+    site: str
+    high_seq: int          # the centre's mark after this step
+    local_seq: int         # the local chain's head
+    inserted: int          # records stored by this step
+    duplicates: int        # records the centre already had
+    retries: int           # connection failures retried so far in this run
+
+    @property
+    def pending(self) -> int:
+        return max(0, self.local_seq - self.high_seq)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    first_s: float = 0.2
+    max_s: float = 30.0
+    max_retries: int | None = 8      # None: retry for ever (the gate's background task)
+
+    def delay(self, attempt: int) -> float:
+        base = min(self.max_s, self.first_s * (2 ** attempt))
+        return base * random.uniform(0.5, 1.0)   # jitter: many gates must not return in lockstep
+
+
+class SyncFailed(RuntimeError):
+    pass
+
+
+def sync_step(local: Engine, central: Engine, site: str, key: bytes,
+              batch_size: int = DEFAULT_BATCH) -> tuple[Receipt | None, int, int]:
+    """Send at most one batch. Returns (receipt, or None when caught up; local head; centre's mark)."""
+    with central.connect() as conn:
+        high_seq, _ = high_water(conn, site)
+    head = local_head(local)
+    outbox = read_batch(local, high_seq, batch_size)
+    if not outbox.records:
+        if outbox.gap_at is not None:
+            raise Gap(f"site {site!r}: local chain has no record {outbox.gap_at} (deleted or damaged); "
+                      f"the centre holds up to {high_seq}; run `intake audit verify`", outbox.gap_at)
+        return None, head, high_seq
+    receipt = ingest(central, sign_batch(key, site, outbox.records))
+    return receipt, head, receipt.high_seq
+
+
+def catch_up(local: Engine, central: Engine, site: str, key: bytes, *, batch_size: int = DEFAULT_BATCH,
+             backoff: Backoff = Backoff(), on_progress: Callable[[Progress], None] | None = None,
+             sleep: Callable[[float], None] = time.sleep) -> Progress:
+    """Send batches until the centre holds the whole local chain. Raises Refused or SyncFailed."""
+    retries = attempt = 0
+    schema_ready = False
+    while True:
+        try:
+            if not schema_ready:
+                ensure_schema(central)
+                schema_ready = True
+            receipt, head, high_seq = sync_step(local, central, site, key, batch_size)
+        except (OperationalError, DBAPIError) as exc:
+            if not _transient(exc):
+                raise
+            if backoff.max_retries is not None and attempt >= backoff.max_retries:
+                raise SyncFailed(f"centre unreachable after {attempt} retries: {_short(exc)}") from exc
+            delay = backoff.delay(attempt)
+            attempt, retries = attempt + 1, retries + 1
+            log.warning("sync: centre unreachable (%s); retry %d in %.1fs", _short(exc), attempt, delay)
+            sleep(delay)
+            continue
+        attempt = 0
+        if receipt is None:
+            return Progress(site, high_seq, head, 0, 0, retries)
+        last = Progress(site, high_seq, head, receipt.inserted, receipt.duplicates, retries)
+        _remember(local, central, high_seq)
+        if on_progress:
+            on_progress(last)
+
+
+def _transient(exc: DBAPIError) -> bool:
+    # Connection loss, server shutdown or restart, a failed connect: worth retrying. A SQL error
+    # in our own statements is a bug and must surface.
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        return True
+    name = type(exc.orig).__name__ if exc.orig is not None else ""
+    return name in {"AdminShutdown", "CannotConnectNow", "ConnectionFailure", "CrashShutdown"}
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:200]
+
+
+def target_name(central: Engine) -> str:
+    return central.url.render_as_string(hide_password=True)[:200]
+
+
+def _remember(local: Engine, central: Engine, acked: int) -> None:
+    """Note the centre's acknowledgement locally (for monitoring: `intake sync status`); the next
+    round still asks the centre, which is what counts."""
+    if local.dialect.name != "sqlite":
+        return
+    target = target_name(central)
+    with local.begin() as conn:
+        conn.execute(sqlite_insert(SyncCursor.__table__).values(target=target, acked_seq=acked, updated_at=utcnow())
+                     .on_conflict_do_nothing())
+        conn.execute(update(SyncCursor.__table__).where(SyncCursor.__table__.c.target == target)
+                     .values(acked_seq=acked, updated_at=utcnow()))
+
+
+async def run_background(local: Engine, central_url: str, site: str, key: bytes, stop: asyncio.Event, *,
+                         interval_s: float = 5.0, batch_size: int = DEFAULT_BATCH) -> None:
+    """The gate's sync task for `intake run`: catch up, wait `interval_s` (or until `stop`), repeat.
+    Runs the blocking work in a thread so the lane loop never waits on the network. Never raises
+    out: the gate keeps weighing with the link down; problems are logged each round."""
+    from intake.store.db import make_engine
+
+    central = make_engine(central_url)
+    forever = Backoff(max_retries=4)    # give up this round quickly; the next round retries
+    try:
+        while not stop.is_set():
+            try:
+                done = await asyncio.to_thread(catch_up, local, central, site, key, batch_size=batch_size,
+                                               backoff=forever)
+                log.info("sync: centre holds %d of %d", done.high_seq, done.local_seq)
+            except Refused as exc:
+                log.error("sync refused (%s): %s", exc.kind, exc)
+            except Exception as exc:  # noqa: BLE001 - the gate must outlive any sync failure
+                log.warning("sync round failed: %s", _short(exc))
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval_s)
+            except asyncio.TimeoutError:
+                pass
+    finally:
+        central.dispose()

@@ -1,0 +1,127 @@
+"""Runs the demo plant with injected faults and checks the fail-safe invariants afterwards.
+
+The invariants, after every scenario:
+  1. the run returns, and every registered truck left the plant (none stuck on the deck);
+  2. every visit a truck made has a decision row (a recorded terminal state);
+  3. no visit of a fault-touched truck has a PASS decision;
+  4. every recorded weight is the truth within one indicator division (no wrong weight);
+  5. the audit chain verifies (intake.store.audit.verify over the whole chain).
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlmodel import Session, select
+
+from hardware.sim.trucks import TruckScenario, demo_trucks
+from intake.demo.runner import DEMO_CONFIG, DemoOptions, FaultSpec, run_demo
+from intake.store.audit import verify
+from intake.store.keys import load_key
+from intake.store.tables import Decision, Vehicle, Visit, Weighing
+
+DIVISION_KG = 20
+RUN_TIMEOUT_S = 120.0   # wall seconds; a truck that never reaches a terminal state trips it
+
+
+@dataclass
+class VisitRecord:
+    visit: str
+    weights: dict[str, int]
+    verdicts: list[str | None]      # every decision row, oldest first
+    reasons: list[list[str]]
+
+    @property
+    def verdict(self) -> str | None:
+        return self.verdicts[-1] if self.verdicts else None
+
+
+@dataclass
+class Outcome:
+    code: int
+    trucks: list[TruckScenario]
+    summaries: list[dict]
+    fired: list[FaultSpec]
+    visits: dict[str, list[VisitRecord]] = field(default_factory=dict)   # plate -> visits
+    chain_ok: bool = False
+    chain_problems: list[str] = field(default_factory=list)
+
+    def of(self, truck: int) -> list[VisitRecord]:
+        return self.visits.get(self.trucks[truck].plate, [])
+
+    def first(self, truck: int) -> VisitRecord:
+        return self.of(truck)[0]
+
+
+def write_config(tmp: Path, model: Path | None = None) -> Path:
+    """The demo's config with a private audit key (and optionally another model file)."""
+    text = DEMO_CONFIG.read_text(encoding="utf-8")
+    text = text.replace('audit_key = "file:var/demo/audit.key"', f'audit_key = "file:{tmp / "audit.key"}"')
+    if model is not None:
+        text = text.replace('path = "models/intake-classifier/model.onnx"', f'path = "{model}"')
+    path = tmp / "gate.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_scenario(tmp: Path, trucks: int, faults: list[FaultSpec], model: Path | None = None,
+                 rate: float = 1.0) -> Outcome:
+    fired: list[FaultSpec] = []
+    out: list[dict] = []
+    config = write_config(tmp, model)
+    db = f"sqlite:///{tmp / 'gate.db'}"
+    opts = DemoOptions(trucks=trucks, speed=50, db=db, web=False, config=config, sampling_rate=rate,
+                       data_dir=tmp / "data", faults=tuple(faults),
+                       on_fault=lambda spec, _now: fired.append(spec))
+    code = asyncio.run(asyncio.wait_for(run_demo(opts, out.append), timeout=RUN_TIMEOUT_S))
+    outcome = Outcome(code, demo_trucks(trucks), out, fired)
+    _read_back(outcome, db, tmp / "audit.key")
+    return outcome
+
+
+def _read_back(outcome: Outcome, db: str, key_file: Path) -> None:
+    engine = create_engine(db)
+    try:
+        with Session(engine) as session:
+            for visit, plate in session.exec(select(Visit, Vehicle.plate).where(Visit.vehicle_id == Vehicle.id)
+                                             .order_by(Visit.opened_at)):
+                weights = {w.kind: w.weight_kg for w in
+                           session.exec(select(Weighing).where(Weighing.visit_id == visit.id))}
+                decisions = session.exec(select(Decision).where(Decision.visit_id == visit.id)
+                                         .order_by(Decision.id)).all()
+                outcome.visits.setdefault(plate, []).append(VisitRecord(
+                    visit.id, weights, [d.verdict for d in decisions], [list(d.reasons) for d in decisions]))
+        report = verify(engine, load_key(f"file:{key_file}"))
+        outcome.chain_ok = report.ok
+        outcome.chain_problems = [f"{p.kind} seq={p.seq} {p.table}:{p.pk} {p.detail}" for p in report.problems]
+    finally:
+        engine.dispose()
+
+
+def check_invariants(o: Outcome, touched: set[int], fired: int = 1) -> None:
+    """The fail-safe invariants; `touched` are the indices of the trucks a fault reached;
+    `fired` how many injected faults must have fired (0 for faults set up in the config)."""
+    assert len(o.fired) >= fired, f"the fault never fired: {o.fired}"
+    assert o.code == 0, "a registered truck never left the plant"
+    for i, truck in enumerate(o.trucks):
+        visits = o.of(i)
+        if not truck.registered:
+            assert not visits, f"unregistered {truck.plate} got a visit"
+            continue
+        assert visits, f"truck {i} {truck.plate} has no visit"
+        for v in visits:
+            assert v.verdicts, f"truck {i} visit {v.visit} has no decision row: not terminal"
+            if i in touched:
+                assert "pass" not in v.verdicts, f"fault-touched truck {i} PASSED: {v}"
+            _check_weights(truck, v)
+    assert o.chain_ok, o.chain_problems
+
+
+def _check_weights(truck: TruckScenario, v: VisitRecord) -> None:
+    loaded = truck.tare_kg + truck.load_kg
+    for kind, kg in v.weights.items():
+        assert isinstance(kg, int)
+        truths = (loaded,) if kind == "in" else (loaded, truck.tare_kg)
+        assert min(abs(kg - t) for t in truths) <= DIVISION_KG, f"wrong {kind} weight {kg} for {truck}: {v}"

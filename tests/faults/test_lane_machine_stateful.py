@@ -1,0 +1,194 @@
+"""Hypothesis state machine over the PURE lane machine (intake.lane.machine.step): random
+sequences of admissions, device readings (unknown weights, motion, gratings, loops, jumps in
+time) and inspection results, including faults, under the gate's fail-safe invariants:
+
+  * the plant barrier opens only for a weigh-in ("in") pass whose weight was recorded, whose
+    inspection said PASS or "not sampled", that was not voided, and whose truck stayed wholly
+    on the deck after the weigh-in;
+  * a weight is recorded only from a stable, known, in-range reading with the truck wholly on
+    the deck, after stable_time_s of readings within the band, once per pass;
+  * records come before the barrier commands they justify; plant and return never both open;
+  * the entry barrier opens only from IDLE with the deck at zero;
+  * every pass that ends (back to IDLE) ended in a recorded outcome: a void, a weigh-out, or a
+    weigh-in plus an inspection result.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from intake.config import WeighingConfig
+from intake.lane.machine import (
+    Admitted, Barrier, Event, Inspect, InspectionDone, LaneState, Phase, Readings, RecordVoid, RecordWeight,
+    step,
+)
+
+CFG = WeighingConfig(stable_band_kg=20, stable_time_s=2.0, min_load_kg=1000, max_kg=60000,
+                     zero_band_kg=40, settle_timeout_s=60.0, unknown_timeout_s=5.0)
+TICK = 0.25
+
+weights = st.one_of(st.none(), st.integers(-200, 70_000), st.sampled_from([0, 20, 39_800, 39_820, 60_020]))
+verdicts = st.sampled_from([None, "pass", "reject", "review"])
+fault_reasons = st.sampled_from([(), ("sampler:heartbeat stuck",), ("camera:no_frames",), ("model_unavailable",),
+                                 ("inspection_timeout",), ("quality:blur",)])
+
+
+@dataclass
+class Pass:
+    """What the model saw of the current pass, to judge the machine's commands against."""
+    visit: str
+    kind: str
+    recorded: int | None = None
+    voided: bool = False
+    inspect_asked: bool = False
+    result: tuple[str | None] | None = None    # (verdict,) once the inspection reported
+    moved_after_weighing: bool = False
+    history: list[Readings] = field(default_factory=list)
+
+
+class LaneMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = LaneState()
+        self.now = 0.0
+        self.n = 0
+        self.current: Pass | None = None
+        self.open = {"entry": False, "plant": False, "return": False}
+
+    # ---- events ---------------------------------------------------------------------------
+
+    @rule(kind=st.sampled_from(["in", "out"]))
+    def admit(self, kind: str) -> None:
+        self.n += 1
+        was_idle_zero = self.state.phase is Phase.IDLE and self.state.deck_zero
+        cmds = self._step(Admitted(self.now, f"v{self.n}", f"P{self.n}", kind))  # type: ignore[arg-type]
+        if Barrier("entry", True) in cmds:
+            assert was_idle_zero, "entry opened while the lane was busy or the deck not at zero"
+            self.current = Pass(f"v{self.n}", kind)
+
+    @rule(w=weights, motion=st.sampled_from([False, True, None]), front=st.booleans(), rear=st.booleans(),
+          deck=st.booleans(), entry=st.booleans(), dt=st.sampled_from([TICK, TICK, 1.0, 6.0, 70.0]))
+    def reading(self, w, motion, front, rear, deck, entry, dt) -> None:
+        self.now += dt
+        self._step(Readings(self.now, w, motion, front, rear, deck, entry))
+
+    @rule(w=st.integers(900, 61_000), n=st.integers(1, 14), jitter=st.integers(0, 30))
+    def steady_truck(self, w: int, n: int, jitter: int) -> None:
+        """A truck standing still on the deck: the only way to reach a weigh-in by chance."""
+        for i in range(n):
+            self.now += TICK
+            self._step(Readings(self.now, w + (jitter if i % 2 else 0), False, False, False, True, False))
+
+    @rule(n=st.integers(1, 4))
+    def deck_clears(self, n: int) -> None:
+        for _ in range(n):
+            self.now += TICK
+            self._step(Readings(self.now, 0, False, False, False, False, False))
+
+    @rule(kind=st.sampled_from(["in", "in", "out"]), w=st.integers(1000, 60_000), verdict=verdicts,
+          reasons=fault_reasons)
+    def orderly_pass(self, kind: str, w: int, verdict, reasons) -> None:
+        """A whole well-behaved pass, so runs reach the plant barrier often, not by luck alone;
+        the other rules interleave faults before and after it."""
+        self.deck_clears(2)
+        self.admit(kind)
+        self.steady_truck(w, 12, 0)
+        if self.current is not None and self.current.inspect_asked and self.current.result is None:
+            self.inspection_done(verdict, reasons)
+
+    @precondition(lambda self: self.current is not None and self.current.inspect_asked
+                  and self.current.result is None)
+    @rule(verdict=verdicts, reasons=fault_reasons)
+    def inspection_done(self, verdict, reasons) -> None:
+        assert self.current is not None
+        if reasons:  # a fault never reports PASS: the inspector turns faults into REVIEW
+            verdict = "review"
+        self.current.result = (verdict,)
+        self._step(InspectionDone(self.now, verdict, tuple(reasons)))
+
+    @precondition(lambda self: self.current is None or not self.current.inspect_asked
+                  or self.current.result is not None)
+    @rule(verdict=verdicts)
+    def stray_inspection_result(self, verdict) -> None:
+        # No inspection is outstanding: a result now must change nothing.
+        before = self.state
+        cmds = self._step(InspectionDone(self.now, verdict))
+        assert cmds == [] and self.state == before
+
+    # ---- judging each transition ------------------------------------------------------------
+
+    def _step(self, event: Event) -> list:
+        before = self.state
+        self.state, cmds = step(self.state, event, CFG)
+        p = self.current
+        if p is not None and isinstance(event, Readings):
+            p.history.append(event)
+            if p.recorded is not None and before.phase is Phase.INSPECTING and (
+                    event.front_blocked or event.rear_blocked or not event.deck_occupied):
+                p.moved_after_weighing = True
+        for i, cmd in enumerate(cmds):
+            self._judge(cmd, cmds[:i], event, before)
+        if before.phase is not Phase.IDLE and self.state.phase is Phase.IDLE and p is not None:
+            self._pass_ended(p)
+        return cmds
+
+    def _judge(self, cmd, earlier: list, event: Event, before: LaneState) -> None:
+        p = self.current
+        if isinstance(cmd, RecordWeight):
+            assert p is not None and p.recorded is None and cmd.visit == p.visit and cmd.kind == p.kind
+            assert before.phase is Phase.WEIGHING
+            self._check_stable(p, cmd.weight_kg)
+            p.recorded = cmd.weight_kg
+        elif isinstance(cmd, RecordVoid):
+            assert p is not None and cmd.visit == p.visit
+            p.voided = True
+        elif isinstance(cmd, Inspect):
+            assert p is not None and p.kind == "in" and p.recorded is not None
+            assert any(isinstance(c, RecordWeight) for c in earlier), "inspection before the weigh-in record"
+            p.inspect_asked = True
+        elif isinstance(cmd, Barrier):
+            if cmd.open and cmd.name == "plant":
+                self._check_plant_opening(p)
+            if cmd.open and cmd.name in ("plant", "return"):
+                other = "return" if cmd.name == "plant" else "plant"
+                assert not self.open[other], "plant and return barriers open together"
+            self.open[cmd.name] = cmd.open
+
+    def _check_plant_opening(self, p: Pass | None) -> None:
+        assert p is not None and p.kind == "in", "plant barrier for no pass or a weigh-out"
+        assert p.recorded is not None, "plant barrier without a recorded weigh-in"
+        assert not p.voided, "plant barrier after a void"
+        assert p.result is not None and p.result[0] in (None, "pass"), f"plant barrier on {p.result}"
+        assert not p.moved_after_weighing, "plant barrier though the truck moved after the weigh-in"
+
+    def _check_stable(self, p: Pass, weight: int) -> None:
+        assert CFG.min_load_kg <= weight <= CFG.max_kg, weight
+        last = p.history[-1]
+        assert last.weight_kg == weight and last.motion is not True
+        # Walk back over the unbroken run of good readings that led to this record.
+        start = last.now
+        for r in reversed(p.history):
+            good = (r.weight_kg is not None and not r.motion and r.deck_occupied and not r.front_blocked
+                    and not r.rear_blocked and abs(r.weight_kg - weight) <= 2 * CFG.stable_band_kg)
+            if not good:
+                break
+            start = r.now
+        assert last.now - start >= CFG.stable_time_s, f"recorded after {last.now - start:.2f}s of stability"
+
+    def _pass_ended(self, p: Pass) -> None:
+        outcome = p.voided or (p.kind == "out" and p.recorded is not None) or \
+            (p.kind == "in" and p.recorded is not None and p.result is not None)
+        assert outcome, f"pass {p} ended without a recorded outcome"
+        self.current = None
+
+    @invariant()
+    def never_two_exits_open(self) -> None:
+        assert not (self.open["plant"] and self.open["return"])
+
+
+LaneMachine.TestCase.settings = settings(max_examples=300, stateful_step_count=60, deadline=None,
+                                         suppress_health_check=[HealthCheck.too_slow])
+TestLaneMachine = LaneMachine.TestCase

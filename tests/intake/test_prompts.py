@@ -1,0 +1,40 @@
+"""Driver prompts are logged on every change of instruction and spoken by a real subprocess."""
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from intake.lane.status import LaneStatus, LaneStep, StatusHub
+from intake.prompts import PromptAnnouncer
+
+
+def statuses() -> list[LaneStatus]:
+    return [LaneStatus(lane="1", step=LaneStep.IDLE), LaneStatus(lane="1", step=LaneStep.IDLE, weight_kg=40),
+            LaneStatus(lane="1", step=LaneStep.WEIGHING_IN),
+            LaneStatus(lane="1", step=LaneStep.DECIDED, verdict="reject")]
+
+
+def test_each_new_instruction_is_announced_once_and_spoken(tmp_path):
+    said = tmp_path / "said.txt"
+    speaker = [sys.executable, "-c", f"import sys; open({str(said)!r}, 'a', encoding='utf-8').write(sys.argv[1] + '\\n')", "{zh}"]
+
+    async def scenario() -> PromptAnnouncer:
+        hub = StatusHub()
+        announcer = PromptAnnouncer(hub, ["1"], speak=True, commands=[speaker])
+        stop = asyncio.Event()
+        task = asyncio.create_task(announcer.run(stop))
+        for status in statuses():
+            hub.publish(status)
+            await asyncio.sleep(0.5)   # let each prompt finish speaking before the next
+        stop.set()
+        await task
+        return announcer
+
+    announcer = asyncio.run(scenario())
+    assert announcer.spoken == [("1", "idle"), ("1", "weighing_in"), ("1", "decided.reject")]
+    assert said.read_text(encoding="utf-8").splitlines() == ["请驶上地磅", "正在称重，请勿移动", "不合格，请从返回通道离开"]
+
+
+def test_speech_falls_back_to_logging_when_the_speaker_is_missing():
+    announcer = PromptAnnouncer(StatusHub(), ["1"], speak=True, commands=[["no-such-tts-binary", "{zh}"]])
+    assert announcer.speak is False
