@@ -20,7 +20,7 @@ from intake.sampling.service import Decided, Sampling
 from intake.store.records import Admission, Records
 from intake.store.tables import Frame, Inspection, Sample, SampleResult
 from vision.aggregate import aggregate
-from vision.quality import assess
+from vision.quality import assess, frozen
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ class Inspector:
         self.sampler, self.camera, self.classifier = sampler, camera, classifier
         self.model_sha256, self.abstain_below = model_sha256, abstain_below
         self.sampling = Sampling(records.engine, cfg.sampling, cfg.site.name)
+        # Set by the lane driver: anti-cheat/device holds raised since the weigh-in.
+        self.holds: Callable[[], tuple[str, ...]] = lambda: ()
         # Set by the lane driver: which interlocks refuse sampler motion right now.
         self.interlocks: Callable[[], Awaitable[list[str]]] | None = None
 
@@ -102,6 +104,9 @@ class Inspector:
                       draw=plan.selection.draw, points_m=[list(p) for p in plan.points_m])
 
     async def _decide(self, adm: Admission, judgement: Judgement, label: str | None) -> Outcome:
+        holds = self.holds()
+        if holds and judgement.verdict == "pass":
+            judgement = Judgement("review", list(holds))  # never record a PASS for a held load
         await asyncio.to_thread(self.records.record_decision, adm.visit, judgement.verdict,
                                 judgement.reasons, label)
         return Outcome(judgement.verdict, tuple(judgement.reasons), label)
@@ -140,6 +145,9 @@ class Inspector:
         elif not preds and not faults:
             reasons = sorted({r for row in rows for r in row.quality.get("reasons", [])})
             faults.extend(f"quality:{r}" for r in reasons or ["bad_frames"])
+        elif len(images) > 1 and frozen(images):
+            # A live sensor never repeats a frame bit for bit: a stalled camera or a replay.
+            faults.append("camera:frozen_frames")
         if faults:
             return Evidence(None, 0.0, faults=tuple(dict.fromkeys(faults)))
         agg = aggregate(preds)

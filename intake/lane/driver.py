@@ -16,7 +16,8 @@ from intake.config import LaneConfig
 from intake.inspection import Inspector
 from intake.lane.interlocks import InterlockView, failing
 from intake.lane.machine import (
-    Admitted, Barrier, Command, Event, Inspect, InspectionDone, LaneState, Phase, Readings, RecordHold,
+    Admitted, Barrier, Command, DeviceFault, Event, Inspect, InspectionDone, LaneState, Phase, Readings,
+    RecordHold,
     RecordVoid, RecordWeight, Refuse, step,
 )
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
@@ -67,9 +68,12 @@ class LaneDriver:
         hub.publish(self._status)  # the lane exists for the kiosk from the start
         self._fault: str | None = None
         self._open = {"entry": False, "plant": False, "return": False}
+        self._pending: list[Barrier] = []      # barrier commands the I/O module did not take yet
+        self._epoch: int | None = None
         self._driver_out = False          # latched from the kiosk pushbutton, per pass
         self._last: Readings | None = None
         inspector.interlocks = self.interlock_failures
+        inspector.holds = lambda: self.state.holds
         self.heartbeat = 0.0
 
     def identify(self, plate: str) -> None:
@@ -100,17 +104,36 @@ class LaneDriver:
         try:
             inputs = await self.gateio.read_inputs()
         except Exception as exc:
+            if self._fault is None and self.state.phase is not Phase.IDLE:
+                # Gratings and loops unseen: the truck's position can no longer be vouched for.
+                await self._apply(DeviceFault(self.clock.now(), "gate_io_lost"))
             self._fault = f"gate_io:{exc}"
             return None
         self._fault = None
+        await self._retry_pending()
         if inputs.driver_confirm and self.state.phase in (Phase.WEIGHING, Phase.INSPECTING):
             self._driver_out = True
         reading = self.scale.latest()
+        await self._watch_indicator(reading)
         weight, motion = frame_to_kg(reading.frame if reading.known else None)
         self._last = Readings(now=self.clock.now(), weight_kg=weight, motion=motion,
                               front_blocked=inputs.front_blocked, rear_blocked=inputs.rear_blocked,
                               deck_occupied=inputs.deck_occupied, entry_loop=inputs.entry_loop)
         return self._last
+
+    async def _watch_indicator(self, reading) -> None:
+        """A reconnected port or a power-up frame means the indicator restarted under a truck."""
+        epoch = getattr(reading, "epoch", None)
+        reset = (self._epoch is not None and epoch != self._epoch) or bool(
+            reading.known and reading.frame is not None and reading.frame.power_up)
+        self._epoch = epoch
+        if reset and self.state.phase not in (Phase.IDLE, Phase.ROUTING):
+            await self._apply(DeviceFault(self.clock.now(), "indicator_reset"))
+
+    async def _retry_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        for command in pending:
+            await self._move_barrier(command)
 
     async def interlock_failures(self) -> list[str]:
         """Asked by the inspector before the probe may move; any doubt refuses."""
@@ -174,6 +197,12 @@ class LaneDriver:
             assert self._admission is not None
             self._inspection = asyncio.create_task(self._inspect(self._admission))
         elif isinstance(command, Barrier):
+            await self._move_barrier(command)
+        elif isinstance(command, Refuse):
+            log.info("lane %s: %s", self.cfg.id, command.reason)
+
+    async def _move_barrier(self, command: Barrier) -> None:
+        try:
             await self.gateio.set_barrier(command.name, command.open)
             crash_point(f"barrier_{command.name}_{'open' if command.open else 'closed'}")
             self._open[command.name] = command.open
@@ -181,8 +210,10 @@ class LaneDriver:
             exit_open = self._open["plant"] or self._open["return"]
             await self.gateio.set_lights(entry="green" if self._open["entry"] else "red",
                                          exit="green" if exit_open else "red")
-        elif isinstance(command, Refuse):
-            log.info("lane %s: %s", self.cfg.id, command.reason)
+        except Exception as exc:  # module gone: keep the command, retry when it answers again
+            log.warning("lane %s: barrier %s not taken: %s", self.cfg.id, command.name, exc)
+            self._fault = f"gate_io:{exc}"
+            self._pending.append(command)
 
     async def _inspect(self, adm: Admission) -> None:
         limit = self.clock.wall(self.cfg.sampler.timeout_s + 2 * self.cfg.camera.timeout_s)

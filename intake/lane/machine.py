@@ -54,7 +54,14 @@ class InspectionDone:
     reasons: tuple[str, ...] = ()
 
 
-Event = Union[Admitted, Readings, InspectionDone]
+@dataclass(frozen=True)
+class DeviceFault:
+    """A device lost its state under a truck: indicator reboot, I/O module gone."""
+    now: float
+    reason: str
+
+
+Event = Union[Admitted, Readings, InspectionDone, DeviceFault]
 
 
 # ---- commands -----------------------------------------------------------------------------
@@ -132,7 +139,18 @@ def step(state: LaneState, event: Event, cfg: WeighingConfig) -> tuple[LaneState
         return _on_admitted(state, event)
     if isinstance(event, InspectionDone):
         return _on_inspected(state, event)
+    if isinstance(event, DeviceFault):
+        return _on_fault(state, event)
     return _on_readings(state, event, cfg)
+
+
+def _on_fault(state: LaneState, ev: DeviceFault) -> tuple[LaneState, list[Command]]:
+    """Before the weight is recorded the pass is void; after it, the load is held for review."""
+    if state.phase in (Phase.ENTERING, Phase.WEIGHING):
+        return _void(state, ev.now, ev.reason)
+    if state.phase is Phase.INSPECTING and ev.reason not in state.holds:
+        return replace(state, holds=state.holds + (ev.reason,)), []
+    return state, []
 
 
 def _on_admitted(state: LaneState, ev: Admitted) -> tuple[LaneState, list[Command]]:

@@ -36,8 +36,6 @@ def test_blurred_frames_are_not_passed(tmp_path):
     assert o.first(0).verdict == "review"
 
 
-@pytest.mark.xfail(strict=True, reason="gate bug: identical (frozen) frames are not detected; the five "
-                   "copies of one frame are classified and the truck PASSes")
 def test_frozen_frames_are_not_passed(tmp_path):
     _camera(tmp_path, "camera.freeze")
 
