@@ -25,6 +25,7 @@ from intake.store.crashpoint import crash_point
 from intake.store.records import Admission, Records, Refusal
 
 log = logging.getLogger(__name__)
+REFUSAL_SHOWN_S = 30.0   # simulated seconds a refusal stays on the kiosk
 
 _TO_KG = {"kg": Decimal(1), "t": Decimal(1000), "g": Decimal("0.001"), "lb": Decimal("0.45359237")}
 
@@ -70,6 +71,7 @@ class LaneDriver:
         self._open = {"entry": False, "plant": False, "return": False}
         self._pending: list[Barrier] = []      # barrier commands the I/O module did not take yet
         self._epoch: int | None = None
+        self._refused_at: float | None = None
         self._driver_out = False          # latched from the kiosk pushbutton, per pass
         self._last: Readings | None = None
         inspector.interlocks = self.interlock_failures
@@ -160,6 +162,7 @@ class LaneDriver:
             result = await asyncio.to_thread(self.records.admit, plate, self.cfg.id)
             if isinstance(result, Refusal):
                 self._status = replace_status(self._status, plate=plate, reasons=[result.reason])
+                self._refused_at = self.clock.now()
                 log.info("lane %s refused %s: %s", self.cfg.id, plate, result.reason)
                 continue
             self._admission = result
@@ -237,15 +240,22 @@ class LaneDriver:
         s = self.state
         adm = self._admission if s.visit and self._admission and self._admission.visit == s.visit else None
         status = LaneStatus(
-            lane=self.cfg.id, step=self._step_name(), visit=s.visit, plate=s.plate or self._status.plate,
+            lane=self.cfg.id, step=self._step_name(), visit=s.visit,
+            plate=s.plate or (self._status.plate if self._refusal() else None),
             material=adm.material if adm else None,
             weight_kg=readings.weight_kg if readings else None,
             weight_stable=None if readings is None or readings.motion is None else not readings.motion,
-            verdict=s.verdict, reasons=list(s.reasons) if s.visit else self._status.reasons, fault=self._fault,
+            verdict=s.verdict, reasons=list(s.reasons) if s.visit else self._refusal(), fault=self._fault,
         )
         if status.model_dump(exclude={"updated_at"}) != self._status.model_dump(exclude={"updated_at"}):
             self._status = status
             self.hub.publish(status)
+
+    def _refusal(self) -> list[str]:
+        """A refusal stays on the kiosk for a while, then the lane invites the next truck."""
+        if self._refused_at is None or self.clock.now() - self._refused_at > REFUSAL_SHOWN_S:
+            return []
+        return list(self._status.reasons)
 
     def _step_name(self) -> LaneStep:
         s = self.state

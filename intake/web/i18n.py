@@ -72,6 +72,33 @@ LABELS: Final[dict[str, Text]] = {
     "connection_lost": ("连接中断，正在重新连接", "Connection lost, reconnecting"),
 }
 
+# Why a truck was not admitted: replaces the idle instruction until the next truck.
+REFUSALS: Final[dict[str, Text]] = {
+    "unknown_vehicle": ("未登记车辆，禁止入场，请联系调度", "Vehicle not registered: no entry, call the dispatcher"),
+    "no_open_order": ("无有效送货单，禁止入场，请联系调度", "No open delivery order: no entry, call the dispatcher"),
+}
+
+# The reason codes the gate records, as the driver reads them; unknown codes show as given.
+REASONS: Final[dict[str, Text]] = {
+    "wrong_material": ("物料与订单不符", "Material does not match the order"),
+    "muddy": ("含泥量超标", "Too much mud or clay"),
+    "foreign_matter": ("含有杂物", "Foreign matter found"),
+    "low_confidence": ("无法确定，需人工复核", "Not certain: needs a person to check"),
+    "frames_disagree": ("图像结果不一致", "Photos disagree"),
+    "model_unavailable": ("检验系统不可用", "Inspection system unavailable"),
+    "weight_unknown": ("称重信号中断", "Scale signal lost"),
+    "no_stable_weight": ("重量不稳定", "Weight did not settle"),
+    "truck_not_on_deck": ("车辆未完全上磅", "Truck not fully on the scale"),
+    "indicator_reset": ("称重仪表重启", "Scale indicator restarted"),
+    "gate_io_lost": ("道闸控制中断", "Gate control lost"),
+    "weight_drift": ("称重后重量变化", "Weight changed after weighing"),
+    "grating_blocked_after_weighing": ("称重后车辆移动", "Truck moved after weighing"),
+    "repeat_weighing": ("短时间内重复称重", "Weighed again too soon"),
+    "tare_mismatch": ("皮重与记录不符", "Empty weight does not match the record"),
+    "interlock:driver_out": ("司机未确认离开驾驶室", "Driver did not confirm leaving the cab"),
+    "aborted_by_restart": ("系统重启，需人工复核", "System restarted: needs a check"),
+}
+
 UNKNOWN: Final[str] = "— —"  # shown for a weight or plate nobody knows
 
 
@@ -83,7 +110,13 @@ def instruction_key(step: LaneStep | str, verdict: Verdict | str | None) -> str:
 
 
 def instruction(status: LaneStatus) -> Text:
+    if status.step == LaneStep.IDLE and status.reasons and status.reasons[0] in REFUSALS:
+        return REFUSALS[status.reasons[0]]
     return INSTRUCTIONS[instruction_key(status.step, status.verdict)]
+
+
+def reason(code: str) -> Text:
+    return REASONS.get(code, (code, code))
 
 
 def material(code: str | None) -> Text | None:
@@ -106,6 +139,8 @@ def client_table() -> dict[str, dict[str, Text]]:
         "instructions": dict(INSTRUCTIONS),
         "verdicts": dict(VERDICT_LABELS),
         "materials": dict(MATERIALS),
+        "refusals": dict(REFUSALS),
+        "reasons": dict(REASONS),
         "labels": dict(LABELS),
         "unknown": {"text": (UNKNOWN, UNKNOWN)},
     }

@@ -32,7 +32,7 @@ class KioskView:
     material: i18n.Text | None
     verdict: str | None
     verdict_label: i18n.Text | None
-    reasons: list[str]
+    reasons: list[i18n.Text]
     fault: str | None
 
 
@@ -54,7 +54,7 @@ def kiosk_view(status: LaneStatus) -> KioskView:
         material=i18n.material(status.material),
         verdict=status.verdict,
         verdict_label=i18n.VERDICT_LABELS[status.verdict] if status.verdict else None,
-        reasons=list(status.reasons),
+        reasons=[i18n.reason(code) for code in status.reasons],
         fault=status.fault,
     )
 

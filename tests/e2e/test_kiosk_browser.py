@@ -129,7 +129,8 @@ def test_kiosk_follows_a_truck_live(server: WebServer, hub: StatusHub, page: Pag
     expect(verdict).to_contain_text("不合格")
     expect(verdict).to_contain_text("REJECTED")
     expect(verdict).to_have_class("verdict verdict-reject")
-    expect(page.get_by_test_id("reasons")).to_contain_text("wrong_material")
+    expect(page.get_by_test_id("reasons")).to_contain_text("物料与订单不符")   # wrong_material, for the driver
+    expect(page.get_by_test_id("reasons")).to_contain_text("Material does not match the order")
     expect(instruction).to_contain_text("不合格，请从返回通道离开")
     shot(page, "reject")
 

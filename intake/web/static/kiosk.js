@@ -29,7 +29,8 @@
   }
 
   // Mirrors intake.web.i18n.instruction_key.
-  function instruction(step, verdict) {
+  function instruction(step, verdict, reasons) {
+    if (step === "idle" && reasons && reasons.length && table.refusals[reasons[0]]) return table.refusals[reasons[0]];
     const specific = table.instructions[step + "." + verdict];
     return (verdict && specific) || table.instructions[step] || [step, step];
   }
@@ -64,7 +65,12 @@
     const list = part("reasons");
     list.replaceChildren(...(s.reasons || []).map((reason) => {
       const li = document.createElement("li");
-      li.textContent = reason; // codes shown as given, never as markup
+      for (const lang of ["zh", "en"]) {
+        const span = document.createElement("span");
+        span.className = lang;
+        li.append(span);
+      }
+      setText(li, table.reasons[reason] || [reason, reason]); // text, never markup
       return li;
     }));
   }
@@ -73,7 +79,7 @@
     body.dataset.step = s.step;
     body.dataset.verdict = s.verdict || "";
     setText(part("step"), table.steps[s.step] || [s.step, s.step]);
-    setText(part("instruction"), instruction(s.step, s.verdict));
+    setText(part("instruction"), instruction(s.step, s.verdict, s.reasons));
     part("fault").hidden = !s.fault;
     field("fault").textContent = s.fault || "";
     renderWeight(s);

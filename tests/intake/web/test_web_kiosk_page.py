@@ -83,7 +83,8 @@ def test_decided_shows_verdict_block_and_reasons(
     assert f"verdict-{verdict}" in (page.attrs["verdict"]["class"] or "")
     label_zh, label_en = i18n.VERDICT_LABELS[verdict]
     assert label_zh in page.text["verdict"] and label_en in page.text["verdict"]
-    assert "low_confidence" in page.text["reasons"] and "muddy" in page.text["reasons"]
+    for code in ("low_confidence", "muddy"):  # recorded codes, shown to the driver in both languages
+        assert i18n.REASONS[code][0] in page.text["reasons"] and i18n.REASONS[code][1] in page.text["reasons"]
 
 
 def test_live_weight_plate_and_material(client: TestClient, hub: StatusHub) -> None:
