@@ -116,7 +116,11 @@ def _start_rfid(gate: Gate, lane: LaneConfig, driver: LaneDriver, stack: AsyncEx
     loop = asyncio.get_running_loop()
 
     def on_tag(read: TagRead) -> None:
-        plate = tags.plate_for_tag(gate.records.engine, read.tag)
+        try:
+            plate = tags.plate_for_tag(gate.records.engine, read.tag)
+        except Exception:  # the store is failing: the lane finds out and goes out of service
+            log.exception("tag lookup failed")
+            plate = None
         # An unknown card still reaches the lane, so the kiosk can say why it stays closed.
         loop.call_soon_threadsafe(driver.identify, plate or f"tag:{read.tag}")
 

@@ -10,6 +10,8 @@ import logging
 from decimal import Decimal
 from typing import Awaitable, Callable, Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from hardware.scale.frame import WeightFrame
 from hardware.sim.clock import SimClock
 from intake.config import LaneConfig
@@ -72,6 +74,7 @@ class LaneDriver:
         self._pending: list[Barrier] = []      # barrier commands the I/O module did not take yet
         self._epoch: int | None = None
         self._refused_at: float | None = None
+        self._store_fault: str | None = None
         self._driver_out = False          # latched from the kiosk pushbutton, per pass
         self._last: Readings | None = None
         inspector.interlocks = self.interlock_failures
@@ -88,7 +91,14 @@ class LaneDriver:
         await self.gateio.close_all()  # start from the safe state: barriers down, lights red
         while not stop.is_set():
             self.heartbeat = self.clock.now()
-            await self._tick()
+            try:
+                await self._tick()
+            except (SQLAlchemyError, OSError) as exc:
+                # The store refused a record (disk full, read-only, locked): whatever that record
+                # would have justified does not happen, and no new truck is admitted.
+                log.error("lane %s out of service, a record could not be written: %s", self.cfg.id, exc)
+                self._store_fault = f"store:{type(exc).__name__}"
+                self._publish(None)
             await self.clock.sleep(tick)
         if self._inspection is not None:
             self._inspection.cancel()
@@ -157,7 +167,7 @@ class LaneDriver:
     async def _admit_next(self) -> None:
         while not self.plates.empty():
             plate = self.plates.get_nowait()
-            if self.state.phase is not Phase.IDLE or not self.state.deck_zero or self._fault:
+            if self.state.phase is not Phase.IDLE or not self.state.deck_zero or self._fault or self._store_fault:
                 continue  # busy: the truck's reader will announce it again
             result = await asyncio.to_thread(self.records.admit, plate, self.cfg.id)
             if isinstance(result, Refusal):
@@ -245,7 +255,8 @@ class LaneDriver:
             material=adm.material if adm else None,
             weight_kg=readings.weight_kg if readings else None,
             weight_stable=None if readings is None or readings.motion is None else not readings.motion,
-            verdict=s.verdict, reasons=list(s.reasons) if s.visit else self._refusal(), fault=self._fault,
+            verdict=s.verdict, reasons=list(s.reasons) if s.visit else self._refusal(),
+            fault=self._store_fault or self._fault,
         )
         if status.model_dump(exclude={"updated_at"}) != self._status.model_dump(exclude={"updated_at"}):
             self._status = status
@@ -259,7 +270,7 @@ class LaneDriver:
 
     def _step_name(self) -> LaneStep:
         s = self.state
-        if self._fault:
+        if self._fault or self._store_fault:
             return LaneStep.OUT_OF_SERVICE
         if s.phase is Phase.ENTERING:
             return LaneStep.ARRIVING
