@@ -153,7 +153,9 @@ class Inspector:
         agg = aggregate(preds)
         frames = tuple((p.label, float(p.confidence)) for p in preds)
         probs = tuple((label, float(p)) for label, p in agg.probs.items())
-        return Evidence(agg.label, float(agg.confidence), frames_agree=bool(agg.agree), frames=frames, probs=probs)
+        ood = any(bool(getattr(p, "ood", False)) for p in preds)
+        return Evidence(agg.label, float(agg.confidence), frames_agree=bool(agg.agree), frames=frames,
+                        probs=probs, ood=ood)
 
     def _record(self, sample_id: int, rows: list[Frame], ev: Evidence, rule) -> tuple[Judgement, str | None]:
         judgement = judge(rule, ev, self.abstain_below)

@@ -21,6 +21,7 @@ class Evidence:
     faults: tuple[str, ...] = ()  # e.g. "camera_error", "model_unavailable", "quality:blur"
     frames: tuple[tuple[str, float], ...] = ()  # each classified frame's (label, confidence)
     probs: tuple[tuple[str, float], ...] = ()   # aggregated label probabilities, for the record
+    ood: bool = False                           # the model's out-of-distribution flag on any frame
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ def judge(rule: MaterialRule | None, evidence: Evidence, abstain_below: float = 
         return Judgement("review", list(evidence.faults))
     if evidence.label is None:
         return Judgement("review", ["no_classification"])
+    if evidence.ood:
+        return Judgement("review", ["out_of_distribution"])  # not a sample the model may judge
     threshold = max(rule.min_confidence, abstain_below)
     # Contamination is local: one frame that confidently shows a rejected label condemns the
     # load, even when the other frames see clean material.

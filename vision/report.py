@@ -46,7 +46,7 @@ def _images(folder: Path) -> list[Path]:
 
 def evaluate_folder(
     classifier: OnnxClassifier, data: Path, *, rules: dict[str, RuleSpec] | None = None,
-    tiles: bool = True, show_progress: bool = True,
+    tiles: bool = False, show_progress: bool = True,
 ) -> FolderReport:
     """Raises ValueError for an unreadable image (the CLI turns it into exit 2)."""
     labels = classifier.labels

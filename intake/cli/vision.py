@@ -20,6 +20,7 @@ from rich.table import Table
 from vision.aggregate import aggregate
 from vision.classifier import ModelError, OnnxClassifier, Prediction
 from vision.preprocess import load_image
+from vision.synth.variation import VARIATIONS
 
 app = typer.Typer(help="Image classifier: classify, train, evaluate.", no_args_is_help=True)
 _err = Console(stderr=True)
@@ -64,8 +65,8 @@ def _judge_hook(material: str, config: Path | None) -> Judge:
     rule = rules[material]
 
     def run(predictions: list[Prediction], abstain_below: float) -> tuple[str, list[str]]:
-        # One image is judged as the gate judges a frame: the whole frame and its tiles, any
-        # confident contaminated tile condemns, and a picture unlike any sample is REVIEW.
+        # The whole frame (and, with --tiles, its tiles) as the gate judges a sample's frames:
+        # any confident contaminated crop condemns; a picture unlike any sample is REVIEW.
         if any(p.ood for p in predictions):
             return "review", ["out_of_distribution"]
         agg = aggregate(predictions)
@@ -91,6 +92,7 @@ def classify(
     material: Annotated[Optional[str], typer.Option(help="declared material: adds verdict and reasons")] = None,
     config: Annotated[Optional[Path], typer.Option(help="gate config with the material rules")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+    use_tiles: Annotated[bool, typer.Option("--tiles", help="verdict from the whole frame and its 4 tiles")] = False,
 ) -> None:
     """Classify each image; prints label, confidence and probabilities."""
     judge = _judge_hook(material, config) if material else None
@@ -98,8 +100,8 @@ def classify(
     bad_input = False
     for path in images:
         try:
-            image = load_image(path, max_side=None if judge else max(classifier.card.input_shape[2:]))
-            predictions = classifier.classify_tiles(image) if judge else [classifier.classify(image)]
+            image = load_image(path, max_side=None if use_tiles else max(classifier.card.input_shape[2:]))
+            predictions = classifier.classify_tiles(image) if use_tiles else [classifier.classify(image)]
             prediction = predictions[0]
         except ValueError as exc:
             _err.print(f"[red]{escape(str(path))}: {escape(str(exc))}[/red]")
@@ -150,6 +152,8 @@ def train(
     input_size: Annotated[Optional[int], typer.Option(help="network input side in pixels")] = None,
     lr: Annotated[Optional[float], typer.Option(help="peak learning rate")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="images per step")] = None,
+    variation: Annotated[Optional[str], typer.Option(help="generator ranges: legacy (shipped model) or train (harder)")] = None,
+    foreign_weight: Annotated[Optional[float], typer.Option(help="loss weight of the foreign class")] = None,
     data_cache: Annotated[Optional[Path], typer.Option(help="keep generated splits here (comparison runs)")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="tiny model in seconds (tests, smoke checks)")] = False,
 ) -> None:
@@ -167,8 +171,13 @@ def train(
     from vision.train.pipeline import train as run
 
     given = {"n_per_label": n_per_label, "epochs": epochs, "input_size": input_size, "lr": lr,
-             "batch_size": batch_size, "data_cache": data_cache}
+             "batch_size": batch_size, "data_cache": data_cache, "variation": variation}
     overrides: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+    if foreign_weight is not None:
+        overrides["class_weights"] = {"foreign": foreign_weight}
+    if variation is not None and variation not in VARIATIONS:
+        _err.print(f"[red]unknown --variation {variation!r}: {', '.join(VARIATIONS)}[/red]")
+        raise typer.Exit(2)
     overrides["arch"] = arch
     cfg = TrainConfig.quick(out, seed=seed, **overrides) if quick else TrainConfig(out_dir=out, seed=seed, **overrides)
     result = run(cfg, console=_err)
@@ -214,7 +223,7 @@ def evaluate(
     data: Annotated[Path, typer.Option("--data", help="one sub-folder of images per label; non-tray pictures in ood/")],
     out: Annotated[Optional[Path], typer.Option("--out", help="folder for confusion.png, reliability.png, metrics.json")] = None,
     config: Annotated[Optional[Path], typer.Option(help="gate config whose material rules define a false pass")] = None,
-    no_tiles: Annotated[bool, typer.Option("--no-tiles", help="whole frames only (the gate classifies tiles too)")] = False,
+    use_tiles: Annotated[bool, typer.Option("--tiles", help="judge each image by its whole frame and 4 tiles")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="metrics as one JSON object")] = False,
 ) -> None:
     """Confusion matrix, precision/recall, false-pass rate, abstention, ECE and OOD review rate."""
@@ -227,7 +236,7 @@ def evaluate(
         raise typer.Exit(2)
     rules = _rule_specs(config)
     try:
-        report = evaluate_folder(classifier, data, rules=rules, tiles=not no_tiles)
+        report = evaluate_folder(classifier, data, rules=rules, tiles=use_tiles)
     except ValueError as exc:
         _err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc

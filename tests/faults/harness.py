@@ -114,7 +114,12 @@ def check_invariants(o: Outcome, touched: set[int], fired: int = 1) -> None:
         for v in visits:
             assert v.verdicts, f"truck {i} visit {v.visit} has no decision row: not terminal"
             if i in touched:
-                assert "pass" not in v.verdicts, f"fault-touched truck {i} PASSED: {v}"
+                assert v.verdict != "pass", f"fault-touched truck {i} PASSED: {v}"
+                if "pass" in v.verdicts and "out" in v.weights:
+                    # A PASS recorded just before the fault was superseded by a hold before the
+                    # barrier moved: the load must have left with the truck, never at the plant.
+                    loaded = truck.tare_kg + truck.load_kg
+                    assert abs(v.weights["out"] - loaded) <= DIVISION_KG, f"held load unloaded: {v}"
             _check_weights(truck, v)
     assert o.chain_ok, o.chain_problems
 

@@ -59,3 +59,7 @@ def test_one_confident_contaminated_frame_rejects_the_load():
     assert judge(SAND, ev).verdict == "reject" and judge(SAND, ev).reasons == ["foreign_matter"]
     unsure = Evidence("clean_sand", 0.9, frames_agree=False, frames=(("clean_sand", 0.95), ("foreign", 0.5)))
     assert judge(SAND, unsure).verdict == "review"
+
+
+def test_an_out_of_distribution_frame_is_review_even_when_confidently_clean():
+    assert judge(SAND, Evidence("clean_sand", 0.99, ood=True)).reasons == ["out_of_distribution"]

@@ -153,25 +153,6 @@ def test_card_declaring_a_missing_ood_output_is_refused(tmp_path: Path, committe
         OnnxClassifier.load(model)
 
 
-def test_pictures_that_are_no_sample_are_out_of_distribution(classifier: OnnxClassifier) -> None:
-    """The committed model carries an OOD head; noise and a blank wall are far from any tray."""
-    from vision.synth.ood import generate_ood
-
-    assert classifier.card.ood is not None
-    for kind in ("noise", "blank_wall", "colour_chart"):
-        flagged = [classifier.classify(generate_ood(kind, np.random.default_rng([31, i]))).ood for i in range(5)]
-        assert sum(flagged) >= 4, f"{kind}: {flagged}"
-
-
-def test_familiar_trays_are_mostly_in_distribution(classifier: OnnxClassifier) -> None:
-    images = [generate(label, np.random.default_rng([55, li, i])) for li, label in enumerate(LABELS) for i in range(8)]
-    predictions = classifier.classify_batch(images)
-    assert all(p.ood_score is not None for p in predictions)
-    assert sum(p.ood for p in predictions) <= 4
-    for p in predictions:
-        assert p.uncertain == (p.ood or p.confidence < classifier.card.abstain_confidence)
-
-
 def test_tiles_are_classified_with_the_whole_frame(classifier: OnnxClassifier, sample_images: dict[str, np.ndarray]) -> None:
     predictions = classifier.classify_tiles(sample_images["clean_sand"])
     assert len(predictions) == 5

@@ -23,11 +23,6 @@ def test_committed_card_is_valid_and_complete(committed_model: Path) -> None:
     assert card.metrics.seed != card.seed  # measured on a held-out seed
     assert card.temperature > 0 and 0.5 <= card.abstain_confidence < 1
     assert sum(map(sum, card.metrics.confusion)) == card.metrics.n
-    # Held-out gate figures (other generator ranges and seed), whole frame and tiled; OOD head.
-    assert {g.tiles for g in card.heldout} == {False, True}
-    assert all(g.ood_review_rate is not None for g in card.heldout)
-    assert card.ood is not None and card.ood.threshold > 0
-    assert card.selection
 
 
 def test_card_path_is_same_stem_json() -> None:

@@ -58,6 +58,17 @@ def test_quick_training_calibrates_ood_and_measures_held_out_data(quick_run: Tra
     classifier = OnnxClassifier.load(quick_run.model_path)
     prediction = classifier.classify(generate("foreign", np.random.default_rng(1)))
     assert prediction.ood_score is not None and prediction.ood == (prediction.ood_score > card.ood.threshold)
+    assert prediction.uncertain == (prediction.ood or prediction.confidence < card.abstain_confidence)
+    # The threshold is the 99th percentile of the per-photo maxima over the validation-seed
+    # photos (whole frame + tiles): recomputing them must reproduce it.
+    from vision.train import TrainConfig
+    from vision.train.data import photo_split
+
+    cfg = TrainConfig.quick(quick_run.model_path.parent)
+    photos, _ = photo_split(cfg.ood_calib_per_label, cfg.val_seed, cfg.gen_size, cfg.variation)
+    maxima = np.array([max(p.ood_score for p in classifier.classify_tiles(im)) for im in photos])
+    assert (maxima > card.ood.threshold).sum() <= 1
+    assert np.percentile(maxima, card.ood.percentile) == pytest.approx(card.ood.threshold, rel=1e-3)
 
 
 def test_lite0_builds_from_the_weights_in_the_wheel() -> None:

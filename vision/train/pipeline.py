@@ -164,6 +164,7 @@ def _card(
         architecture=(describe_lite0(cfg.input_size) if cfg.arch == "lite0" else describe(cfg.width, cfg.input_size))
         + f"; {count_parameters(net)} parameters; second output ood_score (Mahalanobis head)",
         metrics=metrics,
-        selection=cfg.selection,
+        # The selection note explains why the default network ships; a comparison run says so instead.
+        selection=cfg.selection if cfg.arch == "intakenet" else "comparison run (EfficientNet-Lite0), not shipped",
         created=datetime.now(timezone.utc).replace(microsecond=0),
     )
