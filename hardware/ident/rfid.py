@@ -37,8 +37,11 @@ class TagDecoder(Protocol):
     def feed(self, data: bytes) -> list[TagRead | TagError]: ...
 
 
-class Em4100Decoder:
-    """Incremental: bytes in any chunking give the same reads; garbage is skipped and counted."""
+class _FrameScanner:
+    """Incremental: bytes in any chunking give the same reads; bytes before a frame start are
+    skipped and counted. Subclasses cut one frame from the buffer's start."""
+
+    start_byte = 0
 
     def __init__(self) -> None:
         self._buf = bytearray()
@@ -48,23 +51,42 @@ class Em4100Decoder:
         self._buf += data
         out: list[TagRead | TagError] = []
         while True:
-            start = self._buf.find(STX)
+            start = self._buf.find(self.start_byte)
             if start < 0:
                 self.skipped_bytes += len(self._buf)
                 self._buf.clear()
                 return out
             self.skipped_bytes += start
             del self._buf[:start]
-            end = self._buf.find(ETX, 1)
-            if end < 0:
-                if len(self._buf) > 32:  # no frame is this long: drop the STX and resync
-                    self.skipped_bytes += 1
-                    del self._buf[:1]
-                    continue
-                return out
-            body = bytes(self._buf[1:end]).rstrip(b"\r\n")
-            del self._buf[:end + 1]
-            out.append(_em4100_body(body))
+            cut = self._cut()
+            if cut is None:
+                return out          # wait for more bytes
+            if cut is not _RESYNC:
+                out.append(cut)
+
+    def _cut(self) -> TagRead | TagError | object | None:
+        raise NotImplementedError
+
+    def _resync(self) -> object:
+        """Not a frame after all: drop the start byte and scan again."""
+        self.skipped_bytes += 1
+        del self._buf[:1]
+        return _RESYNC
+
+
+_RESYNC = object()
+
+
+class Em4100Decoder(_FrameScanner):
+    start_byte = STX
+
+    def _cut(self) -> TagRead | TagError | object | None:
+        end = self._buf.find(ETX, 1)
+        if end < 0:
+            return self._resync() if len(self._buf) > 32 else None  # no frame is this long
+        body = bytes(self._buf[1:end]).rstrip(b"\r\n")
+        del self._buf[:end + 1]
+        return _em4100_body(body)
 
 
 def _em4100_body(body: bytes) -> TagRead | TagError:
@@ -89,41 +111,27 @@ def encode_em4100(tag: str) -> bytes:
     return bytes([STX]) + tag.upper().encode() + f"{check:02X}".encode() + b"\r\n" + bytes([ETX])
 
 
-class UhfDecoder:
+class UhfDecoder(_FrameScanner):
     """Notification frames of UHF reader modules; anything else (command replies) is skipped."""
 
-    def __init__(self) -> None:
-        self._buf = bytearray()
-        self.skipped_bytes = 0
+    start_byte = UHF_HEAD
 
-    def feed(self, data: bytes) -> list[TagRead | TagError]:
-        self._buf += data
-        out: list[TagRead | TagError] = []
-        while True:
-            start = self._buf.find(UHF_HEAD)
-            if start < 0:
-                self.skipped_bytes += len(self._buf)
-                self._buf.clear()
-                return out
-            self.skipped_bytes += start
-            del self._buf[:start]
-            if len(self._buf) < 5:
-                return out
-            length = int.from_bytes(self._buf[3:5], "big")
-            total = 5 + length + 2
-            if length > 64:
-                self.skipped_bytes += 1
-                del self._buf[:1]
-                continue
-            if len(self._buf) < total:
-                return out
-            frame = bytes(self._buf[:total])
-            del self._buf[:total]
-            read = _uhf_frame(frame)
-            if read is None:
-                self.skipped_bytes += total
-            else:
-                out.append(read)
+    def _cut(self) -> TagRead | TagError | object | None:
+        if len(self._buf) < 5:
+            return None
+        length = int.from_bytes(self._buf[3:5], "big")
+        if length > 64:
+            return self._resync()
+        total = 5 + length + 2
+        if len(self._buf) < total:
+            return None
+        frame = bytes(self._buf[:total])
+        del self._buf[:total]
+        read = _uhf_frame(frame)
+        if read is None:
+            self.skipped_bytes += total
+            return _RESYNC
+        return read
 
 
 def _uhf_frame(frame: bytes) -> TagRead | TagError | None:

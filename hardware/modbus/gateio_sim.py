@@ -5,11 +5,10 @@ Masters drive the coils (barriers, lamps); the plant simulation drives the input
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 
 from hardware.modbus.gateio import BARRIER_COILS, BarrierName, GateInputs
 from hardware.modbus.registers import GATEIO, Table
+from hardware.modbus.sim_device import ScannedDevice
 from hardware.modbus.sim_server import RegisterServer
 from hardware.sim.clock import SimClock
 
@@ -24,11 +23,14 @@ _INPUT_BITS = {  # GateInputs field -> discrete input
 }
 
 
-class GateIOSimulator:
+class GateIOSimulator(ScannedDevice):
     """`await start()` returns the bound port; `await stop()` closes socket and scan loop."""
+
+    _scan_name = "gateio-sim-scan"
 
     def __init__(self, clock: SimClock | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, unit: int = 1) -> None:
+        super().__init__()
         self._clock = clock or SimClock()
         self._server = RegisterServer(GATEIO, host=host, port=port, unit=unit,
                                       on_write=self._heard)
@@ -37,24 +39,7 @@ class GateIOSimulator:
         self.coil_writes: list[tuple[str, bool]] = []  # every coil change a master made
         self.heartbeat = 0
         self._hb_frozen = False
-        self._task: asyncio.Task[None] | None = None
 
-    @property
-    def port(self) -> int:
-        return self._server.port
-
-    async def start(self) -> int:
-        port = await self._server.start()
-        self._task = asyncio.create_task(self._run(), name="gateio-sim-scan")
-        return port
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self._server.stop()
 
     async def set_inputs(self, *, front_blocked: bool | None = None,
                          rear_blocked: bool | None = None, deck_occupied: bool | None = None,

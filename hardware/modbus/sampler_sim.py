@@ -8,7 +8,6 @@ let tests and the plant scenarios break it the ways real samplers break.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections import deque
 
@@ -21,6 +20,7 @@ from hardware.modbus.registers import (
     Table,
     u32_to_regs,
 )
+from hardware.modbus.sim_device import ScannedDevice
 from hardware.modbus.sim_server import RegisterServer
 from hardware.sim.clock import SimClock
 
@@ -28,13 +28,16 @@ _HEARTBEAT_S = 0.1
 _CMD = SAMPLER["command"]
 
 
-class SamplerSimulator:
+class SamplerSimulator(ScannedDevice):
     """`await start()` returns the bound port; `await stop()` closes socket and scan loop."""
+
+    _scan_name = "sampler-sim-scan"
 
     def __init__(self, clock: SimClock | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, unit: int = 1, point_s: float = 8.0, unload_s: float = 10.0,
                  grams_per_point: tuple[int, int] = (700, 1600), seed: int | None = None,
                  scan_s: float = 0.1) -> None:
+        super().__init__()
         self._clock = clock or SimClock()
         self._server = RegisterServer(SAMPLER, host=host, port=port, unit=unit,
                                       on_write=self._heard)
@@ -42,7 +45,6 @@ class SamplerSimulator:
         self._grams = grams_per_point
         self._rng = random.Random(seed)
         self._pending: deque[int] = deque(maxlen=64)  # bounded: a flood drops the oldest
-        self._task: asyncio.Task[None] | None = None
         self.commands: list[int] = []  # every command value a master wrote, in order
         self.plan: SamplePlan | None = None  # the plan taken at the last accepted START
         self.state = SamplerState.IDLE
@@ -55,24 +57,10 @@ class SamplerSimulator:
         self._hb_frozen = False
         self._hung = False
 
-    @property
-    def port(self) -> int:
-        return self._server.port
-
-    async def start(self) -> int:
-        port = await self._server.start()
+    async def _on_start(self) -> None:
         self._beats = int(self._clock.now() / _HEARTBEAT_S)
         await self._publish()
-        self._task = asyncio.create_task(self._run(), name="sampler-sim-scan")
-        return port
 
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self._server.stop()
 
     # Fault hooks -------------------------------------------------------------------------
 
