@@ -78,8 +78,11 @@ class Gate:
 
     def health(self) -> dict[str, object]:
         report: dict[str, object] = {"model": self.model.problem or "ok", "lanes_running": len(self.lanes)}
-        if self.model.problem:
-            report["status"] = "degraded"  # weighing works; every sample is held for review
+        # A lane loop that has not run for 5 simulated seconds is hung: say so.
+        ages = {lane.cfg.id: round(self.clock.now() - lane.heartbeat, 1) for lane in self.lanes}
+        report["heartbeat_age_s"] = ages
+        if self.model.problem or any(age > 5.0 for age in ages.values()):
+            report["status"] = "degraded"  # weighing may go on; samples or a lane are held
         return report
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable, Protocol
@@ -60,6 +61,7 @@ class Inspector:
         self.sampler, self.camera, self.classifier = sampler, camera, classifier
         self.model_sha256, self.abstain_below = model_sha256, abstain_below
         self.sampling = Sampling(records.engine, cfg.sampling, cfg.site.name)
+        self.inferences, self.inference_seconds = 0, 0.0   # for /metrics
         # Set by the lane driver: anti-cheat/device holds raised since the weigh-in.
         self.holds: Callable[[], tuple[str, ...]] = lambda: ()
         # Set by the lane driver: which interlocks refuse sampler motion right now.
@@ -126,7 +128,10 @@ class Inspector:
             row = _save_frame(folder, i, image, self.cfg.site.data_dir, quality)
             if quality.ok and self.classifier is not None:
                 try:
+                    started = time.perf_counter()
                     pred = self.classifier.classify(image)
+                    self.inferences += 1
+                    self.inference_seconds += time.perf_counter() - started
                 except Exception as exc:
                     faults.append(f"model:{exc}")
                     pred = None

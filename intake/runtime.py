@@ -38,6 +38,9 @@ def web_app(gate: Gate) -> ASGIApp:
     from intake.web.app import create_app
 
     app = create_app(gate.hub, health=gate.health, engine=gate.records.engine, data_dir=gate.cfg.site.data_dir)
+    from intake.metrics import metrics_router
+
+    app.include_router(metrics_router(gate))
     ident = gate.cfg.identification
     if ident.webhook_token:
         app.include_router(plate_router(ident.webhook_token, ident.min_plate_confidence,

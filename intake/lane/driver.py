@@ -75,6 +75,8 @@ class LaneDriver:
         self._epoch: int | None = None
         self._refused_at: float | None = None
         self._store_fault: str | None = None
+        self.visits_done = 0
+        self.verdicts: dict[str, int] = {}    # inspection outcomes since start, for /metrics
         self._driver_out = False          # latched from the kiosk pushbutton, per pass
         self._last: Readings | None = None
         inspector.interlocks = self.interlock_failures
@@ -238,9 +240,12 @@ class LaneDriver:
             reasons = ("inspection_timeout",) if isinstance(exc, TimeoutError) else (f"inspection_error:{exc}",)
             verdict = "review"
             await asyncio.to_thread(self.records.record_decision, adm.visit, verdict, list(reasons), None)
+        key = verdict or "unsampled"
+        self.verdicts[key] = self.verdicts.get(key, 0) + 1
         await self._events.put(InspectionDone(self.clock.now(), verdict, reasons))
 
     async def _visit_done(self, visit: str) -> None:
+        self.visits_done += 1
         if self.on_visit_done is not None:
             result = self.on_visit_done(visit)
             if asyncio.iscoroutine(result):

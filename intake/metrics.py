@@ -1,0 +1,59 @@
+"""`/metrics`: the gate's state in the Prometheus text format, read at scrape time."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from fastapi import APIRouter, Response
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from intake.gate import Gate
+from intake.lane.status import LaneStep
+
+
+class GateCollector(Collector):
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
+
+    def collect(self) -> Iterator[Metric]:
+        lanes = self.gate.lanes
+        trucks = CounterMetricFamily("intake_trucks", "Visits finished (weigh-out or voided)", labels=["lane"])
+        verdicts = CounterMetricFamily("intake_inspections", "Inspection outcomes", labels=["lane", "verdict"])
+        frames = CounterMetricFamily("intake_scale_frames", "Indicator frames decoded", labels=["lane"])
+        errors = CounterMetricFamily("intake_scale_frame_errors", "Indicator frames refused", labels=["lane"])
+        skipped = CounterMetricFamily("intake_scale_skipped_bytes", "Bytes that were no frame", labels=["lane"])
+        infer_n = CounterMetricFamily("intake_inference", "Frames classified", labels=["lane"])
+        infer_s = CounterMetricFamily("intake_inference_seconds", "Time spent classifying", labels=["lane"])
+        queue = GaugeMetricFamily("intake_identification_queue", "Identifications waiting", labels=["lane"])
+        beat = GaugeMetricFamily("intake_lane_heartbeat_age_seconds", "Since the lane loop last ran", labels=["lane"])
+        down = GaugeMetricFamily("intake_lane_out_of_service", "1 while the lane admits nobody", labels=["lane"])
+        for lane in lanes:
+            lid = lane.cfg.id
+            trucks.add_metric([lid], lane.visits_done)
+            for verdict, n in sorted(lane.verdicts.items()):
+                verdicts.add_metric([lid, verdict], n)
+            stats = lane.scale.stats() if hasattr(lane.scale, "stats") else None
+            if stats is not None:
+                frames.add_metric([lid], stats.frames)
+                errors.add_metric([lid], stats.errors)
+                skipped.add_metric([lid], stats.skipped_bytes)
+            infer_n.add_metric([lid], lane.inspector.inferences)
+            infer_s.add_metric([lid], lane.inspector.inference_seconds)
+            queue.add_metric([lid], lane.plates.qsize())
+            beat.add_metric([lid], max(0.0, self.gate.clock.now() - lane.heartbeat) / self.gate.clock.speed)
+            status = self.gate.hub.latest(lid)
+            down.add_metric([lid], 1.0 if status is not None and status.step is LaneStep.OUT_OF_SERVICE else 0.0)
+        yield from (trucks, verdicts, frames, errors, skipped, infer_n, infer_s, queue, beat, down)
+
+
+def metrics_router(gate: Gate) -> APIRouter:
+    registry = CollectorRegistry()
+    registry.register(GateCollector(gate))
+    router = APIRouter()
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    return router
