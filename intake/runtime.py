@@ -43,8 +43,12 @@ def web_app(gate: Gate) -> ASGIApp:
     app.include_router(metrics_router(gate))
     ident = gate.cfg.identification
     if ident.webhook_token:
+        from intake.ident.webhook import order_code_router
+
         app.include_router(plate_router(ident.webhook_token, ident.min_plate_confidence,
                                         lambda lane, plate: identify_on_lane(gate, lane, plate)))
+        app.include_router(order_code_router(ident.webhook_token, gate.records.plate_for_order_code,
+                                             lambda lane, plate: identify_on_lane(gate, lane, plate)))
     if ident.lab_token:
         from intake.lab.api import lab_router
 

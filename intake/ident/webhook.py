@@ -12,6 +12,7 @@ from typing import Callable
 
 from fastapi import APIRouter, Header, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,35 @@ def plate_router(token: str, min_confidence: float, identify: Callable[[str, str
             log.info("plate %s on lane %s ignored: confidence %.2f", event.plate, event.lane, event.confidence)
             return {"status": "ignored", "reason": "low_confidence"}
         if not identify(event.lane, event.plate.strip().upper()):
+            raise HTTPException(404, "unknown lane")
+        return {"status": "accepted"}
+
+    return router
+
+
+class OrderCodeEvent(BaseModel):
+    lane: str = Field(min_length=1, max_length=16)
+    code: str = Field(min_length=3, max_length=32)
+
+
+def order_code_router(token: str, plate_for_code: Callable[[str], str | None],
+                      identify: Callable[[str, str], bool]) -> APIRouter:
+    """Fallback identification: the driver keys the delivery order code on the kiosk keypad.
+
+    POST /api/ident/order-code  {"lane": "1", "code": "PO-00001-000"} with the same bearer token.
+    The code stands for its order's vehicle; admission then checks order and route as always.
+    """
+    router = APIRouter()
+
+    @router.post("/api/ident/order-code", status_code=202)
+    async def order_code(event: OrderCodeEvent, authorization: str = Header("")) -> dict[str, str]:
+        given = authorization.removeprefix("Bearer ").strip()
+        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(401, "bad token")
+        plate = await run_in_threadpool(plate_for_code, event.code.strip().upper())
+        if plate is None:
+            raise HTTPException(404, "no open order with this code")
+        if not identify(event.lane, plate):
             raise HTTPException(404, "unknown lane")
         return {"status": "accepted"}
 

@@ -89,6 +89,14 @@ class Records:
 
     # ---- what happened -------------------------------------------------------------------
 
+    def plate_for_order_code(self, code: str) -> str | None:
+        """The vehicle of an open delivery order, for identification by order code."""
+        with Session(self.engine) as session:
+            return session.exec(
+                select(Vehicle.plate).join(DeliveryOrder, DeliveryOrder.vehicle_id == Vehicle.id)
+                .where(DeliveryOrder.code == code, DeliveryOrder.is_open)
+            ).first()
+
     def checks_at_admission(self, visit: str, window_s: float) -> list[str]:
         """Anti-cheat: the same vehicle weighed out less than `window_s` ago is held."""
         with Session(self.engine) as session:

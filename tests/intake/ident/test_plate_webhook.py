@@ -42,3 +42,28 @@ def test_wrong_token_unknown_lane_low_confidence_and_bad_body_admit_nothing():
     assert r.json() == {"status": "ignored", "reason": "low_confidence"}
     assert post(c, {"lane": "1"}).status_code == 422
     assert seen == []
+
+
+def test_order_code_fallback_identifies_the_orders_vehicle(tmp_path):
+    from hardware.sim.trucks import DEMO_MIX
+    from intake.demo import masterdata
+    from intake.ident.webhook import order_code_router
+    from intake.store.db import open_engine
+    from intake.store.records import Records
+    from intake.store.tables import DeliveryOrder
+    from sqlmodel import Session, select
+
+    records = Records(open_engine(f"sqlite:///{tmp_path / 'gate.db'}", b"k" * 32))
+    masterdata.seed(records.engine, list(DEMO_MIX[:1]))
+    with Session(records.engine) as session:
+        code = session.exec(select(DeliveryOrder.code)).one()
+    seen: list[tuple[str, str]] = []
+    app = FastAPI()
+    app.include_router(order_code_router(TOKEN, records.plate_for_order_code,
+                                         lambda lane, plate: seen.append((lane, plate)) or lane == "1"))
+    c = TestClient(app)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert c.post("/api/ident/order-code", json={"lane": "1", "code": code.lower()}, headers=auth).status_code == 202
+    assert seen == [("1", DEMO_MIX[0].plate)]
+    assert c.post("/api/ident/order-code", json={"lane": "1", "code": "PO-NOPE"}, headers=auth).status_code == 404
+    assert c.post("/api/ident/order-code", json={"lane": "1", "code": code}, headers={}).status_code == 401
