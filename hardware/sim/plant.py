@@ -171,6 +171,8 @@ class Plant:
         while True:
             for route in ("plant", "return"):
                 if self.gateio.barrier_open(route):
+                    if press_confirm:
+                        await self._io(driver_confirm=False)  # back in the cab
                     return route
             if press_confirm and waited % 10.0 < 0.1 and waited >= 3.0:
                 await self._io(driver_confirm=True)

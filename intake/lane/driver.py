@@ -78,6 +78,7 @@ class LaneDriver:
         self.visits_done = 0
         self.verdicts: dict[str, int] = {}    # inspection outcomes since start, for /metrics
         self._driver_out = False          # latched from the kiosk pushbutton, per pass
+        self._confirm_was = True          # a button already held at start is no press
         self._last: Readings | None = None
         inspector.interlocks = self.interlock_failures
         inspector.holds = lambda: self.state.holds
@@ -125,7 +126,11 @@ class LaneDriver:
             return None
         self._fault = None
         await self._retry_pending()
-        if inputs.driver_confirm and self.state.phase in (Phase.WEIGHING, Phase.INSPECTING):
+        # Only a press (a rising edge) counts: a button stuck on, or still held by the driver
+        # before, must not let the probe move over this truck.
+        pressed = inputs.driver_confirm and not self._confirm_was
+        self._confirm_was = inputs.driver_confirm
+        if pressed and self.state.phase in (Phase.WEIGHING, Phase.INSPECTING):
             self._driver_out = True
         reading = self.scale.latest()
         await self._watch_indicator(reading)
