@@ -270,6 +270,7 @@ class Detail:
     sample_result: SampleResult | None = None
     inspection: Inspection | None = None
     frames: list[Frame] = field(default_factory=list)
+    lab_results: list = field(default_factory=list)   # intake.lab.results.LabResult rows
 
     @property
     def current(self) -> Decision:
@@ -324,7 +325,18 @@ def visit_detail(engine: Engine, visit_id: str) -> Detail | None:
             reviews=[_review_info(r) for r in session.execute(
                 select(Review).where(col(Review.visit_id) == visit_id).order_by(col(Review.id))).scalars()],
             sample=sample, sample_result=result, inspection=inspection, frames=frames,
+            lab_results=_lab_results(session, sample),
         )
+
+
+def _lab_results(session: Session, sample: Sample | None) -> list:
+    """What the lab reported for this sample's blind code (the ground truth for the model)."""
+    from intake.lab.results import LabResult
+
+    if sample is None:
+        return []
+    return list(session.execute(select(LabResult).where(col(LabResult.blind_code) == sample.blind_code)
+                                .order_by(col(LabResult.id))).scalars())
 
 
 def frame_path(engine: Engine, frame_id: int) -> tuple[str, str] | None:

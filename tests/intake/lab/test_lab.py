@@ -74,3 +74,13 @@ def test_bad_results_are_refused_and_nothing_is_written(gate_db):
     assert len(results_for(engine, codes[1])) == before
     r = CliRunner().invoke(cli, ["sample", "label", "42", "--db", db])
     assert r.exit_code == 2
+
+
+def test_lab_results_appear_on_the_inspection_page_data(gate_db):
+    from intake.store.reviews import visit_detail
+
+    _, _, engine, codes = gate_db
+    info = find_sample(engine, codes[1])
+    attach_result(engine, codes[1], "moisture_pct", "4.2", "%", "Plant lab", "pass")
+    detail = visit_detail(engine, info.visit_id)
+    assert detail is not None and [(r.property, r.value) for r in detail.lab_results][-1] == ("moisture_pct", "4.2")

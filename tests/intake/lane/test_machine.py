@@ -195,3 +195,13 @@ def test_holds_do_not_soften_a_reject_and_small_vibration_is_not_drift():
     state, _ = step(state, r(7.5, 29000), CFG)
     state, cmds = step(state, InspectionDone(9.0, "reject", ("muddy",)), CFG)
     assert cmds == [Barrier("return", True)] and state.reasons == ("muddy",)
+
+
+def test_every_interlock_refuses_on_its_own():
+    from intake.lane.interlocks import InterlockView, failing
+
+    names = ("weight_recorded", "truck_steady", "barriers_closed", "driver_out", "boom_clear")
+    assert failing(InterlockView(*(True,) * 5)) == []
+    for i, name in enumerate(names):
+        view = InterlockView(*(j != i for j in range(5)))
+        assert failing(view) == [name]
