@@ -12,6 +12,7 @@ Two common frame formats:
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -37,7 +38,7 @@ class TagDecoder(Protocol):
     def feed(self, data: bytes) -> list[TagRead | TagError]: ...
 
 
-class _FrameScanner:
+class _FrameScanner(ABC):
     """Incremental: bytes in any chunking give the same reads; bytes before a frame start are
     skipped and counted. Subclasses cut one frame from the buffer's start."""
 
@@ -64,8 +65,9 @@ class _FrameScanner:
             if cut is not _RESYNC:
                 out.append(cut)
 
+    @abstractmethod
     def _cut(self) -> TagRead | TagError | object | None:
-        raise NotImplementedError
+        """Cut one frame from the buffer's start, or None to wait for more bytes."""
 
     def _resync(self) -> object:
         """Not a frame after all: drop the start byte and scan again."""

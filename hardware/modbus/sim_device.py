@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from abc import ABC, abstractmethod
 
 from hardware.modbus.sim_server import RegisterServer
 
 
-class ScannedDevice:
+class ScannedDevice(ABC):
     """`await start()` returns the bound port; `await stop()` ends the scan loop and the server."""
 
     _server: RegisterServer
@@ -37,5 +38,6 @@ class ScannedDevice:
     async def _on_start(self) -> None:
         """The device's first register image, before any master can read."""
 
+    @abstractmethod
     async def _run(self) -> None:
-        raise NotImplementedError
+        """The device's scan loop, until cancelled."""

@@ -10,6 +10,8 @@ N-1 frames of latency. A refused frame or skipped bytes break the run.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -67,7 +69,7 @@ def hex_pair(value: int) -> bytes:
     return f"{value & 0xFF:02X}".encode("ascii")
 
 
-class FramedDecoder:
+class FramedDecoder(ABC):
     """Base class: subclasses implement ``_step`` and set ``max_pending``."""
 
     max_pending = 256  # more held bytes than this without a frame: they are garbage
@@ -117,9 +119,9 @@ class FramedDecoder:
         return out
 
     # -- for subclasses --------------------------------------------------------------
+    @abstractmethod
     def _step(self, buf: bytearray) -> Step | None:
         """Cut the head of ``buf``: a Step, or None to wait for more bytes."""
-        raise NotImplementedError
 
     def _final_step(self, buf: bytearray) -> Step | None:
         return None

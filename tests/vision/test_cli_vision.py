@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 from typer.testing import CliRunner
 
 from intake.cli.vision import app
@@ -47,8 +45,6 @@ def test_classify_bad_model_exits_1(tmp_path: Path) -> None:
 
 def test_classify_with_material_adds_verdict(tmp_path: Path, committed_model: Path,
                                              sample_images: dict[str, np.ndarray]) -> None:
-    if importlib.util.find_spec("intake.rules") is None:
-        pytest.skip("intake.rules not in this build")
     path = tmp_path / "gravel.png"
     cv2.imwrite(str(path), sample_images["clean_gravel"])
     result = runner.invoke(app, ["classify", "--model", str(committed_model), "--material", "sand", "--json", str(path)])
@@ -100,7 +96,5 @@ def test_evaluate_writes_gate_figures_and_plots(tmp_path: Path, committed_model:
 
 
 def test_train_refuses_an_unknown_architecture(tmp_path: Path) -> None:
-    if importlib.util.find_spec("torch") is None:
-        pytest.skip("needs the train extra")
     result = runner.invoke(app, ["train", "--out", str(tmp_path), "--arch", "resnet"])
     assert result.exit_code == 2

@@ -36,7 +36,6 @@ def test_an_out_of_distribution_tile_holds_even_a_confident_verdict() -> None:
 
 def test_screen_matches_the_gate_rules() -> None:
     """The mirror must decide as intake.rules.judge does (OOD aside, which the rules lack)."""
-    pytest.importorskip("intake.rules")
     from intake.config import MaterialRule
     from intake.rules import Evidence, judge
 
