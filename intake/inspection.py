@@ -77,10 +77,11 @@ class Inspector:
             return Outcome(None, (), None)
         if plan.plan_error:
             return await self._decide(adm, Judgement("review", [f"plan:{plan.plan_error}"]), None)
-        sample_id = await asyncio.to_thread(self.records.record_sample, self._sample_row(adm, plan))
+        code = blind_code(s.secret, adm.visit)
+        sample_id = await asyncio.to_thread(self.records.record_sample, self._sample_row(adm, plan, code))
         try:
             await self._wait_interlocks()
-            mass_g = await self.sampler.take(blind_code(s.secret, adm.visit), plan.points_mm, adm.bed_mm)
+            mass_g = await self.sampler.take(code, plan.points_mm, adm.bed_mm)
         except Exception as exc:  # any sampler failure: recorded, then REVIEW
             reason = str(exc) if str(exc).startswith("interlock:") else f"sampler:{exc}"
             await asyncio.to_thread(self.records.record_sample_result,
@@ -101,8 +102,8 @@ class Inspector:
                 raise RuntimeError("interlock:" + ",".join(failed))
             await self.clock.sleep(0.25)
 
-    def _sample_row(self, adm: Admission, plan: Decided) -> Sample:
-        return Sample(visit_id=adm.visit, blind_code=blind_code(self.cfg.sampling.secret, adm.visit),
+    def _sample_row(self, adm: Admission, plan: Decided, code: int) -> Sample:
+        return Sample(visit_id=adm.visit, blind_code=code,
                       draw=plan.selection.draw, points_m=[list(p) for p in plan.points_m])
 
     async def _decide(self, adm: Admission, judgement: Judgement, label: str | None) -> Outcome:
