@@ -40,6 +40,7 @@ class Vehicle(SQLModel, table=True):
     bed_length_mm: int
     bed_width_mm: int
     stored_tare_kg: Optional[int] = None
+    stored_tare_at: Optional[datetime] = None        # when the stored tare was last weighed; it expires
 
 
 class DeliveryOrder(SQLModel, table=True):
@@ -63,11 +64,17 @@ class Visit(SQLModel, table=True):
 class Weighing(SQLModel, table=True):
     """One stable weight, as the indicator reported it, with the scale's identity."""
     __chained__: ClassVar[bool] = True
+    __chain_late__: ClassVar[tuple[str, ...]] = ("indicator", "scale_max_kg", "scale_e_kg")
     id: Optional[int] = Field(default=None, primary_key=True)
     visit_id: str = Field(foreign_key="visit.id", index=True)
     kind: str                                        # "in" (gross) | "out" (tare)
     weight_kg: int
     scale_port: str
+    # The instrument's identity (R76 marking): indicator model/protocol, Max and e. Added in
+    # migration 0007; older rows hold NULL, which the chain leaves out of their MAC.
+    indicator: Optional[str] = None
+    scale_max_kg: Optional[int] = None
+    scale_e_kg: Optional[float] = None
     # Audit-trail event counters (calibration, configuration), 000-999; placeholders until the
     # event logger exists. The software that took the weight identifies itself on the record.
     cal_counter: int = 0
@@ -100,6 +107,7 @@ class SampleResult(SQLModel, table=True):
 
 class Inspection(SQLModel, table=True):
     __chained__: ClassVar[bool] = True
+    __chain_late__: ClassVar[tuple[str, ...]] = ("measurements",)
     id: Optional[int] = Field(default=None, primary_key=True)
     sample_id: int = Field(foreign_key="sample.id", index=True)
     model_sha256: Optional[str] = None
@@ -108,6 +116,9 @@ class Inspection(SQLModel, table=True):
     probs: dict = Field(default_factory=dict, sa_column=Column(JSON))
     frames_agree: bool = True
     faults: list = Field(default_factory=list, sa_column=Column(JSON))
+    # Particle measurements from the calibrated camera (largest, median, elongated share);
+    # added in migration 0007, NULL when not measured.
+    measurements: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
     recorded_at: datetime = Field(default_factory=utcnow)
 
 
