@@ -20,8 +20,8 @@ class Strict(BaseModel):
 
 
 Protocol = Literal["toledo", "toledo-short", "sics", "yaohua", "yaohua-eq", "keli", "cas", "sma",
-                   "cardinal", "ricelake"]
-CHECKSUMMED = ("toledo", "toledo-short", "yaohua")
+                   "cardinal", "ricelake", "yaohua-a12", "nci", "sics-sir"]
+CHECKSUMMED = ("toledo", "toledo-short", "yaohua", "yaohua-a12")
 
 
 class ScaleConfig(Strict):
@@ -36,6 +36,14 @@ class ScaleConfig(Strict):
     parity: Literal["N", "E", "O"] = "N"
     unit: Literal["kg", "t", "lb", "g"] = "kg"
     frame_period_s: float = Field(0.1, gt=0, description="expected time between frames")
+    # The instrument's identity (R76 marking), stamped on every weighing with Max from [weighing].
+    model: Optional[str] = Field(None, description="indicator make/model, e.g. 'Yaohua XK3190-A12E'")
+    e_kg: float = Field(20.0, gt=0, description="verification scale interval e of the weighbridge, kg")
+
+    def identity(self, max_kg: int) -> dict[str, object]:
+        """The Weighing columns that say which instrument took a weight: indicator, Max, e."""
+        indicator = self.protocol if not self.model else f"{self.protocol}:{self.model}"
+        return {"indicator": indicator, "scale_max_kg": max_kg, "scale_e_kg": self.e_kg}
 
     def decoder_options(self) -> dict[str, object]:
         """What the protocol's decoder takes: only the options that protocol knows."""
@@ -76,6 +84,9 @@ class WeighingConfig(Strict):
     drift_band_kg: int = Field(100, ge=0, description="after the weigh-in, a change beyond this holds the visit")
     tare_tolerance_kg: int = Field(500, ge=0, description="weigh-out vs the vehicle's stored tare")
     repeat_window_s: float = Field(600.0, ge=0, description="a new visit this soon after the last one is held")
+    # W8: a stored tare is tied to a date and expires; the reference gives no figure, 90 days is
+    # the common vendor default. A visit compared with an older (or undated) one is held.
+    stored_tare_max_age_days: float = Field(90.0, gt=0, description="a stored tare older than this is expired")
 
 
 class ModbusDevice(Strict):
@@ -94,6 +105,9 @@ class CameraConfig(Strict):
     source: str = Field(description="device index, RTSP URL, video file or image pattern")
     frames: int = Field(5, ge=1, le=32)
     timeout_s: float = Field(5.0, gt=0)
+    # Scale for particle measurements: the file `intake camera calibrate` writes, or a figure.
+    calibration: Optional[Path] = Field(None, description="calibration JSON from `intake camera calibrate`")
+    mm_per_px: Optional[float] = Field(None, gt=0, description="millimetres per pixel on the tray; overrides calibration")
 
 
 class RfidConfig(Strict):
@@ -188,6 +202,10 @@ class MaterialRule(Strict):
     accept: list[str] = Field(description="labels that pass")
     reject: dict[str, str] = Field(description="label -> reason code when seen")
     min_confidence: float = Field(0.7, gt=0, le=1)
+    # Particle limits (vision.particles). Set: a load above them is REJECT, and a load that
+    # cannot be measured is REVIEW, never PASS.
+    max_particle_mm: Optional[float] = Field(None, gt=0, description="largest grain width allowed, mm")
+    max_elongated_share: Optional[float] = Field(None, ge=0, le=1, description="share of elongated grains allowed")
 
     @model_validator(mode="after")
     def _labels_known(self) -> "MaterialRule":

@@ -23,10 +23,11 @@ from intake.config import GateConfig, LaneConfig, SamplerConfig
 from intake.ident import tags
 from intake.lab import results as lab_results
 from intake.inspection import Inspector
-from intake.lane.driver import LaneDriver
+from intake.lane.driver import INSPECTION_GRACE_S, LANE_HANG_S, LaneDriver
 from intake.lane.status import StatusHub
 from intake.store.startup import open_store
 from intake.store.records import Records
+from intake.watchdog import Watchdog
 from vision.classifier import ModelError, OnnxClassifier
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,10 @@ class ModbusSampler:
 
     async def take(self, code: int, points_mm: list[tuple[int, int]], bed_mm: tuple[int, int]) -> int:
         plan = SamplePlan.of(code, points_mm, bed_mm)
+        # Poll the PLC every 0.2 simulated s, but at most every 5 ms of wall time on a fast clock.
         result = await self.client.run_sample(plan, clock=self.clock, timeout_s=self.cfg.timeout_s,
-                                              heartbeat_timeout_s=self.cfg.heartbeat_timeout_s)
+                                              heartbeat_timeout_s=self.cfg.heartbeat_timeout_s,
+                                              poll_s=max(0.2, self.clock.speed * 0.005))
         return result.sample_grams
 
     async def boom_clear(self) -> bool:
@@ -75,13 +78,16 @@ class Gate:
     model: ModelState
     lanes: list[LaneDriver] = field(default_factory=list)
     prompts: Any = None   # intake.prompts.PromptAnnouncer once the lanes run
+    watchdog: Watchdog = field(default_factory=Watchdog)
+    lane_hang_s: float = LANE_HANG_S          # wall s without a heartbeat: the loop is hung
+    inspection_grace_s: float = INSPECTION_GRACE_S
 
     def health(self) -> dict[str, object]:
         report: dict[str, object] = {"model": self.model.problem or "ok", "lanes_running": len(self.lanes)}
-        # A lane loop that has not run for 5 simulated seconds is hung: say so.
-        ages = {lane.cfg.id: round(self.clock.now() - lane.heartbeat, 1) for lane in self.lanes}
-        report["heartbeat_age_s"] = ages
-        if self.model.problem or any(age > 5.0 for age in ages.values()):
+        ages = {lane.cfg.id: round(self.clock.wall(self.clock.now() - lane.heartbeat), 2) for lane in self.lanes}
+        report["heartbeat_age_s"] = ages   # wall seconds since each lane loop last ran
+        report["loops"] = self.watchdog.report()   # each watched loop: ok / down (why) / failed
+        if self.model.problem or not self.watchdog.healthy():
             report["status"] = "degraded"  # weighing may go on; samples or a lane are held
         return report
 
@@ -171,4 +177,6 @@ async def run_lanes(gate: Gate, stop: asyncio.Event) -> None:
     from intake.prompts import PromptAnnouncer
 
     gate.prompts = PromptAnnouncer(gate.hub, [lane.cfg.id for lane in gate.lanes], gate.cfg.site.speak_prompts)
-    await asyncio.gather(gate.prompts.run(stop), *(lane.run(stop) for lane in gate.lanes))
+    for lane in gate.lanes:   # the watchdog starts, watches and restarts each lane's loops
+        lane.supervise(gate.watchdog, stop, gate.lane_hang_s, gate.inspection_grace_s)
+    await asyncio.gather(gate.prompts.run(stop), gate.watchdog.run(stop))

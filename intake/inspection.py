@@ -7,7 +7,9 @@ import asyncio
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Awaitable, Callable, Protocol
 
@@ -15,15 +17,18 @@ import cv2
 import numpy as np
 
 from hardware.sim.clock import SimClock
-from intake.config import GateConfig, LaneConfig
+from intake.config import CameraConfig, GateConfig, LaneConfig
 from intake.rules import Evidence, Judgement, judge
 from intake.sampling.service import Decided, Sampling
 from intake.store.records import Admission, Records
 from intake.store.tables import Frame, Inspection, Sample, SampleResult
+from vision import particles
 from vision.aggregate import aggregate
+from vision.calibration import Calibration
 from vision.quality import assess, frozen
 
 log = logging.getLogger(__name__)
+INFERENCE_DEADLINE_S = 5.0   # wall seconds per frame; the shipped model takes a few ms
 
 
 class Sampler(Protocol):
@@ -62,6 +67,13 @@ class Inspector:
         self.model_sha256, self.abstain_below = model_sha256, abstain_below
         self.sampling = Sampling(records.engine, cfg.sampling, cfg.site.name)
         self.inferences, self.inference_seconds = 0, 0.0   # for /metrics
+        # Wall seconds one frame's inference may take; a slower model is a fault (REVIEW). One
+        # inference thread per lane: a stuck inference blocks no other work, and no second one
+        # starts behind it (the model is "busy" until it returns).
+        self.inference_deadline_s = INFERENCE_DEADLINE_S
+        self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"inference-{lane.id}")
+        self._running: Future | None = None
+        self.mm_per_px, self.scale_fault = camera_scale(lane.camera)
         # Set by the lane driver: anti-cheat/device holds raised since the weigh-in.
         self.holds: Callable[[], tuple[str, ...]] = lambda: ()
         # Set by the lane driver: which interlocks refuse sampler motion right now.
@@ -91,6 +103,19 @@ class Inspector:
                                 SampleResult(sample_id=sample_id, status="taken", mass_g=mass_g))
         judgement, label = await asyncio.to_thread(self._judge_frames, adm, sample_id)
         return await self._decide(adm, judgement, label)
+
+    def _classify(self, image: np.ndarray):
+        if self._running is not None and not self._running.done():
+            raise RuntimeError("inference_busy")
+        started = time.perf_counter()
+        self._running = self._inference.submit(self.classifier.classify, image)  # type: ignore[union-attr]
+        try:
+            pred = self._running.result(timeout=self.inference_deadline_s)
+        except FutureTimeout:
+            raise RuntimeError("inference_timeout") from None
+        self.inferences += 1
+        self.inference_seconds += time.perf_counter() - started
+        return pred
 
     async def _wait_interlocks(self) -> None:
         """Poll until every interlock holds; on timeout the sample fails (REVIEW), probe never moves."""
@@ -127,21 +152,30 @@ class Inspector:
         for i, image in enumerate(images):
             quality = assess(image)
             row = _save_frame(folder, i, image, self.cfg.site.data_dir, quality)
-            if quality.ok and self.classifier is not None:
+            if quality.ok and self.classifier is not None and not faults:
                 try:
-                    started = time.perf_counter()
-                    pred = self.classifier.classify(image)
-                    self.inferences += 1
-                    self.inference_seconds += time.perf_counter() - started
-                except Exception as exc:
-                    faults.append(f"model:{exc}")
+                    pred = self._classify(image)
+                except Exception as exc:   # after one model fault the other frames are not tried
+                    faults.append(f"model:{exc or type(exc).__name__}")
                     pred = None
                 if pred is not None:
                     preds.append(pred)
                     row.label, row.confidence = pred.label, float(pred.confidence)
             rows.append(row)
         evidence = self._evidence(images, rows, preds, faults)
-        return self._record(sample_id, rows, evidence, rule)
+        good = [im for im, row in zip(images, rows) if row.quality_ok]
+        return self._record(sample_id, rows, replace(evidence, particles=self._measure(good)), rule)
+
+    def _measure(self, images: list[np.ndarray]) -> particles.Measurements:
+        """Particle figures over the frames that passed the quality gate; any failure is
+        'not measured' (which a rule needing the figure turns into REVIEW)."""
+        if self.mm_per_px is None:
+            return particles.not_measured(self.scale_fault or "no_calibration")
+        try:
+            return particles.aggregate([particles.measure(im, self.mm_per_px) for im in images])
+        except Exception as exc:  # a measurement bug must not stop the inspection
+            log.warning("particle measurement failed: %s", exc)
+            return particles.not_measured(f"error:{type(exc).__name__}", self.mm_per_px)
 
     def _evidence(self, images: list[np.ndarray], rows: list[Frame], preds: list, faults: list[str]) -> Evidence:
         if self.classifier is None:
@@ -167,9 +201,24 @@ class Inspector:
         judgement = judge(rule, ev, self.abstain_below)
         inspection = Inspection(sample_id=sample_id, model_sha256=self.model_sha256, label=ev.label,
                                 confidence=ev.confidence if ev.label else None,
-                                probs=dict(ev.probs), frames_agree=ev.frames_agree, faults=list(ev.faults))
+                                probs=dict(ev.probs), frames_agree=ev.frames_agree, faults=list(ev.faults),
+                                measurements=ev.particles.to_json() if ev.particles else None)
         self.records.record_inspection(inspection, rows)
         return judgement, ev.label
+
+
+def camera_scale(camera: CameraConfig) -> tuple[float | None, str | None]:
+    """(mm per pixel, why not) from the lane's camera config: the explicit figure, else the
+    calibration file. An unreadable file leaves particles unmeasured; it stops nothing."""
+    if camera.mm_per_px is not None:
+        return camera.mm_per_px, None
+    if camera.calibration is None:
+        return None, "no_calibration"
+    try:
+        return Calibration.model_validate_json(camera.calibration.read_text(encoding="utf-8")).mm_per_px, None
+    except (OSError, ValueError) as exc:
+        log.warning("camera calibration %s unreadable: %s", camera.calibration, exc)
+        return None, "calibration_unreadable"
 
 
 def blind_code(secret: str, visit: str) -> int:

@@ -45,6 +45,17 @@ class GateCollector(Collector):
             status = self.gate.hub.latest(lid)
             down.add_metric([lid], 1.0 if status is not None and status.step is LaneStep.OUT_OF_SERVICE else 0.0)
         yield from (trucks, verdicts, frames, errors, skipped, infer_n, infer_s, queue, beat, down)
+        yield from self._watchdog()
+
+    def _watchdog(self) -> Iterator[Metric]:
+        restarts = CounterMetricFamily("intake_loop_restarts", "Hung or crashed loops restarted by the watchdog",
+                                       labels=["loop"])
+        up = GaugeMetricFamily("intake_loop_up", "1 while the loop runs and beats; 0 while down or given up",
+                               labels=["loop"])
+        for name, row in sorted(self.gate.watchdog.report().items()):
+            restarts.add_metric([name], float(row["restarts"]))  # type: ignore[arg-type]
+            up.add_metric([name], 1.0 if row["state"] == "ok" else 0.0)
+        yield from (restarts, up)
 
 
 def metrics_router(gate: Gate) -> APIRouter:

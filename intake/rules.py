@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from intake.config import MaterialRule
 from intake.lane.status import Verdict
+from vision.particles import Measurements
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Evidence:
     frames: tuple[tuple[str, float], ...] = ()  # each classified frame's (label, confidence)
     probs: tuple[tuple[str, float], ...] = ()   # aggregated label probabilities, for the record
     ood: bool = False                           # the model's out-of-distribution flag on any frame
+    particles: Measurements | None = None       # None: no calibrated camera, nothing measured
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,10 @@ def judge(rule: MaterialRule | None, evidence: Evidence, abstain_below: float = 
     # Contamination is local: one frame that confidently shows a rejected label condemns the
     # load, even when the other frames see clean material.
     condemning = [rule.reject[label] for label, conf in evidence.frames if label in rule.reject and conf >= threshold]
-    if condemning:
-        return Judgement("reject", sorted(set(condemning)))
-    reasons: list[str] = []
+    too_big, unmeasured = particle_checks(rule, evidence.particles)
+    if condemning or too_big:
+        return Judgement("reject", sorted(set(condemning)) + too_big)
+    reasons: list[str] = list(unmeasured)
     if not evidence.frames_agree:
         reasons.append("frames_disagree")
     if evidence.confidence < threshold:
@@ -61,3 +64,27 @@ def judge(rule: MaterialRule | None, evidence: Evidence, abstain_below: float = 
     if evidence.label in rule.accept:
         return Judgement("pass", [])
     return Judgement("review", [f"label_not_judgeable:{evidence.label}"])
+
+
+def particle_checks(rule: MaterialRule, m: Measurements | None) -> tuple[list[str], list[str]]:
+    """(reject reasons, review reasons) from the rule's particle limits. A limit the
+    measurement cannot vouch for is a review reason: a missing figure never passes."""
+    if rule.max_particle_mm is None and rule.max_elongated_share is None:
+        return [], []
+    if m is None or not m.measured:
+        return [], ["particles_not_measured"]
+    reject: list[str] = []
+    review: set[str] = set()
+    if (limit := rule.max_particle_mm) is not None:
+        if m.largest_mm is not None and m.largest_mm > limit:
+            reject.append("oversize_particles")
+        elif m.floor_mm is None or m.floor_mm > limit:
+            review.add("particles_not_measured")  # the camera cannot see grains that small
+        elif m.largest_clump_mm is not None and m.largest_clump_mm > limit:
+            review.add("particles_not_measured")  # an unsplit clump may hide an oversize grain
+    if (share := rule.max_elongated_share) is not None:
+        if m.elongated_share is None:
+            review.add("particles_not_measured")
+        elif m.elongated_share > share:
+            reject.append("elongated_particles")
+    return reject, sorted(review)

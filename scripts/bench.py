@@ -1,15 +1,14 @@
 """`make bench`: measured figures, side by side with their baselines. Not a test: it prints.
 
 Runs every `scripts/bench_*.py` (decoders vs the line rate, review pages, central database,
-vision), then the gate-level figures below:
-- Classifier path (our preprocessing + checks + session) vs the raw onnxruntime call.
+vision, frame -> verdict vs the naive path and the bare session.run), then the gate-level
+figures below:
 - SQLite record commits (WAL, synchronous=FULL) per second.
 - The whole demo: wall time for 20 trucks at speed 50.
 """
 from __future__ import annotations
 
 import asyncio
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,36 +21,6 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 console = Console()
-
-
-def timed(fn, repeat: int) -> float:
-    """Median seconds per call over `repeat` calls (after one warm-up)."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
-
-
-def bench_classifier() -> list[tuple[str, str, str, str]]:
-    import numpy as np
-
-    from vision.classifier import OnnxClassifier
-    from vision.preprocess import preprocess
-    from vision.synth import generate
-
-    clf = OnnxClassifier.load(ROOT / "models/intake-classifier/model.onnx")
-    image = generate("clean_sand", np.random.default_rng(0), size=256)
-    tensor = preprocess(image, clf.card)
-    session = clf._session  # the raw onnxruntime session, as a baseline
-    name = clf.card.input_name
-    raw = timed(lambda: session.run(None, {name: tensor}), 50)
-    ours = timed(lambda: clf.classify(image), 50)
-    pre = timed(lambda: preprocess(image, clf.card), 50)
-    return [("Classifier, 256px frame", f"{ours * 1e3:.2f} ms", f"raw session.run: {raw * 1e3:.2f} ms",
-             f"{ours / raw:.2f}x (preprocess {pre * 1e3:.2f} ms)")]
 
 
 def bench_store() -> list[tuple[str, str, str, str]]:
@@ -96,7 +65,7 @@ def main() -> None:
     table = Table(title="intake gate benchmarks")
     for col in ("what", "ours", "baseline", "ratio"):
         table.add_column(col)
-    for bench in (bench_classifier, bench_store, bench_demo):
+    for bench in (bench_store, bench_demo):
         console.print(f"running {bench.__name__} ...")
         for row in bench():
             table.add_row(*row)

@@ -1,6 +1,11 @@
 """Soak: the demo plant and the real gate at high speed for many trucks, watching resources.
 
-    .venv/bin/python scripts/soak.py --trucks 300 --speed 100 --every 25 --warmup 50
+    .venv/bin/python scripts/soak.py --trucks 400 --speed 300 --every 50 --warmup 100
+    .venv/bin/python scripts/soak.py --trucks 10000 --speed 500 --every 500 --warmup 500
+
+Trucks arrive as soon as fewer than `--max-queue` wait, so the deck never idles and the queue
+never grows. The simulated clock, the plant's timings and the gate's timeouts all scale with
+`--speed`; the loops that poll have wall-time floors, so a fast clock is no busy loop.
 
 Samples this process's resident memory (VmRSS), open file descriptors and threads (OS threads
 and Python threads) every `--every` finished trucks once `--warmup` trucks are done, then
@@ -80,11 +85,15 @@ def growth(samples: list[Sample]) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--trucks", type=int, default=10_000)
-    ap.add_argument("--speed", type=float, default=100.0)
+    ap.add_argument("--speed", type=float, default=500.0,
+                    help="simulated seconds per wall second; the gate's timeouts scale with it")
     ap.add_argument("--every", type=int, default=100, help="sample every K finished trucks")
     ap.add_argument("--warmup", type=int, default=100, help="finished trucks before the first sample")
-    ap.add_argument("--arrival-gap", type=float, default=60.0,
-                    help="simulated seconds between arrivals; near the deck's cycle so the queue stays short")
+    ap.add_argument("--arrival-gap", type=float, default=5.0,
+                    help="simulated seconds between arrivals (at least; see --max-queue)")
+    ap.add_argument("--max-queue", type=int, default=2,
+                    help="a truck arrives only while fewer than this many wait: the deck never idles, "
+                         "the queue never grows")
     ap.add_argument("--dir", type=Path, default=None, help="work dir (database, frames); default: a temp dir")
     ap.add_argument("--minutes", type=float, default=None,
                     help="wall-clock budget; the run is stopped there and the partial figures printed")
@@ -96,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     meter = Meter(args.warmup, args.every, args.quiet)
     opts = DemoOptions(trucks=args.trucks, speed=args.speed, db=f"sqlite:///{work / 'soak.db'}", web=False,
-                       data_dir=work / "data", arrival_gap_s=args.arrival_gap)
+                       data_dir=work / "data", arrival_gap_s=args.arrival_gap, max_queue=args.max_queue)
     budget = None if args.minutes is None else args.minutes * 60
     try:
         code: int | None = asyncio.run(asyncio.wait_for(run_demo(opts, meter), budget))

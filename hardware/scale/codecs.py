@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, runtime_checkable
 
-from hardware.scale import cardinal, cas, keli, ricelake, sics, sma, yaohua, yaohua_eq
+from hardware.scale import (
+    cardinal, cas, keli, nci, ricelake, sics, sma, yaohua, yaohua_a12, yaohua_eq,
+)
 from hardware.scale.frame import FrameError, WeightFrame
 from hardware.scale.state import IndicatorState
 from hardware.scale.toledo import ToledoDecoder, encode_toledo
@@ -66,6 +68,10 @@ def _keli(*, command: bool = False, address: str = "A", unit: str | None = None,
     return keli.KeliDecoder(unit=unit, line_end=line_end, confirm=confirm)
 
 
+def _sics_sir(*, unit: str | None = None, confirm: int = 1) -> Decoder:
+    return sics.SicsDecoder(unit=unit, confirm=confirm, repeat=True)
+
+
 def _encode_toledo(state: IndicatorState, short: bool) -> bytes:
     return encode_toledo(
         state.weight if not state.underload else -abs(state.weight), unit=state.unit,
@@ -100,12 +106,17 @@ CODECS: dict[str, Codec] = {
     "sma": Codec(sma.SmaDecoder, sma.encode, False, sma.SmaResponder, (("poll", True),)),
     "cardinal": Codec(cardinal.CardinalDecoder, cardinal.encode, False),
     "ricelake": Codec(ricelake.RiceLakeDecoder, ricelake.encode, False, units=("kg", "lb", "g")),
+    # Beyond DESIGN.md's ten: the reference's A12(E) 15-byte frame (§3.3), the NCI standard
+    # protocol (§11, polled) and MT-SICS SIR (§2.1: one request, then a stream of S lines).
+    "yaohua-a12": Codec(yaohua_a12.YaohuaA12Decoder, yaohua_a12.encode, True, units=("kg", "lb")),
+    "nci": Codec(nci.NciDecoder, nci.encode, False, nci.NciResponder, units=("kg", "lb", "g", "t")),
+    "sics-sir": Codec(_sics_sir, sics.encode, False, sics.SicsResponder),
 }
 
 DECODERS: dict[str, Callable[..., Decoder]] = {name: c.decoder for name, c in CODECS.items()}
 
-# MT-SICS has no continuous form we read: it is always polled.
-ALWAYS_POLLED = frozenset({"sics"})
+# MT-SICS and NCI only answer requests (SIR streams, but only once asked): always a responder.
+ALWAYS_POLLED = frozenset({"sics", "sics-sir", "nci"})
 
 
 def get_codec(name: str) -> Codec:

@@ -22,7 +22,9 @@ BAUDS = (9600, 4800, 2400, 1200, 19200, 38400, 600, 57600, 115200)
 MIN_FRAMES = 3
 # protocol -> decoder options for the command mode we may ask in
 POLLED: dict[str, dict[str, object]] = {"sics": {}, "yaohua": {"command": True},
-                                        "sma": {"poll": True}}
+                                        "sma": {"poll": True}, "nci": {}}
+# Never heard without a request. (An SIR stream someone else started is heard as sics-sir.)
+ANSWER_ONLY = frozenset({"sics", "nci"})
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def rank(data: bytes, polled: bool = False) -> list[Candidate]:
     if polled:
         candidates = [score(data, p, o) for p, o in POLLED.items()]
     else:
-        candidates = [score(data, p, {}) for p in CODECS if p != "sics"]  # SICS only answers
+        candidates = [score(data, p, {}) for p in CODECS if p not in ANSWER_ONLY]
     return sorted(candidates, key=lambda c: (-c.confidence, c.median_weight or 0.0))
 
 

@@ -75,6 +75,7 @@ class FramedDecoder(ABC):
     max_pending = 256  # more held bytes than this without a frame: they are garbage
     trailer = b""  # a byte allowed right after a good frame (LF after CR), not counted
     request: bytes | None = None  # command protocols: what to send to get one reading
+    start_request: bytes | None = None  # repeat modes: sent once to start the stream
 
     def __init__(self, *, confirm: int = 1) -> None:
         self.confirm = check_confirm(confirm)

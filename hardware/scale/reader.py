@@ -9,7 +9,9 @@ Fail-safe rules it enforces (reference reliability-and-security.md §1.E):
   must void a transaction in progress. Losing the port also makes the weight unknown at once.
 
 Command protocols (MT-SICS; Yaohua/Keli/SMA in command mode) are polled: the decoder's
-``request`` is written every ``poll_period`` seconds, and each reply is one reading.
+``request`` is written every ``poll_period`` seconds, and each reply is one reading. Repeat
+modes (MT-SICS ``SIR``) write the decoder's ``start_request`` on connect and again whenever
+no good frame came for ``max(1 s, 5 x poll_period)``.
 """
 from __future__ import annotations
 
@@ -143,6 +145,8 @@ class ScaleReader:
         self._fixed_period = frame_period
         self._fallback_period = fallback_period
         self._poll_period = poll_period
+        # SIR-style streams: ask again after this long without a good frame (a reboot ends them)
+        self._restart_after = max(1.0, 5 * poll_period)
         self._on_frame = on_frame
         self._backoff = (backoff_initial, backoff_max)
         self._lock = threading.Lock()
@@ -244,18 +248,23 @@ class ScaleReader:
         """Read until stop or a port error. Returns whether any good frame arrived."""
         decoder = self._new_decoder()
         request: bytes | None = getattr(decoder, "request", None)
+        start: bytes | None = getattr(decoder, "start_request", None)
         next_poll = time.monotonic()
+        quiet_since = float("-inf")  # a repeat mode is (re)started when the stream is quiet
         got_frame = False
         try:
             while not self._stop.is_set():
-                if request is not None and time.monotonic() >= next_poll:
-                    next_poll = max(next_poll + self._poll_period, time.monotonic())
-                    port.write(request)
-                    with self._lock:
-                        self._counts["polls"] += 1
+                now = time.monotonic()
+                if request is not None and now >= next_poll:
+                    next_poll = max(next_poll + self._poll_period, now)
+                    self._write(port, request)
+                if start is not None and now - quiet_since >= self._restart_after:
+                    quiet_since = now
+                    self._write(port, start)
                 data = port.read(max(1, min(port.in_waiting, 4096)))
-                if data:
-                    got_frame |= self._ingest(data, decoder)
+                if data and self._ingest(data, decoder):
+                    got_frame = True
+                    quiet_since = time.monotonic()
         except (serial.SerialException, OSError) as exc:
             log.warning("scale port %s lost: %s", self.url, exc)
         except Exception:  # a bug must not end the reader for good: log, reopen, go on
@@ -265,6 +274,11 @@ class ScaleReader:
         with self._lock:
             self._counts["skipped_bytes"] += decoder.skipped_bytes - before
         return got_frame
+
+    def _write(self, port: serial.Serial, request: bytes) -> None:
+        port.write(request)
+        with self._lock:
+            self._counts["polls"] += 1
 
     def _ingest(self, data: bytes, decoder: Decoder) -> bool:
         now = time.monotonic()

@@ -5,6 +5,10 @@ The host sends ``SI CR LF``; the indicator answers ``S S <value> <unit>`` (stabl
 of spaces, never on columns. ``S +``/``S -`` (over/underload), ``S I`` (not executable) and
 ``ES``/``ET``/``EL`` carry no weight: they are refused frames with the reason, never a 0.
 Replies that are not weights (``Z A``, ``TAC A``, ``@ A "..."``) are skipped.
+
+``repeat=True`` is the ``SIR`` mode (§2.1): the host sends ``SIR`` once and the indicator
+streams ``S S``/``S D`` lines until ``@`` or another command. The reader sends it again on
+every (re)connect and whenever the stream goes quiet (a rebooted indicator forgets it).
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from hardware.scale.frame import FrameError, Unit, WeightFrame
 from hardware.scale.state import IndicatorState
 
 REQUEST = b"SI\r\n"
+REPEAT_REQUEST = b"SIR\r\n"
 MAX_LINE = 64
 _WEIGHT = re.compile(rb"S +([SD]) *(-?[0-9.]+) +([A-Za-z]+) *")
 _STATUS = {b"S +": "overload (S +)", b"S -": "underload (S -)",
@@ -48,11 +53,12 @@ class SicsDecoder(FramedDecoder):
     """Reply lines end with LF (normally CR LF); an over-long line without one is garbage."""
 
     max_pending = MAX_LINE
-    request = REQUEST
 
-    def __init__(self, *, unit: str | None = None, confirm: int = 1) -> None:
+    def __init__(self, *, unit: str | None = None, confirm: int = 1, repeat: bool = False) -> None:
         super().__init__(confirm=confirm)
         self.unit_override = check_unit(unit)
+        self.request = None if repeat else REQUEST
+        self.start_request = REPEAT_REQUEST if repeat else None
 
     def _step(self, buf: bytearray) -> Step | None:
         end = buf.find(b"\n")
@@ -84,6 +90,7 @@ class SicsResponder:
     def __init__(self, serial_number: str = "SIM0001") -> None:
         self._buf = bytearray()
         self._serial = serial_number
+        self.streaming = False  # after SIR: the simulator sends a weight line every period
 
     def feed(self, data: bytes, state: IndicatorState) -> bytes:
         self._buf += data
@@ -96,7 +103,9 @@ class SicsResponder:
         return bytes(out)
 
     def _answer(self, command: bytes, state: IndicatorState) -> bytes:
-        if command == b"SI":
+        if command:
+            self.streaming = command == b"SIR"  # any other command (@ too) ends the repeat
+        if command in (b"SI", b"SIR"):
             return encode_weight(state)
         if command == b"S":  # stable only: a moving scale times out with S I
             return b"S I\r\n" if state.motion and not state.overload else encode_weight(state)

@@ -2,10 +2,11 @@
 
 The gate opens ``sim.port`` exactly like a serial port: the pty slave path (/dev/pts/N) or
 ``socket://127.0.0.1:P``. Continuous protocols stream one frame (from the protocol's encoder)
-every ``period``; command protocols (``sics`` always, ``yaohua``/``keli``/``sma`` with
-``command=True``) answer the host's polls instead. On a pty the simulator honours its own
-line settings (``baud``, ``parity_bit`` for 7E1): a host that opened the port at another
-baud gets garbage, as from a real UART. Writes never block; dropped bytes are counted.
+every ``period``; command protocols (``sics``, ``sics-sir`` and ``nci`` always,
+``yaohua``/``keli``/``sma`` with ``command=True``) answer the host's polls instead; after an
+MT-SICS ``SIR`` the simulator streams a weight line every ``period`` until another command.
+On a pty the simulator honours its own line settings (``baud``, ``parity_bit`` for 7E1): a
+host that opened the port at another baud gets garbage, as from a real UART. Writes never block; dropped bytes are counted.
 
 Fault profiles (each for the next N frames, or a duration): byte flips, truncated frames,
 glued frames (terminator lost), corrupted checks, noise, stalls (silence), reboot (silence,
@@ -179,6 +180,8 @@ class IndicatorSimulator:
             self._silent_until = time.monotonic() + self._clock.wall(seconds)
             self._faults["power_up"] = power_up_frames
             self._noise += b"\x00" * 4
+            if self._responder is not None and hasattr(self._responder, "streaming"):
+                self._responder.streaming = False  # a power cycle forgets SIR
 
     def set_unit(self, unit: str) -> None:
         """The operator switches the display unit: frames follow (weight converted)."""
@@ -194,6 +197,9 @@ class IndicatorSimulator:
             if self._responder is not None:
                 self._stop.wait(POLL_INTERVAL)
                 self._answer()
+                if getattr(self._responder, "streaming", False) and time.monotonic() >= next_at:
+                    next_at = max(next_at + self.wall_period, time.monotonic())
+                    self._tick()  # SIR: asked once, the indicator repeats every period
                 continue
             if self._stop.wait(max(0.0, next_at - time.monotonic())):
                 return

@@ -109,15 +109,19 @@ class TestStep:
 class StepResult:
     step: TestStep
     indication: Decimal | None       # None: no stable reading was obtained
-    error: Decimal | None            # indication - load, kg
+    error: Decimal | None            # indication - load, kg (change point: corrected error Ec)
     mpe: Decimal                     # kg
     passed: bool
     note: str = ""
+    added: Decimal | None = None     # change point: small weights added until I + e, kg
 
     def to_json(self) -> dict[str, object]:
-        return {"kind": self.step.kind, "section": self.step.section, "load_kg": plain(self.step.load),
-                "indication_kg": _s(self.indication), "error_kg": _s(self.error),
-                "mpe_kg": plain(self.mpe), "passed": self.passed, "note": self.note}
+        out = {"kind": self.step.kind, "section": self.step.section, "load_kg": plain(self.step.load),
+               "indication_kg": _s(self.indication), "error_kg": _s(self.error),
+               "mpe_kg": plain(self.mpe), "passed": self.passed, "note": self.note}
+        if self.added is not None:
+            out["change_point_kg"] = plain(self.added)
+        return out
 
 
 def _s(value: Decimal | None) -> str | None:
@@ -144,6 +148,40 @@ def evaluate(step: TestStep, indication: Decimal | None, e: Decimal,
         return StepResult(step, None, None, mpe, False, note or "no stable reading")
     error = indication - step.load
     return StepResult(step, indication, error, mpe, abs(error) <= mpe, note)
+
+
+# Change-point method (OIML R 76-1 Annex A, "evaluation of error before rounding" [R]: from
+# memory of the standard, the reference files do not describe it). On a scale whose display is
+# rounded to e, the rounding alone (±0.5 e) is as large as the smallest MPE; so at a load L
+# showing I, small weights of 0.1 e are added one by one until the display steps up to I + e.
+# With ΔL added: the indication before rounding P = I + e/2 - ΔL, the error E = P - L, and the
+# corrected error Ec = E - E0, E0 being the same error found at (or near) zero.
+CHANGE_POINT_FRACTION = Decimal("0.1")
+CHANGE_POINT_MAX_STEPS = 10  # by 1 e added the display must have stepped up
+
+
+def change_point_error(indication: Decimal, load: Decimal, added: Decimal, e: Decimal) -> Decimal:
+    """E = I + e/2 - ΔL - L (kg)."""
+    if not 0 < added <= e:
+        raise ValueError(f"the added load must be in (0, e], not {added}")
+    return indication + e / 2 - added - load
+
+
+def evaluate_change_point(step: TestStep, indication: Decimal, added: Decimal, e: Decimal,
+                          cls: AccuracyClass = AccuracyClass.III, *, in_service: bool = False,
+                          zero_error: Decimal | None = None) -> StepResult:
+    """One step judged on its error before rounding. A zero step's error is E0 itself (within
+    ±0.25 e); a load step's is corrected by ``zero_error`` (E0) when one is known."""
+    mpe = step_mpe(step, e, cls, in_service)
+    error = change_point_error(indication, step.load, added, e)
+    note = f"change point: +{plain(added)} kg, E {plain(error)} kg"
+    if step.kind != "zero":
+        if zero_error is None:
+            note += ", no E0: uncorrected"
+        else:
+            error -= zero_error
+            note += f", E0 {plain(zero_error)} kg"
+    return StepResult(step, indication, error, mpe, abs(error) <= mpe, note, added)
 
 
 def round_to_e(value: Decimal, e: Decimal) -> Decimal:

@@ -20,6 +20,12 @@ from hardware.sim.clock import SimClock
 from hardware.sim.trucks import TruckScenario
 
 log = logging.getLogger(__name__)
+MIN_POLL_WALL_S = 0.002    # the plant looks at barriers at most every 2 ms of wall time
+MIN_PRESS_WALL_S = 0.03    # a button press lasts long enough for the lane to see it
+# A driver's patience, in wall seconds at least: on a fast clock a CPU hiccup of the shared
+# machine must not read as a gate that never let the truck in (or out).
+MIN_PATIENCE_WALL_S = 2.0
+MIN_ROUTE_PATIENCE_WALL_S = 10.0
 
 
 class GateIOSim(Protocol):
@@ -47,6 +53,9 @@ class PlantTiming:
     travel_s: float = 10.0
     announce_every_s: float = 2.0
     give_up_after_s: float = 30.0
+    # Stuck on the deck with no route barrier ever opening (a lane that stays down): staff
+    # back the truck off. Longer than any inspection the gate may legitimately run.
+    route_give_up_s: float = 600.0
 
 
 @dataclass
@@ -77,6 +86,7 @@ class Plant:
         self.on_step = on_step          # fault injection hook (tests/faults)
         self.io_offline = False         # set while a fault has the I/O module's server down
         self._index: dict[str, int] = {}
+        self.queued = 0                 # trucks arrived and not yet through their first pass
 
     # ---- the indicator's view -------------------------------------------------------------
 
@@ -93,21 +103,46 @@ class Plant:
 
     # ---- running trucks -------------------------------------------------------------------
 
-    async def run(self, trucks: list[TruckScenario], arrival_gap_s: float = 15.0) -> None:
-        """All trucks, arriving `arrival_gap_s` apart; returns when every one has left."""
+    async def run(self, trucks: list[TruckScenario], arrival_gap_s: float = 15.0,
+                  max_queue: int | None = None) -> None:
+        """All trucks, arriving `arrival_gap_s` apart; returns when every one has left.
+        `max_queue`: the next truck arrives only once fewer than this many wait for their first
+        pass (a soak keeps the deck busy without an ever-growing queue)."""
         await self.gateio.set_inputs(front_blocked=False, rear_blocked=False, deck_occupied=False,
                                entry_loop=False, exit_loop=False)
-        tasks = []
+        tasks: set[asyncio.Task[None]] = set()
+        failures: list[BaseException] = []
+
+        def settled(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)   # finished trucks are not kept: memory stays flat in a soak
+            if not task.cancelled() and task.exception() is not None:
+                failures.append(task.exception())  # type: ignore[arg-type]
+
         for i, truck in enumerate(trucks):
             self._index[truck.plate] = i
-            tasks.append(asyncio.create_task(self._truck(truck), name=f"truck-{truck.plate}"))
+            self.queued += 1
+            task = asyncio.create_task(self._truck(truck), name=f"truck-{truck.plate}")
+            tasks.add(task)
+            task.add_done_callback(settled)
             if i < len(trucks) - 1:
                 await self.clock.sleep(arrival_gap_s)
-        await asyncio.gather(*tasks)
+                while max_queue is not None and self.queued >= max_queue:
+                    await self.clock.sleep(self._poll_s)
+        try:
+            while tasks:
+                await asyncio.wait(set(tasks))
+        finally:
+            for task in list(tasks):
+                task.cancel()
+        if failures:
+            raise failures[0]
 
     async def _truck(self, truck: TruckScenario) -> None:
         loaded = truck.tare_kg + truck.load_kg
-        route = await self._pass(truck, loaded, first=True)
+        try:
+            route = await self._pass(truck, loaded, first=True)
+        finally:
+            self.queued -= 1
         if route is None:
             self.gave_up.append(truck.plate)
             return
@@ -132,11 +167,16 @@ class Plant:
             await self._drive_on(truck, mass_kg)
             await self._at(truck, "positioned" + suffix)
             if first:
-                self.camera.present(self.images_for(truck.load_label))
+                # Rendering and writing the photos is CPU work: off the event loop, which the
+                # gate shares.
+                images = await asyncio.to_thread(self.images_for, truck.load_label)
+                await asyncio.to_thread(self.camera.present, images)
                 await self._at(truck, "presented")
             route = await self._wait_route(press_confirm=first and truck.behaviour != "stays_in_cab")
             await self._drive_off(mass_kg)
             await self._at(truck, "left" + suffix)
+            if route is None:
+                log.warning("truck %s backed off the deck: no route barrier opened", truck.plate)
             return route
 
     async def _at(self, truck: TruckScenario, step: str) -> None:
@@ -152,40 +192,51 @@ class Plant:
             if not self.io_offline:
                 raise
 
+    @property
+    def _poll_s(self) -> float:
+        """Simulated seconds between looks at a barrier: 0.1 s, but never under MIN_POLL_WALL_S
+        of wall time, so a fast clock does not turn the plant's waits into busy loops."""
+        return max(0.1, self.clock.speed * MIN_POLL_WALL_S)
+
     async def _announce_until_admitted(self, plate: str) -> bool:
-        waited = 0.0
-        while waited < self.timing.give_up_after_s:
-            self.identify(plate)
-            step = 0.1
-            for _ in range(int(self.timing.announce_every_s / step)):
-                if self.gateio.barrier_open("entry"):
-                    return True
-                await self.clock.sleep(step)
-            waited += self.timing.announce_every_s
+        start = next_announce = self.clock.now()
+        patience = max(self.timing.give_up_after_s, self.clock.speed * MIN_PATIENCE_WALL_S)
+        while (now := self.clock.now()) - start < patience:
+            if now >= next_announce:
+                self.identify(plate)
+                next_announce = now + self.timing.announce_every_s
+            if self.gateio.barrier_open("entry"):
+                return True
+            await self.clock.sleep(self._poll_s)
         log.warning("truck %s gave up waiting at the entry", plate)
         return False
 
-    async def _wait_route(self, press_confirm: bool) -> str:
-        """Wait on the deck; the driver climbs down and presses the kiosk button now and then."""
-        waited = 0.0
-        while True:
+    async def _wait_route(self, press_confirm: bool) -> str | None:
+        """Wait on the deck; the driver climbs down and presses the kiosk button now and then
+        (from 3 s on, every 10 s, held for half a second, or for a few lane ticks at speed)."""
+        start, held = self.clock.now(), False
+        hold_s = max(0.5, self.clock.speed * MIN_PRESS_WALL_S)
+        patience = max(self.timing.route_give_up_s, self.clock.speed * MIN_ROUTE_PATIENCE_WALL_S)
+        while (waited := self.clock.now() - start) < patience:
             for route in ("plant", "return"):
                 if self.gateio.barrier_open(route):
-                    if press_confirm:
+                    if held:
                         await self._io(driver_confirm=False)  # back in the cab
                     return route
-            if press_confirm and waited % 10.0 < 0.1 and waited >= 3.0:
-                await self._io(driver_confirm=True)
-            elif press_confirm and waited % 10.0 >= 0.5:
-                await self._io(driver_confirm=False)
-            await self.clock.sleep(0.1)
-            waited += 0.1
+            press = press_confirm and waited >= 3.0 and (waited - 3.0) % 10.0 < hold_s
+            if press != held:
+                await self._io(driver_confirm=press)
+                held = press
+            await self.clock.sleep(self._poll_s)
+        return None
 
     async def _ramp(self, start: float, end: float, seconds: float) -> None:
-        steps = max(2, int(seconds / 0.1))
+        steps = max(2, int(seconds / self._poll_s))
+        t0 = self.clock.now()
         for i in range(1, steps + 1):
             self._set_deck(start + (end - start) * i / steps, True)
-            await self.clock.sleep(seconds / steps)
+            # Sleep to the step's due time: a late wake-up does not stretch the drive.
+            await self.clock.sleep(max(0.0, t0 + seconds * i / steps - self.clock.now()))
 
     async def _drive_on(self, truck: TruckScenario, mass_kg: int) -> None:
         await self._io(entry_loop=True)

@@ -338,6 +338,9 @@ def verify(
     sections: Annotated[int, typer.Option(min=0, max=16, help="Eccentric test sections.")] = 4,
     ecc_load: Annotated[Optional[str], typer.Option(help="Eccentric load, kg (default Max/3).")] = None,
     in_service: Annotated[bool, typer.Option("--in-service", help="In-service MPE (2x).")] = False,
+    change_point: Annotated[bool, typer.Option("--change-point", help="Judge each step on its error "
+                                               "before rounding: add 0.1 e weights until the display "
+                                               "steps up (R 76 change-point method).")] = False,
     indicator: Annotated[Optional[str], typer.Option(help="Indicator identity (default: protocol@port).")] = None,
     technician: Annotated[Optional[str], typer.Option(help="Who ran the test.")] = None,
     stable_time: Annotated[float, typer.Option(min=0.4, help="Seconds a reading must hold (W2: >= 0.4).")] = 0.5,
@@ -367,7 +370,7 @@ def verify(
     args = VerifyArgs(port, protocol, max_d, e_d, cls, in_service, plan, script is not None,
                       indicator or f"{protocol}@{port}", technician, stable_time, step_timeout,
                       dict(protocol_options=options, baudrate=baud, bytesize=bytesize,
-                           parity=parity.value, poll_period=poll))
+                           parity=parity.value, poll_period=poll), change_point)
     run_verify(args, engine, json_out, plot)
 
 
@@ -385,24 +388,29 @@ def calibrate(
     point_timeout: Annotated[float, typer.Option(min=1.0, help="Seconds to wait per point.")] = 120.0,
     max_residual_e: Annotated[float, typer.Option(min=0.0, help="Linearity limit, in e.")] = 0.5,
     min_counts_per_e: Annotated[float, typer.Option(min=0.0, help="Smallest acceptable span.")] = 2.0,
+    user: Annotated[str, typer.Option("--user", help="Admin account that calibrates; password from "
+                                      "$INTAKE_PASSWORD or asked (hidden).")] = "",
     accept: Annotated[bool, typer.Option("--accept", help="Accept without asking (a printed plan).")] = False,
-    technician: Annotated[Optional[str], typer.Option(help="Who calibrated.")] = None,
     json_out: JsonOpt = False,
     db: Optional[str] = _DB, config: Optional[Path] = _CONFIG, key: Optional[str] = _KEY,
 ) -> None:
     """Multi-point calibration of a raw load-cell transmitter over Modbus: zero, span and a
-    linearity check; saved atomically and counted on the calibration event counter."""
+    linearity check; saved atomically and counted on the calibration event counter. Admin
+    accounts only (--user); the account is recorded as the technician."""
     from hardware.scale.calibration import Limits
     from intake.metrology.calibrate_cmd import (
-        CalibrateArgs, calibration_loads, parse_endpoint, run_calibrate,
+        CalibrateArgs, admin_user, calibration_loads, parse_endpoint, run_calibrate,
     )
     from intake.metrology.calibrate_flow import PointRules
-    from intake.metrology.commands import decimal_arg, open_store
+    from intake.metrology.commands import decimal_arg, fail, open_store
 
+    if not user:
+        fail("--user NAME is required: calibration is for admin accounts (W13)", 2)
     max_d, e_d = decimal_arg("--max", max_kg), decimal_arg("--e", e)
     host, port = parse_endpoint(modbus)
     values = calibration_loads(max_d, e_d, loads, script)
     engine = open_store(db, config, key)
+    technician = admin_user(engine, user)  # before any load is placed
     args = CalibrateArgs(host, port, unit_id, max_d, e_d, values, script is not None,
                          PointRules(samples, tolerance, point_timeout),
                          Limits(min_counts_per_e, max_residual_e), file, technician)

@@ -8,7 +8,7 @@ import hashlib
 
 from hardware.sim.trucks import TruckScenario
 from intake.ident.tags import VehicleTag
-from intake.store.tables import DeliveryOrder, Material, Supplier, Vehicle
+from intake.store.tables import DeliveryOrder, Material, Supplier, Vehicle, utcnow
 
 SUPPLIERS = {"S": ("hx-sand", "华鑫砂场 Huaxin Sand"), "G": ("ds-stone", "东山石料 Dongshan Stone")}
 MATERIALS = {"sand": ("Sand 0/4", "砂"), "gravel": ("Crushed stone 5/25", "碎石")}
@@ -32,7 +32,10 @@ def seed(engine: Engine, trucks: list[TruckScenario]) -> None:
         for i, truck in enumerate(t for t in trucks if t.registered):
             kind = "S" if "·S" in truck.plate else "G"
             vehicle = _get_or_add(session, Vehicle, plate=truck.plate, supplier_id=suppliers[kind].id,
-                                  bed_length_mm=7_200, bed_width_mm=2_350, stored_tare_kg=truck.tare_kg)
+                                  bed_length_mm=7_200, bed_width_mm=2_350, stored_tare_kg=truck.tare_kg,
+                                  stored_tare_at=utcnow())  # weighed recently: not expired (W8)
+            if vehicle.stored_tare_at is None:  # a demo database from before migration 0007
+                vehicle.stored_tare_at = utcnow()
             session.flush()
             if session.exec(select(VehicleTag).where(VehicleTag.vehicle_id == vehicle.id)).first() is None:
                 session.add(VehicleTag(tag=demo_tag(truck.plate), vehicle_id=vehicle.id))

@@ -21,6 +21,7 @@ from hardware.scale.simulator import IndicatorSimulator
 from hardware.sim.clock import SimClock
 from hardware.sim.plant import Plant
 from hardware.sim.trucks import DEMO_MIX, TruckScenario, demo_trucks
+from hardware.sim.usb import PluggableIndicator
 from intake.config import GateConfig, RfidConfig, ScaleConfig, load_config
 from intake.demo import masterdata
 from intake.gate import Gate, open_gate, run_lanes
@@ -45,6 +46,7 @@ class DemoOptions:
     command: bool = False                # ... and whether the gate polls it
     faults: tuple[FaultSpec, ...] = ()   # device faults to inject (tests/faults)
     arrival_gap_s: float = 15.0          # simulated seconds between arrivals (scripts/soak.py paces it)
+    max_queue: int | None = None         # arrivals wait while this many trucks queue (soak)
     on_fault: Callable[[FaultSpec, float], None] | None = None  # told (spec, sim time) as each fires
 
 
@@ -58,6 +60,8 @@ FaultAction = Literal[
     "sampler.fault",     # amount: PLC fault code (0: probe blocked); latched until a RESET
     "sampler.heartbeat", "sampler.hang",  # for duration_s
     "gateio.offline",    # the I/O module's Modbus server gone for duration_s
+    "scale.unplug",      # the USB-serial adapter pulled for duration_s, then plugged back
+    "lane.hang",         # the lane loop blocks for good; amount: how many (re)starts hang
 ]
 
 
@@ -97,10 +101,24 @@ def demo_config(opts: DemoOptions) -> GateConfig:
     return cfg.model_copy(update={"site": site, "sampling": sampling, "model": model})
 
 
-def sample_images(n: int, seed: int) -> Callable[[str], list[np.ndarray]]:
-    """What the camera over the sample tray sees: n photos of the load's true material."""
+def sample_images(n: int, seed: int, pool: int = 40) -> Callable[[str], list[np.ndarray]]:
+    """What the camera over the sample tray sees: n photos of the load's true material.
+
+    The first `pool` photos of each material are made fresh; later trucks get n distinct photos
+    drawn from those. Rendering is the plant's costliest step (tens of ms a photo, on the event
+    loop), so a long soak reuses photos instead of paying it for every truck."""
     rng = np.random.default_rng(seed)
-    return lambda label: [generate(label, rng, size=256) for _ in range(n)]
+    made: dict[str, list[np.ndarray]] = {}
+
+    def photos(label: str) -> list[np.ndarray]:
+        have = made.setdefault(label, [])
+        if len(have) + n <= pool:
+            fresh = [generate(label, rng, size=256) for _ in range(n)]
+            have.extend(fresh)
+            return fresh
+        return [have[i] for i in rng.choice(len(have), size=n, replace=False)]
+
+    return photos
 
 
 async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str | None], None] | None = None) -> int:
@@ -109,11 +127,11 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
     lane = cfg.lanes[0]
     plant: Plant | None = None
     async with AsyncExitStack() as stack:
-        indicator = IndicatorSimulator(lambda: _displayed(plant), clock=clock, period=lane.scale.frame_period_s,
-                                       protocol=opts.protocol, command=opts.command)
+        indicator = _indicator(opts, cfg, clock, lambda: _displayed(plant))
         scale_port = indicator.start()
         stack.callback(indicator.stop)
-        sampler_sim = SamplerSimulator(clock=clock)
+        # The PLC scans every 0.1 simulated s, but not more often than every 2 ms of wall time.
+        sampler_sim = SamplerSimulator(clock=clock, scan_s=max(0.1, opts.speed * 0.002))
         sampler_port = await sampler_sim.start()
         stack.push_async_callback(sampler_sim.stop)
         # An I/O outage restarts the module's server, which must come back on the same port.
@@ -136,7 +154,7 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         plant = Plant(clock, gateio_sim, camera_sim, identify=lambda plate: rfid_sim.show(masterdata.demo_tag(plate)),
                       images_for=sample_images(lane.camera.frames, seed=7),
                       on_step=injector.on_step if opts.faults else None)
-        injector.plant = plant
+        injector.plant, injector.gate = plant, gate
         url = await _start_web(gate, opts, stack) if opts.web else None
         if url:
             await asyncio.to_thread(_demo_reviewer, gate)
@@ -146,7 +164,7 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         lanes = asyncio.create_task(run_lanes(gate, stop), name="lanes")
         reporter = asyncio.create_task(_report(gate, done, emit), name="reporter")
         try:
-            await _drive_plant(plant, trucks, opts.trucks is None, lanes, opts.arrival_gap_s)
+            await _drive_plant(plant, trucks, opts.trucks is None, lanes, opts.arrival_gap_s, opts.max_queue)
         finally:
             injector.cancel()
             stop.set()
@@ -158,10 +176,10 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
 
 
 async def _drive_plant(plant: Plant, trucks: list[TruckScenario], forever: bool, lanes: asyncio.Task,
-                      arrival_gap_s: float = 15.0) -> None:
+                      arrival_gap_s: float = 15.0, max_queue: int | None = None) -> None:
     """Play the trucks (over and over when `forever`); stop early if the gate itself dies."""
     while True:
-        play = asyncio.create_task(plant.run(trucks, arrival_gap_s))
+        play = asyncio.create_task(plant.run(trucks, arrival_gap_s, max_queue))
         finished, _ = await asyncio.wait({play, lanes}, return_when=asyncio.FIRST_COMPLETED)
         if lanes in finished:
             play.cancel()
@@ -181,6 +199,18 @@ async def _report(gate: Gate, done: asyncio.Queue[str], emit: Emit) -> None:
 async def _drain(done: asyncio.Queue[str], gate: Gate, emit: Emit) -> None:
     while not done.empty():
         emit(gate.records.visit_summary(done.get_nowait()))
+
+
+def _indicator(opts: DemoOptions, cfg: GateConfig, clock: SimClock,
+               source: Callable[[], tuple[int, bool]]) -> IndicatorSimulator | PluggableIndicator:
+    """The simulated indicator; behind a stable by-id style link when a test will unplug it."""
+    def make(link: Path | None = None) -> IndicatorSimulator:
+        return IndicatorSimulator(source, clock=clock, period=cfg.lanes[0].scale.frame_period_s,
+                                  protocol=opts.protocol, command=opts.command, link=link)
+
+    if any(f.action == "scale.unplug" for f in opts.faults):
+        return PluggableIndicator(make, cfg.site.data_dir / "dev" / "serial-indicator")
+    return make()
 
 
 def _displayed(plant: Plant | None, division_kg: int = 20) -> tuple[int, bool]:
@@ -239,11 +269,12 @@ class _FaultInjector:
     """Fires `DemoOptions.faults` on the device simulators as the trucks reach their steps.
     Each fault runs as its own task so the truck (and the plant) never wait for it."""
 
-    def __init__(self, opts: DemoOptions, clock: SimClock, indicator: IndicatorSimulator,
+    def __init__(self, opts: DemoOptions, clock: SimClock, indicator: IndicatorSimulator | PluggableIndicator,
                  sampler: SamplerSimulator, gateio: GateIOSimulator, camera: CameraSimulator) -> None:
         self.specs, self.on_fault, self.clock = opts.faults, opts.on_fault, clock
         self.indicator, self.sampler, self.gateio, self.camera = indicator, sampler, gateio, camera
         self.plant: Plant | None = None
+        self.gate: Gate | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def on_step(self, index: int, truck: TruckScenario, step: str) -> None:
@@ -266,7 +297,11 @@ class _FaultInjector:
         if self.on_fault is not None:
             self.on_fault(spec, self.clock.now())
         device, _, what = spec.action.partition(".")
-        if device == "scale":
+        if spec.action == "scale.unplug":
+            await self._unplug(spec.duration_s)
+        elif device == "lane":
+            self._hang(int(spec.amount) or 1)
+        elif device == "scale":
             self._scale(what, spec.amount)
         elif device == "camera":
             getattr(self.camera, what)()
@@ -307,6 +342,29 @@ class _FaultInjector:
         toggle(True)
         await self.clock.sleep(spec.duration_s)
         toggle(False)
+
+    async def _unplug(self, seconds: float) -> None:
+        assert isinstance(self.indicator, PluggableIndicator)
+        self.indicator.unplug()
+        try:
+            await self.clock.sleep(seconds)
+        finally:
+            self.indicator.plug()
+
+    def _hang(self, times: int) -> None:
+        """The first lane's loop blocks on its next `times` starts: a real hang that only the
+        watchdog (cancel and restart) can end."""
+        assert self.gate is not None
+        lane, left = self.gate.lanes[0], [times]
+
+        async def hang() -> None:
+            if left[0] <= 0:
+                lane.hang_hook = None
+                return
+            left[0] -= 1
+            await asyncio.Event().wait()   # never set
+
+        lane.hang_hook = hang
 
     async def _io_outage(self, seconds: float) -> None:
         assert self.plant is not None

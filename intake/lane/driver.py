@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from decimal import Decimal
 from typing import Awaitable, Callable, Protocol
 
@@ -24,10 +25,17 @@ from intake.lane.machine import (
 )
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
 from intake.store.crashpoint import crash_point
+from intake.store.outage import StoreOutage
 from intake.store.records import Admission, Records, Refusal
+from intake.watchdog import Heartbeat, Watchdog
 
 log = logging.getLogger(__name__)
 REFUSAL_SHOWN_S = 30.0   # simulated seconds a refusal stays on the kiosk
+# Wall seconds without a heartbeat before the watchdog calls a loop hung. A lane tick may wait on
+# several Modbus timeouts (2 x 2 s each) when the I/O module is gone, so allow for those.
+LANE_HANG_S = 30.0
+INSPECTION_GRACE_S = 30.0   # beyond the inspection's own time limit
+INSPECTION_MIN_WALL_S = 5.0  # frames, classifier and records take real time at any clock speed
 
 _TO_KG = {"kg": Decimal(1), "t": Decimal(1000), "g": Decimal("0.001"), "lb": Decimal("0.45359237")}
 
@@ -75,6 +83,7 @@ class LaneDriver:
         self._epoch: int | None = None
         self._refused_at: float | None = None
         self._store_fault: str | None = None
+        self._outage = StoreOutage(records)
         self.visits_done = 0
         self.verdicts: dict[str, int] = {}    # inspection outcomes since start, for /metrics
         self._driver_out = False          # latched from the kiosk pushbutton, per pass
@@ -83,6 +92,74 @@ class LaneDriver:
         inspector.interlocks = self.interlock_failures
         inspector.holds = lambda: self.state.holds
         self.heartbeat = 0.0
+        self._jobs: asyncio.Queue[Admission] = asyncio.Queue(maxsize=1)   # to the inspection worker
+        self._job: Admission | None = None
+        self._beats: dict[str, Heartbeat] = {}
+        self._down: dict[str, str] = {}       # watched loop -> why it is down (closes the lane)
+        self._started = False
+        self._grace = INSPECTION_GRACE_S
+        # Fault-injection seam (tests/faults via the demo): awaited at the top of a lane tick.
+        self.hang_hook: Callable[[], Awaitable[None]] | None = None
+
+    def supervise(self, dog: Watchdog, stop: asyncio.Event, lane_hang_s: float = LANE_HANG_S,
+                  inspection_grace_s: float = INSPECTION_GRACE_S) -> None:
+        """Hand the lane loop and the inspection worker to the watchdog, which starts them."""
+        self._grace = inspection_grace_s
+        for part, factory, period in (("lane", lambda: self.run(stop), lane_hang_s),
+                                      ("inspection", lambda: self.inspection_worker(stop), lane_hang_s)):
+            self._beats[part] = dog.watch(
+                f"{part} {self.cfg.id}", factory, period_s=period, lane=self.cfg.id,
+                on_down=lambda reason, final, part=part: self._loop_down(part, reason, final),
+                on_up=lambda part=part: self._loop_up(part))
+
+    def _beat(self, part: str) -> None:
+        beat = self._beats.get(part)
+        if beat is not None:
+            beat.beat()
+
+    async def _loop_down(self, part: str, reason: str, final: bool) -> None:
+        """A loop is hung or gone: no truck is admitted, no entry or plant barrier opens, and
+        whatever it was doing for the truck on the deck can no longer be vouched for."""
+        self._down[part] = f"watchdog:{part}:{reason}"
+        self._publish(self._last)
+        job, self._job = (self._job, None) if part == "inspection" else (None, self._job)
+        if job is not None and self.state.visit == job.visit:
+            # The worker died with this truck's inspection: held, and its lane gets the outcome.
+            self._push(DeviceFault(self.clock.now(), "inspection_restarted"))
+            self._push(InspectionDone(self.clock.now(), None, ()))
+        if final and part == "lane" and self.state.visit is not None and self.state.phase in (
+                Phase.ENTERING, Phase.WEIGHING, Phase.INSPECTING):
+            # Nobody will finish this visit now: record it for REVIEW from outside the dead loop.
+            visit = self.state.visit
+            self.state = LaneState(phase=Phase.IDLE, since=self.clock.now())
+            await asyncio.to_thread(self.records.record_decision, visit, "review", [f"watchdog:{part}_down"], None)
+            await self._visit_done(visit)
+        await self._close_if_clear()
+
+    async def _close_if_clear(self) -> None:
+        """Fail closed: the entry barrier down unless a vehicle is under it; the exit barriers
+        down once nothing is on the deck or under them; lights red. Never onto a vehicle."""
+        try:
+            inputs = await asyncio.wait_for(self.gateio.read_inputs(), 5.0)
+            closing = [] if inputs.entry_loop else ["entry"]
+            if not (inputs.deck_occupied or inputs.front_blocked or inputs.exit_loop):
+                closing += ["plant", "return"]
+            for name in closing:
+                await asyncio.wait_for(self.gateio.set_barrier(name, False), 5.0)
+                self._open[name] = False
+            await asyncio.wait_for(self.gateio.set_lights(entry="red", exit="red"), 5.0)
+        except Exception as exc:   # the I/O module is part of the trouble: leave it to its fail-safe
+            log.warning("lane %s: could not close the barriers: %s", self.cfg.id, exc)
+
+    def _loop_up(self, part: str) -> None:
+        self._down.pop(part, None)
+        self._publish(self._last)
+
+    def _push(self, event: Event) -> None:
+        try:
+            self._events.put_nowait(event)
+        except asyncio.QueueFull:
+            log.error("lane %s event queue full, dropped %s", self.cfg.id, event)
 
     def identify(self, plate: str) -> None:
         """An identification event (RFID, plate camera, kiosk code). Drops when flooded."""
@@ -91,22 +168,81 @@ class LaneDriver:
 
     async def run(self, stop: asyncio.Event) -> None:
         tick = max(self.cfg.scale.frame_period_s, self.clock.speed * 0.005)
-        await self.gateio.close_all()  # start from the safe state: barriers down, lights red
+        if not self._started:
+            await self.gateio.close_all()  # start from the safe state: barriers down, lights red
+            self._started = True
+        elif self.state.phase is not Phase.IDLE:
+            # Restarted by the watchdog under a truck: void its pass, or hold its load.
+            await self._apply(DeviceFault(self.clock.now(), "watchdog_restart"))
         while not stop.is_set():
             self.heartbeat = self.clock.now()
+            self._beat("lane")
             try:
+                if self.hang_hook is not None:
+                    await self.hang_hook()
                 await self._tick()
             except (SQLAlchemyError, OSError) as exc:
                 # The store refused a record (disk full, read-only, locked): whatever that record
                 # would have justified does not happen, and no new truck is admitted.
-                log.error("lane %s out of service, a record could not be written: %s", self.cfg.id, exc)
-                self._store_fault = f"store:{type(exc).__name__}"
-                self._publish(None)
+                self._store_failed(exc)
             await self.clock.sleep(tick)
         if self._inspection is not None:
             self._inspection.cancel()
 
+    async def inspection_worker(self, stop: asyncio.Event) -> None:
+        """Runs the inspections the lane asks for, one at a time, beating while idle."""
+        poll = max(self.clock.wall(self.cfg.scale.frame_period_s), 0.05)
+        while not stop.is_set():
+            self._beat("inspection")
+            try:
+                adm = await asyncio.wait_for(self._jobs.get(), poll)
+            except TimeoutError:
+                continue
+            self._job = adm
+            beat = self._beats.get("inspection")
+            if beat is not None:
+                beat.busy(self._inspection_limit() + self._grace)
+            await self._inspect(adm)
+            self._job = None
+
+    def _store_failed(self, exc: BaseException, opened: str | None = None) -> None:
+        s = self.state
+        # The visit in flight, unless its route barrier is already open (its records are all in);
+        # or one just `opened` for a truck still outside.
+        done = s.phase is Phase.ROUTING and s.route is not None and self._open.get(s.route, False)
+        in_flight = s.visit if s.phase is not Phase.IDLE and not done else opened
+        self._outage.fail(exc, in_flight, self.clock.now())
+        self._store_fault = self._outage.fault
+        log.error("lane %s out of service (%s), a record could not be written: %s", self.cfg.id,
+                  self._store_fault, exc)
+        self._publish(None)
+
+    async def _store_retry(self) -> None:
+        """Out of service for the store: nobody is admitted, the lane stands still (no record,
+        no barrier) and tries to write again at intervals. Once it can, the visit in flight is
+        held for review and sent back by the return lane."""
+        while not self.plates.empty():
+            self.plates.get_nowait()   # refused now; the truck's reader announces it again
+        now = self.clock.now()
+        inspecting = self._job is not None or (self._inspection is not None and not self._inspection.done())
+        if inspecting or not self._outage.due(now) or not await asyncio.to_thread(self._outage.retry, now):
+            self._store_fault = self._outage.fault
+            self._publish(None)
+            return
+        visit, reason = self._outage.owed, self._outage.reason
+        self._outage.clear()
+        self._store_fault = None
+        if visit is not None and self.state.visit == visit:
+            self.state = replace(self.state, phase=Phase.ROUTING, since=now, verdict="review",
+                                 reasons=(reason,), route="return", steady=None)
+            await self._move_barrier(Barrier("return", True))
+            await self._visit_done(visit)
+        self._publish(None)
+
     async def _tick(self) -> None:
+        if self._store_fault:
+            await self._store_retry()
+            return
         while not self._events.empty():
             await self._apply(self._events.get_nowait())
         readings = await self._read()
@@ -174,8 +310,9 @@ class LaneDriver:
     async def _admit_next(self) -> None:
         while not self.plates.empty():
             plate = self.plates.get_nowait()
-            if self.state.phase is not Phase.IDLE or not self.state.deck_zero or self._fault or self._store_fault:
-                continue  # busy: the truck's reader will announce it again
+            if (self.state.phase is not Phase.IDLE or not self.state.deck_zero or self._fault
+                    or self._store_fault or self._down):
+                continue  # busy or out of service: the truck's reader will announce it again
             result = await asyncio.to_thread(self.records.admit, plate, self.cfg.id)
             if isinstance(result, Refusal):
                 self._status = replace_status(self._status, plate=plate, reasons=[result.reason])
@@ -187,7 +324,11 @@ class LaneDriver:
             holds: list[str] = []
             if result.kind == "in":
                 window = self.clock.wall(self.cfg.weighing.repeat_window_s)
-                holds = await asyncio.to_thread(self.records.checks_at_admission, result.visit, window)
+                try:
+                    holds = await asyncio.to_thread(self.records.checks_at_admission, result.visit, window)
+                except (SQLAlchemyError, OSError) as exc:
+                    self._store_failed(exc, opened=result.visit)   # its visit is recorded: end it too
+                    return
             await self._apply(Admitted(self.clock.now(), result.visit, plate, result.kind, tuple(holds)))
             return
 
@@ -199,10 +340,12 @@ class LaneDriver:
     async def _execute(self, command: Command) -> None:
         if isinstance(command, RecordWeight):
             await asyncio.to_thread(self.records.record_weight, command.visit, command.kind,
-                                    command.weight_kg, self.cfg.scale.port)
+                                    command.weight_kg, self.cfg.scale.port,
+                                    self.cfg.scale.identity(self.cfg.weighing.max_kg))
             if command.kind == "out":
                 found = await asyncio.to_thread(self.records.checks_at_weigh_out, command.visit,
-                                                command.weight_kg, self.cfg.weighing.tare_tolerance_kg)
+                                                command.weight_kg, self.cfg.weighing.tare_tolerance_kg,
+                                                self.cfg.weighing.stored_tare_max_age_days)
                 if found:
                     await asyncio.to_thread(self.records.record_decision, command.visit, "review", found, None)
                 await self._visit_done(command.visit)
@@ -215,13 +358,21 @@ class LaneDriver:
             await self._visit_done(command.visit)
         elif isinstance(command, Inspect):
             assert self._admission is not None
-            self._inspection = asyncio.create_task(self._inspect(self._admission))
+            if self._beats:
+                self._jobs.put_nowait(self._admission)   # the supervised worker takes it
+            else:
+                self._inspection = asyncio.create_task(self._inspect(self._admission))
         elif isinstance(command, Barrier):
             await self._move_barrier(command)
         elif isinstance(command, Refuse):
             log.info("lane %s: %s", self.cfg.id, command.reason)
 
     async def _move_barrier(self, command: Barrier) -> None:
+        if command.open and command.name != "return" and self._down:
+            # A loop is down: nobody enters and nothing goes to the plant. Sending a truck back
+            # with its load (the return route) stays possible.
+            log.error("lane %s: %s barrier kept closed, %s", self.cfg.id, command.name, self._down)
+            return
         try:
             await self.gateio.set_barrier(command.name, command.open)
             crash_point(f"barrier_{command.name}_{'open' if command.open else 'closed'}")
@@ -235,16 +386,29 @@ class LaneDriver:
             self._fault = f"gate_io:{exc}"
             self._pending.append(command)
 
+    def _inspection_limit(self) -> float:
+        """Wall seconds: the sampler cycle and camera limits on the (simulated) clock, but
+        never under INSPECTION_MIN_WALL_S, since the computing part does not speed up with it."""
+        sim = self.cfg.sampler.timeout_s + 2 * self.cfg.camera.timeout_s
+        return max(self.clock.wall(sim), INSPECTION_MIN_WALL_S)
+
     async def _inspect(self, adm: Admission) -> None:
-        limit = self.clock.wall(self.cfg.sampler.timeout_s + 2 * self.cfg.camera.timeout_s)
+        limit = self._inspection_limit()
         try:
             outcome = await asyncio.wait_for(self.inspector.inspect(adm), timeout=limit)
             verdict, reasons = outcome.verdict, outcome.reasons
+        except SQLAlchemyError as exc:  # the store stopped taking records: held until it is back
+            self._store_failed(exc)
+            return
         except Exception as exc:  # timeout or a bug: the truck is held, never passed
             log.exception("inspection of %s failed", adm.visit)
             reasons = ("inspection_timeout",) if isinstance(exc, TimeoutError) else (f"inspection_error:{exc}",)
             verdict = "review"
-            await asyncio.to_thread(self.records.record_decision, adm.visit, verdict, list(reasons), None)
+            try:
+                await asyncio.to_thread(self.records.record_decision, adm.visit, verdict, list(reasons), None)
+            except SQLAlchemyError as failed:
+                self._store_failed(failed)
+                return
         key = verdict or "unsampled"
         self.verdicts[key] = self.verdicts.get(key, 0) + 1
         await self._events.put(InspectionDone(self.clock.now(), verdict, reasons))
@@ -266,7 +430,7 @@ class LaneDriver:
             weight_kg=readings.weight_kg if readings else None,
             weight_stable=None if readings is None or readings.motion is None else not readings.motion,
             verdict=s.verdict, reasons=list(s.reasons) if s.visit else self._refusal(),
-            fault=self._store_fault or self._fault,
+            fault=self._store_fault or "; ".join(self._down.values()) or self._fault,
         )
         if status.model_dump(exclude={"updated_at"}) != self._status.model_dump(exclude={"updated_at"}):
             self._status = status
@@ -280,7 +444,7 @@ class LaneDriver:
 
     def _step_name(self) -> LaneStep:
         s = self.state
-        if self._fault or self._store_fault:
+        if self._fault or self._store_fault or self._down:
             return LaneStep.OUT_OF_SERVICE
         if s.phase is Phase.ENTERING:
             return LaneStep.ARRIVING

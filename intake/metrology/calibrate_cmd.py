@@ -39,6 +39,28 @@ class CalibrateArgs:
         return f"modbus://{self.host}:{self.port}/{self.unit}"
 
 
+PASSWORD_ENV = "INTAKE_PASSWORD"
+
+
+def admin_user(engine, username: str) -> str:
+    """W13: calibration is a sealable change, for admin accounts only. The password comes from
+    $INTAKE_PASSWORD (scripts) or a hidden prompt, never from the command line (ps shows it).
+    Checked before anything is measured; returns the account name recorded as the technician."""
+    import os
+
+    from intake.auth.users import Users
+
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        password = str(typer.prompt(f"password for {username}", hide_input=True, err=True))
+    user = Users(engine).authenticate(username, password)
+    if user is None:
+        fail(f"refused: wrong user name or password for {username!r} (or the account is disabled)", 1)
+    if user.role != "admin":
+        fail(f"refused: {user.username} is a {user.role}; calibration needs an admin account", 1)
+    return user.username
+
+
 def parse_endpoint(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:

@@ -73,6 +73,17 @@ def prompter(confirmed: bool) -> Callable[[int, int, TestStep], None]:
     return prompt
 
 
+def add_prompter() -> Callable[[TestStep, Decimal, Decimal], None]:
+    """Change point: ask for one more small weight and wait for Enter (always: adding 0.1 e
+    to a display rounded to e shows nothing, so only the technician knows it is on)."""
+    def add(step: TestStep, small: Decimal, total: Decimal) -> None:
+        typer.echo(f"change point {step.label} {plain(step.load)} kg: add {plain(small)} kg "
+                   f"(added {plain(total)} kg); press Enter when it is on", err=True)
+        if sys.stdin.readline() == "":
+            fail("no confirmation (stdin closed): the change-point method needs the technician", 2)
+    return add
+
+
 @dataclass(frozen=True)
 class VerifyArgs:
     port: str
@@ -88,6 +99,7 @@ class VerifyArgs:
     stable_time: float
     step_timeout: float
     reader_options: dict[str, Any]
+    change_point: bool = False
 
 
 def verify_plan(max_kg: Decimal, e: Decimal, cls: AccuracyClass, loads: str | None,
@@ -132,7 +144,8 @@ def run_verify(args: VerifyArgs, engine, json_out: bool, plot: Path | None) -> N
         results = run_plan(frames, args.plan, args.e, args.cls, in_service=args.in_service,
                            prompt=prompter(not args.scripted), report=report,
                            confirmed=not args.scripted, stable_time=args.stable_time,
-                           step_timeout=args.step_timeout)
+                           step_timeout=args.step_timeout,
+                           change_point=add_prompter() if args.change_point else None)
     finally:
         reader.stop()
     summary = verdict(results)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
@@ -19,6 +19,11 @@ from sqlmodel import SQLModel, create_engine
 from intake.store import chain, tables  # noqa: F401  (registers the tables and the chain hooks)
 
 log = logging.getLogger(__name__)
+
+
+# How long a write waits for another writer's lock before it fails (SQLite retries meanwhile).
+# A lane waits this long at most; then it goes out of service ("store:locked") and retries.
+BUSY_TIMEOUT_S: Final[float] = 10.0
 
 
 class StoreError(RuntimeError):
@@ -45,7 +50,10 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    args: dict[str, Any] = {"check_same_thread": False}
+    if "timeout" not in parsed.query:   # `?timeout=S` in the URL sets it for one database
+        args["timeout"] = BUSY_TIMEOUT_S
+    engine = create_engine(url, connect_args=args)
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _begin_immediate)
     return engine
@@ -93,11 +101,24 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         raise StoreError(f"SQLite durability not in force (journal_mode={mode}, synchronous={sync})")
 
 
+READ_ONLY: Final[str] = "intake_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine (pool, pragmas) for readers: its transactions begin DEFERRED, so a page
+    that only reads never holds SQLite's write lock and never makes the gate's writes wait.
+    Only for code that does not write (a write through it could fail with SQLITE_BUSY)."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def _begin_immediate(conn: Any) -> None:
     # Take the write lock when the transaction starts: the chain head read and the link written
     # in one transaction cannot interleave with another writer, and a reader-turned-writer never
-    # fails with SQLITE_BUSY_SNAPSHOT.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # fails with SQLITE_BUSY_SNAPSHOT. Read-only engines (read_only) take a plain snapshot.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def ping(engine: Engine) -> None:

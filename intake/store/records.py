@@ -112,28 +112,42 @@ class Records:
         age = (utcnow() - _aware(last)).total_seconds()
         return ["repeat_weighing"] if age < window_s else []
 
-    def checks_at_weigh_out(self, visit: str, tare_kg: int, tolerance_kg: int) -> list[str]:
-        """Anti-cheat: an unloaded truck's tare must match the vehicle's stored tare."""
+    def checks_at_weigh_out(self, visit: str, tare_kg: int, tolerance_kg: int,
+                            max_age_days: float | None = None) -> list[str]:
+        """Anti-cheat (W8): an unloaded truck's tare must match the vehicle's stored tare, and
+        that stored tare must be dated and younger than ``max_age_days``. A tare that matches is
+        kept fresh: it becomes the stored tare, dated now. A mismatching one never does, so a
+        swapped trailer cannot teach the gate a new tare; an expired one is refreshed only
+        because the visit that measured it goes to REVIEW, where a person sees it."""
         with Session(self.engine) as session:
             current = session.get(Visit, visit)
             assert current is not None
             vehicle = session.get(Vehicle, current.vehicle_id)
             decision = session.exec(select(Decision).where(Decision.visit_id == visit)
                                     .order_by(Decision.id.desc())).first()  # type: ignore[union-attr]
-        unloaded = decision is None or decision.verdict in (None, "pass")
-        stored = vehicle.stored_tare_kg if vehicle else None
-        if unloaded and stored is not None and abs(tare_kg - stored) > tolerance_kg:
-            return ["tare_mismatch"]
-        return []
+            unloaded = decision is None or decision.verdict in (None, "pass")
+            stored = vehicle.stored_tare_kg if vehicle else None
+            if not unloaded or vehicle is None or stored is None:
+                return []
+            found = [] if abs(tare_kg - stored) <= tolerance_kg else ["tare_mismatch"]
+            if max_age_days is not None and _tare_expired(vehicle.stored_tare_at, max_age_days):
+                found.append("stored_tare_expired")
+            if "tare_mismatch" not in found:
+                vehicle.stored_tare_kg, vehicle.stored_tare_at = tare_kg, utcnow()
+                session.add(vehicle)
+                session.commit()
+        return found
 
-    def record_weight(self, visit: str, kind: PassKind, weight_kg: int, scale_port: str) -> None:
+    def record_weight(self, visit: str, kind: PassKind, weight_kg: int, scale_port: str,
+                      identity: dict[str, object] | None = None) -> None:
+        """``identity``: the instrument's indicator, Max and e (ScaleConfig.identity), stamped
+        on the row with the event counters in force, in the same transaction as the weight."""
         from intake.metrology.counters import counters_in
 
         with Session(self.engine) as session:
-            # The event counters in force are stamped in the same transaction as the weight.
             cal, cfg = counters_in(session)
             row = Weighing(visit_id=visit, kind=kind, weight_kg=weight_kg, scale_port=scale_port,
-                           cal_counter=cal, cfg_counter=cfg)
+                           cal_counter=cal, cfg_counter=cfg, **(identity or {}))
             session.add(row)
             session.commit()
             _committed([row])
@@ -208,6 +222,11 @@ def _committed(rows: Any) -> None:
     if isinstance(first, Weighing):
         name = f"weighing_{first.kind}"
     crashpoint.crash_point(name, table=type(first).__tablename__, pks=[str(r.id) for r in rows if type(r) is type(first)])
+
+
+def _tare_expired(dated: datetime | None, max_age_days: float) -> bool:
+    """An undated stored tare counts as expired: nobody can say when it was weighed."""
+    return dated is None or (utcnow() - _aware(dated)).total_seconds() > max_age_days * 86_400
 
 
 def _aware(moment: datetime) -> datetime:

@@ -31,9 +31,6 @@ from intake.store.tables import (
 QueueStatus = Literal["pending", "reviewed", "all"]
 QUEUE_VERDICTS: Final[tuple[str, ...]] = ("reject", "review")
 FINAL_VERDICTS: Final[tuple[str, ...]] = ("pass", "reject")   # what a reviewer may decide
-# Counts look at the newest COUNT_WINDOW queue items in the date range (a plant with 15 queue
-# items a day needs about a year to fill it): exact in practice, and bounded work at 1M rows.
-COUNT_WINDOW: Final[int] = 5_000
 
 
 class Review(SQLModel, table=True):
@@ -121,7 +118,6 @@ class ReviewInfo:
 class QueueCounts:
     by_verdict: dict[str, int]
     total: int
-    windowed: bool   # True: older queue items exist beyond the COUNT_WINDOW newest that were counted
 
 
 def _day_start(day: date) -> datetime:
@@ -228,19 +224,14 @@ def _latest_reviews(session: Session, visits: Sequence[str]) -> dict[str, Review
 
 
 def queue_counts(engine: Engine, f: QueueFilter) -> QueueCounts:
-    """Counts per verdict under every filter but the verdict one (they label the verdict tabs),
-    over the newest COUNT_WINDOW queue items of the date range: bounded index scans."""
-    newest = select(Decision.id).where(*_date_filters(f)).order_by(col(Decision.decided_at).desc())
-    window = newest.limit(COUNT_WINDOW).subquery()
-    inner = (select(col(Decision.verdict).label("verdict"))
-             .where(col(Decision.id).in_(select(window.c.id)), *_item_filters(f, with_verdict=False)).subquery())
-    query = select(inner.c.verdict, func.count()).group_by(inner.c.verdict)
-    beyond = select(func.count()).select_from(newest.offset(COUNT_WINDOW).limit(1).subquery())
+    """Exact counts per verdict under every filter but the verdict one (they label the verdict
+    tabs). One scan of the queue: the web keeps them incrementally (intake.web.counts), this is
+    what those are checked against and what a non-SQLite store uses."""
+    query = (select(Decision.verdict, func.count()).where(*_date_filters(f), *_item_filters(f, with_verdict=False))
+             .group_by(Decision.verdict))
     with Session(engine) as session:
-        windowed = session.execute(beyond).scalar_one() > 0
         by_verdict = {v: int(n) for v, n in session.execute(query)}
-    total = sum(by_verdict.values())
-    return QueueCounts({v: by_verdict.get(v, 0) for v in QUEUE_VERDICTS}, total, windowed)
+    return QueueCounts({v: by_verdict.get(v, 0) for v in QUEUE_VERDICTS}, sum(by_verdict.values()))
 
 
 def queue_choices(engine: Engine) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -447,13 +438,13 @@ def _cell(value: object) -> object:
     return value
 
 
-def _csv_lines(header: Sequence[str], rows: Iterator[Sequence[object]]) -> Iterator[str]:
+def _csv_lines(header: Sequence[str], rows: Iterator[Sequence[object]], chunk_rows: int = 500) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
     for i, row in enumerate(rows, 1):
         writer.writerow([_cell(v) for v in row])
-        if i % 500 == 0:
+        if i % chunk_rows == 0:
             yield buf.getvalue()
             buf.seek(0)
             buf.truncate()
@@ -465,13 +456,13 @@ VISIT_COLUMNS: Final[tuple[str, ...]] = (
     "verdict", "reasons", "label", "reviewed")
 
 
-def _window(since: date, until: date) -> tuple[datetime, datetime]:
+def day_window(since: date, until: date) -> tuple[datetime, datetime]:
     return _day_start(since), _day_start(until + timedelta(days=1))
 
 
-def export_visits(engine: Engine, since: date, until: date) -> Iterator[str]:
+def export_visits(engine: Engine, since: date, until: date, chunk_rows: int = 500) -> Iterator[str]:
     """CSV of the visits opened in [since, until], one line each, with the current verdict."""
-    start, end = _window(since, until)
+    start, end = day_window(since, until)
     gross = aliased(Weighing)
     tare = aliased(Weighing)
     latest = (select(func.max(Decision.id)).where(col(Decision.visit_id) == col(Visit.id))
@@ -499,7 +490,7 @@ def export_visits(engine: Engine, since: date, until: date) -> Iterator[str]:
                 yield (v, at.isoformat(), lane, plate, sup, mat, order, g, t, net, verdict or "",
                        ";".join(reasons or []), label or "", "yes" if rev else "no")
 
-    return _csv_lines(VISIT_COLUMNS, rows())
+    return _csv_lines(VISIT_COLUMNS, rows(), chunk_rows)
 
 
 INSPECTION_COLUMNS: Final[tuple[str, ...]] = (
@@ -510,7 +501,7 @@ INSPECTION_COLUMNS: Final[tuple[str, ...]] = (
 def export_inspections(engine: Engine, since: date, until: date) -> Iterator[str]:
     """CSV of inspections recorded in [since, until]; with the latest review's verdict and label,
     which is the training label for the image set."""
-    start, end = _window(since, until)
+    start, end = day_window(since, until)
     frames = (select(func.count()).select_from(Frame).where(col(Frame.inspection_id) == col(Inspection.id))
               .correlate(Inspection).scalar_subquery())
     latest_review = (select(func.max(Review.id)).where(col(Review.visit_id) == col(Sample.visit_id))

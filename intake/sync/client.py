@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from sqlalchemy import update
@@ -60,6 +60,48 @@ class SyncFailed(RuntimeError):
     pass
 
 
+@dataclass
+class LinkStatus:
+    """What the gate's sync task last saw of the centre, for /health. Written by the sync task
+    (in its worker thread too), read by the web handler: plain assignments of whole values."""
+    state: str = "starting"          # starting | up | down | refused
+    high_seq: int | None = None      # the centre's mark at the last contact
+    local_seq: int | None = None     # the local chain's head when last looked at
+    error: str | None = None
+    since: float = field(default_factory=time.monotonic)
+
+    def up(self, done: Progress) -> None:
+        if self.state != "up":
+            self.since = time.monotonic()
+        self.state, self.high_seq, self.local_seq, self.error = "up", done.high_seq, done.local_seq, None
+
+    def down(self, why: str, local: Engine | None = None, refused: bool = False) -> None:
+        if self.state not in ("down", "refused"):
+            self.since = time.monotonic()
+        self.state, self.error = ("refused" if refused else "down"), why
+        if local is not None:
+            try:   # the outbox keeps growing while the link is down: show by how much
+                self.local_seq = local_head(local)
+            except Exception:  # noqa: BLE001 - a failing local store is the lane's to report
+                pass
+
+    @property
+    def pending(self) -> int | None:
+        if self.local_seq is None or self.high_seq is None:
+            return None
+        return max(0, self.local_seq - self.high_seq)
+
+    def health(self) -> dict[str, object]:
+        """A /health probe: the link's state; "degraded" while the centre cannot be reached or
+        refuses (the gate keeps weighing; records wait in the outbox)."""
+        report: dict[str, object] = {"central": {
+            "link": self.state, "centre_seq": self.high_seq, "local_seq": self.local_seq, "pending": self.pending,
+            "for_s": round(time.monotonic() - self.since, 1), "error": self.error}}
+        if self.state in ("down", "refused"):
+            report["status"] = "degraded"
+        return report
+
+
 def sync_step(local: Engine, central: Engine, site: str, key: bytes,
               batch_size: int = DEFAULT_BATCH) -> tuple[Receipt | None, int, int]:
     """Send at most one batch. Returns (receipt, or None when caught up; local head; centre's mark)."""
@@ -78,8 +120,10 @@ def sync_step(local: Engine, central: Engine, site: str, key: bytes,
 
 def catch_up(local: Engine, central: Engine, site: str, key: bytes, *, batch_size: int = DEFAULT_BATCH,
              backoff: Backoff = Backoff(), on_progress: Callable[[Progress], None] | None = None,
-             sleep: Callable[[float], None] = time.sleep) -> Progress:
-    """Send batches until the centre holds the whole local chain. Raises Refused or SyncFailed."""
+             sleep: Callable[[float], None] = time.sleep,
+             on_retry: Callable[[str], None] | None = None) -> Progress:
+    """Send batches until the centre holds the whole local chain. Raises Refused or SyncFailed.
+    `on_retry` hears each connection failure before its backoff (the link is down now)."""
     retries = attempt = 0
     schema_ready = False
     while True:
@@ -96,6 +140,8 @@ def catch_up(local: Engine, central: Engine, site: str, key: bytes, *, batch_siz
             delay = backoff.delay(attempt)
             attempt, retries = attempt + 1, retries + 1
             log.warning("sync: centre unreachable (%s); retry %d in %.1fs", _short(exc), attempt, delay)
+            if on_retry:
+                on_retry(_short(exc))
             sleep(delay)
             continue
         attempt = 0
@@ -138,23 +184,29 @@ def _remember(local: Engine, central: Engine, acked: int) -> None:
 
 
 async def run_background(local: Engine, central_url: str, site: str, key: bytes, stop: asyncio.Event, *,
-                         interval_s: float = 5.0, batch_size: int = DEFAULT_BATCH) -> None:
+                         interval_s: float = 5.0, batch_size: int = DEFAULT_BATCH,
+                         link: LinkStatus | None = None) -> None:
     """The gate's sync task for `intake run`: catch up, wait `interval_s` (or until `stop`), repeat.
     Runs the blocking work in a thread so the lane loop never waits on the network. Never raises
-    out: the gate keeps weighing with the link down; problems are logged each round."""
+    out: the gate keeps weighing with the link down; problems are logged each round and kept in
+    `link` (for /health)."""
     from intake.store.db import make_engine
 
     central = make_engine(central_url)
     forever = Backoff(max_retries=4)    # give up this round quickly; the next round retries
+    link = link if link is not None else LinkStatus()
     try:
         while not stop.is_set():
             try:
                 done = await asyncio.to_thread(catch_up, local, central, site, key, batch_size=batch_size,
-                                               backoff=forever)
+                                               backoff=forever, on_retry=lambda why: link.down(why, local))
+                link.up(done)
                 log.info("sync: centre holds %d of %d", done.high_seq, done.local_seq)
             except Refused as exc:
+                link.down(f"refused ({exc.kind}): {_short(exc)}", local, refused=True)
                 log.error("sync refused (%s): %s", exc.kind, exc)
             except Exception as exc:  # noqa: BLE001 - the gate must outlive any sync failure
+                link.down(_short(exc), local)
                 log.warning("sync round failed: %s", _short(exc))
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval_s)

@@ -61,10 +61,25 @@ def _dumps(value: Any) -> bytes:
 
 def link_mac_canonical(key: bytes, seq: int, prev: str, record: RecordMessage) -> str:
     """intake.store.chain.link_mac, from a row that is already canonical. The outer fields are
-    ints and strings, which canon() leaves as they are, so the bytes are the gate's bytes."""
+    ints and strings, which canon() leaves as they are, so the bytes are the gate's bytes.
+    As there, a NULL in a column added after rows were linked is left out of the MAC."""
+    row = record.row
+    late = _late_columns(record.table)
+    if late:
+        row = {k: v for k, v in row.items() if v is not None or k not in late}
     message = _dumps({"seq": seq, "prev": prev, "table": record.table, "pk": record.pk, "uuid": record.uuid,
-                      "row": record.row})
+                      "row": row})
     return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _late_columns(table: str) -> frozenset[str]:
+    # Every chained table's class must be registered before the chain's (cached) lookup runs,
+    # also in a process that only receives (the centre never writes the gate's tables itself).
+    from intake.store.chain import late_columns
+    from intake.sync.outbox import import_chained_modules
+
+    import_chained_modules()
+    return late_columns(table)
 
 
 def body_bytes(site: str, records: tuple[RecordMessage, ...]) -> bytes:

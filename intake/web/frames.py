@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy.engine import Engine
 
 from intake.auth.sessions import Principal
+from intake.store.db import read_only
 from intake.store.reviews import frame_path
 from intake.web.staff import Staff
 
@@ -33,10 +34,11 @@ def resolve_under(base: Path, relative: str) -> Path | None:
 
 def frames_router(staff: Staff, engine: Engine, data_dir: Path | None) -> APIRouter:
     router = APIRouter(tags=["frames"])
+    reader = read_only(engine)   # a frame lookup never takes the gate's write lock
 
     @router.get("/frames/{frame_id:int}")
     def frame(frame_id: int, who: Principal = Depends(staff.page("reviewer"))) -> Response:
-        record = frame_path(engine, frame_id) if data_dir is not None else None
+        record = frame_path(reader, frame_id) if data_dir is not None else None
         if record is None:
             raise HTTPException(status_code=404, detail="no such frame")
         path = resolve_under(data_dir, record[0])  # type: ignore[arg-type]

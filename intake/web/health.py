@@ -49,15 +49,19 @@ def _probe(health: HealthProbe | None) -> dict[str, Any]:
 
 
 def health_payload(hub: StatusHub, health: HealthProbe | None) -> dict[str, Any]:
-    steps = {}
+    steps, faults = {}, {}
     for lane in hub.lanes():
         status = hub.latest(lane)
         if status is not None:
             steps[lane] = status.step
+            if status.fault:
+                faults[lane] = status.fault   # why the lane is closed: store:full, gate_io:..., ...
     extra = _probe(health)
     status = worst(lanes_status(steps), str(extra.pop("status", "ok")))
     extra.pop("lanes", None)  # ours is authoritative
-    return {"status": status, "lanes": {lane: str(step) for lane, step in steps.items()}, **extra}
+    extra.pop("faults", None)
+    closed = {"faults": faults} if faults else {}
+    return {"status": status, "lanes": {lane: str(step) for lane, step in steps.items()}, **closed, **extra}
 
 
 def health_router(hub: StatusHub, health: HealthProbe | None) -> APIRouter:

@@ -76,6 +76,12 @@ LABELS: Final[dict[str, Text]] = {
 REFUSALS: Final[dict[str, Text]] = {
     "unknown_vehicle": ("未登记车辆，禁止入场，请联系调度", "Vehicle not registered: no entry, call the dispatcher"),
     "no_open_order": ("无有效送货单，禁止入场，请联系调度", "No open delivery order: no entry, call the dispatcher"),
+    # The store stopped taking records (LaneStatus.fault): nobody enters until it does again.
+    "store:full": ("存储空间已满，暂停入场，请联系技术人员", "Storage full: no entry, call the technician"),
+    "store:locked": ("数据库被占用，暂停入场，请稍候", "Database busy: no entry, please wait"),
+    "store:read_only": ("存储只读，暂停入场，请联系技术人员", "Storage read-only: no entry, call the technician"),
+    "store:io": ("存储故障，暂停入场，请联系技术人员", "Storage fault: no entry, call the technician"),
+    "store:error": ("记录系统故障，暂停入场，请联系技术人员", "Record system fault: no entry, call the technician"),
 }
 
 # The reason codes the gate records, as the driver reads them; unknown codes show as given.
@@ -83,6 +89,9 @@ REASONS: Final[dict[str, Text]] = {
     "wrong_material": ("物料与订单不符", "Material does not match the order"),
     "muddy": ("含泥量超标", "Too much mud or clay"),
     "foreign_matter": ("含有杂物", "Foreign matter found"),
+    "oversize_particles": ("含超粒径颗粒", "Oversize particles found"),
+    "elongated_particles": ("针片状颗粒超标", "Too many elongated particles"),
+    "particles_not_measured": ("粒径无法测量，需人工复核", "Particle size could not be measured: needs a check"),
     "low_confidence": ("无法确定，需人工复核", "Not certain: needs a person to check"),
     "frames_disagree": ("图像结果不一致", "Photos disagree"),
     "model_unavailable": ("检验系统不可用", "Inspection system unavailable"),
@@ -95,8 +104,12 @@ REASONS: Final[dict[str, Text]] = {
     "grating_blocked_after_weighing": ("称重后车辆移动", "Truck moved after weighing"),
     "repeat_weighing": ("短时间内重复称重", "Weighed again too soon"),
     "tare_mismatch": ("皮重与记录不符", "Empty weight does not match the record"),
+    "stored_tare_expired": ("存储皮重已过期", "Stored empty weight is out of date"),
     "interlock:driver_out": ("司机未确认离开驾驶室", "Driver did not confirm leaving the cab"),
     "aborted_by_restart": ("系统重启，需人工复核", "System restarted: needs a check"),
+    "store_full": ("存储空间已满，需人工复核", "Storage was full: needs a check"),
+    "store_locked": ("数据库被占用，需人工复核", "Database was busy: needs a check"),
+    "store_read_only": ("存储只读，需人工复核", "Storage was read-only: needs a check"),
 }
 
 UNKNOWN: Final[str] = "— —"  # shown for a weight or plate nobody knows
@@ -112,6 +125,8 @@ def instruction_key(step: LaneStep | str, verdict: Verdict | str | None) -> str:
 def instruction(status: LaneStatus) -> Text:
     if status.step == LaneStep.IDLE and status.reasons and status.reasons[0] in REFUSALS:
         return REFUSALS[status.reasons[0]]
+    if status.step == LaneStep.OUT_OF_SERVICE and status.fault in REFUSALS:
+        return REFUSALS[status.fault]
     return INSTRUCTIONS[instruction_key(status.step, status.verdict)]
 
 

@@ -19,8 +19,10 @@ from sqlalchemy.engine import Engine
 from intake.auth.sessions import Principal
 from intake.config import LABELS
 from intake.store import reviews
+from intake.store.db import read_only
 from intake.store.reviews import Detail, QueueFilter, QueueRow
 from intake.web.charts import bar_chart, bed_plot
+from intake.web.counts import QueueCounter
 from intake.web.staff import Staff, StaffPost
 
 PAGE_SIZE = 50
@@ -87,62 +89,66 @@ def item_context(detail: Detail) -> dict[str, Any]:
     bed = bed_plot(detail.bed_mm, detail.sample.points_m) if detail.sample else None
     return {"d": detail, "chart": chart, "chart_title": chart_title, "bed": bed,
             "weights": Weights(kinds.get("in"), kinds.get("out")), "labels": LABELS,
-            "gate": detail.gate_decision, "current": detail.current}
+            "gate": detail.gate_decision, "current": detail.current, "quality_figures": quality_figures}
 
 
-def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
-    router = APIRouter(tags=["review"])
-    reviewer = staff.page("reviewer")
+def quality_figures(frame: Any) -> list[tuple[str, str]]:
+    """The frame-quality gate's figures for one frame (sharpness, luma, ...), rounded."""
+    figures = []
+    for name, value in (frame.quality or {}).items():
+        if name in ("ok", "reasons") or isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        figures.append((name.replace("_", " "), f"{value:.0f}" if abs(value) >= 10 else f"{value:.2f}"))
+    return figures
 
-    @router.get("/review", response_class=HTMLResponse)
-    def queue(request: Request, who: Principal = Depends(reviewer)) -> Response:
+
+class ReviewPages:
+    """The handlers, with what they share. Reads go through a read-only engine (a deferred
+    transaction: browsing never takes the write lock the gate needs); only the review post writes."""
+
+    def __init__(self, engine: Engine, templates: Jinja2Templates) -> None:
+        self.engine = engine
+        self.reader = read_only(engine)
+        self.templates = templates
+        self.counter = QueueCounter(self.reader)
+        self.counter.warm_up()
+
+    def queue(self, request: Request, who: Principal) -> Response:
         f = parse_filter(request.query_params)
         before = request.query_params.get("before")
         if before is not None and not before.isdigit():
             raise HTTPException(status_code=400, detail="before: not a record id")
-        rows = reviews.queue_page(engine, f, before=int(before) if before else None, limit=PAGE_SIZE)
-        suppliers, materials = reviews.queue_choices(engine)
-        query = filter_query(f)
+        rows = reviews.queue_page(self.reader, f, before=int(before) if before else None, limit=PAGE_SIZE)
+        suppliers, materials = reviews.queue_choices(self.reader)
         more = f"/review?{urlencode({**dict(request.query_params), 'before': rows[-1].decision_id})}" \
             if len(rows) == PAGE_SIZE else None
-        context = {"who": who, "f": f, "rows": rows, "counts": reviews.queue_counts(engine, f),
-                   "suppliers": suppliers, "materials": materials, "labels": LABELS, "query": query,
+        facets = self.counter.facets(f)
+        context = {"who": who, "f": f, "rows": rows, "counts": self.counter.counts(f, facets), "facets": facets,
+                   "suppliers": suppliers, "materials": materials, "labels": LABELS, "query": filter_query(f),
                    "more": more, "first_page": before is None, "item_url": item_url,
-                   "done": request.query_params.get("done") == "1",
-                   "window": f"{reviews.COUNT_WINDOW:,}".replace(",", " ")}
-        return _page(templates, request, "review_queue.html", context)
+                   "done": request.query_params.get("done") == "1"}
+        return _page(self.templates, request, "review_queue.html", context)
 
-    def show(request: Request, who: Principal, detail: Detail | None, error: str | None = None,
+    def show(self, request: Request, who: Principal, visit_id: str | None, error: str | None = None,
              status: int = 200) -> Response:
+        detail = reviews.visit_detail(self.reader, visit_id) if visit_id else None
         if detail is None:
             raise HTTPException(status_code=404, detail="no such item")
         f = parse_filter(request.query_params)
         context = {"who": who, **item_context(detail), "query": filter_query(f), "error": error}
-        return _page(templates, request, "review_item.html", context, status)
+        return _page(self.templates, request, "review_item.html", context, status)
 
-    @router.get("/review/next")
-    def next_item(request: Request, after: int, who: Principal = Depends(reviewer)) -> Response:
+    def next_item(self, request: Request, after: int) -> Response:
         f = parse_filter(request.query_params)
         pending = QueueFilter(**{**f.__dict__, "status": "pending"})
-        rows = reviews.queue_page(engine, pending, before=after, limit=1)
+        rows = reviews.queue_page(self.reader, pending, before=after, limit=1)
         query = filter_query(f)
         if not rows:
             return RedirectResponse(f"/review?{query}&done=1" if query else "/review?done=1", status_code=303)
         return RedirectResponse(item_url(rows[0], query), status_code=303)
 
-    @router.get("/review/visit/{visit_id}", response_class=HTMLResponse)
-    def visit_page(request: Request, visit_id: str, who: Principal = Depends(reviewer)) -> Response:
-        return show(request, who, reviews.visit_detail(engine, visit_id[:64]))
-
-    @router.get("/review/{inspection_id:int}", response_class=HTMLResponse)
-    def inspection_page(request: Request, inspection_id: int, who: Principal = Depends(reviewer)) -> Response:
-        visit = reviews.inspection_visit(engine, inspection_id)
-        return show(request, who, reviews.visit_detail(engine, visit) if visit else None)
-
-    @router.post("/review/decide")
-    def decide(request: Request, post: StaffPost = Depends(staff.post("reviewer"))) -> Response:
+    def decide(self, request: Request, post: StaffPost) -> Response:
         form, who = post.form, post.principal
-        f = parse_filter(dict(_split_query(form.get("q", ""))))
         seen = form.get("seen", "")
         if not seen.isdigit():
             raise HTTPException(status_code=400, detail="seen: not a record id")
@@ -151,16 +157,42 @@ def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> A
                                     new_verdict=form.get("verdict", ""), label=form.get("label", ""),
                                     reason=form.get("reason", ""))
         try:
-            reviews.record_review(engine, req)
+            reviews.record_review(self.engine, req)
         except reviews.ReviewRejected as exc:
-            return show(request, who, reviews.visit_detail(engine, req.visit_id), str(exc), 400)
+            return self.show(request, who, req.visit_id, str(exc), 400)
         except reviews.StaleReview as exc:
-            return show(request, who, reviews.visit_detail(engine, req.visit_id), str(exc), 409)
-        detail = reviews.visit_detail(engine, req.visit_id)
+            return self.show(request, who, req.visit_id, str(exc), 409)
+        detail = reviews.visit_detail(self.reader, req.visit_id)
         assert detail is not None
-        query = filter_query(f)
+        query = filter_query(parse_filter(dict(_split_query(form.get("q", "")))))
         target = f"/review/next?after={detail.gate_decision.id}" + (f"&{query}" if query else "")
         return RedirectResponse(target, status_code=303)
+
+
+def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
+    router = APIRouter(tags=["review"])
+    reviewer = staff.page("reviewer")
+    pages = ReviewPages(engine, templates)
+
+    @router.get("/review", response_class=HTMLResponse)
+    def queue(request: Request, who: Principal = Depends(reviewer)) -> Response:
+        return pages.queue(request, who)
+
+    @router.get("/review/next")
+    def next_item(request: Request, after: int, who: Principal = Depends(reviewer)) -> Response:
+        return pages.next_item(request, after)
+
+    @router.get("/review/visit/{visit_id}", response_class=HTMLResponse)
+    def visit_page(request: Request, visit_id: str, who: Principal = Depends(reviewer)) -> Response:
+        return pages.show(request, who, visit_id[:64])
+
+    @router.get("/review/{inspection_id:int}", response_class=HTMLResponse)
+    def inspection_page(request: Request, inspection_id: int, who: Principal = Depends(reviewer)) -> Response:
+        return pages.show(request, who, reviews.inspection_visit(pages.reader, inspection_id))
+
+    @router.post("/review/decide")
+    def decide(request: Request, post: StaffPost = Depends(staff.post("reviewer"))) -> Response:
+        return pages.decide(request, post)
 
     return router
 

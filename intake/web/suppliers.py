@@ -1,5 +1,5 @@
 """GET /suppliers (reject rate per supplier and material per month, as an SVG chart and a
-table) and the CSV exports /export/visits.csv and /export/inspections.csv."""
+table; lots and their status) and the CSV exports /export/visits.csv and /export/inspections.csv."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -11,7 +11,10 @@ from sqlalchemy.engine import Engine
 
 from intake.auth.sessions import Principal
 from intake.store import reviews
+from intake.store.db import read_only
 from intake.web.charts import line_chart
+from intake.web.lots import LOTS_SHOWN, STATUSES
+from intake.web.lots import lots as lot_groups
 from intake.web.staff import Staff
 
 MAX_SPAN_DAYS = 3 * 366
@@ -36,27 +39,33 @@ def _months(start: date, end: date) -> list[str]:
     return out
 
 
+def rate_context(rows: list[reviews.RateRow], start: date, end: date) -> dict[str, object]:
+    """The chart's series (reject rate per month) and the period's totals per supplier/material."""
+    series: dict[str, dict[str, float]] = {}
+    notes: dict[str, dict[str, str]] = {}
+    totals: dict[str, list[int]] = {}
+    for r in rows:
+        key = f"{r.supplier} / {r.material}"
+        series.setdefault(key, {})[r.month] = r.reject_rate
+        notes.setdefault(key, {})[r.month] = f"({r.rejected}/{r.sampled})"
+        t = totals.setdefault(key, [0, 0, 0])
+        t[0], t[1], t[2] = t[0] + r.sampled, t[1] + r.rejected, t[2] + r.held
+    return {"rows": rows, "totals": totals,
+            "chart": line_chart(_months(start, end), series, notes) if rows else None}
+
+
 def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(tags=["suppliers"])
     reviewer = staff.page("reviewer")
+    reader = read_only(engine)     # these pages only read: never the gate's write lock
 
     @router.get("/suppliers", response_class=HTMLResponse)
     def suppliers(request: Request, since: str | None = None, until: str | None = None,
                   who: Principal = Depends(reviewer)) -> Response:
         start, end = _window(since, until, 365)
-        rows = reviews.reject_rates(engine, start, end)
-        series: dict[str, dict[str, float]] = {}
-        notes: dict[str, dict[str, str]] = {}
-        for r in rows:
-            key = f"{r.supplier} / {r.material}"
-            series.setdefault(key, {})[r.month] = r.reject_rate
-            notes.setdefault(key, {})[r.month] = f"({r.rejected}/{r.sampled})"
-        totals: dict[str, list[int]] = {}
-        for r in rows:
-            t = totals.setdefault(f"{r.supplier} / {r.material}", [0, 0, 0])
-            t[0], t[1], t[2] = t[0] + r.sampled, t[1] + r.rejected, t[2] + r.held
-        context = {"who": who, "since": start, "until": end, "rows": rows, "totals": totals,
-                   "chart": line_chart(_months(start, end), series, notes) if rows else None}
+        context = {"who": who, "since": start, "until": end, "lot_groups": lot_groups(reader, start, end),
+                   "lot_statuses": STATUSES, "lots_shown": LOTS_SHOWN,
+                   **rate_context(reviews.reject_rates(reader, start, end), start, end)}
         response = templates.TemplateResponse(request, "suppliers.html", context)
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -70,12 +79,12 @@ def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -
     def export_visits(since: str | None = None, until: str | None = None,
                       who: Principal = Depends(reviewer)) -> Response:
         start, end = _window(since, until, 31)
-        return csv_response(reviews.export_visits(engine, start, end), f"visits-{start}-{end}.csv")
+        return csv_response(reviews.export_visits(reader, start, end), f"visits-{start}-{end}.csv")
 
     @router.get("/export/inspections.csv")
     def export_inspections(since: str | None = None, until: str | None = None,
                            who: Principal = Depends(reviewer)) -> Response:
         start, end = _window(since, until, 31)
-        return csv_response(reviews.export_inspections(engine, start, end), f"inspections-{start}-{end}.csv")
+        return csv_response(reviews.export_inspections(reader, start, end), f"inspections-{start}-{end}.csv")
 
     return router

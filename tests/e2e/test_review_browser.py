@@ -111,6 +111,67 @@ def log_in(page: Page, url: str, user: str) -> None:
     expect(page.get_by_test_id("who")).to_contain_text(user)
 
 
+def check_item_page(page: Page, plant: Plant) -> None:
+    """The newest rejected item: frames, bed points, rules, plate, measurements, frame quality."""
+    expect(page.get_by_test_id("gate-verdict")).to_have_text("REJECT")
+    expect(page.get_by_test_id("frame")).to_have_count(5)
+    expect(page.get_by_test_id("bed-point")).to_have_count(len(plant.trucks[-1]["sample_points"]))
+    expect(page.get_by_test_id("rules")).to_contain_text("foreign_matter")
+    plate = plant.trucks[-1]["plate"]
+    expect(page.get_by_test_id("plate")).to_have_text(plate)
+    for i in range(5):                                          # every frame decoded, none broken
+        expect(page.get_by_test_id("frame").nth(i)).to_have_js_property("complete", True)
+    assert page.evaluate("Array.from(document.querySelectorAll('img[data-zoom]')).every(i => i.naturalWidth > 0)")
+    shot(page, "item")
+
+    expect(page.get_by_test_id("measurements")).to_be_visible()
+    expect(page.get_by_test_id("frame-quality")).to_have_count(5)
+    expect(page.get_by_test_id("quality-summary")).to_contain_text("of 5 frames passed the quality gate")
+
+
+def zoom_a_frame(page: Page) -> None:
+    page.get_by_test_id("frame").nth(1).click()
+    zoom = page.get_by_test_id("zoom")
+    expect(zoom).to_be_visible()
+    big = page.get_by_test_id("zoom-image")
+    page.keyboard.press("+")
+    page.keyboard.press("+")                                   # 1.5 x 1.5
+    expect(big).to_have_attribute("data-scale", "2.25")
+    width = big.evaluate("i => i.getBoundingClientRect().width")
+    assert width > 1.5 * big.evaluate("i => i.offsetWidth")    # drawn larger, not just flagged
+    shot(page, "zoom")
+    page.keyboard.press("0")
+    expect(big).to_have_attribute("data-scale", "1")
+    page.keyboard.press("Escape")
+    expect(zoom).to_be_hidden()
+
+
+def check_audit_and_suppliers(page: Page, plant: Plant) -> None:
+    """The overturned item under status=reviewed with its review record; the supplier page."""
+    rows = page.get_by_test_id("queue-row")
+    page.goto(f"{plant.url}/review?status=reviewed")
+    expect(rows).to_have_count(1)
+    expect(page.get_by_test_id("count-total")).to_have_text("1")          # counts follow the review
+    expect(rows.first).to_contain_text("reject → pass (li.wei)")
+    rows.first.click()
+    expect(page.get_by_test_id("current-verdict")).to_have_text("PASS")
+    record = page.get_by_test_id("review-record")
+    expect(record).to_contain_text("li.wei")
+    expect(record).to_contain_text("REJECT → PASS")
+    expect(record).to_contain_text("clean_gravel")
+    expect(record).to_contain_text("tray shows clean stone")
+    expect(page.get_by_test_id("audit").locator("li")).to_have_count(2)   # the gate's and the review's
+    shot(page, "audit")
+
+    page.goto(f"{plant.url}/suppliers")
+    expect(page.locator("svg.chart.lines")).to_be_visible()
+    expect(page.get_by_test_id("totals")).to_contain_text("hx-sand / sand")
+    expect(page.get_by_test_id("lot-row").first).to_be_visible()      # the demo's sampling plan recorded lots
+    expect(page.get_by_test_id("lot-status").first).to_have_text(re.compile("rejected|held|passed|sampling"))
+    shot(page, "suppliers")
+    assert page.goto(f"{plant.url}/admin/users").status == 403  # type: ignore[union-attr]
+
+
 def test_triage_and_overturn_a_rejected_sample(plant: Plant, page: Page) -> None:
     page.goto(f"{plant.url}/login")
     page.get_by_label("Username").fill("li.wei")
@@ -133,23 +194,8 @@ def test_triage_and_overturn_a_rejected_sample(plant: Plant, page: Page) -> None
     page.keyboard.press("Enter")                               # newest first: the last truck, a reject
     expect(page).to_have_url(re.compile(r"/review/\d+$"))
     item_url = page.url
-    expect(page.get_by_test_id("gate-verdict")).to_have_text("REJECT")
-    expect(page.get_by_test_id("frame")).to_have_count(5)
-    expect(page.get_by_test_id("bed-point")).to_have_count(len(plant.trucks[-1]["sample_points"]))
-    expect(page.get_by_test_id("rules")).to_contain_text("foreign_matter")
-    plate = plant.trucks[-1]["plate"]
-    expect(page.get_by_test_id("plate")).to_have_text(plate)
-    for i in range(5):                                          # every frame decoded, none broken
-        expect(page.get_by_test_id("frame").nth(i)).to_have_js_property("complete", True)
-    assert page.evaluate("Array.from(document.querySelectorAll('img[data-zoom]')).every(i => i.naturalWidth > 0)")
-    shot(page, "item")
-
-    page.get_by_test_id("frame").nth(1).click()
-    zoom = page.get_by_test_id("zoom")
-    expect(zoom).to_be_visible()
-    shot(page, "zoom")
-    page.keyboard.press("Escape")
-    expect(zoom).to_be_hidden()
+    check_item_page(page, plant)
+    zoom_a_frame(page)
 
     page.keyboard.press("p")                                   # overturn to PASS
     page.keyboard.press("2")                                   # label clean_gravel
@@ -159,25 +205,7 @@ def test_triage_and_overturn_a_rejected_sample(plant: Plant, page: Page) -> None
     expect(page).not_to_have_url(item_url)                     # the next item opened by itself
     expect(page).to_have_url(re.compile(r"/review/\d+$"))
     expect(page.get_by_test_id("gate-verdict")).to_have_text(re.compile("REJECT|REVIEW"))
-
-    page.goto(f"{plant.url}/review?status=reviewed")
-    expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("reject → pass (li.wei)")
-    rows.first.click()
-    expect(page.get_by_test_id("current-verdict")).to_have_text("PASS")
-    record = page.get_by_test_id("review-record")
-    expect(record).to_contain_text("li.wei")
-    expect(record).to_contain_text("REJECT → PASS")
-    expect(record).to_contain_text("clean_gravel")
-    expect(record).to_contain_text("tray shows clean stone")
-    expect(page.get_by_test_id("audit").locator("li")).to_have_count(2)   # the gate's and the review's
-    shot(page, "audit")
-
-    page.goto(f"{plant.url}/suppliers")
-    expect(page.locator("svg.chart.lines")).to_be_visible()
-    expect(page.get_by_test_id("totals")).to_contain_text("hx-sand / sand")
-    shot(page, "suppliers")
-    assert page.goto(f"{plant.url}/admin/users").status == 403  # type: ignore[union-attr]
+    check_audit_and_suppliers(page, plant)
 
 
 def test_admin_sees_users_and_logout_ends_the_session(plant: Plant, page: Page) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from sqlalchemy import create_engine
 from sqlmodel import Session, select
@@ -47,6 +48,7 @@ class Outcome:
     visits: dict[str, list[VisitRecord]] = field(default_factory=dict)   # plate -> visits
     chain_ok: bool = False
     chain_problems: list[str] = field(default_factory=list)
+    gate: Any = None                 # the gate as it was at the end (watchdog, lanes, health)
 
     def of(self, truck: int) -> list[VisitRecord]:
         return self.visits.get(self.trucks[truck].plate, [])
@@ -67,16 +69,24 @@ def write_config(tmp: Path, model: Path | None = None) -> Path:
 
 
 def run_scenario(tmp: Path, trucks: int, faults: list[FaultSpec], model: Path | None = None,
-                 rate: float = 1.0) -> Outcome:
+                 rate: float = 1.0, setup: Callable[[Any], None] | None = None) -> Outcome:
+    """`setup(gate)` runs once the gate is open, before its lanes start (e.g. watchdog periods)."""
     fired: list[FaultSpec] = []
     out: list[dict] = []
+    gates: list[Any] = []
     config = write_config(tmp, model)
     db = f"sqlite:///{tmp / 'gate.db'}"
     opts = DemoOptions(trucks=trucks, speed=50, db=db, web=False, config=config, sampling_rate=rate,
                        data_dir=tmp / "data", faults=tuple(faults),
                        on_fault=lambda spec, _now: fired.append(spec))
-    code = asyncio.run(asyncio.wait_for(run_demo(opts, out.append), timeout=RUN_TIMEOUT_S))
-    outcome = Outcome(code, demo_trucks(trucks), out, fired)
+
+    def on_gate(gate: Any, _url: str | None) -> None:
+        gates.append(gate)
+        if setup is not None:
+            setup(gate)
+
+    code = asyncio.run(asyncio.wait_for(run_demo(opts, out.append, on_gate=on_gate), timeout=RUN_TIMEOUT_S))
+    outcome = Outcome(code, demo_trucks(trucks), out, fired, gate=gates[0] if gates else None)
     _read_back(outcome, db, tmp / "audit.key")
     return outcome
 

@@ -63,3 +63,86 @@ def test_one_confident_contaminated_frame_rejects_the_load():
 
 def test_an_out_of_distribution_frame_is_review_even_when_confidently_clean():
     assert judge(SAND, Evidence("clean_sand", 0.99, ood=True)).reasons == ["out_of_distribution"]
+
+
+# ---- particle limits (vision.particles measurements) ------------------------------------
+
+from vision.particles import Measurements, not_measured  # noqa: E402
+
+LIMITED = SAND.model_copy(update={"max_particle_mm": 9.5, "max_elongated_share": 0.2})
+
+
+def _measured(largest=None, median=None, share=None, floor=2.0, clump=None, count=0) -> Measurements:
+    return Measurements(measured=True, mm_per_px=0.5, count=count, largest_mm=largest, median_mm=median,
+                        elongated_share=share, floor_mm=floor, largest_clump_mm=clump)
+
+
+@pytest.mark.parametrize("particles,verdict,reasons", [
+    (_measured(8.0, 4.0, 0.1, count=30), "pass", []),
+    (_measured(12.0, 4.0, 0.1, count=30), "reject", ["oversize_particles"]),
+    (_measured(8.0, 4.0, 0.5, count=30), "reject", ["elongated_particles"]),
+    (_measured(12.0, 4.0, 0.5, count=30), "reject", ["oversize_particles", "elongated_particles"]),
+    (_measured(None, None, None), "review", ["particles_not_measured"]),           # no share: too few grains
+    (None, "review", ["particles_not_measured"]),                                   # no calibrated camera
+    (not_measured("heap", 0.5), "review", ["particles_not_measured"]),
+])
+def test_particle_limits(particles, verdict, reasons):
+    j = judge(LIMITED, Evidence("clean_sand", 0.95, particles=particles))
+    assert (j.verdict, j.reasons) == (verdict, reasons)
+
+
+def test_no_grain_seen_is_only_fine_when_the_camera_could_have_seen_one_over_the_limit():
+    only_size = SAND.model_copy(update={"max_particle_mm": 9.5})
+    assert judge(only_size, Evidence("clean_sand", 0.95, particles=_measured(floor=2.0))).verdict == "pass"
+    coarse = judge(only_size, Evidence("clean_sand", 0.95, particles=_measured(floor=12.0)))
+    assert (coarse.verdict, coarse.reasons) == ("review", ["particles_not_measured"])
+    # An unsplit clump wider than the limit may hide an oversize grain.
+    clumped = judge(only_size, Evidence("clean_sand", 0.95, particles=_measured(6.0, clump=14.0)))
+    assert (clumped.verdict, clumped.reasons) == ("review", ["particles_not_measured"])
+
+
+def test_a_rule_without_particle_limits_ignores_measurements():
+    assert judge(SAND, Evidence("clean_sand", 0.95, particles=_measured(50.0, 20.0, 0.9))).verdict == "pass"
+    assert judge(SAND, Evidence("clean_sand", 0.95, particles=None)).verdict == "pass"
+
+
+def test_a_contaminated_label_and_oversize_grains_are_both_named():
+    j = judge(LIMITED, Evidence("muddy", 0.95, frames=(("muddy", 0.95),), particles=_measured(12.0, 4.0, 0.1)))
+    assert (j.verdict, j.reasons) == ("reject", ["muddy", "oversize_particles"])
+
+
+def test_faults_and_out_of_distribution_come_before_any_measurement():
+    big = _measured(30.0, 4.0, 0.1)
+    assert judge(LIMITED, Evidence("clean_sand", 0.95, faults=("camera:timeout",), particles=big)).verdict == "review"
+    assert judge(LIMITED, Evidence("clean_sand", 0.95, ood=True, particles=big)).reasons == ["out_of_distribution"]
+
+
+def test_particle_limits_are_validated():
+    with pytest.raises(ValueError):
+        SAND.model_validate({**SAND.model_dump(), "max_particle_mm": 0})
+    with pytest.raises(ValueError):
+        SAND.model_validate({**SAND.model_dump(), "max_elongated_share": 1.5})
+
+
+_opt = st.one_of(st.none(), st.floats(0, 60, allow_nan=False))
+
+
+@given(label=st.sampled_from(LABELS), confidence=st.floats(0, 1), measured=st.booleans(),
+       largest=_opt, share=st.one_of(st.none(), st.floats(0, 1)), floor=_opt, clump=_opt,
+       limit=st.one_of(st.none(), st.floats(0.5, 40)), share_limit=st.one_of(st.none(), st.floats(0, 1)),
+       missing=st.booleans())
+def test_pass_never_rests_on_a_missing_or_exceeded_particle_figure(label, confidence, measured, largest, share,
+                                                                   floor, clump, limit, share_limit, missing):
+    rule = SAND.model_copy(update={"max_particle_mm": limit, "max_elongated_share": share_limit})
+    m = None if missing else Measurements(measured=measured, largest_mm=largest, elongated_share=share,
+                                          floor_mm=floor, largest_clump_mm=clump)
+    j = judge(rule, Evidence(label, confidence, particles=m))
+    if j.verdict == "pass":
+        assert label == "clean_sand" and confidence >= 0.7
+        if limit is not None:
+            assert m is not None and m.measured and floor is not None and floor <= limit
+            assert (largest is None or largest <= limit) and (clump is None or clump <= limit)
+        if share_limit is not None:
+            assert m is not None and m.measured and share is not None and share <= share_limit
+    if limit is not None and m is not None and m.measured and largest is not None and largest > limit:
+        assert j.verdict == "reject" and "oversize_particles" in j.reasons

@@ -28,9 +28,10 @@
     return (kg < 0 ? "-" : "") + digits;
   }
 
-  // Mirrors intake.web.i18n.instruction_key.
-  function instruction(step, verdict, reasons) {
+  // Mirrors intake.web.i18n.instruction.
+  function instruction(step, verdict, reasons, fault) {
     if (step === "idle" && reasons && reasons.length && table.refusals[reasons[0]]) return table.refusals[reasons[0]];
+    if (step === "out_of_service" && fault && table.refusals[fault]) return table.refusals[fault];
     const specific = table.instructions[step + "." + verdict];
     return (verdict && specific) || table.instructions[step] || [step, step];
   }
@@ -79,7 +80,7 @@
     body.dataset.step = s.step;
     body.dataset.verdict = s.verdict || "";
     setText(part("step"), table.steps[s.step] || [s.step, s.step]);
-    setText(part("instruction"), instruction(s.step, s.verdict, s.reasons));
+    setText(part("instruction"), instruction(s.step, s.verdict, s.reasons, s.fault));
     part("fault").hidden = !s.fault;
     field("fault").textContent = s.fault || "";
     renderWeight(s);

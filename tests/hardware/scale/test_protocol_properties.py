@@ -15,8 +15,12 @@ from hardware.scale.framing import UNITS
 from hardware.scale.state import IndicatorState
 
 NAMES = sorted(CODECS)
-CARRIES_MOTION = {"toledo", "toledo-short", "sics", "cas", "sma", "cardinal", "ricelake"}
-CARRIES_NET = {"toledo", "toledo-short", "cas", "sma", "cardinal", "ricelake"}
+CARRIES_MOTION = {"toledo", "toledo-short", "sics", "sics-sir", "cas", "sma", "cardinal",
+                  "ricelake", "nci"}
+CARRIES_NET = {"toledo", "toledo-short", "cas", "sma", "cardinal", "ricelake", "yaohua-a12",
+               "nci"}
+# The A12 weight field is 7 bytes with the sign: a negative value has one digit fewer.
+NEGATIVE_DIGITS = {"yaohua-a12": 99_999}
 CHECKSUMMED = {name for name, codec in CODECS.items() if codec.checksum}
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -25,7 +29,7 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 def states(draw: st.DrawFn, protocol: str) -> IndicatorState:
     decimals = draw(st.integers(0, 3))
     digits = draw(st.integers(0, 999_999))
-    sign = -1 if draw(st.booleans()) and digits else 1
+    sign = -1 if draw(st.booleans()) and 0 < digits <= NEGATIVE_DIGITS.get(protocol, digits) else 1
     return IndicatorState(
         weight=Decimal(sign * digits).scaleb(-decimals),
         unit=draw(st.sampled_from(CODECS[protocol].units)),

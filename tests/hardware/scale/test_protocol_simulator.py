@@ -8,14 +8,14 @@ from typing import Callable
 
 import pytest
 
-from hardware.scale.codecs import CODECS
+from hardware.scale.codecs import ALWAYS_POLLED, CODECS
 from hardware.scale.frame import FrameError, WeightFrame
 from hardware.scale.reader import ScaleReader
 from hardware.scale.simulator import IndicatorSimulator
 
 CHECKSUMMED = {name for name, codec in CODECS.items() if codec.checksum}
 COMMAND = [("sics", {}), ("yaohua", {"command": True}), ("keli", {"command": True}),
-           ("sma", {"poll": True})]
+           ("sma", {"poll": True}), ("nci", {})]
 
 
 class Collector:
@@ -32,7 +32,7 @@ class Collector:
             return [i for i in self.items if isinstance(i, WeightFrame)]
 
 
-@pytest.mark.parametrize("protocol", sorted(set(CODECS) - {"sics"}))
+@pytest.mark.parametrize("protocol", sorted(set(CODECS) - ALWAYS_POLLED))
 def test_every_continuous_protocol_streams_over_a_pty(protocol: str, wait_for: Callable) -> None:
     got = Collector()
     with IndicatorSimulator(lambda: (1560, False), period=0.01, protocol=protocol) as sim, \
@@ -53,6 +53,22 @@ def test_command_protocols_answer_the_readers_polls(protocol: str, options: dict
         stats = reader.stats()
     assert {f.weight for f in got.frames()} == {Decimal(2480)}
     assert stats.polls >= 5 and sim.polls_answered >= 5 and sim.frames_sent == 0
+
+
+def test_sir_is_asked_once_then_streams_and_is_asked_again_after_a_reboot(
+        wait_for: Callable) -> None:
+    got = Collector()
+    with IndicatorSimulator(lambda: (4080, False), period=0.01, protocol="sics-sir") as sim, \
+            ScaleReader(sim.port, "sics-sir", on_frame=got, frame_period=0.02,
+                        poll_period=0.05) as reader:
+        wait_for(lambda: len(got.frames()) >= 20)
+        assert reader.stats().polls == 1 and sim.polls_answered == 1  # one SIR, many lines
+        assert sim.frames_sent >= 19
+        sim.reboot(0.1, power_up_frames=0)  # the indicator forgets SIR: the stream stops
+        wait_for(lambda: not reader.latest().known, timeout=1.0)
+        wait_for(lambda: reader.latest().known, timeout=3.0)  # the reader asked again
+        assert reader.stats().polls >= 2
+    assert {(f.weight, f.unit, f.stable) for f in got.frames()} == {(Decimal(4080), "kg", True)}
 
 
 def test_polling_over_tcp_and_motion_is_reported(wait_for: Callable) -> None:
@@ -96,7 +112,8 @@ def _fault_run(protocol: str, inject: Callable[[IndicatorSimulator], None],
     got = Collector()
     with IndicatorSimulator(lambda: (24560, False), period=0.005, protocol=protocol, seed=7,
                             **sim_opts) as sim, \
-            ScaleReader(sim.port, protocol, protocol_options=opts, on_frame=got) as reader:
+            ScaleReader(sim.port, protocol, protocol_options=opts, on_frame=got,
+                        poll_period=0.005) as reader:  # polled ones (nci) as fast as streams
         wait_for(lambda: len(got.frames()) >= 3)
         inject(sim)
         before = len(got.frames())
@@ -114,10 +131,10 @@ def test_damaged_frames_are_counted_and_never_a_wrong_weight(protocol: str, kind
     assert stats.errors + stats.skipped_bytes > 0  # the damage was seen, not silently lost
 
 
-@pytest.mark.parametrize("protocol", ["toledo", "yaohua", "cas", "sics"])
+@pytest.mark.parametrize("protocol", ["toledo", "yaohua", "cas", "sics", "nci", "yaohua-a12"])
 def test_stall_then_recovery(protocol: str, wait_for: Callable) -> None:
     got = Collector()
-    command = protocol == "sics"
+    command = protocol in ALWAYS_POLLED
     with IndicatorSimulator(lambda: (3000, False), period=0.01, protocol=protocol,
                             command=command) as sim, \
             ScaleReader(sim.port, protocol, on_frame=got, frame_period=0.02,
@@ -143,7 +160,7 @@ def test_reboot_sends_power_up_frames_that_are_not_usable(wait_for: Callable) ->
 
 
 @pytest.mark.parametrize("protocol", ["toledo", "sics", "cas", "sma", "cardinal", "ricelake",
-                                      "keli"])
+                                      "keli", "nci", "yaohua-a12", "sics-sir"])
 def test_unit_change_is_followed_frame_by_frame(protocol: str, wait_for: Callable) -> None:
     got = Collector()
     with IndicatorSimulator(lambda: (2000, False), period=0.01, protocol=protocol) as sim, \

@@ -8,9 +8,11 @@ from hardware.scale.frame import WeightFrame
 from hardware.scale.toledo import ToledoDecoder, encode_toledo
 
 
-def test_registry_names_are_exactly_the_design_names() -> None:
-    assert set(DECODERS) == {"toledo", "toledo-short", "sics", "yaohua", "yaohua-eq", "keli",
-                             "cas", "sma", "cardinal", "ricelake"}
+def test_registry_names_are_the_design_names_plus_the_reference_extras() -> None:
+    design = {"toledo", "toledo-short", "sics", "yaohua", "yaohua-eq", "keli", "cas", "sma",
+              "cardinal", "ricelake"}
+    # reference §3.3 (A12(E) frame), §11 (NCI) and §2.1 (MT-SICS SIR), beyond DESIGN.md's list
+    assert set(DECODERS) == design | {"yaohua-a12", "nci", "sics-sir"}
 
 
 @pytest.mark.parametrize("name", sorted(DECODERS))

@@ -7,16 +7,17 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from hardware.scale.codecs import CODECS
+from hardware.scale.codecs import ALWAYS_POLLED, CODECS
 from hardware.scale.frame import FrameError, WeightFrame
 from hardware.scale.monitor import MonitorState, printable
 from hardware.scale.simulator import IndicatorSimulator
 from intake.cli.scale import app
 
 runner = CliRunner()
-STREAMED = sorted(set(CODECS) - {"sics"})
+STREAMED = sorted(set(CODECS) - ALWAYS_POLLED)
+# sics-sir is not here: SIR is the host's choice, the same indicator is found as sics
 POLLED = [("sics", {}), ("yaohua", {"command": True}), ("sma", {"poll": True}),
-          ("keli", {"command": True})]
+          ("keli", {"command": True}), ("nci", {})]
 
 
 def _detect(sim: IndicatorSimulator) -> tuple[dict, float]:

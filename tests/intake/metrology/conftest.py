@@ -14,16 +14,25 @@ from typing import Callable
 import pytest
 
 KEY = "metrology-test-audit-key-0123456789"
+ADMIN, REVIEWER, PASSWORD = "meta", "rita", "calibrate-with-care-42"
 PROMPT = re.compile(r"^step (\d+)/(\d+): (\S+)(?: (\d+))?: .*: load (\S+) kg$")
+CHANGE = re.compile(r"^change point .*: add (\S+) kg \(added (\S+) kg\); press Enter")
 
 
 class Technician:
     def __init__(self, args: list[str], place: Callable[[str, Decimal], None], *,
-                 enter: bool = False, answer: str | None = None) -> None:
+                 enter: bool = False, answer: str | None = None,
+                 password: str | None = PASSWORD,
+                 add: Callable[[Decimal], None] | None = None) -> None:
         env = dict(os.environ, METRO_KEY=KEY)
+        env.pop("INTAKE_PASSWORD", None)
+        if password is not None:
+            env["INTAKE_PASSWORD"] = password
         self.proc = subprocess.Popen([sys.executable, "-m", "intake", *args], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.place, self.enter, self.answer = place, enter, answer
+        self.add = add  # change point: puts the total of small weights on, then Enter
+        self.added: list[Decimal] = []
         self.stderr: list[str] = []
         self.stdout: list[str] = []
         self.steps: list[tuple[str, Decimal]] = []
@@ -42,7 +51,12 @@ class Technician:
         for line in self.proc.stderr:
             self.stderr.append(line)
             found = PROMPT.match(line.strip())
-            if found:
+            more = CHANGE.match(line.strip())
+            if more and self.add is not None:
+                self.added.append(Decimal(more.group(2)))
+                self.add(Decimal(more.group(2)))
+                self._say("\n")
+            elif found:
                 kind, load = found.group(3), Decimal(found.group(5))
                 self.steps.append((kind, load))
                 self.place(kind, load)
@@ -70,3 +84,15 @@ class Technician:
 @pytest.fixture
 def db_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'gate.db'}"
+
+
+@pytest.fixture
+def staff_db(db_url) -> str:
+    """The gate database with an admin and a reviewer account, both with PASSWORD."""
+    from intake.auth.users import Users
+    from intake.store.db import open_engine
+
+    users = Users(open_engine(db_url, KEY.encode()))
+    users.add(ADMIN, PASSWORD, "admin")
+    users.add(REVIEWER, PASSWORD, "reviewer")
+    return db_url

@@ -16,7 +16,7 @@ from intake.metrology.tables import CalibrationRecord, EventCounter
 from intake.store.audit import verify as verify_chain
 from intake.store.chain import ChainError
 from intake.store.db import open_engine
-from tests.intake.metrology.conftest import KEY, Technician
+from tests.intake.metrology.conftest import ADMIN, KEY, REVIEWER, Technician
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -38,13 +38,15 @@ class SimThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
-def calibrate(port: int, db_url: str, file, *extra: str) -> list[str]:
+def calibrate(port: int, db_url: str, file, *extra: str, user: str = ADMIN) -> list[str]:
     return ["scale", "calibrate", "--modbus", f"127.0.0.1:{port}", "--max", "60000", "--e", "20",
             "--file", str(file), "--loads", "0,20000,40000,60000", "--samples", "10",
-            "--point-timeout", "15", "--db", db_url, "--key", "env:METRO_KEY", "--json", *extra]
+            "--point-timeout", "15", "--db", db_url, "--key", "env:METRO_KEY", "--json",
+            "--user", user, *extra]
 
 
-def test_accepted_calibrations_count_and_keep_backups(tmp_path, db_url) -> None:
+def test_accepted_calibrations_count_and_keep_backups(tmp_path, staff_db) -> None:
+    db_url = staff_db
     dev, file = SimThread(bow_counts=100), tmp_path / "cal" / "loadcell.json"
     try:
         code, out, err = Technician(calibrate(dev.port, db_url, file), dev.place, enter=True,
@@ -67,13 +69,15 @@ def test_accepted_calibrations_count_and_keep_backups(tmp_path, db_url) -> None:
         with Session(engine) as session:
             records = session.exec(select(CalibrationRecord)).all()
         assert [r.cal_counter for r in records] == [1, 2]
+        assert [r.technician for r in records] == [ADMIN, ADMIN]   # who did them
         assert records[-1].file_sha256 == calfile.sha256(file.read_bytes())
         assert verify_chain(engine, KEY.encode()).ok
     finally:
         dev.close()
 
 
-def test_declined_and_refused_calibrations_change_nothing(tmp_path, db_url) -> None:
+def test_declined_and_refused_calibrations_change_nothing(tmp_path, staff_db) -> None:
+    db_url = staff_db
     dev, file = SimThread(bow_counts=3000), tmp_path / "loadcell.json"   # bowed: 75 kg at Max
     try:
         code, out, err = Technician(calibrate(dev.port, db_url, file, "--accept"), dev.place,
@@ -91,6 +95,33 @@ def test_declined_and_refused_calibrations_change_nothing(tmp_path, db_url) -> N
         dev.close()
     assert not file.exists()
     assert current_counters(open_engine(db_url, KEY.encode())) == (0, 0)
+
+
+@pytest.mark.parametrize(("user", "password", "why"), [
+    (REVIEWER, None, "needs an admin account"),
+    (ADMIN, "not-the-password-0", "wrong user name or password"),
+    ("nobody", None, "wrong user name or password"),
+])
+def test_calibration_is_refused_to_anyone_but_an_authenticated_admin(
+        tmp_path, staff_db, user, password, why) -> None:
+    dev, file = SimThread(), tmp_path / "loadcell.json"
+    placed: list = []
+    try:
+        args = calibrate(dev.port, staff_db, file, "--accept", user=user)
+        technician = Technician(args, lambda kind, load: placed.append(load), enter=True,
+                                **({} if password is None else {"password": password}))
+        code, out, err = technician.finish()
+    finally:
+        dev.close()
+    assert code == 1 and why in err and "refused" in err, err
+    assert placed == [] and not file.exists()   # refused before any load was asked for
+    assert current_counters(open_engine(staff_db, KEY.encode())) == (0, 0)
+
+
+def test_calibrate_without_user_is_bad_usage(tmp_path, staff_db) -> None:
+    args = [a for a in calibrate(1, staff_db, tmp_path / "f.json") if a not in ("--user", ADMIN)]
+    code, _, err = Technician(args, lambda *_: None).finish()
+    assert code == 2 and "--user" in err
 
 
 def test_counter_wraps_at_999_and_ignores_sessions_without_change(db_url) -> None:

@@ -18,8 +18,8 @@ from intake.auth.users import Users
 from intake.lane.status import LaneStatus, StatusHub
 from intake.web.app import create_app
 from intake.web.server import WebServer
-from review_seed import Seeded, add_item, day, make_engine, plates, seed_master
-from staff_support import STAFF_PASSWORD, Store, csrf_of, login  # noqa: F401  (re-exported for fixtures)
+from tests.intake.web.review_seed import Seeded, add_item, day, make_engine, plates, seed_master
+from tests.intake.web.staff_support import STAFF_PASSWORD, Store, csrf_of, login  # noqa: F401  (re-exported for fixtures)
 
 
 @pytest.fixture

@@ -117,3 +117,18 @@ def supplier_codes(engine: Engine) -> dict[str, str]:
 def material_codes(engine: Engine) -> list[str]:
     with Session(engine) as session:
         return [m.code for m in session.exec(select(Material))]
+
+
+def add_selection(engine: Engine, visit: str, *, supplier: str, material: str, lot_no: int, sampled: bool,
+                  at: datetime) -> None:
+    """The sampling plan's record for one truck of `visit`: its lot and whether it was sampled."""
+    from intake.sampling.tables import SamplingSelection
+
+    with Session(engine) as session:
+        session.add(SamplingSelection(
+            visit_id=visit, site="test", day=at.date().isoformat(), supplier=supplier, material=material,
+            history={}, params={"rate": 0.2, "lot_size_kg": 600_000}, load_kg=30_000, bed_mm=[7200, 2350],
+            draw=0.1 if sampled else 0.9, rate=0.2, mode="normal", reason="drawn" if sampled else "not_drawn",
+            sampled=sampled, lot_id=f"{supplier}/{material}/{lot_no}", lot_no=lot_no,
+            points_m=[[1.2, 0.6]] if sampled else [], recorded_at=at))
+        session.commit()

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import Engine
 
-from review_seed import Seeded
+from tests.intake.web.review_seed import Seeded
 
 STAFF_PASSWORD = "correct horse battery"
 

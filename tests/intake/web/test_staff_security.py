@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from staff_support import STAFF_PASSWORD, Store, csrf_of, login
+from tests.intake.web.staff_support import STAFF_PASSWORD, Store, csrf_of, login
 from intake.auth.sessions import SessionStore
 from intake.store.reviews import Review
 from intake.store.tables import Frame
