@@ -219,6 +219,9 @@ class MaterialRule(Strict):
 
 class ModelConfig(Strict):
     path: Path = Path("models/intake-classifier/model.onnx")
+    # Classify each frame whole and as four overlapping tiles: a small contaminant fills more of
+    # a tile, and the card's false-pass figure with tiles is the one the gate must meet.
+    tiles: bool = True
 
 
 class SiteConfig(Strict):

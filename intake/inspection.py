@@ -46,6 +46,8 @@ class Camera(Protocol):
 class Classifier(Protocol):
     def classify(self, image_bgr: np.ndarray): ...  # -> vision.classifier.Prediction
 
+    def classify_tiles(self, image_bgr: np.ndarray) -> list: ...  # whole frame first, then its tiles
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -65,6 +67,7 @@ class Inspector:
         self.cfg, self.lane, self.records = cfg, lane, records
         self.sampler, self.camera, self.classifier = sampler, camera, classifier
         self.model_sha256, self.abstain_below = model_sha256, abstain_below
+        self.tiles = cfg.model.tiles
         self.sampling = Sampling(records.engine, cfg.sampling, cfg.site.name)
         self.inferences, self.inference_seconds = 0, 0.0   # for /metrics
         # Wall seconds one frame's inference may take; a slower model is a fault (REVIEW). One
@@ -104,11 +107,14 @@ class Inspector:
         judgement, label = await asyncio.to_thread(self._judge_frames, adm, sample_id)
         return await self._decide(adm, judgement, label)
 
-    def _classify(self, image: np.ndarray):
+    def _classify(self, image: np.ndarray) -> list:
+        """The frame's predictions: the whole frame first, then its tiles when tiling is on."""
         if self._running is not None and not self._running.done():
             raise RuntimeError("inference_busy")
+        assert self.classifier is not None
+        run = self.classifier.classify_tiles if self.tiles else (lambda im: [self.classifier.classify(im)])
         started = time.perf_counter()
-        self._running = self._inference.submit(self.classifier.classify, image)  # type: ignore[union-attr]
+        self._running = self._inference.submit(run, image)
         try:
             pred = self._running.result(timeout=self.inference_deadline_s)
         except FutureTimeout:
@@ -154,13 +160,13 @@ class Inspector:
             row = _save_frame(folder, i, image, self.cfg.site.data_dir, quality)
             if quality.ok and self.classifier is not None and not faults:
                 try:
-                    pred = self._classify(image)
+                    found = self._classify(image)
                 except Exception as exc:   # after one model fault the other frames are not tried
                     faults.append(f"model:{exc or type(exc).__name__}")
-                    pred = None
-                if pred is not None:
-                    preds.append(pred)
-                    row.label, row.confidence = pred.label, float(pred.confidence)
+                    found = []
+                if found:
+                    preds.extend(found)    # tiles count as frames: contamination in one rejects
+                    row.label, row.confidence = found[0].label, float(found[0].confidence)
             rows.append(row)
         evidence = self._evidence(images, rows, preds, faults)
         good = [im for im, row in zip(images, rows) if row.quality_ok]

@@ -61,18 +61,20 @@ def main() -> None:
     name = f"{args.variation}, seed {args.seed}"
     rows = [gate_metrics(name, preds, y, LABELS, classifier.card.abstain_confidence, tiles=t, ood_preds=ood_preds)
             for t in (False, True)]
-    _table(rows, float(np.median(seconds)), args.model)
+    _table(rows, float(np.median(seconds)), args.model, args.json)
     if args.json:
         print(json.dumps([r.model_dump(mode="json") for r in rows]))
 
 
-def _table(rows: list, median_s: float, model: Path) -> None:
+def _table(rows: list, median_s: float, model: Path, as_json: bool) -> None:
     table = Table(title=f"{model.name}: held-out gate figures ({rows[0].dataset}, n={rows[0].n})")
     table.add_column("figure")
     for r in rows:
         table.add_column("whole + tiles" if r.tiles else "whole frame", justify="right")
     for label, get in (
         ("accuracy (whole frame)", lambda r: f"{r.accuracy:.3f}"),
+        ("coverage (confident, familiar frames)", lambda r: f"{r.coverage:.3f}"),
+        ("selective accuracy (covered frames)", lambda r: f"{r.selective_accuracy:.3f}"),
         ("ECE", lambda r: f"{r.ece:.4f}"),
         ("false-pass rate", lambda r: f"{r.false_pass_rate:.4f}"),
         ("false passes by true label", lambda r: ", ".join(f"{k} {v}" for k, v in r.false_pass.items() if v) or "none"),
@@ -81,8 +83,9 @@ def _table(rows: list, median_s: float, model: Path) -> None:
         ("OOD -> PASS", lambda r: f"{r.ood_pass_rate:.3f}"),
     ):
         table.add_row(label, *(get(r) for r in rows))
-    Console().print(table)
-    Console().print(f"median classifier time per 256 px frame, whole + 4 tiles in one batch: {median_s * 1000:.1f} ms")
+    out = Console(stderr=True) if as_json else Console()  # stdout carries only the JSON then
+    out.print(table)
+    out.print(f"median classifier time per 256 px frame, whole + 4 tiles in one batch: {median_s * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -120,11 +120,15 @@ def gate_metrics(
     rules = rules or DEMO_RULES
     used = preds if tiles else [p[:1] for p in preds]
     probs = np.array([[p[0].probs[label] for label in labels] for p in preds])
+    # Abstention (low confidence or OOD -> REVIEW) is reported beside, not hidden in, accuracy.
+    kept = np.array([p[0].confidence >= abstain_below and not p[0].ood for p in preds])
+    correct = probs.argmax(1) == y
     counts = gate_counts(y, used, labels, rules, abstain_below)
     ood_review, ood_pass = ood_rates(ood_preds if tiles else [p[:1] for p in ood_preds], rules, abstain_below)
     return GateMetrics(
         dataset=dataset, n=len(preds), tiles=tiles,
-        accuracy=float((probs.argmax(1) == y).mean()), ece=ece(probs, y),
+        accuracy=float(correct.mean()), ece=ece(probs, y), coverage=float(kept.mean()),
+        selective_accuracy=float(correct[kept].mean()) if kept.any() else 0.0,
         false_pass_rate=sum(counts.false_pass.values()) / max(counts.must_not_pass, 1),
         false_pass=counts.false_pass, abstention_rate=counts.review / max(counts.decisions, 1),
         ood_review_rate=ood_review if ood_preds else None, ood_pass_rate=ood_pass if ood_preds else None,

@@ -75,6 +75,9 @@ class GateMetrics(_Strict):
     tiles: bool = Field(description="whole frame plus the tiles of vision.aggregate.tiles")
     accuracy: Probability = Field(description="whole-frame top-1")
     ece: Probability = Field(description="expected calibration error, 15 bins, whole frame")
+    coverage: Probability | None = Field(
+        None, description="whole frames neither below abstain_confidence nor out of distribution")
+    selective_accuracy: Probability | None = Field(None, description="whole-frame top-1 on the covered frames")
     false_pass_rate: Probability = Field(description="PASS given to (image, material) pairs that must not pass")
     false_pass: dict[str, int] = Field(description="false passes by true label")
     abstention_rate: Probability = Field(description="share of (image, material) decisions that are REVIEW")

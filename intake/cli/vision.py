@@ -154,6 +154,11 @@ def train(
     batch_size: Annotated[Optional[int], typer.Option(help="images per step")] = None,
     variation: Annotated[Optional[str], typer.Option(help="generator ranges: legacy (shipped model) or train (harder)")] = None,
     foreign_weight: Annotated[Optional[float], typer.Option(help="loss weight of the foreign class")] = None,
+    foreign_oversample: Annotated[Optional[float], typer.Option(help="foreign images per other label's image")] = None,
+    freeze_blocks: Annotated[Optional[int], typer.Option(help="lite0: keep the stem and this many blocks pretrained")] = None,
+    noise_aug: Annotated[Optional[float], typer.Option(help="max std of pixel noise added in augmentation")] = None,
+    threads: Annotated[Optional[int], typer.Option(help="torch threads")] = None,
+    abstain_target: Annotated[Optional[float], typer.Option(help="validation accuracy wanted above the abstain threshold")] = None,
     data_cache: Annotated[Optional[Path], typer.Option(help="keep generated splits here (comparison runs)")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="tiny model in seconds (tests, smoke checks)")] = False,
 ) -> None:
@@ -171,10 +176,14 @@ def train(
     from vision.train.pipeline import train as run
 
     given = {"n_per_label": n_per_label, "epochs": epochs, "input_size": input_size, "lr": lr,
-             "batch_size": batch_size, "data_cache": data_cache, "variation": variation}
+             "batch_size": batch_size, "data_cache": data_cache, "variation": variation,
+             "freeze_blocks": freeze_blocks, "noise_aug": noise_aug, "threads": threads,
+             "abstain_target": abstain_target}
     overrides: dict[str, object] = {k: v for k, v in given.items() if v is not None}
     if foreign_weight is not None:
         overrides["class_weights"] = {"foreign": foreign_weight}
+    if foreign_oversample is not None:
+        overrides["oversample"] = {"foreign": foreign_oversample}
     if variation is not None and variation not in VARIATIONS:
         _err.print(f"[red]unknown --variation {variation!r}: {', '.join(VARIATIONS)}[/red]")
         raise typer.Exit(2)

@@ -82,3 +82,39 @@ def test_lite0_builds_from_the_weights_in_the_wheel() -> None:
         feats = body(torch.zeros(2, 3, 96, 96))
         assert feats.shape == (2, 1280)
         assert head(feats).shape == (2, len(LABELS))
+
+
+def test_frozen_lite0_blocks_keep_their_pretrained_weights_and_statistics() -> None:
+    """--freeze-blocks: one optimiser step moves the head and the late blocks, never the stem,
+    the frozen blocks or their BatchNorm running statistics."""
+    import torch
+
+    from vision.train.net import build_lite0, freeze_lite0, train_mode
+
+    torch.manual_seed(0)
+    net = build_lite0(len(LABELS))
+    freeze_lite0(net, 3)
+    frozen = {k: v.clone() for k, v in net.state_dict().items() if k.startswith(("_conv_stem", "_bn0", "_blocks.0.", "_blocks.2."))}
+    trained = {k: v.clone() for k, v in net.state_dict().items() if k.startswith(("_blocks.3.", "_fc"))}
+    assert any("running_mean" in k for k in frozen)
+    opt = torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.1)
+    train_mode(net)
+    loss = torch.nn.functional.cross_entropy(net(torch.randn(4, 3, 64, 64)), torch.tensor([0, 1, 2, 3]))
+    loss.backward()
+    opt.step()
+    after = net.state_dict()
+    assert all(torch.equal(after[k], v) for k, v in frozen.items())
+    assert any(not torch.equal(after[k], v) for k, v in trained.items())
+
+
+def test_noise_augmentation_is_seeded_and_bounded() -> None:
+    from vision.train.fit import augment
+
+    x = np.full((8, 16, 16, 3), 128, np.uint8)
+    a = augment(x, np.random.default_rng(3), noise=6.0)
+    b = augment(x, np.random.default_rng(3), noise=6.0)
+    assert np.array_equal(a, b) and a.dtype == np.uint8
+    quiet = augment(x, np.random.default_rng(3), noise=0.0)
+    # Photometric jitter alone keeps each channel of a flat image flat; noise does not.
+    assert np.ptp(quiet.reshape(8, -1, 3), axis=1).max() <= 1
+    assert np.ptp(a.reshape(8, -1, 3), axis=1).max() > 5

