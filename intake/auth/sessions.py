@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, delete
+from sqlmodel import Session, col, delete, update
 
 from intake.auth.tables import AuthSession, User
+from intake.store.db import read_only
 from intake.store.tables import utcnow
 
 
@@ -82,31 +83,39 @@ class SessionStore:
             return None
         digest = token_hash(token)
         now = utcnow()
-        with Session(self.engine) as session:
+        # Every staff page asks this: read without the write lock (intake.store.db.read_only),
+        # and write only for the rare expiry or "last seen" touch, in its own short transaction.
+        with Session(read_only(self.engine)) as session:
             row = session.get(AuthSession, digest)
             user = session.get(User, row.user_id) if row is not None else None
             if row is None or user is None:
                 return None
             idle = now - _aware(row.last_seen_at)
             age = now - _aware(row.created_at)
-            if (user.disabled or idle > timedelta(seconds=self.policy.idle_s(user.role))
-                    or age > timedelta(seconds=self.policy.absolute_s)):
-                session.delete(row)
-                session.commit()
-                return None
-            if idle > timedelta(seconds=self.policy.touch_every_s):
-                row.last_seen_at = now
-                session.add(row)
-                session.commit()
+            expired = (user.disabled or idle > timedelta(seconds=self.policy.idle_s(user.role))
+                       or age > timedelta(seconds=self.policy.absolute_s))
+            stale = idle > timedelta(seconds=self.policy.touch_every_s)
             assert user.id is not None
-            return Principal(user.id, user.username, user.role, row.csrf_token, digest)
+            principal = Principal(user.id, user.username, user.role, row.csrf_token, digest)
+        if expired:
+            self._forget(digest)
+            return None
+        if stale:
+            with Session(self.engine) as session:
+                session.exec(update(AuthSession).where(col(AuthSession.token_hash) == digest)
+                             .values(last_seen_at=now))
+                session.commit()
+        return principal
+
+    def _forget(self, digest: str) -> None:
+        with Session(self.engine) as session:
+            session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == digest))
+            session.commit()
 
     def end(self, token: str | None) -> None:
         if not token:
             return
-        with Session(self.engine) as session:
-            session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == token_hash(token)))
-            session.commit()
+        self._forget(token_hash(token))
 
     def sweep(self) -> int:
         """Delete sessions past the absolute timeout; returns how many."""

@@ -106,3 +106,23 @@ def test_throttle_locks_a_username_and_a_client_after_failures(users: Users) -> 
     assert throttle.blocked("adm", "10.0.0.1")          # the client, for any account
     throttle.record("adm", "10.0.0.2", ok=True)
     assert not throttle.blocked("adm", "10.0.0.2")
+
+
+def test_a_page_view_reads_its_session_without_the_write_lock(users: Users, tmp_path: Path) -> None:
+    """While the gate holds SQLite's write lock, a staff page still finds its session at once;
+    only the occasional 'last seen' touch has to write."""
+    import sqlite3
+    import time
+
+    store = SessionStore(users.engine)
+    token = store.create(uid(users, "rev"))
+    gate = sqlite3.connect(tmp_path / "gate.db", timeout=0.1, isolation_level=None)
+    gate.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        found = store.lookup(token)
+        assert found is not None and found.username == "rev"
+        assert time.monotonic() - started < 2.0   # no wait for the busy timeout
+    finally:
+        gate.execute("ROLLBACK")
+        gate.close()
