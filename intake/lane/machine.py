@@ -239,10 +239,13 @@ def _weighing(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[Lane
 
 
 def _update_steady(steady: Steady | None, ev: Readings, cfg: WeighingConfig, positioned: bool) -> Steady | None:
-    """Restart the window on motion, unknown weight, a blocked grating or a jump beyond the band."""
+    """Restart the window on motion, unknown weight, a blocked grating or a jump beyond the band.
+    An indicator with no motion flag (motion None) gets no band: only identical frames for the
+    whole window count as stable, since nothing else says the deck has stopped moving."""
     if ev.weight_kg is None or ev.motion or not positioned:
         return None
-    if steady is None or abs(ev.weight_kg - steady.anchor) > cfg.stable_band_kg:
+    band = 0 if ev.motion is None else cfg.stable_band_kg
+    if steady is None or abs(ev.weight_kg - steady.anchor) > band:
         return Steady(anchor=ev.weight_kg, start=ev.now)
     return steady
 

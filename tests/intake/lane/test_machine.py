@@ -76,6 +76,24 @@ def test_weight_within_band_is_steady_but_a_jump_restarts_the_window():
     assert state.steady is not None and state.steady.anchor == 30100 and state.steady.start == 4.5
 
 
+def test_without_a_motion_flag_only_identical_frames_are_steady():
+    state = on_deck()
+    for t, kg in [(3.0, 30000), (3.5, 30000), (4.0, 30020)]:   # one division of change
+        state, cmds = step(state, r(t, kg, motion=None), CFG)
+        assert cmds == []
+    assert state.steady is not None and (state.steady.anchor, state.steady.start) == (30020, 4.0)
+    for t in (4.5, 5.0, 5.5):
+        state, cmds = step(state, r(t, 30020, motion=None), CFG)
+        assert cmds == []
+    state, cmds = step(state, r(6.0, 30020, motion=None), CFG)   # 2 s of identical frames
+    assert cmds == [RecordWeight("v1", "in", 30020), Inspect("v1")]
+    # With a motion flag the same 20 kg step is inside the band and keeps the window.
+    state = on_deck()
+    for t, kg in [(3.0, 30000), (3.5, 30000), (4.0, 30020)]:
+        state, _ = step(state, r(t, kg), CFG)
+    assert state.steady is not None and state.steady.start == 3.0
+
+
 def test_motion_flag_blocked_grating_or_unknown_weight_restart_the_window():
     for kwargs in (dict(motion=True), dict(rear=True), dict(front=True)):
         state, _ = settle(on_deck(), 30000, seconds=1.5)
