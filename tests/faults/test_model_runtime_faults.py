@@ -24,7 +24,7 @@ def test_nan_outputs_send_every_sample_to_review(tmp_path):
 
 
 def test_slow_inference_misses_its_deadline_and_the_lane_goes_on(tmp_path):
-    # About a second of matrix products per photo against a 0.2 s deadline.
+    # One to two seconds of matrix products per photo against a 0.2 s deadline.
     def setup(gate) -> None:
         gate.lanes[0].inspector.inference_deadline_s = 0.2
 
