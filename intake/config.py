@@ -222,6 +222,8 @@ class ModelConfig(Strict):
     # Classify each frame whole and as four overlapping tiles: a small contaminant fills more of
     # a tile, and the card's false-pass figure with tiles is the one the gate must meet.
     tiles: bool = True
+    # Wall seconds one frame's inference (whole + tiles) may take; slower is a fault (REVIEW).
+    inference_deadline_s: float = Field(5.0, gt=0, le=60)
 
 
 class SiteConfig(Strict):

@@ -81,14 +81,17 @@ class Gate:
     watchdog: Watchdog = field(default_factory=Watchdog)
     lane_hang_s: float = LANE_HANG_S          # wall s without a heartbeat: the loop is hung
     inspection_grace_s: float = INSPECTION_GRACE_S
+    link: Any = None      # intake.sync.client.LinkStatus while `intake run` syncs to a centre
 
     def health(self) -> dict[str, object]:
         report: dict[str, object] = {"model": self.model.problem or "ok", "lanes_running": len(self.lanes)}
         ages = {lane.cfg.id: round(self.clock.wall(self.clock.now() - lane.heartbeat), 2) for lane in self.lanes}
         report["heartbeat_age_s"] = ages   # wall seconds since each lane loop last ran
         report["loops"] = self.watchdog.report()   # each watched loop: ok / down (why) / failed
-        if self.model.problem or not self.watchdog.healthy():
-            report["status"] = "degraded"  # weighing may go on; samples or a lane are held
+        link = self.link.health() if self.link is not None else {}
+        report.update({k: v for k, v in link.items() if k != "status"})
+        if self.model.problem or not self.watchdog.healthy() or link.get("status") == "degraded":
+            report["status"] = "degraded"  # weighing may go on; samples, a lane or the sync are held
         return report
 
 
@@ -115,7 +118,8 @@ def _note_configuration(cfg: GateConfig, records: Records) -> None:
 
     sealable = {f"lane.{lane.id}.{key}": value for lane in cfg.lanes
                 for key, value in {**lane.weighing.model_dump(), "protocol": lane.scale.protocol,
-                                   "unit": lane.scale.unit, "confirm": lane.scale.confirm}.items()}
+                                   "unit": lane.scale.unit, "confirm": lane.scale.confirm,
+                                   "e_kg": lane.scale.e_kg, "model": lane.scale.model}.items()}
     note_configuration(records.engine, sealable, "gate start")
 
 

@@ -28,7 +28,6 @@ from vision.calibration import Calibration
 from vision.quality import assess, frozen
 
 log = logging.getLogger(__name__)
-INFERENCE_DEADLINE_S = 5.0   # wall seconds per frame; the shipped model takes a few ms
 
 
 class Sampler(Protocol):
@@ -73,7 +72,7 @@ class Inspector:
         # Wall seconds one frame's inference may take; a slower model is a fault (REVIEW). One
         # inference thread per lane: a stuck inference blocks no other work, and no second one
         # starts behind it (the model is "busy" until it returns).
-        self.inference_deadline_s = INFERENCE_DEADLINE_S
+        self.inference_deadline_s = cfg.model.inference_deadline_s
         self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"inference-{lane.id}")
         self._running: Future | None = None
         self.mm_per_px, self.scale_fault = camera_scale(lane.camera)

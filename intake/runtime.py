@@ -76,7 +76,9 @@ async def start_web(app: ASGIApp, host: str, port: int, stack: AsyncExitStack) -
 async def _sync(cfg: GateConfig, gate: Gate, stop: asyncio.Event) -> None:
     """Store and forward to the central database; never stops the gate when the link is down."""
     from intake.store.keys import load_key
-    from intake.sync.client import run_background
+    from intake.sync.client import LinkStatus, run_background
 
+    gate.link = LinkStatus()   # /health shows the link and the outbox backlog
     await run_background(gate.records.engine, cfg.site.central_url, cfg.site.name,
-                         load_key(cfg.site.audit_key), stop, interval_s=cfg.site.sync_interval_s)
+                         load_key(cfg.site.audit_key), stop, interval_s=cfg.site.sync_interval_s,
+                         link=gate.link)

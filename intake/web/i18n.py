@@ -82,6 +82,7 @@ REFUSALS: Final[dict[str, Text]] = {
     "store:read_only": ("存储只读，暂停入场，请联系技术人员", "Storage read-only: no entry, call the technician"),
     "store:io": ("存储故障，暂停入场，请联系技术人员", "Storage fault: no entry, call the technician"),
     "store:error": ("记录系统故障，暂停入场，请联系技术人员", "Record system fault: no entry, call the technician"),
+    "watchdog": ("设备程序正在重启，暂停入场，请稍候", "A device program is restarting: no entry, please wait"),
 }
 
 # The reason codes the gate records, as the driver reads them; unknown codes show as given.
@@ -125,8 +126,11 @@ def instruction_key(step: LaneStep | str, verdict: Verdict | str | None) -> str:
 def instruction(status: LaneStatus) -> Text:
     if status.step == LaneStep.IDLE and status.reasons and status.reasons[0] in REFUSALS:
         return REFUSALS[status.reasons[0]]
-    if status.step == LaneStep.OUT_OF_SERVICE and status.fault in REFUSALS:
-        return REFUSALS[status.fault]
+    if status.step == LaneStep.OUT_OF_SERVICE and status.fault:
+        family = status.fault.split(":", 1)[0]   # "watchdog:<loop>:<why>" -> "watchdog"
+        for key in (status.fault, family):
+            if key in REFUSALS:
+                return REFUSALS[key]
     return INSTRUCTIONS[instruction_key(status.step, status.verdict)]
 
 

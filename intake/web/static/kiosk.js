@@ -31,7 +31,11 @@
   // Mirrors intake.web.i18n.instruction.
   function instruction(step, verdict, reasons, fault) {
     if (step === "idle" && reasons && reasons.length && table.refusals[reasons[0]]) return table.refusals[reasons[0]];
-    if (step === "out_of_service" && fault && table.refusals[fault]) return table.refusals[fault];
+    if (step === "out_of_service" && fault) {
+      const family = fault.split(":")[0];  // "watchdog:<loop>:<why>" -> "watchdog"
+      if (table.refusals[fault]) return table.refusals[fault];
+      if (table.refusals[family]) return table.refusals[family];
+    }
     const specific = table.instructions[step + "." + verdict];
     return (verdict && specific) || table.instructions[step] || [step, step];
   }

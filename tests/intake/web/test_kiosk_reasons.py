@@ -26,3 +26,9 @@ def test_verdict_reasons_are_translated_and_unknown_codes_shown_as_given():
                            reasons=["foreign_matter", "quality:blur"]))
     assert REASONS["foreign_matter"][0] in html and REASONS["foreign_matter"][1] in html
     assert "quality:blur" in html
+
+
+def test_a_lane_closed_by_the_watchdog_says_so_in_both_languages():
+    html = page(LaneStatus(lane="1", step=LaneStep.OUT_OF_SERVICE, fault="watchdog:inspection:hung"))
+    zh, en = REFUSALS["watchdog"]
+    assert zh in html and en in html
