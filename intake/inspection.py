@@ -164,7 +164,7 @@ class Inspector:
                     faults.append(f"model:{exc or type(exc).__name__}")
                     found = []
                 if found:
-                    preds.extend(found)    # tiles count as frames: contamination in one rejects
+                    preds.append(found)    # the whole frame, then its tiles
                     row.label, row.confidence = found[0].label, float(found[0].confidence)
             rows.append(row)
         evidence = self._evidence(images, rows, preds, faults)
@@ -195,12 +195,14 @@ class Inspector:
             faults.append("camera:frozen_frames")
         if faults:
             return Evidence(None, 0.0, faults=tuple(dict.fromkeys(faults)))
-        agg = aggregate(preds)
-        frames = tuple((p.label, float(p.confidence)) for p in preds)
+        flat = [p for group in preds for p in group]
+        agg = aggregate(flat)
+        frames = tuple((group[0].label, float(group[0].confidence)) for group in preds)
+        tiles = tuple((i, p.label, float(p.confidence)) for i, group in enumerate(preds) for p in group[1:])
         probs = tuple((label, float(p)) for label, p in agg.probs.items())
-        ood = any(bool(getattr(p, "ood", False)) for p in preds)
+        ood = any(bool(getattr(p, "ood", False)) for p in flat)
         return Evidence(agg.label, float(agg.confidence), frames_agree=bool(agg.agree), frames=frames,
-                        probs=probs, ood=ood)
+                        tiles=tiles, probs=probs, ood=ood)
 
     def _record(self, sample_id: int, rows: list[Frame], ev: Evidence, rule) -> tuple[Judgement, str | None]:
         judgement = judge(rule, ev, self.abstain_below)

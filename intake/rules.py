@@ -21,6 +21,7 @@ class Evidence:
     frames_agree: bool = True
     faults: tuple[str, ...] = ()  # e.g. "camera_error", "model_unavailable", "quality:blur"
     frames: tuple[tuple[str, float], ...] = ()  # each classified frame's (label, confidence)
+    tiles: tuple[tuple[int, str, float], ...] = ()  # (index into frames, label, confidence) per tile
     probs: tuple[tuple[str, float], ...] = ()   # aggregated label probabilities, for the record
     ood: bool = False                           # the model's out-of-distribution flag on any frame
     particles: Measurements | None = None       # None: no calibrated camera, nothing measured
@@ -43,13 +44,13 @@ def judge(rule: MaterialRule | None, evidence: Evidence, abstain_below: float = 
     if evidence.ood:
         return Judgement("review", ["out_of_distribution"])  # not a sample the model may judge
     threshold = max(rule.min_confidence, abstain_below)
-    # Contamination is local: one frame that confidently shows a rejected label condemns the
-    # load, even when the other frames see clean material.
-    condemning = [rule.reject[label] for label, conf in evidence.frames if label in rule.reject and conf >= threshold]
+    condemning, unconfirmed = contamination(rule, evidence, threshold)
     too_big, unmeasured = particle_checks(rule, evidence.particles)
     if condemning or too_big:
         return Judgement("reject", sorted(set(condemning)) + too_big)
     reasons: list[str] = list(unmeasured)
+    if unconfirmed:
+        reasons += ["contamination_unconfirmed", *sorted(set(unconfirmed))]
     if not evidence.frames_agree:
         reasons.append("frames_disagree")
     if evidence.confidence < threshold:
@@ -64,6 +65,20 @@ def judge(rule: MaterialRule | None, evidence: Evidence, abstain_below: float = 
     if evidence.label in rule.accept:
         return Judgement("pass", [])
     return Judgement("review", [f"label_not_judgeable:{evidence.label}"])
+
+
+def contamination(rule: MaterialRule, evidence: Evidence, threshold: float) -> tuple[list[str], list[str]]:
+    """(condemning, unconfirmed) reject reasons. Contamination is local: one frame that
+    confidently shows a rejected label condemns the load, even when the other frames see clean
+    material. A tile alone condemns only when its whole frame is itself a confident view;
+    otherwise (a picture the model is unsure of: a person, a wall, a smear) a person decides."""
+    condemning = [rule.reject[label] for label, conf in evidence.frames if label in rule.reject and conf >= threshold]
+    unconfirmed: list[str] = []
+    for index, label, conf in evidence.tiles:
+        if label in rule.reject and conf >= threshold:
+            whole = evidence.frames[index][1] if 0 <= index < len(evidence.frames) else 0.0
+            (condemning if whole >= threshold else unconfirmed).append(rule.reject[label])
+    return condemning, unconfirmed
 
 
 def particle_checks(rule: MaterialRule, m: Measurements | None) -> tuple[list[str], list[str]]:

@@ -35,14 +35,18 @@ DEMO_RULES: dict[str, RuleSpec] = {
 
 
 def screen(preds: Sequence[Prediction], rule: RuleSpec, abstain_below: float) -> Verdict:
-    """The verdict for one sample whose frames (and tiles) gave `preds`."""
+    """The verdict for one image whose whole frame (then its tiles) gave `preds`, by the gate's
+    rules (intake.rules.judge): a tile alone condemns only when the whole frame is confident."""
     if not preds or any(p.ood for p in preds):
         return "review"
     threshold = max(rule.min_confidence, abstain_below)
-    if any(p.label in rule.reject and p.confidence >= threshold for p in preds):
+    whole, tiles = preds[0], preds[1:]
+    sure = whole.confidence >= threshold
+    tile_bad = any(p.label in rule.reject and p.confidence >= threshold for p in tiles)
+    if (whole.label in rule.reject and sure) or (tile_bad and sure):
         return "reject"
     agg = aggregate(preds)
-    if not agg.agree or agg.confidence < threshold:
+    if tile_bad or not agg.agree or agg.confidence < threshold:
         return "review"
     if agg.label in rule.reject:
         return "reject"

@@ -106,6 +106,7 @@ REASONS: Final[dict[str, Text]] = {
     "repeat_weighing": ("短时间内重复称重", "Weighed again too soon"),
     "tare_mismatch": ("皮重与记录不符", "Empty weight does not match the record"),
     "stored_tare_expired": ("存储皮重已过期", "Stored empty weight is out of date"),
+    "contamination_unconfirmed": ("局部发现杂质但整体图像不确定，需人工复核", "Contamination seen in part of an uncertain picture: a person decides"),
     "interlock:driver_out": ("司机未确认离开驾驶室", "Driver did not confirm leaving the cab"),
     "aborted_by_restart": ("系统重启，需人工复核", "System restarted: needs a check"),
     "store_full": ("存储空间已满，需人工复核", "Storage was full: needs a check"),

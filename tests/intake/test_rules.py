@@ -146,3 +146,25 @@ def test_pass_never_rests_on_a_missing_or_exceeded_particle_figure(label, confid
             assert m is not None and m.measured and share is not None and share <= share_limit
     if limit is not None and m is not None and m.measured and largest is not None and largest > limit:
         assert j.verdict == "reject" and "oversize_particles" in j.reasons
+
+
+def test_a_tile_condemns_the_load_only_when_its_whole_frame_is_a_confident_view():
+    sure = Evidence("clean_sand", 0.9, frames_agree=False, frames=(("clean_sand", 0.97), ("clean_sand", 0.96)),
+                    tiles=((1, "foreign", 0.95), (1, "clean_sand", 0.9)))
+    assert (judge(SAND, sure).verdict, judge(SAND, sure).reasons) == ("reject", ["foreign_matter"])
+    unsure = Evidence("clean_sand", 0.6, frames_agree=False, frames=(("clean_sand", 0.97), ("clean_sand", 0.5)),
+                      tiles=((1, "foreign", 0.95),))
+    j = judge(SAND, unsure)
+    assert j.verdict == "review" and j.reasons[:2] == ["contamination_unconfirmed", "foreign_matter"]
+    # Agreeing, confident frames and tiles of clean sand still pass.
+    clean = Evidence("clean_sand", 0.97, frames=(("clean_sand", 0.97),), tiles=((0, "clean_sand", 0.96),))
+    assert judge(SAND, clean).verdict == "pass"
+
+
+@given(st.lists(st.tuples(st.sampled_from(LABELS), st.floats(0, 1)), min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(0, 2), st.sampled_from(LABELS), st.floats(0, 1)), max_size=8))
+def test_a_confident_bad_tile_never_lets_the_load_pass(frames, tiles):
+    bad_tile = any(label in SAND.reject and conf >= 0.7 for _, label, conf in tiles)
+    ev = Evidence("clean_sand", 0.99, frames=tuple(frames), tiles=tuple(tiles))
+    if bad_tile:
+        assert judge(SAND, ev).verdict != "pass"

@@ -51,8 +51,10 @@ def test_screen_matches_the_gate_rules() -> None:
         from vision.aggregate import aggregate
 
         agg = aggregate(preds)
+        # One image: the whole frame, then its tiles (as the gate records them).
         evidence = Evidence(agg.label, agg.confidence, frames_agree=agg.agree,
-                            frames=tuple((p.label, p.confidence) for p in preds))
+                            frames=((preds[0].label, preds[0].confidence),),
+                            tiles=tuple((0, p.label, p.confidence) for p in preds[1:]))
         expected = judge(rule, evidence, 0.8).verdict
         assert screen(preds, spec, 0.8) == expected, preds
         verdicts.add(expected)
