@@ -137,8 +137,9 @@ def zoom_a_frame(page: Page) -> None:
     page.keyboard.press("+")
     page.keyboard.press("+")                                   # 1.5 x 1.5
     expect(big).to_have_attribute("data-scale", "2.25")
-    width = big.evaluate("i => i.getBoundingClientRect().width")
-    assert width > 1.5 * big.evaluate("i => i.offsetWidth")    # drawn larger, not just flagged
+    # Drawn larger, not just flagged (the scale change is a short CSS transition: wait for it).
+    page.wait_for_function("i => i.getBoundingClientRect().width > 1.5 * i.offsetWidth",
+                           arg=big.element_handle(), timeout=5000)
     shot(page, "zoom")
     page.keyboard.press("0")
     expect(big).to_have_attribute("data-scale", "1")
