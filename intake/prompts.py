@@ -14,6 +14,8 @@ from typing import Sequence
 from intake.lane.status import LaneStatus, StatusHub
 from intake.web.i18n import INSTRUCTIONS, instruction_key
 
+KEPT_PROMPTS = 1000   # prompts remembered (tests, diagnosis); the log keeps them all
+
 log = logging.getLogger("intake.prompts")
 ESPEAK = (("espeak-ng", "-v", "cmn", "{zh}"), ("espeak-ng", "-v", "en", "{en}"))
 
@@ -51,6 +53,7 @@ class PromptAnnouncer:
         zh, en = INSTRUCTIONS[key]
         log.info("lane %s prompt %s: %s / %s", status.lane, key, zh, en)
         self.spoken.append((status.lane, key))
+        del self.spoken[:-KEPT_PROMPTS]   # a gate runs for months: keep only the latest
         if self.speak:
             previous = self._speaking.get(status.lane)
             if previous is not None:

@@ -12,6 +12,8 @@ from hardware.modbus.sim_device import ScannedDevice
 from hardware.modbus.sim_server import RegisterServer
 from hardware.sim.clock import SimClock
 
+KEPT_WRITES = 1000   # coil changes remembered for tests and diagnosis
+
 _HEARTBEAT_S = 0.1
 _INPUT_BITS = {  # GateInputs field -> discrete input
     "front_blocked": "front_grating_blocked",
@@ -85,6 +87,7 @@ class GateIOSimulator(ScannedDevice):
             if name is not None and self._coils[name] != bool(value):
                 self._coils[name] = bool(value)
                 self.coil_writes.append((name, bool(value)))
+                del self.coil_writes[:-KEPT_WRITES]   # a long run keeps only the latest
 
     async def _run(self) -> None:
         reg = GATEIO["heartbeat"]
