@@ -12,10 +12,9 @@ import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from sqlalchemy.engine import Engine
 
 from intake.auth.users import Users
@@ -23,11 +22,8 @@ from intake.demo.runner import DemoOptions, run_demo
 from intake.lane.status import LaneStatus, StatusHub
 from intake.web.app import create_app
 from intake.web.server import WebServer
+from tests.e2e.browser_support import SCREENSHOTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "correct horse battery"
 TIMEOUT_MS = 10_000
 
@@ -62,16 +58,6 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plant]:
     server.start()
     yield Plant(server.url, engine, out)
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run .ci/chromium.sh (installs Debian's chromium)", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
