@@ -5,7 +5,7 @@ from __future__ import annotations
 import queue
 import time
 from decimal import Decimal
-from typing import Callable
+from typing import Callable, TypeVar
 
 from hardware.scale.frame import FrameError, WeightFrame
 from hardware.scale.verification import (
@@ -15,6 +15,7 @@ from hardware.scale.verification import (
 from intake.metrology.capture import StableWindow, StepCapture, capture_band
 
 Item = WeightFrame | FrameError
+T = TypeVar("T")
 FrameQueue = "queue.Queue[tuple[float, Item]]"
 Prompt = Callable[[int, int, TestStep], None]   # may block until the technician confirms
 Report = Callable[[StepResult], None]
@@ -39,32 +40,30 @@ def _drain(frames: "queue.Queue[tuple[float, Item]]") -> None:
             return
 
 
-def take_reading(frames: "queue.Queue[tuple[float, Item]]", capture: StepCapture,
-                 timeout: float) -> None:
+def _first(frames: "queue.Queue[tuple[float, Item]]", timeout: float,
+           feed: Callable[[float, Item], T | None]) -> T | None:
+    """Feed readings to `feed` until it returns something (not None); None on timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             t, item = frames.get(timeout=0.05)
         except queue.Empty:
             continue
-        if capture.feed(t, item):
-            return
+        result = feed(t, item)
+        if result is not None:
+            return result
+    return None
+
+
+def take_reading(frames: "queue.Queue[tuple[float, Item]]", capture: StepCapture,
+                 timeout: float) -> None:
+    _first(frames, timeout, lambda t, item: True if capture.feed(t, item) else None)
 
 
 def settled(frames: "queue.Queue[tuple[float, Item]]", e: Decimal, stable_time: float,
             timeout: float) -> Decimal | None:
     """The next reading that holds (indicator flag, ±1 e, ``stable_time``); None on timeout."""
-    window = StableWindow(e, stable_time)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            t, item = frames.get(timeout=0.05)
-        except queue.Empty:
-            continue
-        reading = window.feed(t, item)
-        if reading is not None:
-            return reading
-    return None
+    return _first(frames, timeout, StableWindow(e, stable_time).feed)
 
 
 def find_change_point(frames: "queue.Queue[tuple[float, Item]]", step: TestStep,
