@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from hardware.scale.commands import CommandLines
 from hardware.scale.framing import FramedDecoder, Step, check_unit, parse_number
 from hardware.scale.frame import FrameError, Unit, WeightFrame
 from hardware.scale.state import IndicatorState
@@ -120,14 +121,12 @@ class NciResponder:
     """The scale side: ``W`` weight, ``S`` status, ``Z`` zero; anything else ``?``."""
 
     def __init__(self) -> None:
-        self._buf = bytearray()
+        self._lines = CommandLines(b"\r", MAX_REPLY)
 
     def feed(self, data: bytes, state: IndicatorState) -> bytes:
-        self._buf += data
         out = bytearray()
-        while (end := self._buf.find(b"\r")) >= 0:
-            command = bytes(self._buf[:end]).strip(b"\n ")
-            del self._buf[: end + 1]
+        for line in self._lines.feed(data):
+            command = line.strip(b"\n ")
             if command == b"W":
                 out += encode(state)
             elif command == b"S":
@@ -136,5 +135,4 @@ class NciResponder:
                 out += b"\n" + status_bytes(IndicatorState(Decimal(0), state.unit)) + b"\r\x03"
             elif command:
                 out += b"\n?\r\x03"
-        del self._buf[:-MAX_REPLY]
         return bytes(out)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from hardware.scale.commands import CommandLines
 from hardware.scale.framing import FramedDecoder, Step, check_unit, parse_number
 from hardware.scale.frame import FrameError, Unit, WeightFrame
 from hardware.scale.state import IndicatorState
@@ -88,19 +89,12 @@ class SicsResponder:
     """The indicator side: answers command lines from the current state."""
 
     def __init__(self, serial_number: str = "SIM0001") -> None:
-        self._buf = bytearray()
+        self._lines = CommandLines(b"\n", MAX_LINE)
         self._serial = serial_number
         self.streaming = False  # after SIR: the simulator sends a weight line every period
 
     def feed(self, data: bytes, state: IndicatorState) -> bytes:
-        self._buf += data
-        out = bytearray()
-        while (end := self._buf.find(b"\n")) >= 0:
-            command = bytes(self._buf[:end]).strip()
-            del self._buf[: end + 1]
-            out += self._answer(command, state)
-        del self._buf[:-MAX_LINE]
-        return bytes(out)
+        return b"".join(self._answer(line.strip(), state) for line in self._lines.feed(data))
 
     def _answer(self, command: bytes, state: IndicatorState) -> bytes:
         if command:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from hardware.scale.commands import CommandLines
 from hardware.scale.framing import FramedDecoder, Step, check_unit, parse_number
 from hardware.scale.frame import FrameError, Unit, WeightFrame
 from hardware.scale.state import IndicatorState
@@ -94,19 +95,16 @@ class SmaResponder:
     """Answers ``LF W CR``; anything else unknown gets ``LF ? CR``."""
 
     def __init__(self) -> None:
-        self._buf = bytearray()
+        self._lines = CommandLines(b"\r", 32)
 
     def feed(self, data: bytes, state: IndicatorState) -> bytes:
-        self._buf += data
         out = bytearray()
-        while (end := self._buf.find(b"\r")) >= 0:
-            command = bytes(self._buf[:end]).rsplit(b"\n", 1)[-1]  # LF starts a command
-            del self._buf[: end + 1]
+        for line in self._lines.feed(data):
+            command = line.rsplit(b"\n", 1)[-1]  # LF starts a command
             if command in (b"W", b"H"):
                 out += encode(state)
             elif command == b"Z":
                 out += encode(IndicatorState(Decimal(0), state.unit))
             elif command:
                 out += b"\n?\r"
-        del self._buf[:-32]
         return bytes(out)
