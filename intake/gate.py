@@ -141,6 +141,7 @@ def _start_rfid(gate: Gate, lane: LaneConfig, driver: LaneDriver, stack: AsyncEx
                         repeat_s=gate.clock.wall(lane.rfid.repeat_s))
     reader.start()
     stack.callback(reader.stop)
+    driver.threads["rfid"] = reader   # watched by the watchdog with the lane's loops
 
 
 def identify_on_lane(gate: Gate, lane_id: str, plate: str) -> bool:
@@ -174,7 +175,9 @@ async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,
     m = gate.model
     inspector = Inspector(gate.cfg, lane, gate.records, ModbusSampler(sampler, lane.sampler, clock),
                           camera, m.classifier, m.sha256, m.abstain_below, clock)
-    return LaneDriver(lane, clock, reader, gateio, inspector, gate.records, gate.hub, on_visit_done)
+    driver = LaneDriver(lane, clock, reader, gateio, inspector, gate.records, gate.hub, on_visit_done)
+    driver.threads["scale"] = reader
+    return driver
 
 
 async def run_lanes(gate: Gate, stop: asyncio.Event) -> None:

@@ -17,7 +17,7 @@ import socket
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Coroutine
+from typing import Any, Awaitable, Callable, Coroutine, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +213,43 @@ class Watchdog:
         for task in tasks:
             if task.done() and not task.cancelled() and task.exception() is not None:
                 log.error("loop %s ended with %r", task.get_name(), task.exception())
+
+
+class WatchedThread(Protocol):
+    """A device reader thread (hardware.threads.DeviceThread)."""
+    thread_name: str
+    beat_at: float
+
+    @property
+    def alive(self) -> bool: ...
+    @property
+    def stopping(self) -> bool: ...
+    def restart(self) -> None: ...
+    def stop(self, timeout: float = 2.0) -> bool: ...
+
+
+async def thread_loop(device: WatchedThread, beat: Heartbeat, stop: asyncio.Event, check_s: float = 0.25) -> None:
+    """The watchdog's view of a device thread: (re)starts it, and beats while the thread beats.
+    A dead thread is a crash; a silent one makes this beat go overdue, so it is a hang. Either
+    way the watchdog cancels this coroutine, which asks the thread to stop; a thread that will
+    not stop is never started twice, so the next attempt fails and the rate limit ends it."""
+    if device.stopping or not device.alive:
+        if device.alive:
+            raise RuntimeError(f"{device.thread_name}: the hung thread did not stop")
+        device.restart()
+    try:
+        while not stop.is_set():
+            if not device.alive:
+                raise RuntimeError(f"{device.thread_name}: thread ended")
+            beat.at = max(beat.at, device.beat_at)
+            beat.until = 0.0
+            try:
+                await asyncio.wait_for(stop.wait(), check_s)
+            except TimeoutError:
+                pass
+    except asyncio.CancelledError:
+        await asyncio.to_thread(device.stop, CANCEL_WAIT_S / 2)
+        raise
 
 
 def _ended(task: asyncio.Task[None]) -> str:

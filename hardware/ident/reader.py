@@ -6,42 +6,33 @@ reported once per `repeat_s`, not once per frame. The port is reopened with back
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Callable
 
 import serial
 
 from hardware.ident.rfid import DECODERS, TagError, TagRead
+from hardware.threads import DeviceThread
 
 log = logging.getLogger(__name__)
 
 
-class RfidReader:
+class RfidReader(DeviceThread):
     def __init__(self, url: str, protocol: str, on_tag: Callable[[TagRead], None], *,
                  baudrate: int = 9600, repeat_s: float = 2.0, backoff_max: float = 5.0) -> None:
         if protocol not in DECODERS:
             raise ValueError(f"unknown RFID protocol {protocol!r}; known: {', '.join(sorted(DECODERS))}")
+        super().__init__(f"rfid {url}")
         self.url, self.protocol = url, protocol
         self._on_tag, self._baud, self._repeat_s, self._backoff_max = on_tag, baudrate, repeat_s, backoff_max
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._last: dict[str, float] = {}
         self.reads = 0
         self.errors = 0
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"rfid {self.url}", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
     def _run(self) -> None:
         delay = 0.1
         while not self._stop.is_set():
+            self.beat()
             try:
                 with serial.serial_for_url(self.url, baudrate=self._baud, timeout=0.05) as port:
                     delay = 0.1
@@ -54,6 +45,7 @@ class RfidReader:
     def _pump(self, port: serial.SerialBase) -> None:
         decoder = DECODERS[self.protocol]()
         while not self._stop.is_set():
+            self.beat_at = time.monotonic()
             data = port.read(max(1, min(port.in_waiting, 1024)))
             for item in decoder.feed(data) if data else ():
                 if isinstance(item, TagError):

@@ -27,6 +27,7 @@ import serial
 
 from hardware.scale.codecs import Decoder, get_decoder
 from hardware.scale.frame import FrameError, WeightFrame
+from hardware.threads import DeviceThread
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ class LineSettings:
             stopbits=self.stopbits, timeout=self.timeout, do_not_open=do_not_open)
 
 
-class ScaleReader:
+class ScaleReader(DeviceThread):
     """Background reader of one indicator. ``latest()``, ``stats()`` and ``raw_tail()`` are
     safe from any thread. ``on_frame`` runs in the reader thread for every decoded item,
     refused frames (FrameError) included; keep it short, it must not block."""
@@ -138,6 +139,7 @@ class ScaleReader:
             raise ValueError(f"parity must be N, E or O, not {parity!r}")
         if frame_period is not None and frame_period <= 0:
             raise ValueError("frame_period must be > 0")
+        super().__init__(f"scale-reader {url}")
         self.url = url
         self._new_decoder: Callable[[], Decoder] = lambda: get_decoder(protocol, **options)
         self._line = LineSettings(baudrate, bytesize, _PARITIES[parity], stopbits, read_timeout)
@@ -150,8 +152,6 @@ class ScaleReader:
         self._on_frame = on_frame
         self._backoff = (backoff_initial, backoff_max)
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._ring: deque[tuple[float, bytes]] = deque(maxlen=ring_size)
         self._periods = PeriodEstimator()
         self._last: tuple[WeightFrame, float] | None = None
@@ -162,21 +162,6 @@ class ScaleReader:
         self._last_frame_at: float | None = None
 
     # -- public API ------------------------------------------------------------------
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("reader already started")
-        self._thread = threading.Thread(target=self._run, name=f"scale-reader {self.url}",
-                                        daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 2.0) -> bool:
-        """Stop the thread and close the port. True if the thread ended within timeout."""
-        self._stop.set()
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
     def __enter__(self) -> ScaleReader:
         self.start()
         return self
@@ -217,6 +202,7 @@ class ScaleReader:
         delay = initial
         had_connection = False
         while not self._stop.is_set():
+            self.beat()
             port = self._open()
             if port is not None:
                 with self._lock:
@@ -255,6 +241,7 @@ class ScaleReader:
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
+                self.beat_at = now
                 if request is not None and now >= next_poll:
                     next_poll = max(next_poll + self._poll_period, now)
                     self._write(port, request)

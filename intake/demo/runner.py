@@ -3,6 +3,7 @@ as Modbus servers, camera from generated images) with the real gate running agai
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
 import logging
 import socket
@@ -62,6 +63,7 @@ FaultAction = Literal[
     "gateio.offline",    # the I/O module's Modbus server gone for duration_s
     "scale.unplug",      # the USB-serial adapter pulled for duration_s, then plugged back
     "lane.hang",         # the lane loop blocks for good; amount: how many (re)starts hang
+    "scale.thread_crash", "rfid.thread_crash",  # the device's reader thread dies
 ]
 
 
@@ -297,7 +299,9 @@ class _FaultInjector:
         if self.on_fault is not None:
             self.on_fault(spec, self.clock.now())
         device, _, what = spec.action.partition(".")
-        if spec.action == "scale.unplug":
+        if what == "thread_crash":
+            self._kill_thread(device)
+        elif spec.action == "scale.unplug":
             await self._unplug(spec.duration_s)
         elif device == "lane":
             self._hang(int(spec.amount) or 1)
@@ -352,19 +356,29 @@ class _FaultInjector:
             self.indicator.plug()
 
     def _hang(self, times: int) -> None:
-        """The first lane's loop blocks on its next `times` starts: a real hang that only the
-        watchdog (cancel and restart) can end."""
+        """The first lane's loop blocks in its next `times` ticks (one per start): a real hang
+        that only the watchdog (cancel and restart) can end."""
         assert self.gate is not None
         lane, left = self.gate.lanes[0], [times]
+        tick = lane._tick
 
-        async def hang() -> None:
+        async def hanging_tick() -> None:
             if left[0] <= 0:
-                lane.hang_hook = None
-                return
+                del lane._tick   # the class's own tick again
+                return await tick()
             left[0] -= 1
             await asyncio.Event().wait()   # never set
 
-        lane.hang_hook = hang
+        lane._tick = hanging_tick  # type: ignore[method-assign]
+
+    def _kill_thread(self, name: str) -> None:
+        """The first lane's device reader thread dies, as an uncaught error would end it: an
+        exception raised inside the thread by the interpreter, not a flag the reader checks."""
+        assert self.gate is not None
+        ident = self.gate.lanes[0].threads[name].ident
+        if ident is None or ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(ident), ctypes.py_object(SystemExit)) != 1:
+            log.error("fault %s.thread_crash not injected: no such thread", name)
 
     async def _io_outage(self, seconds: float) -> None:
         assert self.plant is not None

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from dataclasses import replace
 from decimal import Decimal
-from typing import Awaitable, Callable, Protocol
+from typing import Any, Awaitable, Callable, Coroutine, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,7 +27,7 @@ from intake.lane.status import LaneStatus, LaneStep, StatusHub
 from intake.store.crashpoint import crash_point
 from intake.store.outage import StoreOutage
 from intake.store.records import Admission, Records, Refusal
-from intake.watchdog import Heartbeat, Watchdog
+from intake.watchdog import Heartbeat, Watchdog, WatchedThread, thread_loop
 
 log = logging.getLogger(__name__)
 REFUSAL_SHOWN_S = 30.0   # simulated seconds a refusal stays on the kiosk
@@ -35,6 +35,7 @@ REFUSAL_SHOWN_S = 30.0   # simulated seconds a refusal stays on the kiosk
 # several Modbus timeouts (2 x 2 s each) when the I/O module is gone, so allow for those.
 LANE_HANG_S = 30.0
 INSPECTION_GRACE_S = 30.0   # beyond the inspection's own time limit
+THREAD_HANG_MIN_S = 12.0    # a reader thread beats at least once per reopen backoff (5 s at most)
 INSPECTION_MIN_WALL_S = 5.0  # frames, classifier and records take real time at any clock speed
 
 _TO_KG = {"kg": Decimal(1), "t": Decimal(1000), "g": Decimal("0.001"), "lb": Decimal("0.45359237")}
@@ -95,18 +96,22 @@ class LaneDriver:
         self._jobs: asyncio.Queue[Admission] = asyncio.Queue(maxsize=1)   # to the inspection worker
         self._job: Admission | None = None
         self._beats: dict[str, Heartbeat] = {}
+        self.threads: dict[str, WatchedThread] = {}   # device reader threads: "scale", "rfid"
         self._down: dict[str, str] = {}       # watched loop -> why it is down (closes the lane)
         self._started = False
         self._grace = INSPECTION_GRACE_S
-        # Fault-injection seam (tests/faults via the demo): awaited at the top of a lane tick.
-        self.hang_hook: Callable[[], Awaitable[None]] | None = None
 
     def supervise(self, dog: Watchdog, stop: asyncio.Event, lane_hang_s: float = LANE_HANG_S,
                   inspection_grace_s: float = INSPECTION_GRACE_S) -> None:
         """Hand the lane loop and the inspection worker to the watchdog, which starts them."""
         self._grace = inspection_grace_s
-        for part, factory, period in (("lane", lambda: self.run(stop), lane_hang_s),
-                                      ("inspection", lambda: self.inspection_worker(stop), lane_hang_s)):
+        loops: list[tuple[str, Callable[[], Coroutine[Any, Any, None]], float]] = [
+            ("lane", lambda: self.run(stop), lane_hang_s),
+            ("inspection", lambda: self.inspection_worker(stop), lane_hang_s)]
+        for name, device in self.threads.items():
+            loops.append((name, lambda name=name, device=device: thread_loop(device, self._beats[name], stop),
+                          max(lane_hang_s, THREAD_HANG_MIN_S)))
+        for part, factory, period in loops:
             self._beats[part] = dog.watch(
                 f"{part} {self.cfg.id}", factory, period_s=period, lane=self.cfg.id,
                 on_down=lambda reason, final, part=part: self._loop_down(part, reason, final),
@@ -178,8 +183,6 @@ class LaneDriver:
             self.heartbeat = self.clock.now()
             self._beat("lane")
             try:
-                if self.hang_hook is not None:
-                    await self.hang_hook()
                 await self._tick()
             except (SQLAlchemyError, OSError) as exc:
                 # The store refused a record (disk full, read-only, locked): whatever that record
