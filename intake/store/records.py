@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import exists
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -70,11 +71,14 @@ class Records:
     @staticmethod
     def _open_visit(session: Session, vehicle_id: int | None) -> Visit | None:
         """A visit with a recorded weigh-in and no weigh-out yet."""
-        weighed_in = select(Weighing.visit_id).where(Weighing.kind == "in")
-        weighed_out = select(Weighing.visit_id).where(Weighing.kind == "out")
+        # Correlated EXISTS, looked up per visit of this vehicle by the weighing's visit index:
+        # an IN over every weighing ever recorded would grow with the plant's whole history.
+        def weighed(kind: str) -> Any:
+            return exists().where(Weighing.visit_id == Visit.id, Weighing.kind == kind)
+
         return session.exec(
-            select(Visit).where(Visit.vehicle_id == vehicle_id, Visit.id.in_(weighed_in),
-                                Visit.id.not_in(weighed_out)).order_by(Visit.opened_at.desc())
+            select(Visit).where(Visit.vehicle_id == vehicle_id, weighed("in"), ~weighed("out"))
+            .order_by(Visit.opened_at.desc())
         ).first()
 
     @staticmethod
