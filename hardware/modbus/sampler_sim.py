@@ -45,7 +45,8 @@ class SamplerSimulator(ScannedDevice):
         self._grams = grams_per_point
         self._rng = random.Random(seed)
         self._pending: deque[int] = deque(maxlen=64)  # bounded: a flood drops the oldest
-        self.commands: list[int] = []  # every command value a master wrote, in order
+        # The command values masters wrote, in order: the newest 1000, so a soak does not grow.
+        self.commands: deque[int] = deque(maxlen=1000)
         self.plan: SamplePlan | None = None  # the plan taken at the last accepted START
         self.state = SamplerState.IDLE
         self.fault_code = 0

@@ -64,7 +64,7 @@ def test_full_cycle_returns_mass_and_all_points() -> None:
             assert 3 * 700 <= result.sample_grams <= 3 * 1600
             assert result.duration_s >= 3 * 8.0 + 10.0
             assert sim.plan == PLAN  # the blind code and points reached the PLC
-            assert sim.commands == [SamplerCommand.START, SamplerCommand.RESET]
+            assert list(sim.commands) == [SamplerCommand.START, SamplerCommand.RESET]
             await until(lambda: sim.state is SamplerState.IDLE)
             again = await run(client, clock)  # acknowledged: ready for the next truck
             assert again.points_done == 3
