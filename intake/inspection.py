@@ -18,14 +18,14 @@ import numpy as np
 
 from hardware.sim.clock import SimClock
 from intake.config import CameraConfig, GateConfig, LaneConfig
-from intake.rules import Evidence, Judgement, judge
+from intake.rules import Evidence, Judgement, evidence_of, judge
 from intake.sampling.service import Decided, Sampling
 from intake.store.records import Admission, Records
 from intake.store.tables import Frame, Inspection, Sample, SampleResult
 from vision import particles
-from vision.aggregate import aggregate
 from vision.calibration import Calibration
-from vision.quality import assess, frozen
+from vision.model_card import GateCalibration
+from vision.quality import assess, distinct_views, frozen, thumbnail
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,8 @@ class Inspector:
         self.sampler, self.camera, self.classifier = sampler, camera, classifier
         self.model_sha256, self.abstain_below = model_sha256, abstain_below
         self.tiles = cfg.model.tiles
+        # The card's multi-frame calibration (None for an older card: every load judged per image).
+        self.gate: GateCalibration | None = getattr(getattr(classifier, "card", None), "gate", None)
         self.sampling = Sampling(records.engine, cfg.sampling, cfg.site.name)
         self.inferences, self.inference_seconds = 0, 0.0   # for /metrics
         # Wall seconds one frame's inference may take; a slower model is a fault (REVIEW). One
@@ -195,17 +197,14 @@ class Inspector:
             faults.append("camera:frozen_frames")
         if faults:
             return Evidence(None, 0.0, faults=tuple(dict.fromkeys(faults)))
-        flat = [p for group in preds for p in group]
-        agg = aggregate(flat)
-        frames = tuple((group[0].label, float(group[0].confidence)) for group in preds)
-        tiles = tuple((i, p.label, float(p.confidence)) for i, group in enumerate(preds) for p in group[1:])
-        probs = tuple((label, float(p)) for label, p in agg.probs.items())
-        ood = any(bool(getattr(p, "ood", False)) for p in flat)
-        return Evidence(agg.label, float(agg.confidence), frames_agree=bool(agg.agree), frames=frames,
-                        tiles=tiles, probs=probs, ood=ood)
+        # Near-identical frames of one tray are one view: only distinct views earn the card's
+        # multi-frame thresholds (a camera that re-shoots the same scene is judged per image).
+        seen = [thumbnail(im) for im, row in zip(images, rows) if row.label is not None]
+        same = self.gate.same_view if self.gate else 1.0
+        return evidence_of(preds, distinct_views(seen, same))
 
     def _record(self, sample_id: int, rows: list[Frame], ev: Evidence, rule) -> tuple[Judgement, str | None]:
-        judgement = judge(rule, ev, self.abstain_below)
+        judgement = judge(rule, ev, self.abstain_below, self.gate)
         inspection = Inspection(sample_id=sample_id, model_sha256=self.model_sha256, label=ev.label,
                                 confidence=ev.confidence if ev.label else None,
                                 probs=dict(ev.probs), frames_agree=ev.frames_agree, faults=list(ev.faults),

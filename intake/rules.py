@@ -2,13 +2,19 @@
 
 Pure. The order of checks is the fail-safe order: anything the gate cannot judge is REVIEW
 before any label is looked at, and only a confident, agreed, accepted label is PASS.
+`vision.evaluation.screen_frames` mirrors `judge` for the offline figures (a test pins them).
 """
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from intake.config import MaterialRule
 from intake.lane.status import Verdict
+from vision.aggregate import aggregate
+from vision.classifier import Prediction
+from vision.model_card import GateCalibration
 from vision.particles import Measurements
 
 
@@ -17,14 +23,30 @@ class Evidence:
     """What the inspection produced for one sample."""
 
     label: str | None            # aggregated top label; None when no usable frame was classified
-    confidence: float            # aggregated, temperature-scaled
-    frames_agree: bool = True
+    confidence: float            # aggregated (mean over every frame and tile), temperature-scaled
+    frames_agree: bool = True    # every whole frame's top label is the same
     faults: tuple[str, ...] = ()  # e.g. "camera_error", "model_unavailable", "quality:blur"
     frames: tuple[tuple[str, float], ...] = ()  # each classified frame's (label, confidence)
     tiles: tuple[tuple[int, str, float], ...] = ()  # (index into frames, label, confidence) per tile
     probs: tuple[tuple[str, float], ...] = ()   # aggregated label probabilities, for the record
     ood: bool = False                           # the model's out-of-distribution flag on any frame
     particles: Measurements | None = None       # None: no calibrated camera, nothing measured
+    views: int = 1                              # distinct views among the classified frames
+
+
+def evidence_of(groups: Sequence[Sequence[Prediction]], views: int = 1) -> Evidence:
+    """Evidence from classified frames: each group is one frame's whole-frame prediction,
+    then its tiles'. `views` is how many of the frames show distinct views
+    (vision.quality.distinct_views); 1, the strict case, when nobody counted."""
+    flat = [p for group in groups for p in group]
+    if not flat:
+        return Evidence(None, 0.0, faults=("no_classification",))
+    agg = aggregate(flat)
+    frames = tuple((group[0].label, float(group[0].confidence)) for group in groups if group)
+    tiles = tuple((i, p.label, float(p.confidence)) for i, group in enumerate(groups) for p in group[1:])
+    return Evidence(agg.label, float(agg.confidence), frames_agree=len({label for label, _ in frames}) <= 1,
+                    frames=frames, tiles=tiles, probs=tuple((k, float(v)) for k, v in agg.probs.items()),
+                    ood=any(bool(p.ood) for p in flat), views=max(1, views))
 
 
 @dataclass(frozen=True)
@@ -33,8 +55,13 @@ class Judgement:
     reasons: list[str] = field(default_factory=list)
 
 
-def judge(rule: MaterialRule | None, evidence: Evidence, abstain_below: float = 0.0) -> Judgement:
-    """Decide one sample. `abstain_below` is the model card's own abstention threshold."""
+def judge(rule: MaterialRule | None, evidence: Evidence, abstain_below: float = 0.0,
+          gate: GateCalibration | None = None) -> Judgement:
+    """Decide one sample. `abstain_below` is the model card's per-image threshold: one view
+    that sure of a rejected label condemns the load. `gate` is the card's multi-frame
+    calibration: how sure the mean over all views must be to PASS, and how sure a dissenting
+    tile must be to hold the load. Without it every load is judged as one image: the mean
+    must reach `abstain_below` and any dissenting tile holds the load."""
     if rule is None:
         return Judgement("review", ["unknown_material"])
     if evidence.faults:
@@ -51,20 +78,35 @@ def judge(rule: MaterialRule | None, evidence: Evidence, abstain_below: float = 
     reasons: list[str] = list(unmeasured)
     if unconfirmed:
         reasons += ["contamination_unconfirmed", *sorted(set(unconfirmed))]
-    if not evidence.frames_agree:
+    if not evidence.frames_agree or dissent(evidence, gate.tile_doubt if gate else 0.0):
         reasons.append("frames_disagree")
-    if evidence.confidence < threshold:
-        reasons.append("low_confidence")
     if evidence.label in rule.reject:
         # A confident bad label is REJECT even if another check is uneasy: rejecting is safe.
-        if not reasons:
+        # Condemning on the aggregate needs the per-image threshold, as one view would.
+        if not reasons and evidence.confidence >= threshold:
             return Judgement("reject", [rule.reject[evidence.label]])
+        if not evidence.confidence >= threshold:
+            reasons.append("low_confidence")
         return Judgement("review", [*reasons, rule.reject[evidence.label]])
+    needed = gate.pass_threshold(evidence.label, evidence.views, abstain_below) if gate else abstain_below
+    if not evidence.confidence >= max(rule.min_confidence, needed):  # NaN-safe: NaN is not sure
+        reasons.append("low_confidence")
     if reasons:
         return Judgement("review", reasons)
     if evidence.label in rule.accept:
         return Judgement("pass", [])
     return Judgement("review", [f"label_not_judgeable:{evidence.label}"])
+
+
+def dissent(evidence: Evidence, tile_doubt: float) -> bool:
+    """A whole frame whose top label is not the sample's (at any confidence), a tile that
+    disagrees with at least `tile_doubt` confidence, or any confidence that is not a number."""
+    confidences = [c for _, c in evidence.frames] + [c for _, _, c in evidence.tiles]
+    if not all(math.isfinite(c) for c in [evidence.confidence, *confidences]):
+        return True
+    if any(label != evidence.label for label, _ in evidence.frames):
+        return True
+    return any(label != evidence.label and conf >= tile_doubt for _, label, conf in evidence.tiles)
 
 
 def contamination(rule: MaterialRule, evidence: Evidence, threshold: float) -> tuple[list[str], list[str]]:

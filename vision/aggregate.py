@@ -19,7 +19,10 @@ class Aggregate(BaseModel):
     probs: dict[str, float]
     agree: bool  # every frame's top label is the same
     n: int
-    uncertain: bool  # frames disagree, or any frame was itself uncertain: the gate must REVIEW
+    # Frames disagree, or any view is below the card's per-image threshold. A summary for
+    # tools: the gate decides with intake.rules.judge and the card's multi-frame `gate`
+    # calibration, where one weak tile of a confident load no longer holds it by itself.
+    uncertain: bool
     ood: bool = False  # any frame (or tile) is out of distribution: the gate must REVIEW
     ood_score: float | None = None  # the largest frame score; None when the model has no OOD head
 

@@ -1,8 +1,9 @@
 """Gate-level evaluation: what the material rules would decide from the classifier's output.
 
 Numpy only (no torch, no intake): used by training (the card's held-out figures), by
-`intake vision evaluate` and by scripts/bench_vision.py. `screen` mirrors the order of checks
-in `intake.rules.judge` (plus the OOD flag, checked first); a test pins the two together.
+`intake vision evaluate`, by scripts/bench_vision.py and scripts/calibrate_gate.py.
+`screen_frames` mirrors the order of checks in `intake.rules.judge`; a test pins the two
+together.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from vision.aggregate import aggregate
 from vision.classifier import Prediction
-from vision.model_card import GateMetrics
+from vision.model_card import GateCalibration, GateMetrics
 
 Verdict = str  # "pass" | "reject" | "review"
 
@@ -34,22 +35,45 @@ DEMO_RULES: dict[str, RuleSpec] = {
 }
 
 
-def screen(preds: Sequence[Prediction], rule: RuleSpec, abstain_below: float) -> Verdict:
-    """The verdict for one image whose whole frame (then its tiles) gave `preds`, by the gate's
-    rules (intake.rules.judge): a tile alone condemns only when the whole frame is confident."""
-    if not preds or any(p.ood for p in preds):
+def screen(preds: Sequence[Prediction], rule: RuleSpec, abstain_below: float,
+           gate: GateCalibration | None = None) -> Verdict:
+    """The verdict for one image whose whole frame (then its tiles) gave `preds`: a load
+    photographed once (one view)."""
+    return screen_frames([preds], rule, abstain_below, gate, views=1)
+
+
+def screen_frames(frames: Sequence[Sequence[Prediction]], rule: RuleSpec, abstain_below: float,
+                  gate: GateCalibration | None = None, views: int = 1) -> Verdict:
+    """The verdict for one load, by the gate's rules (intake.rules.judge, checks in its order):
+    `frames[i]` is frame i's whole-frame prediction, then its tiles'; a frame that failed the
+    quality gate is an empty list; `views` counts the distinct ones (vision.quality)."""
+    classified = [f for f in frames if f]
+    flat = [p for f in classified for p in f]
+    if not flat or any(p.ood for p in flat):
         return "review"
     threshold = max(rule.min_confidence, abstain_below)
-    whole, tiles = preds[0], preds[1:]
-    sure = whole.confidence >= threshold
-    tile_bad = any(p.label in rule.reject and p.confidence >= threshold for p in tiles)
-    if (whole.label in rule.reject and sure) or (tile_bad and sure):
-        return "reject"
-    agg = aggregate(preds)
-    if tile_bad or not agg.agree or agg.confidence < threshold:
-        return "review"
+    agg = aggregate(flat)
+    bad_tile = unsure_tile = False
+    for frame in classified:
+        whole_sure = frame[0].confidence >= threshold
+        if frame[0].label in rule.reject and whole_sure:
+            return "reject"
+        for tile in frame[1:]:
+            if tile.label in rule.reject and tile.confidence >= threshold:
+                bad_tile |= whole_sure
+                unsure_tile |= not whole_sure
+    if bad_tile:
+        return "reject"  # a tile alone condemns only when its whole frame is confident
+    doubt = gate.tile_doubt if gate else 0.0
+    values = [agg.confidence, *(p.confidence for p in flat)]
+    dissent = (not all(np.isfinite(values)) or any(f[0].label != agg.label for f in classified)
+               or any(t.label != agg.label and t.confidence >= doubt for f in classified for t in f[1:]))
+    uneasy = unsure_tile or dissent
     if agg.label in rule.reject:
-        return "reject"
+        return "reject" if not uneasy and agg.confidence >= threshold else "review"
+    needed = gate.pass_threshold(agg.label, views, abstain_below) if gate else abstain_below
+    if uneasy or not agg.confidence >= max(rule.min_confidence, needed):
+        return "review"
     return "pass" if agg.label in rule.accept else "review"
 
 
@@ -87,14 +111,14 @@ class GateCounts:
 
 def gate_counts(
     y: np.ndarray, preds: Sequence[Sequence[Prediction]], labels: Sequence[str],
-    rules: dict[str, RuleSpec], abstain_below: float,
+    rules: dict[str, RuleSpec], abstain_below: float, gate: GateCalibration | None = None,
 ) -> GateCounts:
     false_pass = {label: 0 for label in labels}
     bad = review = 0
     for truth, sample in zip(y, preds):
         label = labels[int(truth)]
         for rule in rules.values():
-            verdict = screen(sample, rule, abstain_below)
+            verdict = screen(sample, rule, abstain_below, gate)
             review += verdict == "review"
             if label not in rule.accept:
                 bad += 1
@@ -103,12 +127,13 @@ def gate_counts(
 
 
 def ood_rates(
-    preds: Sequence[Sequence[Prediction]], rules: dict[str, RuleSpec], abstain_below: float
+    preds: Sequence[Sequence[Prediction]], rules: dict[str, RuleSpec], abstain_below: float,
+    gate: GateCalibration | None = None,
 ) -> tuple[float, float]:
     """(share of images REVIEWed under every material, share PASSed under any material)."""
     if not preds:
         return 0.0, 0.0
-    verdicts = [[screen(p, rule, abstain_below) for rule in rules.values()] for p in preds]
+    verdicts = [[screen(p, rule, abstain_below, gate) for rule in rules.values()] for p in preds]
     review = float(np.mean([all(v == "review" for v in vs) for vs in verdicts]))
     passed = float(np.mean([any(v == "pass" for v in vs) for vs in verdicts]))
     return review, passed
@@ -117,18 +142,19 @@ def ood_rates(
 def gate_metrics(
     dataset: str, preds: Sequence[Sequence[Prediction]], y: np.ndarray, labels: Sequence[str],
     abstain_below: float, *, tiles: bool, ood_preds: Sequence[Sequence[Prediction]] = (),
-    rules: dict[str, RuleSpec] | None = None,
+    rules: dict[str, RuleSpec] | None = None, gate: GateCalibration | None = None,
 ) -> GateMetrics:
     """`preds[i]` is image i's whole-frame prediction followed by its tiles' (if any).
-    With `tiles=False` only the whole frame is used, as a gate without tiling would."""
+    With `tiles=False` only the whole frame is used, as a gate without tiling would. Each
+    image is a load photographed once (one view), judged with the card's `gate` calibration."""
     rules = rules or DEMO_RULES
     used = preds if tiles else [p[:1] for p in preds]
     probs = np.array([[p[0].probs[label] for label in labels] for p in preds])
     # Abstention (low confidence or OOD -> REVIEW) is reported beside, not hidden in, accuracy.
     kept = np.array([p[0].confidence >= abstain_below and not p[0].ood for p in preds])
     correct = probs.argmax(1) == y
-    counts = gate_counts(y, used, labels, rules, abstain_below)
-    ood_review, ood_pass = ood_rates(ood_preds if tiles else [p[:1] for p in ood_preds], rules, abstain_below)
+    counts = gate_counts(y, used, labels, rules, abstain_below, gate)
+    ood_review, ood_pass = ood_rates(ood_preds if tiles else [p[:1] for p in ood_preds], rules, abstain_below, gate)
     return GateMetrics(
         dataset=dataset, n=len(preds), tiles=tiles,
         accuracy=float(correct.mean()), ece=ece(probs, y), coverage=float(kept.mean()),

@@ -85,6 +85,63 @@ class GateMetrics(_Strict):
     ood_pass_rate: Probability | None = Field(None, description="share of out-of-distribution images -> PASS")
 
 
+class GateFigures(_Strict):
+    """Validation figures of the gate's decision on loads of `frames` distinct photos."""
+
+    frames: Annotated[int, Field(ge=1)]
+    loads: Annotated[int, Field(ge=0)] = Field(description="loads per label (photos of one true label)")
+    false_pass_rate: Probability = Field(description="PASS given to (load, material) pairs that must not pass")
+    good_review: dict[str, Probability] = Field(description="share of good loads sent to REVIEW, by material")
+    good_reject: dict[str, Probability] = Field(description="share of good loads REJECTed, by material")
+    ood_pass: Annotated[int, Field(ge=0)] = Field(description="non-tray loads PASSed under any material")
+    ood_review_rate: Probability = Field(description="share of non-tray loads REVIEWed under every material")
+
+
+class GateCalibration(_Strict):
+    """How the gate turns every frame and tile of one sample into PASS (intake.rules.judge).
+
+    `abstain_confidence` is a per-image figure; a load photographed from several distinct
+    views carries more evidence than one image. A PASS needs: no fault, nothing out of
+    distribution, every whole frame's top label equal to the sample's, no tile that disagrees
+    with at least `tile_doubt` confidence, no confident contaminant (a view at
+    `abstain_confidence` or more showing a rejected label condemns the load, as before), and
+    the mean over every view of every frame of the sample label's probability at or above
+    `pass_confidence[label][views - 1]` (the last entry for more views). A label without an
+    entry, or one view, needs `abstain_confidence`. REJECT on the aggregate alone still needs
+    `abstain_confidence`. Written by scripts/calibrate_gate.py from validation data only.
+    """
+
+    aggregate: Literal["mean_over_views"] = "mean_over_views"
+    pass_confidence: dict[str, list[Probability]] = Field(
+        description="per accepted label: [i] is the mean confidence a PASS needs with i + 1 distinct frames")
+    tile_doubt: Probability = Field(
+        description="a tile whose top label differs from the sample's with at least this confidence holds the load")
+    same_view: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.9, description="frames whose thumbnails correlate at least this much count as one view (vision.quality)")
+    max_false_pass: Probability = Field(0.001, description="validation false-pass rate each threshold had to keep")
+    calibration: str = Field("", description="data, seeds and how the thresholds were chosen")
+    validation: list[GateFigures] = Field(default_factory=list, description="at the chosen thresholds")
+    baseline: list[GateFigures] = Field(
+        default_factory=list, description="the same loads by the per-image rule (abstain_confidence, any tile)")
+
+    @field_validator("pass_confidence")
+    @classmethod
+    def _steps_never_rise(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
+        # More distinct views never need more confidence; an empty list would mean nothing.
+        for label, steps in value.items():
+            if not steps or any(b > a for a, b in zip(steps, steps[1:])):
+                raise ValueError(f"pass_confidence[{label!r}] must be a non-empty, non-increasing list")
+        return value
+
+    def pass_threshold(self, label: str, views: int, fallback: float) -> float:
+        """The mean confidence a PASS of `label` needs from `views` distinct frames;
+        `fallback` (the card's abstain_confidence) for a label the calibration did not cover."""
+        steps = self.pass_confidence.get(label)
+        if not steps:
+            return fallback
+        return steps[min(max(views, 1), len(steps)) - 1]
+
+
 class ModelCard(_Strict):
     card_version: Literal[1] = 1
     name: str
@@ -110,6 +167,8 @@ class ModelCard(_Strict):
     ood: OodCalibration | None = None
     heldout: list[GateMetrics] = Field(default_factory=list, description="gate-level results on held-out sets")
     selection: str | None = Field(None, description="why this network ships rather than the alternatives")
+    gate: GateCalibration | None = Field(
+        None, description="multi-frame decision thresholds; None: every load is judged by abstain_confidence alone")
 
     @field_validator("labels")
     @classmethod
@@ -125,6 +184,11 @@ class ModelCard(_Strict):
             raise ValueError("metrics.per_class must have exactly the card's labels")
         if len(self.metrics.confusion) != n or any(len(row) != n for row in self.metrics.confusion):
             raise ValueError(f"metrics.confusion must be {n}x{n}")
+        if self.gate is not None:
+            # One view is one image: never judged more leniently than the per-image threshold.
+            for label, steps in self.gate.pass_confidence.items():
+                if label not in self.labels or steps[0] < self.abstain_confidence:
+                    raise ValueError(f"gate.pass_confidence[{label!r}]: unknown label or one view below abstain_confidence")
         return self
 
     @property

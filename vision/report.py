@@ -69,6 +69,7 @@ def evaluate_folder(
     gate = gate_metrics(
         str(data), [results[p] for _, p in files], y, labels, classifier.card.abstain_confidence,
         tiles=tiles, ood_preds=[results[p] for p in ood_paths], rules=rules or DEMO_RULES,
+        gate=classifier.card.gate,
     )
     return FolderReport(metrics, gate, reliability(probs, y), len(ood_paths))
 

@@ -168,3 +168,105 @@ def test_a_confident_bad_tile_never_lets_the_load_pass(frames, tiles):
     ev = Evidence("clean_sand", 0.99, frames=tuple(frames), tiles=tuple(tiles))
     if bad_tile:
         assert judge(SAND, ev).verdict != "pass"
+
+
+# ---- the card's multi-frame calibration (vision.model_card.GateCalibration) -------------
+
+from vision.classifier import Prediction  # noqa: E402
+from vision.model_card import GateCalibration  # noqa: E402
+from intake.rules import evidence_of  # noqa: E402
+
+GATE = GateCalibration(pass_confidence={"clean_sand": [0.98, 0.9, 0.85], "clean_gravel": [0.98, 0.8, 0.7]},
+                       tile_doubt=0.9)
+GRAVEL = MaterialRule(name_zh="碎石", accept=["clean_gravel"], min_confidence=0.6,
+                      reject={"clean_sand": "wrong_material", "muddy": "muddy", "foreign": "foreign_matter"})
+
+
+def _pred(label: str, conf: float, *, ood: bool = False) -> Prediction:
+    rest = (1.0 - conf) / (len(LABELS) - 1)
+    probs = {name: (conf if name == label else rest) for name in LABELS}
+    return Prediction(label=label, confidence=conf, probs=probs, uncertain=conf < 0.98 or ood, ood=ood)
+
+
+def _frame(whole: tuple[str, float], *tiles: tuple[str, float], ood: bool = False) -> list[Prediction]:
+    return [_pred(*whole, ood=ood), *(_pred(*t) for t in tiles)]
+
+
+def test_a_confident_good_load_with_one_weak_tile_passes():
+    frames = [_frame(("clean_gravel", 0.95), ("clean_gravel", 0.93), ("foreign", 0.55), ("clean_gravel", 0.9),
+                     ("clean_gravel", 0.94))] + [_frame(("clean_gravel", 0.96), *[("clean_gravel", 0.92)] * 4)] * 2
+    ev = evidence_of(frames, views=3)
+    assert ev.frames_agree and ev.label == "clean_gravel" and ev.views == 3
+    assert judge(GRAVEL, ev, 0.98, GATE).verdict == "pass"
+    # Without the calibration the same load is judged per image: the weak tile and the mean hold it.
+    assert judge(GRAVEL, ev, 0.98).reasons == ["frames_disagree", "low_confidence"]
+
+
+def test_one_view_is_judged_by_the_per_image_threshold_even_with_the_calibration():
+    frames = [_frame(("clean_gravel", 0.95), *[("clean_gravel", 0.95)] * 4)] * 3
+    assert judge(GRAVEL, evidence_of(frames, views=1), 0.98, GATE).reasons == ["low_confidence"]
+    assert judge(GRAVEL, evidence_of(frames, views=3), 0.98, GATE).verdict == "pass"
+
+
+def test_a_confident_contaminant_tile_of_a_confident_frame_still_rejects():
+    frames = [_frame(("clean_gravel", 0.99), ("foreign", 0.99), *[("clean_gravel", 0.99)] * 3)] + \
+             [_frame(("clean_gravel", 0.99), *[("clean_gravel", 0.99)] * 4)] * 2
+    j = judge(GRAVEL, evidence_of(frames, views=3), 0.98, GATE)
+    assert (j.verdict, j.reasons) == ("reject", ["foreign_matter"])
+    # The same tile in a frame the model is unsure of: a person decides.
+    frames[0] = _frame(("clean_gravel", 0.9), ("foreign", 0.99), *[("clean_gravel", 0.95)] * 3)
+    j = judge(GRAVEL, evidence_of(frames, views=3), 0.98, GATE)
+    assert j.verdict == "review" and j.reasons[:2] == ["contamination_unconfirmed", "foreign_matter"]
+    # A dissenting tile at or above the calibrated doubt holds the load too.
+    frames[0] = _frame(("clean_gravel", 0.95), ("foreign", 0.92), *[("clean_gravel", 0.95)] * 3)
+    assert judge(GRAVEL, evidence_of(frames, views=3), 0.98, GATE).reasons == ["frames_disagree"]
+
+
+def test_frames_that_disagree_are_review_whatever_their_confidence():
+    frames = [_frame(("clean_gravel", 0.99), *[("clean_gravel", 0.99)] * 4)] * 2 + \
+             [_frame(("foreign", 0.6), *[("clean_gravel", 0.9)] * 4)]
+    ev = evidence_of(frames, views=3)
+    assert not ev.frames_agree
+    assert judge(GRAVEL, ev, 0.98, GATE).reasons == ["frames_disagree"]
+
+
+def test_out_of_distribution_on_any_frame_is_review():
+    frames = [_frame(("clean_gravel", 0.99), *[("clean_gravel", 0.99)] * 4)] * 2 + \
+             [_frame(("clean_gravel", 0.99), *[("clean_gravel", 0.99)] * 4, ood=True)]
+    assert judge(GRAVEL, evidence_of(frames, views=3), 0.98, GATE).reasons == ["out_of_distribution"]
+
+
+@pytest.mark.parametrize("where", ["aggregate", "frame", "tile"])
+def test_a_confidence_that_is_not_a_number_is_review(where):
+    nan = float("nan")
+    frames = (("clean_gravel", nan if where == "frame" else 0.99),)
+    tiles = ((0, "clean_gravel", nan if where == "tile" else 0.99),)
+    ev = Evidence("clean_gravel", nan if where == "aggregate" else 0.99, frames=frames, tiles=tiles, views=3)
+    for gate in (GATE, None):
+        assert judge(GRAVEL, ev, 0.98, gate).verdict == "review"
+
+
+def test_a_reject_label_on_the_aggregate_still_needs_the_per_image_threshold():
+    frames = [_frame(("muddy", 0.9), *[("muddy", 0.9)] * 4)] * 3
+    j = judge(GRAVEL, evidence_of(frames, views=3), 0.98, GATE)
+    assert (j.verdict, j.reasons) == ("review", ["low_confidence", "muddy"])
+
+
+def test_a_label_the_calibration_does_not_cover_needs_the_per_image_threshold():
+    muddy_ok = MaterialRule(name_zh="x", accept=["muddy"], reject={}, min_confidence=0.6)
+    frames = [_frame(("muddy", 0.95), *[("muddy", 0.95)] * 4)] * 3
+    assert judge(muddy_ok, evidence_of(frames, views=3), 0.98, GATE).reasons == ["low_confidence"]
+
+
+@given(st.lists(st.lists(st.tuples(st.sampled_from(LABELS), st.floats(0, 1)), min_size=1, max_size=5),
+                min_size=1, max_size=5), st.integers(1, 5), st.booleans())
+def test_with_the_calibration_pass_still_needs_agreeing_frames_and_no_confident_contaminant(frames, views, ood):
+    groups = [[_pred(label, conf) for label, conf in f] for f in frames]
+    if ood:
+        groups[-1][0] = _pred(groups[-1][0].label, groups[-1][0].confidence, ood=True)
+    ev = evidence_of(groups, views)
+    j = judge(GRAVEL, ev, 0.98, GATE)
+    if j.verdict == "pass":
+        assert not ood and ev.label == "clean_gravel" and len({g[0].label for g in groups}) == 1
+        assert not any(p.label in GRAVEL.reject and p.confidence >= 0.98 for g in groups for p in g)
+        assert ev.confidence >= GATE.pass_threshold("clean_gravel", views, 0.98)

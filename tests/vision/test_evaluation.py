@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 
 from vision.classifier import Prediction
-from vision.evaluation import DEMO_RULES, RuleSpec, ece, gate_counts, gate_metrics, ood_rates, reliability, screen
-from vision.model_card import LABELS
+from vision.evaluation import (
+    DEMO_RULES, RuleSpec, ece, gate_counts, gate_metrics, ood_rates, reliability, screen, screen_frames,
+)
+from vision.model_card import LABELS, GateCalibration
 from vision.plots import confusion_png, reliability_png
 
 
@@ -34,31 +36,43 @@ def test_an_out_of_distribution_tile_holds_even_a_confident_verdict() -> None:
     assert screen([_p("foreign", 0.99, ood=True)], SAND, 0.8) == "review"
 
 
+def _random_frames(rng: np.random.Generator) -> list[list[Prediction]]:
+    """1-5 frames of 1-5 views each (whole frame, then tiles); sometimes a failed frame ([])."""
+    frames = []
+    for _ in range(int(rng.integers(1, 6))):
+        if rng.random() < 0.1:
+            frames.append([])
+            continue
+        frames.append([_p(LABELS[int(rng.choice(5, p=[0.5, 0.1, 0.1, 0.1, 0.2]))], float(rng.uniform(0.3, 1.0)),
+                          ood=bool(rng.random() < 0.03)) for _ in range(int(rng.integers(1, 6)))])
+    return frames
+
+
 def test_screen_matches_the_gate_rules() -> None:
-    """The mirror must decide as intake.rules.judge does (OOD aside, which the rules lack)."""
+    """The mirror must decide as intake.rules.judge does, with and without the card's gate
+    calibration, on one frame and on several."""
     from intake.config import MaterialRule
-    from intake.rules import Evidence, judge
+    from intake.rules import evidence_of, judge
 
     rng = np.random.default_rng(3)
     rule = MaterialRule(name_zh="砂", accept=["clean_sand"],
                         reject={"clean_gravel": "wrong_material", "muddy": "muddy", "foreign": "foreign_matter"},
                         min_confidence=0.6)
     spec = RuleSpec(frozenset(rule.accept), frozenset(rule.reject), rule.min_confidence)
+    gate = GateCalibration(pass_confidence={"clean_sand": [0.8, 0.7, 0.65]}, tile_doubt=0.75)
     verdicts = set()
-    for _ in range(400):
-        preds = [_p(LABELS[int(rng.choice(5, p=[0.5, 0.1, 0.1, 0.1, 0.2]))], float(rng.uniform(0.3, 1.0)))
-                 for _ in range(int(rng.integers(1, 6)))]
-        from vision.aggregate import aggregate
-
-        agg = aggregate(preds)
-        # One image: the whole frame, then its tiles (as the gate records them).
-        evidence = Evidence(agg.label, agg.confidence, frames_agree=agg.agree,
-                            frames=((preds[0].label, preds[0].confidence),),
-                            tiles=tuple((0, p.label, p.confidence) for p in preds[1:]))
-        expected = judge(rule, evidence, 0.8).verdict
-        assert screen(preds, spec, 0.8) == expected, preds
-        verdicts.add(expected)
-    assert verdicts == {"pass", "reject", "review"}  # the loop exercised every outcome
+    for _ in range(1500):
+        frames = _random_frames(rng)
+        views = int(rng.integers(1, 6))
+        classified = [f for f in frames if f]
+        for g in (None, gate):
+            expected = judge(rule, evidence_of(classified, views), 0.8, g).verdict if classified else "review"
+            assert screen_frames(frames, spec, 0.8, g, views) == expected, (frames, views, g)
+            verdicts.add((expected, g is None))
+        if len(frames) == 1 and frames[0]:
+            assert screen(frames[0], spec, 0.8) == screen_frames(frames, spec, 0.8, None, 1)
+    assert {v for v, _ in verdicts} == {"pass", "reject", "review"}  # the loop exercised every outcome
+    assert ("pass", False) in verdicts and ("pass", True) in verdicts
 
 
 def test_false_pass_counts_only_material_that_must_not_pass() -> None:

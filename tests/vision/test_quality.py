@@ -70,3 +70,22 @@ def test_frozen() -> None:
     near = np.clip(a.astype(int) + 1, 0, 255).astype(np.uint8)
     assert not frozen([a, near])
     assert frozen([a, near], tolerance=1.0)
+
+
+def test_distinct_views_counts_reshoots_of_one_tray_once() -> None:
+    from vision.quality import distinct_views, thumbnail
+
+    rng = np.random.default_rng(5)
+    trays = [generate(label, np.random.default_rng([91, i])) for i, label in enumerate(("clean_gravel",) * 3)]
+    # Re-shots of the first tray: sensor noise, a pixel or two of shake, a little exposure change.
+    reshoots = []
+    for _ in range(3):
+        shift = np.float32([[1, 0, rng.uniform(-2, 2)], [0, 1, rng.uniform(-2, 2)]])
+        moved = cv2.warpAffine(trays[0], shift, trays[0].shape[1::-1], borderMode=cv2.BORDER_REFLECT)
+        reshoots.append(np.clip(moved * rng.uniform(0.95, 1.05) + rng.normal(0, 3, moved.shape), 0, 255).astype(np.uint8))
+    assert distinct_views([thumbnail(t) for t in trays]) == 3
+    assert distinct_views([thumbnail(t) for t in [trays[0], *reshoots]]) == 1
+    assert distinct_views([thumbnail(t) for t in [trays[0], *reshoots, trays[1]]]) == 2
+    flat = np.full((64, 64, 3), 128, np.uint8)
+    assert distinct_views([thumbnail(flat)] * 3) == 1  # featureless frames cannot be told apart
+    assert distinct_views([]) == 0
