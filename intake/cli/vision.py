@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -17,8 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from vision.aggregate import aggregate
 from vision.classifier import ModelError, OnnxClassifier, Prediction
+from vision.particles import Measurements, measure
 from vision.preprocess import load_image
 from vision.synth.variation import VARIATIONS
 
@@ -38,7 +39,7 @@ def _load_classifier(model: Path) -> OnnxClassifier:
         raise typer.Exit(1) from exc
 
 
-Judge = Callable[[list[Prediction], float], tuple[str, list[str]]]
+Judge = Callable[[list[Prediction], float, Measurements | None], tuple[str, list[str]]]
 
 
 def _judge_hook(material: str, config: Path | None) -> Judge:
@@ -51,7 +52,7 @@ def _judge_hook(material: str, config: Path | None) -> Judge:
         _err.print("[red]--material needs intake.rules, which is not installed in this build[/red]")
         raise typer.Exit(2)
     from intake.config import ConfigError, load_config
-    from intake.rules import Evidence, judge
+    from intake.rules import evidence_of, judge
 
     path = config or _default_config()
     try:
@@ -64,14 +65,11 @@ def _judge_hook(material: str, config: Path | None) -> Judge:
         raise typer.Exit(2)
     rule = rules[material]
 
-    def run(predictions: list[Prediction], abstain_below: float) -> tuple[str, list[str]]:
-        # The whole frame (and, with --tiles, its tiles) as the gate judges a sample's frames:
-        # any confident contaminated crop condemns; a picture unlike any sample is REVIEW.
-        if any(p.ood for p in predictions):
-            return "review", ["out_of_distribution"]
-        agg = aggregate(predictions)
-        frames = tuple((p.label, p.confidence) for p in predictions)
-        evidence = Evidence(agg.label, agg.confidence, frames_agree=agg.agree, frames=frames)
+    def run(predictions: list[Prediction], abstain_below: float,
+            measured: Measurements | None) -> tuple[str, list[str]]:
+        # One frame and, with --tiles, its tiles, judged as the gate judges one view; with
+        # --mm-per-px the particle limits of the rule apply too.
+        evidence = replace(evidence_of([predictions], 1), particles=measured)
         judgement = judge(rule, evidence, abstain_below)
         return str(judgement.verdict), [str(r) for r in judgement.reasons]
 
@@ -93,6 +91,8 @@ def classify(
     config: Annotated[Optional[Path], typer.Option(help="gate config with the material rules")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
     use_tiles: Annotated[bool, typer.Option("--tiles", help="verdict from the whole frame and its 4 tiles")] = False,
+    mm_per_px: Annotated[Optional[float], typer.Option(
+        "--mm-per-px", min=0.001, help="camera scale: adds particle sizes (largest, median, elongated share)")] = None,
 ) -> None:
     """Classify each image; prints label, confidence and probabilities."""
     judge = _judge_hook(material, config) if material else None
@@ -100,8 +100,10 @@ def classify(
     bad_input = False
     for path in images:
         try:
-            image = load_image(path, max_side=None if use_tiles else max(classifier.card.input_shape[2:]))
+            full = use_tiles or mm_per_px is not None   # tiles and grain sizes need every pixel
+            image = load_image(path, max_side=None if full else max(classifier.card.input_shape[2:]))
             predictions = classifier.classify_tiles(image) if use_tiles else [classifier.classify(image)]
+            measured = measure(image, mm_per_px) if mm_per_px is not None else None
             prediction = predictions[0]
         except ValueError as exc:
             _err.print(f"[red]{escape(str(path))}: {escape(str(exc))}[/red]")
@@ -110,7 +112,7 @@ def classify(
         except ModelError as exc:
             _err.print(f"[red]{path}: model error: {exc}[/red]")
             raise typer.Exit(1) from exc
-        record = _record(path, predictions, judge, classifier.card.abstain_confidence)
+        record = _record(path, predictions, judge, classifier.card.abstain_confidence, measured)
         if as_json:
             print(json.dumps(record), flush=True)
         else:
@@ -119,9 +121,11 @@ def classify(
         raise typer.Exit(2)
 
 
-def _record(path: Path, predictions: list[Prediction], judge: Judge | None, abstain_below: float) -> dict[str, Any]:
+def _record(path: Path, predictions: list[Prediction], judge: Judge | None, abstain_below: float,
+            measured: Measurements | None = None) -> dict[str, Any]:
     """The DESIGN.md classification contract (label etc. of the whole frame); verdict and
-    reasons only with --material, decided from the whole frame and its tiles."""
+    reasons only with --material, decided from the whole frame and its tiles; particle sizes
+    only with --mm-per-px."""
     prediction = predictions[0]
     record: dict[str, Any] = {
         "image": str(path),
@@ -129,17 +133,30 @@ def _record(path: Path, predictions: list[Prediction], judge: Judge | None, abst
         "confidence": round(prediction.confidence, 6),
         "probs": {k: round(v, 6) for k, v in prediction.probs.items()},
     }
+    if measured is not None:
+        record["particles"] = measured.to_json()
     if judge is not None:
-        record["verdict"], record["reasons"] = judge(predictions, abstain_below)
+        record["verdict"], record["reasons"] = judge(predictions, abstain_below, measured)
     return record
 
 
 def _print_human(record: dict[str, Any], uncertain: bool) -> None:
     flag = "  [yellow](uncertain)[/yellow]" if uncertain else ""
     line = f"{escape(record['image'])}: [bold]{record['label']}[/bold] {record['confidence']:.3f}{flag}"
+    if "particles" in record:
+        line += f"  [{_particles_text(record['particles'])}]"
     if "verdict" in record:
         line += f"  -> {record['verdict']} {'; '.join(record['reasons'])}"
     _out.print(line)
+
+
+def _particles_text(m: dict[str, Any]) -> str:
+    if not m["measured"]:
+        return f"particles not measured: {m['reason']}"
+    def mm(v: float | None) -> str:
+        return "-" if v is None else f"{v:.1f} mm"
+    share = "-" if m["elongated_share"] is None else f"{100 * m['elongated_share']:.0f} %"
+    return f"{m['count']} grains, largest {mm(m['largest_mm'])}, median {mm(m['median_mm'])}, elongated {share}"
 
 
 @app.command()

@@ -98,3 +98,24 @@ def test_evaluate_writes_gate_figures_and_plots(tmp_path: Path, committed_model:
 def test_train_refuses_an_unknown_architecture(tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", "--out", str(tmp_path), "--arch", "resnet"])
     assert result.exit_code == 2
+
+
+def test_classify_with_mm_per_px_measures_known_grains_and_the_sand_limit_applies(
+        tmp_path: Path, committed_model: Path) -> None:
+    from vision.synth.particles_known import known_sample
+
+    sample = known_sample(np.random.default_rng(11), 0.25, size=640)   # grains up to 12 mm
+    path = tmp_path / "tray.png"
+    cv2.imwrite(str(path), sample.image)
+    args = ["classify", "--model", str(committed_model), "--mm-per-px", "0.25", str(path)]
+    result = runner.invoke(app, [*args[:-1], "--json", "--material", "sand", str(path)])
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.stdout)
+    m = line["particles"]
+    assert m["measured"] is True and m["mm_per_px"] == 0.25
+    assert abs(m["largest_mm"] - sample.largest_mm) <= 0.1 * sample.largest_mm
+    assert line["verdict"] != "pass"   # stones over sand's 9.5 mm limit, whatever the label says
+    human = runner.invoke(app, args)
+    assert human.exit_code == 0 and "grains, largest" in human.stdout
+    refused = runner.invoke(app, ["classify", "--model", str(committed_model), "--mm-per-px", "0", str(path)])
+    assert refused.exit_code == 2
