@@ -27,6 +27,7 @@ from intake.lane.driver import INSPECTION_GRACE_S, LANE_HANG_S, LaneDriver
 from intake.lane.status import StatusHub
 from intake.store.startup import open_store
 from intake.store.records import Records
+from intake.memory import tune_malloc
 from intake.watchdog import Watchdog
 from vision.classifier import ModelError, OnnxClassifier
 
@@ -98,6 +99,9 @@ class Gate:
 async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,
                     on_visit_done: Callable[[str], Awaitable[None] | None] | None = None) -> Gate:
     """Connect every device of every lane; everything opened is closed by `stack`."""
+    tuned = tune_malloc()   # before the worker threads make their arenas (intake/memory.py)
+    if tuned:
+        log.info("malloc set for a long run: %s", tuned)
     records = Records(open_store(cfg.site))  # key, quick_check, migrations, chain tail, recovery
     stack.callback(records.engine.dispose)
     tags.ensure_tables(records.engine)
