@@ -59,6 +59,8 @@ class RfidReader(DeviceThread):
         if now - self._last.get(read.tag, -1e9) < self._repeat_s:
             return  # the same card still in the field
         self._last[read.tag] = now
+        if len(self._last) > 256:   # only the repeat window matters: forget cards seen before it
+            self._last = {tag: at for tag, at in self._last.items() if now - at < self._repeat_s}
         self.reads += 1
         try:
             self._on_tag(read)

@@ -80,3 +80,19 @@ def test_reader_reads_tags_over_a_pty_and_debounces(protocol, tag):
         reader.stop()
         sim.close()
     assert got == [tag]
+
+
+def test_the_repeat_filter_forgets_cards_outside_its_window():
+    # Months of trucks are thousands of distinct cards: only those inside repeat_s are kept.
+    from hardware.ident.reader import RfidReader
+    from hardware.ident.rfid import TagRead
+
+    seen: list[str] = []
+    reader = RfidReader("loop://", "em4100", lambda read: seen.append(read.tag), repeat_s=0.0)
+    for i in range(2000):
+        reader._deliver(TagRead(f"{i:010X}"))
+    assert len(seen) == 2000 and len(reader._last) <= 257
+    held = RfidReader("loop://", "em4100", lambda read: seen.append(read.tag), repeat_s=60.0)
+    for _ in range(3):
+        held._deliver(TagRead("00000000AA"))   # one card held in the field: reported once
+    assert seen[2000:] == ["00000000AA"]
