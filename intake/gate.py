@@ -25,9 +25,9 @@ from intake.lab import results as lab_results
 from intake.inspection import Inspector
 from intake.lane.driver import INSPECTION_GRACE_S, LANE_HANG_S, LaneDriver
 from intake.lane.status import StatusHub
+from intake.memory import tune_malloc
 from intake.store.startup import open_store
 from intake.store.records import Records
-from intake.memory import tune_malloc
 from intake.watchdog import Watchdog
 from vision.classifier import ModelError, OnnxClassifier
 
