@@ -58,7 +58,9 @@ def _recent_results(session: Session, supplier: str, material: str, limit: int) 
 
 
 def _delivered(session: Session, lot: Sequence[SamplingSelection]) -> dict[str, int]:
-    ids = [row.visit_id for row in lot]
+    # The lot's visits as a subquery, not a list of ids: one SQL text whatever the lot's size,
+    # so SQLite's statement cache does not fill with a variant per length.
+    ids = select(SamplingSelection.visit_id).where(SamplingSelection.lot_id == lot[0].lot_id)
     weights: dict[tuple[str, str], int] = {}
     for w in session.exec(select(Weighing).where(Weighing.visit_id.in_(ids)).order_by(Weighing.id)):  # type: ignore[union-attr]
         weights[(w.visit_id, w.kind)] = w.weight_kg

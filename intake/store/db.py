@@ -44,6 +44,9 @@ def open_engine(url: str, key: bytes | None = None, *, migrate: bool = True, che
     return engine
 
 
+POOLED_CONNECTIONS: Final[int] = 2
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -53,7 +56,13 @@ def make_engine(url: str) -> Engine:
     args: dict[str, Any] = {"check_same_thread": False}
     if "timeout" not in parsed.query:   # `?timeout=S` in the URL sets it for one database
         args["timeout"] = BUSY_TIMEOUT_S
-    engine = create_engine(url, connect_args=args)
+    pool: dict[str, Any] = {}
+    if parsed.database and parsed.database != ":memory:":
+        # Each kept connection grows its own page and statement caches (4-5 MB once the file
+        # is large). Two are kept; a rarer third concurrent user gets one that is closed after
+        # use, so a months-long run does not keep a connection per past concurrency peak.
+        pool = {"pool_size": POOLED_CONNECTIONS, "max_overflow": 10}
+    engine = create_engine(url, connect_args=args, **pool)
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _begin_immediate)
     return engine
