@@ -14,9 +14,9 @@ library other than glibc this does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import os
+from functools import cache
 from typing import Final
 
 log = logging.getLogger(__name__)
@@ -48,12 +48,12 @@ def tune_malloc(settings: dict[int, int] | None = None) -> dict[str, int]:
     return applied
 
 
+@cache
 def _mallopt():
-    path = ctypes.util.find_library("c")
-    if path is None:
-        return None
+    # The process's own symbol table holds the C library already loaded: no search on disk
+    # (ctypes.util.find_library runs ldconfig in a subprocess), once per process.
     try:
-        fn = ctypes.CDLL(path).mallopt
+        fn = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):   # not glibc (musl has no mallopt)
         return None
     fn.argtypes, fn.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
