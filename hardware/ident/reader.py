@@ -45,7 +45,7 @@ class RfidReader(DeviceThread):
     def _pump(self, port: serial.SerialBase) -> None:
         decoder = DECODERS[self.protocol]()
         while not self._stop.is_set():
-            self.beat_at = time.monotonic()
+            self.beat()
             data = port.read(max(1, min(port.in_waiting, 1024)))
             for item in decoder.feed(data) if data else ():
                 if isinstance(item, TagError):

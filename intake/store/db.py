@@ -51,17 +51,16 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    on_disk = bool(parsed.database) and parsed.database != ":memory:"
+    if on_disk:
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     args: dict[str, Any] = {"check_same_thread": False}
     if "timeout" not in parsed.query:   # `?timeout=S` in the URL sets it for one database
         args["timeout"] = BUSY_TIMEOUT_S
-    pool: dict[str, Any] = {}
-    if parsed.database and parsed.database != ":memory:":
-        # Each kept connection grows its own page and statement caches (4-5 MB once the file
-        # is large). Two are kept; a rarer third concurrent user gets one that is closed after
-        # use, so a months-long run does not keep a connection per past concurrency peak.
-        pool = {"pool_size": POOLED_CONNECTIONS, "max_overflow": 10}
+    # Each kept connection grows its own page and statement caches (4-5 MB once the file is
+    # large). Two are kept; a rarer third concurrent user gets one that is closed after use, so
+    # a months-long run does not keep a connection per past concurrency peak.
+    pool: dict[str, Any] = {"pool_size": POOLED_CONNECTIONS, "max_overflow": 10} if on_disk else {}
     engine = create_engine(url, connect_args=args, **pool)
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _begin_immediate)
