@@ -7,8 +7,8 @@ Trucks arrive as soon as fewer than `--max-queue` wait, so the deck never idles 
 never grows. The simulated clock, the plant's timings and the gate's timeouts all scale with
 `--speed`; the loops that poll have wall-time floors, so a fast clock is no busy loop.
 
-Samples this process's resident memory (VmRSS), open file descriptors and threads (OS threads
-and Python threads) every `--every` finished trucks once `--warmup` trucks are done, then
+Samples this process's resident memory (VmRSS), SQLite's share of it (sqlite3_memory_used), open
+file descriptors and threads (OS threads and Python threads) every `--every` finished trucks once `--warmup` trucks are done, then
 prints growth from the first sample after warm-up to the last, and whether every registered
 truck is accounted for (a finished visit summary and the plant saw it leave). Linux only
 (reads /proc/self). Exit 0 when every truck is accounted for and memory grew < 5 %, no fd or
@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import json
 import os
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,13 +44,27 @@ class Sample:
     fds: int
     os_threads: int
     py_threads: int
+    sqlite_kib: int | None   # SQLite's own heap (page caches, statements), part of rss_kib
+
+
+@cache
+def _sqlite_memory_used() -> Callable[[], int] | None:
+    # The library Python's sqlite3 module is linked against; dlopen hands back the loaded copy.
+    try:
+        fn = ctypes.CDLL("libsqlite3.so.0").sqlite3_memory_used
+    except (OSError, AttributeError):   # SQLite built into the module, or not this platform
+        return None
+    fn.argtypes, fn.restype = [], ctypes.c_int64
+    return fn
 
 
 def sample(trucks: int, t0: float) -> Sample:
     status = Path("/proc/self/status").read_text().splitlines()
     fields = {k: v.split()[0] for k, _, v in (line.partition(":") for line in status) if v.split()}
+    used = _sqlite_memory_used()
     return Sample(trucks, round(time.monotonic() - t0, 1), int(fields["VmRSS"]),
-                  len(os.listdir("/proc/self/fd")), int(fields["Threads"]), threading.active_count())
+                  len(os.listdir("/proc/self/fd")), int(fields["Threads"]), threading.active_count(),
+                  None if used is None else used() // 1024)
 
 
 class Meter:
@@ -77,6 +94,7 @@ def growth(samples: list[Sample]) -> dict[str, object]:
         "rss_kib": [first.rss_kib, last.rss_kib],
         "rss_growth_pct": round(100 * (last.rss_kib - first.rss_kib) / first.rss_kib, 2),
         "rss_max_kib": max(s.rss_kib for s in samples),
+        "sqlite_kib": [first.sqlite_kib, last.sqlite_kib],
         "fds": [first.fds, last.fds], "fds_max": max(s.fds for s in samples),
         "os_threads": [first.os_threads, last.os_threads], "os_threads_max": max(s.os_threads for s in samples),
         "py_threads": [first.py_threads, last.py_threads],
