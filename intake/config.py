@@ -226,6 +226,14 @@ class ModelConfig(Strict):
     inference_deadline_s: float = Field(5.0, gt=0, le=60)
 
 
+class RetentionConfig(Strict):
+    """How long sample photos are kept on the gate PC (the records themselves are kept)."""
+    pass_days: int = Field(90, ge=1, description="photos of PASS loads, counted from the decision")
+    reject_days: int = Field(365, ge=1, description="photos of REJECT loads, counted from the decision")
+    labelled_days: Optional[int] = Field(
+        None, ge=1, description="photos a reviewer or the lab labelled (training data); empty: kept")
+
+
 class SiteConfig(Strict):
     name: str
     data_dir: Path = Path("var")
@@ -246,6 +254,7 @@ class GateConfig(Strict):
     identification: IdentificationConfig = IdentificationConfig()
     model: ModelConfig = ModelConfig()
     materials: dict[str, MaterialRule] = Field(min_length=1)
+    retention: RetentionConfig = RetentionConfig()
 
     @model_validator(mode="after")
     def _unique_lanes(self) -> "GateConfig":

@@ -124,6 +124,38 @@ def check(db: Optional[str] = DB, config: Optional[Path] = CONFIG, json_out: boo
     _show(result, json_out, "ok" if current == head_revision() else "needs `intake db upgrade`")
 
 
+@app.command("prune-frames")
+def prune_frames(db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optional[str] = KEY,
+                 dry_run: bool = typer.Option(False, "--dry-run", help="Count what is due; delete nothing."),
+                 json_out: bool = JSON) -> None:
+    """Remove sample photos due under the config's [retention] (the records stay); run daily."""
+    from rich.progress import Progress
+
+    from intake.store.db import StoreError, open_engine
+    from intake.store.retention import prune_frames as run_prune
+
+    url, cfg = resolve(db, config)
+    try:
+        # quick_check is `db check`'s job: a nightly run need not read the whole file first.
+        engine = open_engine(url, None if dry_run else audit_key(key, cfg), check=False)
+    except StoreError as exc:
+        fail(str(exc), 1)
+    with Progress(console=err, transient=True, disable=json_out) as bar:
+        task = bar.add_task("photos", total=None)
+        totals = run_prune(engine, cfg.site.data_dir, cfg.retention, dry_run=dry_run,
+                           progress=lambda done, todo: bar.update(task, completed=done, total=todo))
+    if json_out:
+        emit({"dry_run": dry_run, "rules": [vars(t) for t in totals]})
+    else:
+        table = Table("rule", "loads", "photos", "MB", "failed",
+                      title="due for removal (dry run)" if dry_run else "photos removed")
+        for t in totals:
+            table.add_row(t.rule, str(t.loads), str(t.files), f"{t.bytes / 1e6:.1f}", str(t.failed))
+        out.print(table if totals else "nothing is due")
+    if any(t.failed for t in totals):
+        raise typer.Exit(1)
+
+
 def _show(result: dict, json_out: bool, title: str) -> None:
     if json_out:
         emit(result)

@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 MIGRATED_MODULES: tuple[str, ...] = (
     "intake.store.tables", "intake.metrology.tables", "intake.ident.tags", "intake.lab.results",
-    "intake.sampling.tables", "intake.store.reviews", "intake.auth.tables",
+    "intake.sampling.tables", "intake.store.reviews", "intake.auth.tables", "intake.store.retention",
 )
 
 

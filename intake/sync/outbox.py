@@ -17,7 +17,8 @@ from intake.sync.message import RecordMessage
 
 # Modules whose chained tables a gate writes; imported so rows are typed by their classes
 # (the verifier reflects tables it does not know, and so do we, through _Tables).
-CHAINED_MODULES = ("intake.store.tables", "intake.store.reviews", "intake.lab.results", "intake.sampling.tables")
+CHAINED_MODULES = ("intake.store.tables", "intake.store.reviews", "intake.lab.results", "intake.sampling.tables",
+                   "intake.store.retention")
 
 
 def import_chained_modules() -> None:

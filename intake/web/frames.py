@@ -16,20 +16,12 @@ from sqlalchemy.engine import Engine
 
 from intake.auth.sessions import Principal
 from intake.store.db import read_only
+from intake.store.paths import resolve_under
 from intake.store.reviews import frame_path
 from intake.web.staff import Staff
 
 log = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 32 * 1024 * 1024
-
-
-def resolve_under(base: Path, relative: str) -> Path | None:
-    """base/relative if it stays inside base after resolving links; None otherwise."""
-    if not relative or "\x00" in relative or Path(relative).is_absolute():
-        return None
-    root = base.resolve()
-    target = (root / relative).resolve()
-    return target if target.is_relative_to(root) else None
 
 
 def frames_router(staff: Staff, engine: Engine, data_dir: Path | None) -> APIRouter:

@@ -20,6 +20,7 @@ from intake.auth.sessions import Principal
 from intake.config import LABELS
 from intake.store import reviews
 from intake.store.db import read_only
+from intake.store.retention import removal_of
 from intake.store.reviews import Detail, QueueFilter, QueueRow
 from intake.web.charts import bar_chart, bed_plot
 from intake.web.counts import QueueCounter
@@ -135,7 +136,8 @@ class ReviewPages:
         if detail is None:
             raise HTTPException(status_code=404, detail="no such item")
         f = parse_filter(request.query_params)
-        context = {"who": who, **item_context(detail), "query": filter_query(f), "error": error}
+        context = {"who": who, **item_context(detail), "query": filter_query(f), "error": error,
+                   "removal": removal_of(self.reader, detail.visit.id) if detail.frames else None}
         return _page(self.templates, request, "review_item.html", context, status)
 
     def next_item(self, request: Request, after: int) -> Response:

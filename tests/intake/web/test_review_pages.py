@@ -225,3 +225,20 @@ def test_frame_quality_figures_show_on_each_frame(rev: httpx.Client, store: Stor
     html = rev.get(f"/review/{store.items[0].inspection}").text
     assert html.count("quality ok · sharpness 210 · mean luma 120") == 2
     assert "2 of 2 frames passed the quality gate" in html
+
+
+def test_photos_removed_by_retention_are_named_not_shown_as_broken_images(rev: httpx.Client, store: Store) -> None:
+    from intake.config import RetentionConfig
+    from intake.store.retention import prune_frames
+
+    # Rejects decided 0-5 days ago; keeping them 3 days removes the three oldest loads' photos.
+    [total] = prune_frames(store.engine, store.data_dir, RetentionConfig(reject_days=3))
+    assert (total.rule, total.loads, total.files) == ("reject older than 3 days", 3, 6)
+    old, young = store.items[5], store.items[0]
+    html = rev.get(f"/review/{old.inspection}").text
+    assert 'data-testid="frames-removed"' in html and "reject older than 3 days" in html
+    assert 'data-testid="frame"' not in html and "2 of 2 frames passed the quality gate" in html
+    assert rev.get(f"/frames/{old.frames[0]}").status_code == 404
+    html = rev.get(f"/review/{young.inspection}").text
+    assert 'data-testid="frames-removed"' not in html and html.count('data-testid="frame"') == 2
+    assert rev.get(f"/frames/{young.frames[0]}").status_code == 200
