@@ -7,6 +7,9 @@ Fail-safe rules it enforces (reference reliability-and-security.md §1.E):
   within ``2 x frame_period``; never the last value seen.
 * L6 — ``Reading.epoch`` counts port opens; a change means the link dropped, and the lane
   must void a transaction in progress. Losing the port also makes the weight unknown at once.
+  ``Reading.power_ups`` counts power-up frames (an indicator that restarted and has not zeroed):
+  counted as they arrive, so a reboot is seen even when its few frames all fall between two
+  looks at ``latest()``.
 
 Command protocols (MT-SICS; Yaohua/Keli/SMA in command mode) are polled: the decoder's
 ``request`` is written every ``poll_period`` seconds, and each reply is one reading. Repeat
@@ -38,12 +41,14 @@ STALE_FACTOR = 2.0
 @dataclass(frozen=True)
 class Reading:
     """The weight as of now. ``at``: monotonic arrival of ``frame`` when known, else the
-    time of evaluation. ``epoch``: number of port opens so far (0 = never connected)."""
+    time of evaluation. ``epoch``: number of port opens so far (0 = never connected).
+    ``power_ups``: power-up frames received so far."""
 
     frame: WeightFrame | None
     at: float
     known: bool
     epoch: int = 0
+    power_ups: int = 0
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,7 @@ class ScaleReader(DeviceThread):
         self._counts = dict(frames=0, errors=0, skipped_bytes=0, reconnects=0, polls=0,
                             open_failures=0, callback_errors=0)
         self._epoch = 0
+        self._power_ups = 0
         self._connected = False
         self._last_frame_at: float | None = None
 
@@ -179,8 +185,8 @@ class ScaleReader(DeviceThread):
         with self._lock:
             period = self._period_locked() or self._fallback_period
             if self._last is not None and weight_known(self._last[1], now, period):
-                return Reading(self._last[0], self._last[1], True, self._epoch)
-            return Reading(None, now, False, self._epoch)
+                return Reading(self._last[0], self._last[1], True, self._epoch, self._power_ups)
+            return Reading(None, now, False, self._epoch, self._power_ups)
 
     def stats(self) -> ReaderStats:
         with self._lock:
@@ -278,6 +284,7 @@ class ScaleReader(DeviceThread):
             self._counts["errors"] += len(items) - len(good)
             self._counts["skipped_bytes"] += decoder.skipped_bytes - skipped_before
             for frame in good:
+                self._power_ups += frame.power_up
                 self._periods.add(now)
                 self._last = (frame, now)
                 self._last_frame_at = now

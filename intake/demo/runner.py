@@ -57,6 +57,7 @@ FaultAction = Literal[
     "scale.flip", "scale.truncate", "scale.glue", "scale.corrupt",  # amount: frames affected
     "scale.silence",     # amount: simulated seconds without frames (a stall)
     "scale.reboot",      # amount: seconds of silence, then power-up frames
+    "scale.reboot_brief",  # the same with a single power-up frame: over before a lane tick looks
     "camera.black", "camera.freeze", "camera.blur", "camera.remove",
     "sampler.fault",     # amount: PLC fault code (0: probe blocked); latched until a RESET
     "sampler.heartbeat", "sampler.hang",  # for duration_s
@@ -331,8 +332,8 @@ class _FaultInjector:
             sim.inject_noise(int(amount))
         elif what == "silence":
             sim.silence(amount)
-        elif what == "reboot":
-            sim.reboot(amount)
+        elif what in ("reboot", "reboot_brief"):
+            sim.reboot(amount, power_up_frames=1 if what == "reboot_brief" else 5)
         else:
             sim.fault(what, int(amount))  # type: ignore[arg-type]  # flip|truncate|glue|corrupt
 

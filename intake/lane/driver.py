@@ -82,6 +82,7 @@ class LaneDriver:
         self._open = {"entry": False, "plant": False, "return": False}
         self._pending: list[Barrier] = []      # barrier commands the I/O module did not take yet
         self._epoch: int | None = None
+        self._power_ups = 0   # the reader's power-up frame count at the last tick
         self._refused_at: float | None = None
         self._store_fault: str | None = None
         self._outage = StoreOutage(records)
@@ -280,11 +281,13 @@ class LaneDriver:
         return self._last
 
     async def _watch_indicator(self, reading) -> None:
-        """A reconnected port or a power-up frame means the indicator restarted under a truck."""
-        epoch = getattr(reading, "epoch", None)
-        reset = (self._epoch is not None and epoch != self._epoch) or bool(
+        """A reconnected port or a power-up frame means the indicator restarted under a truck.
+        Both are counted by the reader as they happen: a reboot's few power-up frames may all
+        arrive between two ticks."""
+        epoch, power_ups = getattr(reading, "epoch", None), getattr(reading, "power_ups", 0)
+        reset = (self._epoch is not None and epoch != self._epoch) or power_ups != self._power_ups or bool(
             reading.known and reading.frame is not None and reading.frame.power_up)
-        self._epoch = epoch
+        self._epoch, self._power_ups = epoch, power_ups
         if reset and self.state.phase not in (Phase.IDLE, Phase.ROUTING):
             await self._apply(DeviceFault(self.clock.now(), "indicator_reset"))
 
