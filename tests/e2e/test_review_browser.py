@@ -12,6 +12,7 @@ import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
@@ -33,6 +34,7 @@ class Plant:
     url: str
     engine: Engine
     trucks: list[dict]
+    data_dir: Path
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +56,10 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plant]:
     users.add("admin", PASSWORD, "admin")
     hub = StatusHub()
     hub.publish(LaneStatus(lane="1"))
-    server = WebServer(create_app(hub, engine=engine, data_dir=gates[0].cfg.site.data_dir))
+    data_dir = gates[0].cfg.site.data_dir
+    server = WebServer(create_app(hub, engine=engine, data_dir=data_dir))
     server.start()
-    yield Plant(server.url, engine, out)
+    yield Plant(server.url, engine, out, data_dir)
     server.stop()
 
 
