@@ -27,6 +27,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from intake.config import RetentionConfig
 from intake.lab.results import LabResult
+from intake.store.db import read_only
 from intake.store.paths import resolve_under
 from intake.store.reviews import Review
 from intake.store.tables import Decision, Frame, Inspection, Sample, utcnow
@@ -143,13 +144,14 @@ def prune_frames(engine: Engine, data_dir: Path, policy: RetentionConfig, *, now
                  dry_run: bool = False, progress: Progress | None = None) -> list[RuleTotal]:
     """Remove the photos due under `policy` (or, with dry_run, count them); totals per rule."""
     now = now or datetime.now(timezone.utc)
+    reader = read_only(engine)   # the lookups must not hold the gate's write lock (BEGIN IMMEDIATE)
     shortest = min(d for d in (policy.pass_days, policy.reject_days, policy.labelled_days) if d is not None)
-    due = [(load, rule) for load in settled_loads(engine, now - timedelta(days=shortest))
+    due = [(load, rule) for load in settled_loads(reader, now - timedelta(days=shortest))
            if (rule := rule_for(load, policy, now)) is not None]
     totals: dict[str, RuleTotal] = {}
     for done, (load, rule) in enumerate(due, 1):
         total = totals.setdefault(rule, RuleTotal(rule))
-        files, freed, ok = delete_files(data_dir, frame_files(engine, load.visit_id), dry_run=dry_run)
+        files, freed, ok = delete_files(data_dir, frame_files(reader, load.visit_id), dry_run=dry_run)
         total.loads, total.files, total.bytes = total.loads + 1, total.files + files, total.bytes + freed
         if not ok:
             total.failed += 1
