@@ -7,8 +7,8 @@ Trucks arrive as soon as fewer than `--max-queue` wait, so the deck never idles 
 never grows. The simulated clock, the plant's timings and the gate's timeouts all scale with
 `--speed`; the loops that poll have wall-time floors, so a fast clock is no busy loop.
 
-Samples this process's resident memory (VmRSS), SQLite's share of it (sqlite3_memory_used), open
-file descriptors and threads (OS threads and Python threads) every `--every` finished trucks once `--warmup` trucks are done, then
+Samples this process's resident memory (VmRSS), SQLite's share of it (sqlite3_memory_used), the C
+heap in use and free (glibc mallinfo2), Python's allocated blocks, open file descriptors and threads (OS threads and Python threads) every `--every` finished trucks once `--warmup` trucks are done, then
 prints growth from the first sample after warm-up to the last, and whether every registered
 truck is accounted for (a finished visit summary and the plant saw it leave). Linux only
 (reads /proc/self). Exit 0 when every truck is accounted for and memory grew < 5 %, no fd or
@@ -45,6 +45,33 @@ class Sample:
     os_threads: int
     py_threads: int
     sqlite_kib: int | None   # SQLite's own heap (page caches, statements), part of rss_kib
+    malloc_used_kib: int | None   # glibc: bytes handed out (heap + mmapped), the process's C heap
+    malloc_free_kib: int | None   # glibc: free bytes held in the arenas (fragmentation)
+    py_blocks: int                # Python's allocated memory blocks (objects that stay)
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+@cache
+def _mallinfo2() -> Callable[[], _MallInfo2] | None:
+    try:
+        fn = ctypes.CDLL(None).mallinfo2   # glibc >= 2.33
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes, fn.restype = [], _MallInfo2
+    return fn
+
+
+def _malloc_kib() -> tuple[int | None, int | None]:
+    """(in use, free in the arenas), KiB; (None, None) off glibc."""
+    info = _mallinfo2()
+    if info is None:
+        return None, None
+    m = info()
+    return (m.uordblks + m.hblkhd) // 1024, m.fordblks // 1024
 
 
 @cache
@@ -64,7 +91,7 @@ def sample(trucks: int, t0: float) -> Sample:
     used = _sqlite_memory_used()
     return Sample(trucks, round(time.monotonic() - t0, 1), int(fields["VmRSS"]),
                   len(os.listdir("/proc/self/fd")), int(fields["Threads"]), threading.active_count(),
-                  None if used is None else used() // 1024)
+                  None if used is None else used() // 1024, *_malloc_kib(), sys.getallocatedblocks())
 
 
 class Meter:
@@ -95,6 +122,9 @@ def growth(samples: list[Sample]) -> dict[str, object]:
         "rss_growth_pct": round(100 * (last.rss_kib - first.rss_kib) / first.rss_kib, 2),
         "rss_max_kib": max(s.rss_kib for s in samples),
         "sqlite_kib": [first.sqlite_kib, last.sqlite_kib],
+        "malloc_used_kib": [first.malloc_used_kib, last.malloc_used_kib],
+        "malloc_free_kib": [first.malloc_free_kib, last.malloc_free_kib],
+        "py_blocks": [first.py_blocks, last.py_blocks],
         "fds": [first.fds, last.fds], "fds_max": max(s.fds for s in samples),
         "os_threads": [first.os_threads, last.os_threads], "os_threads_max": max(s.os_threads for s in samples),
         "py_threads": [first.py_threads, last.py_threads],
