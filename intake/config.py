@@ -232,6 +232,9 @@ class RetentionConfig(Strict):
     reject_days: int = Field(365, ge=1, description="photos of REJECT loads, counted from the decision")
     labelled_days: Optional[int] = Field(
         None, ge=1, description="photos a reviewer or the lab labelled (training data); empty: kept")
+    min_free_gb: float = Field(
+        5.0, ge=0, description="below this free space on the data disk, PASS photos go oldest first, "
+                               "before their age; 0: off")
 
 
 class SiteConfig(Strict):

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     key = load_key(args.key)
     engine = open_engine(f"sqlite:///{args.dir / 'soak.db'}", key, check=False)
-    data, policy = args.dir / "data", RetentionConfig()
+    data, policy = args.dir / "data", RetentionConfig(min_free_gb=0)   # by age only
     now = datetime.now(timezone.utc) + timedelta(days=args.days)
     t0 = time.monotonic()
     prune_frames(engine, data, policy, now=now, dry_run=True)

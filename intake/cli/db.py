@@ -128,7 +128,7 @@ def check(db: Optional[str] = DB, config: Optional[Path] = CONFIG, json_out: boo
 def prune_frames(db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optional[str] = KEY,
                  dry_run: bool = typer.Option(False, "--dry-run", help="Count what is due; delete nothing."),
                  json_out: bool = JSON) -> None:
-    """Remove sample photos due under the config's [retention] (the records stay); run daily."""
+    """Remove sample photos due under the config's [retention] (the records stay); run hourly."""
     from rich.progress import Progress
 
     from intake.store.db import StoreError, open_engine

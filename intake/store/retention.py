@@ -10,11 +10,15 @@ Kept whatever their age:
 - a load a reviewer decided or the lab reported on: labelled data for the next model
   (removed after `labelled_days` only when that is set).
 Removed: PASS loads `pass_days` after their current decision, REJECT loads `reject_days` after.
+And when the data disk has less than `min_free_gb` free, PASS photos oldest first, before their
+age, until it has that much again: a disk that fills faster than planned must not stop the gate,
+and a PASS photo is the least needed (REJECT, review and labelled photos are never taken early).
 Only the files the Frame records name are deleted, and only inside the site's data folder.
 """
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -35,6 +39,11 @@ from intake.store.tables import Decision, Frame, Inspection, Sample, utcnow
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]   # (loads done, loads to do)
+FreeBytes = Callable[[Path], int]
+
+
+def disk_free(folder: Path) -> int:
+    return shutil.disk_usage(folder).free
 
 
 class FrameRemoval(SQLModel, table=True):
@@ -141,7 +150,8 @@ def delete_files(data_dir: Path, stored: Iterable[str], *, dry_run: bool = False
 
 
 def prune_frames(engine: Engine, data_dir: Path, policy: RetentionConfig, *, now: datetime | None = None,
-                 dry_run: bool = False, progress: Progress | None = None) -> list[RuleTotal]:
+                 dry_run: bool = False, progress: Progress | None = None,
+                 free_bytes: FreeBytes = disk_free) -> list[RuleTotal]:
     """Remove the photos due under `policy` (or, with dry_run, count them); totals per rule."""
     now = now or datetime.now(timezone.utc)
     reader = read_only(engine)   # the lookups must not hold the gate's write lock (BEGIN IMMEDIATE)
@@ -150,17 +160,40 @@ def prune_frames(engine: Engine, data_dir: Path, policy: RetentionConfig, *, now
            if (rule := rule_for(load, policy, now)) is not None]
     totals: dict[str, RuleTotal] = {}
     for done, (load, rule) in enumerate(due, 1):
-        total = totals.setdefault(rule, RuleTotal(rule))
-        files, freed, ok = delete_files(data_dir, frame_files(reader, load.visit_id), dry_run=dry_run)
-        total.loads, total.files, total.bytes = total.loads + 1, total.files + files, total.bytes + freed
-        if not ok:
-            total.failed += 1
-        elif not dry_run:
-            _record(engine, FrameRemoval(visit_id=load.visit_id, verdict=load.verdict, rule=rule,
-                                         files=files, bytes_freed=freed, removed_at=now))
+        _remove(engine, reader, data_dir, load, rule, totals, dry_run, now)
         if progress is not None:
             progress(done, len(due))
+    if policy.min_free_gb > 0 and not dry_run and data_dir.is_dir():
+        _free_disk(engine, reader, data_dir, policy.min_free_gb, totals, now, free_bytes)
     return sorted(totals.values(), key=lambda t: t.rule)
+
+
+def _free_disk(engine: Engine, reader: Engine, data_dir: Path, min_free_gb: float,
+               totals: dict[str, RuleTotal], now: datetime, free_bytes: FreeBytes) -> None:
+    """PASS photos oldest first, whatever their age, while the data disk is short of space."""
+    wanted = int(min_free_gb * 1e9)
+    if free_bytes(data_dir) >= wanted:
+        return
+    rule = f"pass, disk below {min_free_gb:g} GB free"
+    for load in settled_loads(reader, now):
+        if load.verdict != "pass" or load.labelled:
+            continue
+        _remove(engine, reader, data_dir, load, rule, totals, False, now)
+        if free_bytes(data_dir) >= wanted:
+            return
+    log.error("data disk still below %g GB free with no PASS photos left to remove", min_free_gb)
+
+
+def _remove(engine: Engine, reader: Engine, data_dir: Path, load: Settled, rule: str,
+            totals: dict[str, RuleTotal], dry_run: bool, now: datetime) -> None:
+    total = totals.setdefault(rule, RuleTotal(rule))
+    files, freed, ok = delete_files(data_dir, frame_files(reader, load.visit_id), dry_run=dry_run)
+    total.loads, total.files, total.bytes = total.loads + 1, total.files + files, total.bytes + freed
+    if not ok:
+        total.failed += 1
+    elif not dry_run:
+        _record(engine, FrameRemoval(visit_id=load.visit_id, verdict=load.verdict, rule=rule,
+                                     files=files, bytes_freed=freed, removed_at=now))
 
 
 def _record(engine: Engine, row: FrameRemoval) -> None:

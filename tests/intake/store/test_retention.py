@@ -23,7 +23,7 @@ from intake.store.tables import Frame
 from tests.intake.web.review_seed import AUDIT_KEY, Seeded, add_item, day, make_engine, plates, seed_master
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
-POLICY = RetentionConfig()   # pass 90 days, reject 365, labelled kept
+POLICY = RetentionConfig(min_free_gb=0)   # pass 90 days, reject 365, labelled kept; by age only
 
 
 # ---- the rule ----------------------------------------------------------------------------
@@ -35,8 +35,8 @@ POLICY = RetentionConfig()   # pass 90 days, reject 365, labelled kept
     ("reject", 365, False, POLICY, "reject older than 365 days"),
     ("review", 5000, False, POLICY, None),                  # waits for a person, however old
     ("pass", 5000, True, POLICY, None),                     # labelled data is kept by default
-    ("reject", 30, True, RetentionConfig(labelled_days=30), "labelled older than 30 days"),
-    ("pass", 29, True, RetentionConfig(labelled_days=30), None),
+    ("reject", 30, True, RetentionConfig(labelled_days=30, min_free_gb=0), "labelled older than 30 days"),
+    ("pass", 29, True, RetentionConfig(labelled_days=30, min_free_gb=0), None),
 ])
 def test_rule(verdict: str, age_days: float, labelled: bool, policy: RetentionConfig, expected: str | None) -> None:
     load = Settled("v", verdict, NOW - timedelta(days=age_days), labelled)
@@ -138,7 +138,7 @@ def test_lab_tested_loads_are_labelled_data_and_kept(store) -> None:
         session.add(LabResult(blind_code=12_345_678, property="silt_pct", value="1.2", unit="%", lab="plant lab"))
         session.commit()
     assert prune_frames(engine, data_dir, POLICY, now=NOW) == []
-    assert [t.rule for t in prune_frames(engine, data_dir, RetentionConfig(labelled_days=180), now=NOW)] == [
+    assert [t.rule for t in prune_frames(engine, data_dir, RetentionConfig(labelled_days=180, min_free_gb=0), now=NOW)] == [
         "labelled older than 180 days"]
     assert not any(p.exists() for p in frame_files(engine, data_dir, item))
 
@@ -159,6 +159,49 @@ def test_a_file_that_cannot_be_deleted_leaves_the_load_for_the_next_run(store) -
     assert (again.files, again.failed) == (0, 0) and removal_of(engine, item.visit) is not None
 
 
+def used_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def seed_young_loads(engine, data_dir: Path) -> dict[str, Seeded]:
+    """Nothing due by age: PASS loads 50 and 20 days old, a reject, a review, and a labelled
+    PASS load older than all of them."""
+    sand, gravel = plates()
+    at = lambda days: NOW - timedelta(days=days, seconds=30)   # noqa: E731
+    loads = {
+        "labelled": add_item(engine, data_dir, plate=gravel, verdict="review", label="clean_gravel",
+                             reasons=["low_confidence"], at=at(80)),
+        "pass_50": add_item(engine, data_dir, plate=sand, verdict="pass", label="clean_sand", reasons=[], at=at(50)),
+        "pass_20": add_item(engine, data_dir, plate=sand, verdict="pass", label="clean_sand", reasons=[], at=at(20)),
+        "reject": add_item(engine, data_dir, plate=sand, verdict="reject", label="muddy", reasons=["muddy"], at=at(60)),
+        "review": add_item(engine, data_dir, plate=gravel, verdict="review", label="clean_gravel",
+                           reasons=["low_confidence"], at=at(70)),
+    }
+    reviews.record_review(engine, reviews.ReviewRequest(
+        visit_id=loads["labelled"].visit, seen_decision_id=loads["labelled"].decision, reviewer_id=1,
+        reviewer="rev", new_verdict="pass", label="clean_gravel", reason="clean on the photos"))
+    return loads
+
+
+@pytest.mark.parametrize("short_by, gone", [(1, {"pass_50"}), (10**9, {"pass_50", "pass_20"})])
+def test_a_short_disk_takes_pass_photos_oldest_first_and_nothing_else(store, short_by: int, gone: set[str]) -> None:
+    engine, data_dir = store
+    loads = seed_young_loads(engine, data_dir)
+    policy = RetentionConfig(min_free_gb=0.001)
+    wanted = int(policy.min_free_gb * 1e9)
+    # A small disk whose free space is what the photos leave: `short_by` bytes short at the start.
+    capacity = used_bytes(data_dir) + wanted - short_by
+    free = lambda _folder: capacity - used_bytes(data_dir)   # noqa: E731
+    assert prune_frames(engine, data_dir, policy, now=NOW, dry_run=True, free_bytes=free) == []
+    [total] = prune_frames(engine, data_dir, policy, now=NOW, free_bytes=free)
+    assert (total.rule, total.loads, total.files) == ("pass, disk below 0.001 GB free", len(gone), 2 * len(gone))
+    for name, item in loads.items():
+        assert all(p.exists() != (name in gone) for p in frame_files(engine, data_dir, item)), name
+    assert verify(engine, AUDIT_KEY).ok
+    roomy = lambda _folder: 10 * wanted   # noqa: E731
+    assert prune_frames(engine, data_dir, policy, now=NOW, free_bytes=roomy) == []
+
+
 def test_cli_prunes_with_the_site_config_and_prints_a_table(store, tmp_path: Path, monkeypatch) -> None:
     engine, data_dir = store
     seed_loads(engine, data_dir)
@@ -167,7 +210,7 @@ def test_cli_prunes_with_the_site_config_and_prints_a_table(store, tmp_path: Pat
     config = tmp_path / "gate.toml"
     config.write_text(demo.replace('data_dir = "var/demo"', f'data_dir = "{data_dir.as_posix()}"')
                       .replace('audit_key = "file:var/demo/audit.key"', f'audit_key = "file:{tmp_path.as_posix()}/audit.key"')
-                      + "\n[retention]\npass_days = 5\n", encoding="utf-8")
+                      + "\n[retention]\npass_days = 5\nmin_free_gb = 0\n", encoding="utf-8")
     db = f"sqlite:///{tmp_path / 'gate.db'}"
     runner = CliRunner()
     dry = runner.invoke(cli, ["db", "prune-frames", "--config", str(config), "--db", db, "--dry-run"])
@@ -191,7 +234,7 @@ def test_a_bad_retention_setting_names_the_key(tmp_path: Path) -> None:
         load_config(bad)
 
 
-def test_the_daily_timer_runs_the_prune_command_as_the_gate_user() -> None:
+def test_the_hourly_timer_runs_the_prune_command_as_the_gate_user() -> None:
     import configparser
     import shlex
 
@@ -206,4 +249,4 @@ def test_the_daily_timer_runs_the_prune_command_as_the_gate_user() -> None:
     argv = shlex.split(service["ExecStart"])
     assert argv[1:4] == ["db", "prune-frames", "--config"]
     assert CliRunner().invoke(cli, [*argv[1:3], "--help"]).exit_code == 0   # the command it names exists
-    assert timer["OnCalendar"].startswith("*-*-*") and timer["Persistent"] == "true"
+    assert timer["OnCalendar"] == "hourly" and timer["Persistent"] == "true"

@@ -232,7 +232,7 @@ def test_photos_removed_by_retention_are_named_not_shown_as_broken_images(rev: h
     from intake.store.retention import prune_frames
 
     # Rejects decided 0-5 days ago; keeping them 3 days removes the three oldest loads' photos.
-    [total] = prune_frames(store.engine, store.data_dir, RetentionConfig(reject_days=3))
+    [total] = prune_frames(store.engine, store.data_dir, RetentionConfig(reject_days=3, min_free_gb=0))
     assert (total.rule, total.loads, total.files) == ("reject older than 3 days", 3, 6)
     old, young = store.items[5], store.items[0]
     html = rev.get(f"/review/{old.inspection}").text
