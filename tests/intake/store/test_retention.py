@@ -78,25 +78,28 @@ def frame_files(engine, data_dir: Path, item: Seeded) -> list[Path]:
     return [data_dir / r.path for r in rows]
 
 
-def seed_loads(engine, data_dir: Path) -> dict[str, Seeded]:
+def seed(engine, data_dir: Path, ages: dict[str, tuple[str | None, float]], labelled: str | None = None) -> dict[str, Seeded]:
+    """Loads by name: (gate verdict, age in days of the decision). `labelled`: the one a reviewer
+    then decides PASS (labelled data). Gravel for the REVIEW loads, sand for the others."""
     sand, gravel = plates()
-    at = lambda days: NOW - timedelta(days=days, seconds=30)   # noqa: E731  (decided 30 s later)
-    loads = {
-        "old_pass": add_item(engine, data_dir, plate=sand, verdict="pass", label="clean_sand", reasons=[], at=at(100)),
-        "young_pass": add_item(engine, data_dir, plate=sand, verdict="pass", label="clean_sand", reasons=[], at=at(10)),
-        "old_reject": add_item(engine, data_dir, plate=sand, verdict="reject", label="muddy", reasons=["muddy"],
-                               at=at(100)),
-        "ancient_reject": add_item(engine, data_dir, plate=gravel, verdict="reject", label="foreign",
-                                   reasons=["foreign"], at=at(400), frames=3),
-        "old_review": add_item(engine, data_dir, plate=gravel, verdict="review", label="clean_gravel",
-                               reasons=["low_confidence"], at=at(400)),
-        "reviewed": add_item(engine, data_dir, plate=gravel, verdict="review", label="clean_gravel",
-                             reasons=["low_confidence"], at=at(400)),
-    }
-    reviews.record_review(engine, reviews.ReviewRequest(
-        visit_id=loads["reviewed"].visit, seen_decision_id=loads["reviewed"].decision, reviewer_id=1,
-        reviewer="rev", new_verdict="pass", label="clean_gravel", reason="clean on the photos"))
+    label = {"pass": "clean_sand", "reject": "muddy", "review": "clean_gravel"}
+    loads = {}
+    for name, (verdict, days) in ages.items():
+        frames = 3 if name == "ancient_reject" else 2
+        loads[name] = add_item(engine, data_dir, plate=gravel if verdict == "review" else sand, verdict=verdict,
+                               label=label[str(verdict)], reasons=[] if verdict == "pass" else [label[str(verdict)]],
+                               at=NOW - timedelta(days=days, seconds=30), frames=frames)   # decided 30 s later
+    if labelled is not None:
+        reviews.record_review(engine, reviews.ReviewRequest(
+            visit_id=loads[labelled].visit, seen_decision_id=loads[labelled].decision, reviewer_id=1,
+            reviewer="rev", new_verdict="pass", label="clean_gravel", reason="clean on the photos"))
     return loads
+
+
+def seed_loads(engine, data_dir: Path) -> dict[str, Seeded]:
+    return seed(engine, data_dir, {"old_pass": ("pass", 100), "young_pass": ("pass", 10), "old_reject": ("reject", 100),
+                                   "ancient_reject": ("reject", 400), "old_review": ("review", 400),
+                                   "reviewed": ("review", 400)}, labelled="reviewed")
 
 
 def test_prune_removes_only_what_is_due_and_records_it_in_the_chain(store) -> None:
@@ -166,21 +169,8 @@ def used_bytes(folder: Path) -> int:
 def seed_young_loads(engine, data_dir: Path) -> dict[str, Seeded]:
     """Nothing due by age: PASS loads 50 and 20 days old, a reject, a review, and a labelled
     PASS load older than all of them."""
-    sand, gravel = plates()
-    at = lambda days: NOW - timedelta(days=days, seconds=30)   # noqa: E731
-    loads = {
-        "labelled": add_item(engine, data_dir, plate=gravel, verdict="review", label="clean_gravel",
-                             reasons=["low_confidence"], at=at(80)),
-        "pass_50": add_item(engine, data_dir, plate=sand, verdict="pass", label="clean_sand", reasons=[], at=at(50)),
-        "pass_20": add_item(engine, data_dir, plate=sand, verdict="pass", label="clean_sand", reasons=[], at=at(20)),
-        "reject": add_item(engine, data_dir, plate=sand, verdict="reject", label="muddy", reasons=["muddy"], at=at(60)),
-        "review": add_item(engine, data_dir, plate=gravel, verdict="review", label="clean_gravel",
-                           reasons=["low_confidence"], at=at(70)),
-    }
-    reviews.record_review(engine, reviews.ReviewRequest(
-        visit_id=loads["labelled"].visit, seen_decision_id=loads["labelled"].decision, reviewer_id=1,
-        reviewer="rev", new_verdict="pass", label="clean_gravel", reason="clean on the photos"))
-    return loads
+    return seed(engine, data_dir, {"labelled": ("review", 80), "pass_50": ("pass", 50), "pass_20": ("pass", 20),
+                                   "reject": ("reject", 60), "review": ("review", 70)}, labelled="labelled")
 
 
 @pytest.mark.parametrize("short_by, gone", [(1, {"pass_50"}), (10**9, {"pass_50", "pass_20"})])
