@@ -232,8 +232,10 @@ class RetentionConfig(Strict):
     reject_days: int = Field(365, ge=1, description="photos of REJECT loads, counted from the decision")
     labelled_days: Optional[int] = Field(
         None, ge=1, description="photos a reviewer or the lab labelled (training data); empty: kept")
+    # Off by default: it removes photos before their retention is met, which the plant must
+    # choose (reliability-and-security S5: overwrite only data explicitly released).
     min_free_gb: float = Field(
-        5.0, ge=0, description="below this free space on the data disk, PASS photos go oldest first, "
+        0.0, ge=0, description="below this free space on the data disk, PASS photos go oldest first, "
                                "before their age; 0: off")
 
 

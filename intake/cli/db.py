@@ -136,7 +136,7 @@ def prune_frames(db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: O
 
     url, cfg = resolve(db, config)
     try:
-        # quick_check is `db check`'s job: a nightly run need not read the whole file first.
+        # quick_check is `db check`'s job: an hourly run need not read the whole file first.
         engine = open_engine(url, None if dry_run else audit_key(key, cfg), check=False)
     except StoreError as exc:
         fail(str(exc), 1)

@@ -14,6 +14,7 @@ from typing import Any, Awaitable, Callable, Coroutine, Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from hardware.scale.frame import WeightFrame
+from hardware.scale.reader import Reading
 from hardware.sim.clock import SimClock
 from intake.config import LaneConfig
 from intake.inspection import Inspector
@@ -42,7 +43,7 @@ _TO_KG = {"kg": Decimal(1), "t": Decimal(1000), "g": Decimal("0.001"), "lb": Dec
 
 
 class ScaleSource(Protocol):
-    def latest(self): ...  # -> hardware.scale.reader.Reading
+    def latest(self) -> Reading: ...
 
 
 class GateIO(Protocol):
@@ -81,8 +82,7 @@ class LaneDriver:
         self._fault: str | None = None
         self._open = {"entry": False, "plant": False, "return": False}
         self._pending: list[Barrier] = []      # barrier commands the I/O module did not take yet
-        self._epoch: int | None = None
-        self._power_ups = 0   # the reader's power-up frame count at the last tick
+        self._restarts: tuple[int, int] | None = None   # the reader's (epoch, power_ups) at the last tick
         self._refused_at: float | None = None
         self._store_fault: str | None = None
         self._outage = StoreOutage(records)
@@ -280,14 +280,13 @@ class LaneDriver:
                               deck_occupied=inputs.deck_occupied, entry_loop=inputs.entry_loop)
         return self._last
 
-    async def _watch_indicator(self, reading) -> None:
+    async def _watch_indicator(self, reading: Reading) -> None:
         """A reconnected port or a power-up frame means the indicator restarted under a truck.
-        Both are counted by the reader as they happen: a reboot's few power-up frames may all
-        arrive between two ticks."""
-        epoch, power_ups = getattr(reading, "epoch", None), getattr(reading, "power_ups", 0)
-        reset = (self._epoch is not None and epoch != self._epoch) or power_ups != self._power_ups or bool(
-            reading.known and reading.frame is not None and reading.frame.power_up)
-        self._epoch, self._power_ups = epoch, power_ups
+        The reader counts both as they happen (epoch, power_ups), so a reboot whose few
+        power-up frames all arrive between two ticks is still seen."""
+        restarts = (reading.epoch, reading.power_ups)
+        reset = self._restarts is not None and restarts != self._restarts
+        self._restarts = restarts
         if reset and self.state.phase not in (Phase.IDLE, Phase.ROUTING):
             await self._apply(DeviceFault(self.clock.now(), "indicator_reset"))
 

@@ -1,6 +1,6 @@
 """Sample-photo retention: the photos of settled loads are removed after a configured age.
 
-Photos are most of what a gate writes to disk (PNG, about 0.6 MB a sampled truck), and a full
+Photos are most of what a gate writes to disk (PNG, about 17 MB a sampled load at 1920x1080), and a full
 disk takes the lanes out of service (safe, but the gate stops). The records stay: the Frame
 rows keep each photo's SHA-256, so the audit chain still verifies and says what was taken, and
 a chained FrameRemoval record says whose photos were removed, when and under which rule.
@@ -10,9 +10,9 @@ Kept whatever their age:
 - a load a reviewer decided or the lab reported on: labelled data for the next model
   (removed after `labelled_days` only when that is set).
 Removed: PASS loads `pass_days` after their current decision, REJECT loads `reject_days` after.
-And when the data disk has less than `min_free_gb` free, PASS photos oldest first, before their
-age, until it has that much again: a disk that fills faster than planned must not stop the gate,
-and a PASS photo is the least needed (REJECT, review and labelled photos are never taken early).
+And, where the plant sets `min_free_gb` (off by default: that is releasing photos before their
+retention), PASS photos oldest first while the data disk has less than that free: a PASS photo is
+the least needed (REJECT, review and labelled photos are never taken early).
 Only the files the Frame records name are deleted, and only inside the site's data folder.
 """
 from __future__ import annotations
