@@ -101,6 +101,13 @@ class SamplerConfig(ModbusDevice):
     interlock_timeout_s: float = Field(180.0, gt=0, description="wait for driver-out, barriers, boom")
 
 
+class SafetyConfig(Strict):
+    """Barrier and probe safety (docs/install.md, safety checklist). Simulated seconds."""
+    loop_clear_s: float = Field(2.0, gt=0, description="a barrier closes only after its loop read clear this long")
+    barrier_travel_s: float = Field(8.0, gt=0, description="an arm not at its commanded limit after this is a fault")
+    io_heartbeat_timeout_s: float = Field(2.0, gt=0, description="I/O module heartbeat unchanged this long: frozen")
+
+
 class CameraConfig(Strict):
     source: str = Field(description="device index, RTSP URL, video file or image pattern")
     frames: int = Field(5, ge=1, le=32)
@@ -131,6 +138,7 @@ class LaneConfig(Strict):
     sampler: SamplerConfig
     gateio: ModbusDevice
     camera: CameraConfig
+    safety: SafetyConfig = SafetyConfig()
 
 
 class RateOverride(Strict):
