@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
+from intake.web.ids import PathId
 from intake.lab.results import LabError, attach_result, find_sample, results_for
 
 
@@ -28,7 +29,7 @@ def lab_router(engine: Engine, token: str) -> APIRouter:
             raise HTTPException(401, "bad token")
 
     @router.post("/{code}/results", status_code=201)
-    async def post_result(code: int, body: ResultIn, authorization: str = Header("")) -> dict[str, object]:
+    async def post_result(code: PathId, body: ResultIn, authorization: str = Header("")) -> dict[str, object]:
         check(authorization)
         try:
             row = await run_in_threadpool(attach_result, engine, code, body.property, body.value,
@@ -38,7 +39,7 @@ def lab_router(engine: Engine, token: str) -> APIRouter:
         return {"id": row.id, "code": code}
 
     @router.get("/{code}")
-    async def get_results(code: int, authorization: str = Header("")) -> dict[str, object]:
+    async def get_results(code: PathId, authorization: str = Header("")) -> dict[str, object]:
         check(authorization)
         try:
             info = await run_in_threadpool(find_sample, engine, code)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from intake.lane.status import StatusHub
 from intake.web.api import api_router
+from intake.web.errors import install_error_handlers
 from intake.web.events import StreamRegistry
 from intake.web.headers import SecurityHeaders
 from intake.web.health import HealthProbe, health_router
@@ -54,6 +55,7 @@ def create_app(
     streams = StreamRegistry(max_streams)
     # The server helper calls this as it stops, so open streams end cleanly (see server.py).
     app.state.close_streams = streams.close_all
+    install_error_handlers(app)
 
     app.include_router(kiosk_router(hub, templates, streams, heartbeat_s=heartbeat_s))
     app.include_router(api_router(hub))

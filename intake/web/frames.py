@@ -18,6 +18,7 @@ from intake.auth.sessions import Principal
 from intake.store.db import read_only
 from intake.store.paths import resolve_under
 from intake.store.reviews import frame_path
+from intake.web.ids import PathId
 from intake.web.staff import Staff
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def frames_router(staff: Staff, engine: Engine, data_dir: Path | None) -> APIRou
     reader = read_only(engine)   # a frame lookup never takes the gate's write lock
 
     @router.get("/frames/{frame_id:int}")
-    def frame(frame_id: int, who: Principal = Depends(staff.page("reviewer"))) -> Response:
+    def frame(frame_id: PathId, who: Principal = Depends(staff.page("reviewer"))) -> Response:
         record = frame_path(reader, frame_id) if data_dir is not None else None
         if record is None:
             raise HTTPException(status_code=404, detail="no such frame")

@@ -24,6 +24,7 @@ from intake.store.retention import removal_of
 from intake.store.reviews import Detail, QueueFilter, QueueRow
 from intake.web.charts import bar_chart, bed_plot
 from intake.web.counts import QueueCounter
+from intake.web.ids import PathId, QueryId, require_id
 from intake.web.staff import Staff, StaffPost
 
 PAGE_SIZE = 50
@@ -116,10 +117,9 @@ class ReviewPages:
 
     def queue(self, request: Request, who: Principal) -> Response:
         f = parse_filter(request.query_params)
-        before = request.query_params.get("before")
-        if before is not None and not before.isdigit():
-            raise HTTPException(status_code=400, detail="before: not a record id")
-        rows = reviews.queue_page(self.reader, f, before=int(before) if before else None, limit=PAGE_SIZE)
+        raw_before = request.query_params.get("before")
+        before = require_id(raw_before, "before") if raw_before is not None else None
+        rows = reviews.queue_page(self.reader, f, before=before, limit=PAGE_SIZE)
         suppliers, materials = reviews.queue_choices(self.reader)
         more = f"/review?{urlencode({**dict(request.query_params), 'before': rows[-1].decision_id})}" \
             if len(rows) == PAGE_SIZE else None
@@ -151,10 +151,8 @@ class ReviewPages:
 
     def decide(self, request: Request, post: StaffPost) -> Response:
         form, who = post.form, post.principal
-        seen = form.get("seen", "")
-        if not seen.isdigit():
-            raise HTTPException(status_code=400, detail="seen: not a record id")
-        req = reviews.ReviewRequest(visit_id=form.get("visit", "")[:64], seen_decision_id=int(seen),
+        seen = require_id(form.get("seen", ""), "seen")
+        req = reviews.ReviewRequest(visit_id=form.get("visit", "")[:64], seen_decision_id=seen,
                                     reviewer_id=who.user_id, reviewer=who.username,
                                     new_verdict=form.get("verdict", ""), label=form.get("label", ""),
                                     reason=form.get("reason", ""))
@@ -181,7 +179,7 @@ def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> A
         return pages.queue(request, who)
 
     @router.get("/review/next")
-    def next_item(request: Request, after: int, who: Principal = Depends(reviewer)) -> Response:
+    def next_item(request: Request, after: QueryId, who: Principal = Depends(reviewer)) -> Response:
         return pages.next_item(request, after)
 
     @router.get("/review/visit/{visit_id}", response_class=HTMLResponse)
@@ -189,7 +187,7 @@ def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> A
         return pages.show(request, who, visit_id[:64])
 
     @router.get("/review/{inspection_id:int}", response_class=HTMLResponse)
-    def inspection_page(request: Request, inspection_id: int, who: Principal = Depends(reviewer)) -> Response:
+    def inspection_page(request: Request, inspection_id: PathId, who: Principal = Depends(reviewer)) -> Response:
         return pages.show(request, who, reviews.inspection_visit(pages.reader, inspection_id))
 
     @router.post("/review/decide")
