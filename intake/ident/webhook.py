@@ -6,13 +6,14 @@ Reads below the configured confidence are logged and ignored: a wrong plate must
 """
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Callable
 
-from fastapi import APIRouter, Header, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
+
+from intake.web.jsonbody import read_json, require_bearer
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,9 @@ def plate_router(token: str, min_confidence: float, identify: Callable[[str, str
     router = APIRouter()
 
     @router.post("/api/ident/plate", status_code=202)
-    async def plate_event(event: PlateEvent, authorization: str = Header("")) -> dict[str, str]:
-        given = authorization.removeprefix("Bearer ").strip()
-        if not token or not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(401, "bad token")
+    async def plate_event(request: Request) -> dict[str, str]:
+        require_bearer(token, request.headers.get("authorization"))
+        event = await read_json(request, PlateEvent)
         if event.confidence < min_confidence:
             log.info("plate %s on lane %s ignored: confidence %.2f", event.plate, event.lane, event.confidence)
             return {"status": "ignored", "reason": "low_confidence"}
@@ -58,10 +58,9 @@ def order_code_router(token: str, plate_for_code: Callable[[str], str | None],
     router = APIRouter()
 
     @router.post("/api/ident/order-code", status_code=202)
-    async def order_code(event: OrderCodeEvent, authorization: str = Header("")) -> dict[str, str]:
-        given = authorization.removeprefix("Bearer ").strip()
-        if not token or not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(401, "bad token")
+    async def order_code(request: Request) -> dict[str, str]:
+        require_bearer(token, request.headers.get("authorization"))
+        event = await read_json(request, OrderCodeEvent)
         plate = await run_in_threadpool(plate_for_code, event.code.strip().upper())
         if plate is None:
             raise HTTPException(404, "no open order with this code")

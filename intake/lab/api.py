@@ -1,14 +1,13 @@
 """JSON API for the lab: attach results to a blind code, read them back. Bearer-token protected."""
 from __future__ import annotations
 
-import hmac
-
-from fastapi import APIRouter, Header, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from intake.web.ids import PathId
+from intake.web.jsonbody import read_json, require_bearer
 from intake.lab.results import LabError, attach_result, find_sample, results_for
 
 
@@ -23,14 +22,10 @@ class ResultIn(BaseModel):
 def lab_router(engine: Engine, token: str) -> APIRouter:
     router = APIRouter(prefix="/api/lab")
 
-    def check(authorization: str) -> None:
-        given = authorization.removeprefix("Bearer ").strip()
-        if not token or not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(401, "bad token")
-
     @router.post("/{code}/results", status_code=201)
-    async def post_result(code: PathId, body: ResultIn, authorization: str = Header("")) -> dict[str, object]:
-        check(authorization)
+    async def post_result(code: PathId, request: Request) -> dict[str, object]:
+        require_bearer(token, request.headers.get("authorization"))
+        body = await read_json(request, ResultIn)
         try:
             row = await run_in_threadpool(attach_result, engine, code, body.property, body.value,
                                           body.unit, body.lab, body.verdict)
@@ -39,8 +34,8 @@ def lab_router(engine: Engine, token: str) -> APIRouter:
         return {"id": row.id, "code": code}
 
     @router.get("/{code}")
-    async def get_results(code: PathId, authorization: str = Header("")) -> dict[str, object]:
-        check(authorization)
+    async def get_results(code: PathId, request: Request) -> dict[str, object]:
+        require_bearer(token, request.headers.get("authorization"))
         try:
             info = await run_in_threadpool(find_sample, engine, code)
         except LabError as exc:
