@@ -29,6 +29,13 @@ class GateIOError(Exception):
 
 
 @dataclass(frozen=True)
+class ArmLimits:
+    """One barrier arm's two limit switches. Both made at once is a wiring or switch fault."""
+    down: bool
+    up: bool
+
+
+@dataclass(frozen=True)
 class GateInputs:
     front_blocked: bool
     rear_blocked: bool
@@ -36,11 +43,34 @@ class GateInputs:
     entry_loop: bool
     exit_loop: bool
     driver_confirm: bool = False  # the kiosk's "I am out of the cab" pushbutton
+    entry_down: bool = True       # limit switches (see the register map)
+    entry_up: bool = False
+    plant_down: bool = True
+    plant_up: bool = False
+    return_down: bool = True
+    return_up: bool = False
+    zone_intrusion: bool = False  # the deck zone's safety light curtain is broken
 
     @property
     def truck_in_position(self) -> bool:
         """Fully on the deck: loop occupied and neither grating interrupted."""
         return self.deck_occupied and not (self.front_blocked or self.rear_blocked)
+
+    def arm(self, name: BarrierName) -> ArmLimits:
+        return ArmLimits(down=getattr(self, f"{name}_down"), up=getattr(self, f"{name}_up"))
+
+
+# GateInputs field -> the discrete input it is read from.
+INPUT_BITS: dict[str, str] = {
+    "front_blocked": "front_grating_blocked",
+    "rear_blocked": "rear_grating_blocked",
+    "deck_occupied": "deck_loop_occupied",
+    "entry_loop": "entry_loop_occupied",
+    "exit_loop": "exit_loop_occupied",
+    "driver_confirm": "driver_confirm",
+    **{f"{name}_{end}": f"{name}_barrier_{end}" for name in BARRIER_COILS for end in ("down", "up")},
+    "zone_intrusion": "zone_intrusion",
+}
 
 
 class GateIOClient:
@@ -87,19 +117,18 @@ class GateIOClient:
         return {name: coils[coil] for name, coil in BARRIER_COILS.items()}
 
     async def all_closed(self) -> bool:
-        """True only if the module reports every barrier coil off."""
-        return not any((await self.read_barriers()).values())
+        """True only if every barrier coil is off and every arm at its closed limit (the coil
+        is only what was asked; the switch is where the arm is)."""
+        if any((await self.read_barriers()).values()):
+            return False
+        inputs = await self.read_inputs()
+        return all(inputs.arm(name) == ArmLimits(down=True, up=False) for name in BARRIER_COILS)
 
     async def read_inputs(self) -> GateInputs:
         start, count = GATEIO.span(Table.DISCRETE_INPUT)
         bits = GATEIO.unpack(Table.DISCRETE_INPUT, start,
                              await self._link.read(Table.DISCRETE_INPUT, start, count))
-        return GateInputs(front_blocked=bool(bits["front_grating_blocked"][0]),
-                          rear_blocked=bool(bits["rear_grating_blocked"][0]),
-                          deck_occupied=bool(bits["deck_loop_occupied"][0]),
-                          entry_loop=bool(bits["entry_loop_occupied"][0]),
-                          exit_loop=bool(bits["exit_loop_occupied"][0]),
-                          driver_confirm=bool(bits["driver_confirm"][0]))
+        return GateInputs(**{field: bool(bits[reg][0]) for field, reg in INPUT_BITS.items()})
 
     async def read_heartbeat(self) -> int:
         """The module's counter; unchanged across polls means the module is not scanning."""

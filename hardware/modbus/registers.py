@@ -194,6 +194,15 @@ GATEIO = DeviceMap("gateio", "Gate I/O module", (
     Register("exit_loop_occupied", _D, 4, 1, "R", "1 = vehicle over the exit loop"),
     Register("driver_confirm", _D, 5, 1, "R",
              "1 = kiosk pushbutton held: driver out of the cab and in the safe zone"),
+    # Limit switches: an arm is where it was told to be only when its switch says so.
+    Register("entry_barrier_down", _D, 6, 1, "R", "1 = entry arm at its closed (down) limit"),
+    Register("entry_barrier_up", _D, 7, 1, "R", "1 = entry arm at its open (up) limit"),
+    Register("plant_barrier_down", _D, 8, 1, "R", "1 = plant arm at its closed (down) limit"),
+    Register("plant_barrier_up", _D, 9, 1, "R", "1 = plant arm at its open (up) limit"),
+    Register("return_barrier_down", _D, 10, 1, "R", "1 = return arm at its closed (down) limit"),
+    Register("return_barrier_up", _D, 11, 1, "R", "1 = return arm at its open (up) limit"),
+    Register("zone_intrusion", _D, 12, 1, "R",
+             "1 = safety light curtain around the deck and sampler broken (a person in the zone)"),
     Register("heartbeat", _I, 0, 1, "R", "+1 every 100 ms while the module runs, wraps at 65535"),
 ))
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from hardware.modbus.heartbeat import HeartbeatWatch
 from hardware.modbus.link import ModbusLink
 from hardware.modbus.plan import SamplePlan, header_registers, point_registers
 from hardware.modbus.registers import (
@@ -112,19 +113,23 @@ class SamplerClient:
 
     async def run_sample(self, plan: SamplePlan, *, clock: SimClock, timeout_s: float = 600.0,
                          heartbeat_timeout_s: float = 2.0, ack_timeout_s: float = 5.0,
-                         poll_s: float = 0.2) -> SampleResult:
+                         poll_s: float = 0.2, guard: Guard | None = None) -> SampleResult:
         """One full cycle. All durations are simulated seconds on `clock`.
 
         Raises SamplerError (after telling the sampler to stop) on a fault, on no DONE within
         `timeout_s`, on a heartbeat unchanged for `heartbeat_timeout_s`, on a START not taken
-        within `ack_timeout_s`, and on any Modbus or connection error.
+        within `ack_timeout_s`, and on any Modbus or connection error. `guard` is asked
+        before START and at every poll of the cycle; any interlock it names as broken stops
+        the probe (SamplerError "interlock:<names>").
         """
         try:
             await self._wait_ready(clock, ack_timeout_s, poll_s)
             await self.write_plan(plan.code, plan.points_mm, plan.bed_mm)
+            await _hold(guard)
             await self.start()
             watch = _CycleWatch(plan, clock, timeout_s, heartbeat_timeout_s, ack_timeout_s)
             while (result := watch.check(await self.read_status())) is None:
+                await _hold(guard)
                 await clock.sleep(poll_s)
             await self.reset()  # acknowledge: the PLC may now take the next truck
             return result
@@ -151,6 +156,16 @@ class SamplerClient:
             await asyncio.wait_for(self.stop(), self._link.timeout_s * 3)
 
 
+# Names the interlocks that are broken right now; empty while the probe may move.
+Guard = Callable[[], Awaitable[list[str]]]
+
+
+async def _hold(guard: Guard | None) -> None:
+    broken = await guard() if guard is not None else []
+    if broken:
+        raise SamplerError("interlock:" + ",".join(broken))
+
+
 class _CycleWatch:
     """Judges each status poll of a running cycle: None = keep polling, else the result."""
 
@@ -159,9 +174,8 @@ class _CycleWatch:
         self._plan, self._clock = plan, clock
         self._t0 = clock.now()
         self._deadline = self._t0 + timeout_s
-        self._hb_timeout, self._ack_timeout = heartbeat_timeout_s, ack_timeout_s
-        self._last_hb: int | None = None
-        self._last_hb_at = self._t0
+        self._ack_timeout = ack_timeout_s
+        self._hb = HeartbeatWatch(heartbeat_timeout_s, self._t0)
         self._started = False
 
     def check(self, st: SamplerStatus) -> SampleResult | None:
@@ -183,11 +197,10 @@ class _CycleWatch:
         return None
 
     def _check_heartbeat(self, st: SamplerStatus, now: float) -> None:
-        if st.heartbeat != self._last_hb:
-            self._last_hb, self._last_hb_at = st.heartbeat, now
-        elif now - self._last_hb_at > self._hb_timeout:
-            raise SamplerError(f"heartbeat stuck at {st.heartbeat} for "
-                               f"{now - self._last_hb_at:.1f} s", st)
+        self._hb.see(st.heartbeat, now)
+        still = self._hb.stale_for(now)
+        if still is not None:
+            raise SamplerError(f"heartbeat stuck at {st.heartbeat} for {still:.1f} s", st)
 
     def _result(self, st: SamplerStatus, now: float) -> SampleResult:
         n = len(self._plan.points_mm)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from hardware.modbus.gateio import GateInputs, GateIOClient, GateIOError
+from hardware.modbus.gateio import ArmLimits, GateInputs, GateIOClient, GateIOError
 from hardware.modbus.simulators import GateIOSimulator
 from hardware.sim.clock import SimClock
 
@@ -48,7 +48,77 @@ def test_barrier_coil_round_trip(barrier: str) -> None:
             assert not await client.all_closed()
             await client.set_barrier(barrier, False)  # type: ignore[arg-type]
             assert not sim.barrier_open(barrier)  # type: ignore[arg-type]
-            assert await client.all_closed()
+            # The coil is off at once; "closed" waits for the arm's down limit switch.
+            await until(client.all_closed)
+    go(body)
+
+
+async def until(check: Callable[[], Awaitable[bool]], reads: int = 2000) -> None:
+    """Poll the module until `check` holds: waits for the arm, not for a guessed time."""
+    for _ in range(reads):
+        if await check():
+            return
+        await asyncio.sleep(0.002)
+    raise AssertionError("the module never reached the expected state")
+
+
+def test_arm_limits_follow_the_coil_over_its_travel_time() -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, clock):
+            assert (await client.read_inputs()).arm("plant") == ArmLimits(down=True, up=False)
+            t0 = clock.now()
+            await client.set_barrier("plant", True)
+
+            async def up() -> bool:
+                return (await client.read_inputs()).arm("plant").up
+            await until(up)
+            assert clock.now() - t0 >= sim.arm_travel_s * 0.9   # it took its travel, not a jump
+            assert sim.arm_up("plant") and not await client.all_closed()
+    go(body)
+
+
+def test_a_stuck_arm_stays_whatever_the_coil_says() -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, clock):
+            sim.stick_arm("entry")
+            await client.set_barrier("entry", True)
+            await clock.sleep(3 * sim.arm_travel_s)
+            assert sim.barrier_open("entry")
+            assert (await client.read_inputs()).arm("entry") == ArmLimits(down=True, up=False)
+            sim.stick_arm("entry", False)
+
+            async def up() -> bool:
+                return (await client.read_inputs()).entry_up
+            await until(up)
+    go(body)
+
+
+def test_an_arm_lowered_onto_a_vehicle_is_recorded_as_a_strike() -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, _):
+            await client.set_barrier("return", True)
+            await until(lambda: _true(sim.arm_up("return")))
+            assert sim.strikes == []
+            await sim.set_inputs(exit_loop=True)
+            await client.set_barrier("return", False)
+            await until(lambda: _true(bool(sim.strikes)))
+            assert sim.strikes[0][0] == "return"
+    go(body)
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+def test_a_frozen_module_stops_refreshing_its_inputs() -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, clock):
+            sim.freeze_heartbeat()
+            await sim.set_inputs(zone_intrusion=True)
+            assert not (await client.read_inputs()).zone_intrusion   # stale image
+            sim.freeze_heartbeat(False)
+            await sim.set_inputs()
+            assert (await client.read_inputs()).zone_intrusion
     go(body)
 
 
@@ -63,7 +133,7 @@ def test_lights_and_safe_state() -> None:
             assert sim.light("entry") == "off"
             await client.set_barrier("plant", True)
             await client.close_all()
-            assert await client.all_closed()
+            await until(client.all_closed)
             assert (sim.light("entry"), sim.light("exit")) == ("red", "red")
             assert ("plant_barrier_open", False) in sim.coil_writes
     go(body)

@@ -212,3 +212,37 @@ def test_heartbeat_counts_in_simulated_time() -> None:
             second = (await client.read_status()).heartbeat
             assert 10 <= second - first <= 40  # ~20 beats of 100 ms, scan jitter allowed
     go(body)
+
+
+def test_a_broken_interlock_mid_cycle_stops_the_probe_with_its_name() -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, clock):
+            broken: list[str] = []
+            asked_while_running: list[bool] = []
+
+            async def guard() -> list[str]:
+                asked_while_running.append(sim.state is SamplerState.RUNNING)
+                return list(broken)
+
+            task = asyncio.create_task(client.run_sample(PLAN, clock=clock, heartbeat_timeout_s=HB_TIMEOUT,
+                                                         guard=guard))
+            await until(lambda: sim.points_done >= 1)
+            broken.append("zone_clear")        # a person walks into the deck zone
+            with pytest.raises(SamplerError, match="^interlock:zone_clear$"):
+                await task
+            assert SamplerCommand.STOP in sim.commands
+            await until(lambda: sim.state is SamplerState.IDLE)   # the probe was retracted
+            assert sim.points_done < 3 and any(asked_while_running)
+    go(body)
+
+
+def test_a_broken_interlock_before_start_never_starts_the_probe() -> None:
+    async def body() -> None:
+        async with rig() as (sim, client, clock):
+            async def guard() -> list[str]:
+                return ["barriers_closed"]
+
+            with pytest.raises(SamplerError, match="interlock:barriers_closed"):
+                await client.run_sample(PLAN, clock=clock, heartbeat_timeout_s=HB_TIMEOUT, guard=guard)
+            assert SamplerCommand.START not in sim.commands
+    go(body)
