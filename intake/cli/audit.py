@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from sqlalchemy.exc import OperationalError
 from rich.table import Table
 
 from intake.cli.db import CONFIG, DB, JSON, KEY, audit_key, emit, fail, out, resolve
@@ -23,13 +24,36 @@ def _report(db: Optional[str], config: Optional[Path], key: Optional[str], head:
             parse_head(head)
         except ValueError as exc:
             fail(str(exc), 2)
+    _require_existing_file(url)
     try:
         engine = open_engine(url, secret, migrate=False)
     except StoreError as exc:
         fail(str(exc), 1)
     except Exception as exc:  # a URL SQLAlchemy cannot parse, a server that is not there
         fail(f"cannot open {url}: {exc}", 2)
-    return verify(engine, secret, head)
+    try:
+        return verify(engine, secret, head)
+    except OperationalError as exc:  # no chain table: some other SQLite file
+        fail(f"{url} is not a gate database ({exc.orig})", 2)
+        raise
+
+
+def _require_existing_file(url: str) -> None:
+    """A verifier must never create what it verifies: SQLite would make an empty file (and its
+    folder), which then "verifies" as nothing, or fails with a traceback."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return  # open_engine reports it
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    path = Path(parsed.database)
+    if not path.is_file():
+        fail(f"no database at {path}", 2)
+    if path.stat().st_size == 0:
+        fail(f"{path} is empty: not a gate database", 2)
 
 
 @app.command("verify")

@@ -46,3 +46,21 @@ def test_bad_input_exits_2(filled, db_path):
     missing_key = subprocess.run([sys.executable, "-m", "intake", "audit", "verify", "--db", url, "--key", "env:NOPE_UNSET"],
                                  capture_output=True, text=True, timeout=60)
     assert missing_key.returncode == 2 and "NOPE_UNSET" in missing_key.stderr
+
+
+def test_verify_on_a_missing_or_empty_database_is_a_clear_error_and_creates_nothing(tmp_path):
+    missing = tmp_path / "nowhere" / "gate.db"
+    r = audit("verify", "--db", f"sqlite:///{missing}")
+    assert r.returncode == 2 and "no database" in r.stderr and "Traceback" not in r.stderr
+    assert not missing.exists() and not missing.parent.exists()
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    r = audit("verify", "--db", f"sqlite:///{empty}", "--json")
+    assert r.returncode == 2 and "not a gate database" in r.stderr and "Traceback" not in r.stderr
+    assert empty.stat().st_size == 0 and not (tmp_path / "empty.db-wal").exists()
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE t (x)")
+    con.close()
+    r = audit("verify", "--db", f"sqlite:///{other}")
+    assert r.returncode == 2 and "not a gate database" in r.stderr and "Traceback" not in r.stderr
