@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col
 
 from intake.config import LABELS
+from intake.store.csvcells import neutralise
 from intake.store.tables import (
     Decision, DeliveryOrder, Frame, Inspection, Material, Sample, SampleResult, Supplier, Vehicle, Visit,
     Weighing, utcnow,
@@ -431,19 +432,12 @@ def reject_rates(engine: Engine, since: date, until: date) -> list[RateRow]:
         return [RateRow(s, m, mo, int(n), int(r or 0), int(h or 0)) for s, m, mo, n, r, h in session.execute(query)]
 
 
-def _cell(value: object) -> object:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _csv_lines(header: Sequence[str], rows: Iterator[Sequence[object]], chunk_rows: int = 500) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
     for i, row in enumerate(rows, 1):
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([neutralise(v) for v in row])
         if i % chunk_rows == 0:
             yield buf.getvalue()
             buf.seek(0)
