@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from intake.auth.sessions import Principal
-from intake.auth.users import UserError
+from intake.auth.users import UserError, normalise
 from intake.web.staff import Staff, StaffPost
 
 
@@ -27,7 +27,7 @@ def admin_router(staff: Staff, templates: Jinja2Templates) -> APIRouter:
     def set_state(username: str, action: str, post: StaffPost = Depends(staff.post("admin"))) -> Response:
         if action not in ("disable", "enable"):
             raise HTTPException(status_code=404, detail="no such action")
-        if username == post.principal.username:
+        if normalise(username) == normalise(post.principal.username):  # the name as stored
             raise HTTPException(status_code=400, detail="you cannot disable yourself")
         try:
             staff.users.set_disabled(username, action == "disable")

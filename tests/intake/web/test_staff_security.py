@@ -234,3 +234,12 @@ def test_an_app_without_a_database_serves_no_staff_routes(client) -> None:
     for path in ("/login", "/review", "/frames/1", "/admin/users", "/suppliers"):
         assert client.get(path, follow_redirects=False).status_code == 404, path
     assert client.get("/kiosk/1").status_code == 200
+
+
+@pytest.mark.parametrize("spelling", ["adm", "ADM", "Adm", "%20adm", "ADM%20"])
+def test_an_admin_cannot_disable_themself_by_any_spelling(staff_server: WebServer, spelling: str) -> None:
+    admin = login(staff_server.url, "adm")
+    reply = admin.post(f"/admin/users/{spelling}/disable", data={"csrf": csrf_of(admin.get("/admin/users").text)},
+                       headers={"Origin": staff_server.url})
+    assert reply.status_code == 400
+    assert admin.get("/admin/users").status_code == 200       # still logged in, still active
