@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from intake.store.private import private_dir, private_file
+
 
 class BackupError(RuntimeError):
     pass
@@ -23,7 +25,7 @@ def default_backup_path(engine: Engine, revision: str | None) -> Path:
 
 
 def backup(engine: Engine, out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(out.parent)
     if out.exists():
         raise BackupError(f"{out} exists; refusing to overwrite a backup")
     if engine.dialect.name == "sqlite":
@@ -40,6 +42,7 @@ def _sqlite_backup(engine: Engine, out: Path) -> Path:
     tmp = out.with_name(out.name + ".part")
     src = sqlite3.connect(source_path, timeout=30)
     try:
+        private_file(tmp)   # a copy of the records: as private as the database
         dst = sqlite3.connect(tmp)
         try:
             src.backup(dst, pages=1024)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel, create_engine
 
 from intake.store import chain, tables  # noqa: F401  (registers the tables and the chain hooks)
+from intake.store.private import private_file
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     on_disk = bool(parsed.database) and parsed.database != ":memory:"
     if on_disk:
-        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(str(parsed.database)))   # 0600 before SQLite makes it 0644
     args: dict[str, Any] = {"check_same_thread": False}
     if "timeout" not in parsed.query:   # `?timeout=S` in the URL sets it for one database
         args["timeout"] = BUSY_TIMEOUT_S

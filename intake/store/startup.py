@@ -11,6 +11,7 @@ from intake.config import SiteConfig
 from intake.store.audit import verify
 from intake.store.db import StoreError, open_engine
 from intake.store.keys import load_key
+from intake.store.private import tighten_dir
 from intake.store.recovery import abort_visits_in_flight
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ TAIL_LINKS = 200   # checked at every start; `intake audit verify` checks the wh
 
 
 def open_store(site: SiteConfig) -> Engine:
+    tighten_dir(site.data_dir)   # photos and the database: the gate's user only
     key = load_key(site.audit_key, create=site.audit_key.startswith("file:"))
     engine = open_engine(site.database, key)
     report = verify(engine, key, tail=TAIL_LINKS)

@@ -43,6 +43,6 @@ def frames_router(staff: Staff, engine: Engine, data_dir: Path | None) -> APIRou
             log.error("frame %s: file does not match its recorded sha256", frame_id)
             raise HTTPException(status_code=409, detail="frame file does not match its record")
         return Response(data, media_type="image/png",
-                        headers={"Cache-Control": "private, max-age=3600", "X-Frame-Sha256": record[1]})
+                        headers={"Cache-Control": "no-store", "X-Frame-Sha256": record[1]})
 
     return router

@@ -221,9 +221,10 @@ def test_a_frame_file_altered_after_recording_is_refused(staff_server: WebServer
     assert client.get(f"/frames/{frame_id}").status_code == 409
 
 
-def test_staff_pages_are_never_cached_and_carry_the_security_headers(staff_server: WebServer) -> None:
+def test_staff_pages_are_never_cached_and_carry_the_security_headers(staff_server: WebServer, store: Store) -> None:
     client = login(staff_server.url, "rev")
-    for path in ("/review", "/suppliers", "/login"):
+    frame = f"/frames/{store.items[0].frames[0]}"   # photos too: none left in the cache after logout
+    for path in ("/review", "/suppliers", "/login", frame):
         reply = client.get(path)
         assert reply.headers["cache-control"] == "no-store", path
         assert "default-src 'self'" in reply.headers["content-security-policy"]
