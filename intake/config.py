@@ -255,6 +255,8 @@ class SiteConfig(Strict):
                            description="audit-chain HMAC key, kept outside the database: env:NAME or file:PATH")
     web_host: str = "127.0.0.1"
     web_port: int = Field(8080, ge=0, lt=65536)
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list, description="reverse proxies whose X-Forwarded-For is believed; empty: none")
     speak_prompts: bool = Field(False, description="speak kiosk prompts with espeak-ng (zh, then en)")
     central_url: str = Field("", description="central PostgreSQL URL for store-and-forward sync; empty: off")
     sync_interval_s: float = Field(5.0, gt=0)

@@ -23,7 +23,8 @@ async def run_gate(cfg: GateConfig) -> int:
         loop.add_signal_handler(sig, stop.set)
     async with AsyncExitStack() as stack:
         gate = await open_gate(cfg, SimClock(1.0), stack)
-        url = await start_web(web_app(gate), cfg.site.web_host, cfg.site.web_port, stack)
+        url = await start_web(web_app(gate), cfg.site.web_host, cfg.site.web_port, stack,
+                              cfg.site.forwarded_allow_ips)
         log.info("gate running; kiosk at %s/kiosk/%s", url, cfg.lanes[0].id)
         tasks = [run_lanes(gate, stop)]
         if cfg.site.central_url:
@@ -56,11 +57,12 @@ def web_app(gate: Gate) -> ASGIApp:
     return app
 
 
-async def start_web(app: ASGIApp, host: str, port: int, stack: AsyncExitStack) -> str:
+async def start_web(app: ASGIApp, host: str, port: int, stack: AsyncExitStack,
+                    forwarded_allow_ips: list[str] | None = None) -> str:
     """Serve the web app inside the gate's own event loop; `stack` stops it. Returns the URL."""
     from intake.web.server import WebServer
 
-    server = WebServer(app, host, port)
+    server = WebServer(app, host, port, forwarded_allow_ips)
     started = asyncio.Event()
     task = asyncio.create_task(server.serve(started), name="web")
 

@@ -61,7 +61,11 @@ class _Uvicorn(uvicorn.Server):
 class WebServer:
     """One uvicorn server for one app; single use (make a new one to serve again)."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0,
+                 forwarded_allow_ips: list[str] | None = None) -> None:
+        """forwarded_allow_ips: the reverse proxies whose X-Forwarded-For/-Proto are believed.
+        None or empty: no one's, the connection's own address is the client (uvicorn would
+        otherwise believe loopback, so any local process could pose as any address)."""
         self._host = host
         self._port = port
         self._config = uvicorn.Config(
@@ -73,6 +77,8 @@ class WebServer:
             ws="none",
             lifespan="on",
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            proxy_headers=bool(forwarded_allow_ips),
+            forwarded_allow_ips=list(forwarded_allow_ips or []),
         )
         self._started = threading.Event()
         self._started_in_loop: asyncio.Event | None = None

@@ -5,7 +5,7 @@ import asyncio
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from intake.lane.status import LaneStatus, StatusHub
 from intake.web.app import create_app
@@ -94,3 +94,25 @@ def test_request_stop_ends_serve(app_hub: tuple[FastAPI, StatusHub]) -> None:
         await asyncio.wait_for(task, 5)
 
     asyncio.run(gate())
+
+
+def _client_seen(server_kwargs: dict) -> str:
+    """The client address a request is attributed to, sent from loopback with a forged header."""
+    probe = FastAPI()
+
+    @probe.get("/who")
+    async def who(request: Request) -> dict[str, str]:
+        return {"client": request.client.host if request.client else "?"}
+
+    server = WebServer(probe, **server_kwargs)
+    server.start()
+    try:
+        reply = httpx.get(f"{server.url}/who", headers={"X-Forwarded-For": "203.0.113.7"}, timeout=10)
+        return reply.json()["client"]
+    finally:
+        server.stop()
+
+
+def test_forwarded_headers_are_ignored_unless_a_proxy_is_configured() -> None:
+    assert _client_seen({}) == "127.0.0.1"      # uvicorn's own default trusts loopback's header
+    assert _client_seen({"forwarded_allow_ips": ["127.0.0.1"]}) == "203.0.113.7"
