@@ -97,6 +97,17 @@ class GateFigures(_Strict):
     ood_review_rate: Probability = Field(description="share of non-tray loads REVIEWed under every material")
 
 
+class Generalisation(_Strict):
+    """The shipped file on data no training or calibration step saw (vision.generalisation)."""
+
+    dataset: str
+    n: Annotated[int, Field(gt=0)]
+    quality_failed: Annotated[int, Field(ge=0)] = Field(description="photos the frame-quality gate turned away")
+    label_accuracy: Probability = Field(description="load label (mean over whole frame + tiles) of each judged photo")
+    per_label: dict[str, int] = Field(description="photos per true label")
+    loads: list[GateFigures] = Field(description="the gate's verdicts on loads of 1 and 3 photos, demo rules")
+
+
 class GateCalibration(_Strict):
     """How the gate turns every frame and tile of one sample into PASS (intake.rules.judge).
 
@@ -167,6 +178,8 @@ class ModelCard(_Strict):
     ood: OodCalibration | None = None
     heldout: list[GateMetrics] = Field(default_factory=list, description="gate-level results on held-out sets")
     selection: str | None = Field(None, description="why this network ships rather than the alternatives")
+    generalisation: list[Generalisation] = Field(
+        default_factory=list, description="real validation series and trays drawn another way, as the gate judges")
     gate: GateCalibration | None = Field(
         None, description="multi-frame decision thresholds; None: every load is judged by abstain_confidence alone")
 

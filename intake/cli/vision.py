@@ -174,6 +174,7 @@ def train(
     foreign_oversample: Annotated[Optional[float], typer.Option(help="foreign images per other label's image")] = None,
     freeze_blocks: Annotated[Optional[int], typer.Option(help="lite0: keep the stem and this many blocks pretrained")] = None,
     noise_aug: Annotated[Optional[float], typer.Option(help="max std of pixel noise added in augmentation")] = None,
+    real_per_label: Annotated[Optional[int], typer.Option(help="training samples per label made from the real photos")] = None,
     threads: Annotated[Optional[int], typer.Option(help="torch threads")] = None,
     abstain_target: Annotated[Optional[float], typer.Option(help="validation accuracy wanted above the abstain threshold")] = None,
     data_cache: Annotated[Optional[Path], typer.Option(help="keep generated splits here (comparison runs)")] = None,
@@ -194,7 +195,7 @@ def train(
 
     given = {"n_per_label": n_per_label, "epochs": epochs, "input_size": input_size, "lr": lr,
              "batch_size": batch_size, "data_cache": data_cache, "variation": variation,
-             "freeze_blocks": freeze_blocks, "noise_aug": noise_aug, "threads": threads,
+             "freeze_blocks": freeze_blocks, "noise_aug": noise_aug, "threads": threads, "real_per_label": real_per_label,
              "abstain_target": abstain_target}
     overrides: dict[str, object] = {k: v for k, v in given.items() if v is not None}
     if foreign_weight is not None:

@@ -31,7 +31,7 @@ def generate(
         img = tray.image.copy()
         scatter_grains(img, scene, rng, int(rng.integers(0, 25)))
     else:
-        img = _fill(tray, _CONTENT[label](scene, rng), scene, rng)
+        img = fill_tray(tray, _CONTENT[label](scene, rng), scene, rng)
     if label == "foreign":
         # Laid on top after filling, so the tray never hides the very thing that makes the label.
         img = add_foreign(img, scene, rng)
@@ -54,7 +54,7 @@ _CONTENT: dict[str, Callable[[Scene, np.random.Generator], np.ndarray]] = {
 }
 
 
-def _fill(tray: Tray, material: np.ndarray, scene: Scene, rng: np.random.Generator) -> np.ndarray:
+def fill_tray(tray: Tray, material: np.ndarray, scene: Scene, rng: np.random.Generator) -> np.ndarray:
     """Material heaped in the tray: it stops short of the walls by a ragged margin."""
     margin = rng.uniform(-0.02, 0.05) * scene.size
     ragged = cv2.resize(

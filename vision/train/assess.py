@@ -11,6 +11,7 @@ from vision.classifier import OnnxClassifier
 from vision.evaluation import gate_metrics
 from vision.model_card import LABELS, GateMetrics, ModelCard, OodCalibration, card_path
 from vision.preprocess import normalise, prepare, tiles
+from vision.real import load, photos
 from vision.synth.ood import ood_set
 from vision.train.config import TrainConfig
 from vision.train.data import photo_split
@@ -26,17 +27,20 @@ def calibrate_ood(model_path: Path, card: ModelCard, cfg: TrainConfig) -> OodCal
     options.intra_op_num_threads = cfg.threads
     session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
     images, _ = photo_split(cfg.ood_calib_per_label, cfg.val_seed, cfg.gen_size, cfg.variation)
+    if cfg.real_per_label:  # the training series' photos as the camera gives them, not the frozen validation
+        images += [load(p) for p in photos("train")]
     maxima = []
     for image in images:
         crops = np.stack([prepare(t, card.height, card.width, card.centre_crop) for t in tiles(image)])
         (scores,) = session.run(["ood_score"], {"input": normalise(crops, card.normalisation)})
         maxima.append(float(np.max(scores)))
+    real = ", and the real photos of the training series" if cfg.real_per_label else ""
     return OodCalibration(
         threshold=round(threshold(np.array(maxima), cfg.ood_percentile), 4),
         percentile=cfg.ood_percentile,
         calibration=(
             f"{cfg.ood_calib_per_label}/label validation-seed ({cfg.val_seed}) photos, generator "
-            f"'{cfg.variation}', max over whole frame + 4 tiles"
+            f"'{cfg.variation}'{real}, max over whole frame + 4 tiles"
         ),
     )
 

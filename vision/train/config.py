@@ -39,6 +39,9 @@ class TrainConfig(BaseModel):
     freeze_blocks: int = Field(0, ge=0, le=16, description="Lite0: frozen MBConv blocks after the stem")
     noise_aug: float = Field(0.0, ge=0, description="max std of the Gaussian pixel noise added in augmentation")
     variation: str = Field("legacy", description="generator ranges for train/validation/test (vision.synth.variation)")
+    # Real photos (data/real-photos, train series only) under the generator's contaminants and
+    # camera: per label but empty, in training; a quarter as many (other crops) in validation.
+    real_per_label: int = Field(0, ge=0, description="training samples per label made from real photos")
     heldout_variation: str = Field("shifted", description="other ranges, other seed: the figures that count")
     heldout_per_label: int = Field(200, ge=1)
     ood_per_kind: int = Field(30, ge=1, description="non-tray pictures per kind in the OOD test")

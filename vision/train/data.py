@@ -76,3 +76,27 @@ def photo_split(
     images = [generate(label, image_rng(seed, li, i), gen_size, ranges)
               for li, label in enumerate(LABELS) for i in range(n_per_label)]
     return images, np.repeat(np.arange(len(LABELS)), n_per_label)
+
+
+def real_split(
+    n_per_label: int, seed: int, gen_size: int, input_size: int, variation: str = "train", split: str = "train",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Samples of every label but empty made from the real photos of `split` (never the frozen
+    validation series when training): see `vision.synth.real_texture`."""
+    from vision.real import load, photos
+    from vision.synth.real_texture import real_sample
+
+    chosen = photos(split)
+    by_label = {label: [load(p) for p in chosen if p.label == label] for label in ("clean_sand", "clean_gravel")}
+    every = by_label["clean_sand"] + by_label["clean_gravel"]
+    ranges = get_variation(variation)
+    xs, ys = [], []
+    for li, label in enumerate(LABELS):
+        if label == "empty":
+            continue
+        source = by_label.get(label, every)
+        for i in range(n_per_label):
+            image = real_sample(label, source, image_rng(seed + 500, li, i), gen_size, ranges)
+            xs.append(prepare(image, input_size, input_size))
+            ys.append(li)
+    return np.stack(xs), np.asarray(ys, np.int64)

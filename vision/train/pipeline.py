@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from vision.preprocess import normalise
 from vision.train.assess import calibrate_ood, heldout, update_card
 from vision.train.calibrate import choose_abstain, fit_temperature
 from vision.train.config import TrainConfig
-from vision.train.data import synth_split
+from vision.train.data import real_split, synth_split
 from vision.train.fit import EpochLog
 from vision.train.metrics import summarise
 
@@ -82,24 +83,41 @@ def _splits(cfg: TrainConfig) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
 
     def split(n: int, seed: int, name: str, oversample: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         key = f"{cfg.variation}-{seed}-{n}-{cfg.gen_size}-{cfg.input_size}-{sorted((oversample or {}).items())}"
-        cached = Path(cfg.data_cache) / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz" if cfg.data_cache else None
-        if cached is not None and cached.is_file():
-            with np.load(cached) as data:  # same key, same generator code: the same images
-                return data["x"], data["y"]
-        x, y = synth_split(
+        return _cached(cfg, key, lambda: synth_split(
             n, seed, cfg.gen_size, cfg.input_size, oversample=oversample, workers=cfg.workers,
             description=name, show_progress=cfg.show_progress, variation=cfg.variation,
-        )
-        if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(cached, x=x, y=y)
-        return x, y
+        ))
 
-    return (
-        split(cfg.n_per_label, cfg.seed, "train set", cfg.oversample),
-        split(cfg.val_per_label, cfg.val_seed, "validation set"),
-        split(cfg.test_per_label, cfg.test_seed, "test set"),
-    )
+    train_set = split(cfg.n_per_label, cfg.seed, "train set", cfg.oversample)
+    val_set = split(cfg.val_per_label, cfg.val_seed, "validation set")
+    if cfg.real_per_label:
+        train_set = _concat(train_set, _real(cfg, cfg.real_per_label, cfg.seed))
+        val_set = _concat(val_set, _real(cfg, max(2, cfg.real_per_label // 4), cfg.val_seed))
+    return train_set, val_set, split(cfg.test_per_label, cfg.test_seed, "test set")
+
+
+def _real(cfg: TrainConfig, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    key = f"real-{cfg.variation}-{seed}-{n}-{cfg.gen_size}-{cfg.input_size}"
+    return _cached(cfg, key, lambda: real_split(n, seed, cfg.gen_size, cfg.input_size, cfg.variation))
+
+
+def _cached(
+    cfg: TrainConfig, key: str, make: Callable[[], tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """`make()`, kept in `cfg.data_cache` when set: same key, same generator code, same images."""
+    cached = Path(cfg.data_cache) / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz" if cfg.data_cache else None
+    if cached is not None and cached.is_file():
+        with np.load(cached) as data:
+            return data["x"], data["y"]
+    x, y = make()
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cached, x=x, y=y)
+    return x, y
+
+
+def _concat(*sets: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate([s[0] for s in sets]), np.concatenate([s[1] for s in sets])
 
 
 def _channel_stats(x: np.ndarray) -> Normalisation:
@@ -164,6 +182,9 @@ def _card(
             f"validation {cfg.val_per_label}/label, seed {cfg.val_seed}; {cfg.epochs} epochs; "
             f"oversampled {cfg.oversample}; class weights {cfg.class_weights}; "
             f"augmentation: quarter turns, mirrors, gain/contrast jitter, pixel noise up to {cfg.noise_aug}"
+            + (f"; real: {cfg.real_per_label}/label (not empty) made from the train series of data/real-photos "
+               f"(vision.synth.real_texture: packed or in a tray, clean or with clay / foreign objects), "
+               f"validation {max(2, cfg.real_per_label // 4)}/label of other crops" if cfg.real_per_label else "")
         ),
         seed=cfg.seed,
         architecture=(describe_lite0(cfg.input_size, cfg.freeze_blocks) if cfg.arch == "lite0"
