@@ -25,8 +25,11 @@ def admin_router(staff: Staff, templates: Jinja2Templates) -> APIRouter:
 
     @router.post("/users/{username}/{action}")
     def set_state(username: str, action: str, post: StaffPost = Depends(staff.post("admin"))) -> Response:
-        if action not in ("disable", "enable"):
+        if action not in ("disable", "enable", "unlock"):
             raise HTTPException(status_code=404, detail="no such action")
+        if action == "unlock":   # clears the login delay bad passwords put on the account
+            staff.throttle.unlock(username)
+            return RedirectResponse("/admin/users", status_code=303)
         if normalise(username) == normalise(post.principal.username):  # the name as stored
             raise HTTPException(status_code=400, detail="you cannot disable yourself")
         try:

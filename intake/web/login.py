@@ -7,6 +7,7 @@ A successful login always issues a fresh session ID and ends any ID the browser 
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from intake.auth.csrf import same_origin, tokens_match
+from intake.auth.users import normalise
 from intake.web.forms import read_form
 from intake.web.staff import Staff, StaffPost, safe_next
 
@@ -49,8 +51,11 @@ def login_router(staff: Staff, templates: Jinja2Templates) -> APIRouter:
                                         staff.session_token(request))
         if token is None:
             return form_page(request, next_url, "wrong username or password", status=401)
-        if token == "":
-            return form_page(request, next_url, "too many failed attempts; try again later", status=429)
+        if isinstance(token, float):
+            wait = max(1, math.ceil(token))
+            response = form_page(request, next_url, f"too many failed attempts; try again in {wait} s", status=429)
+            response.headers["Retry-After"] = str(wait)
+            return response
         response = RedirectResponse(next_url, status_code=303)
         staff.set_cookie(request, response, "session", token)
         staff.clear_cookie(request, response, "login")
@@ -66,14 +71,17 @@ def login_router(staff: Staff, templates: Jinja2Templates) -> APIRouter:
     return router
 
 
-def _authenticate(staff: Staff, username: str, password: str, client: str, planted: str | None) -> str | None:
-    """A new session token; "" when throttled; None when the credentials are wrong."""
-    name = username.strip().casefold()
-    if staff.throttle.blocked(name, client):
-        log.warning("login throttled for %r from %s", name, client)
-        return ""
-    user = staff.users.authenticate(name, password)
-    staff.throttle.record(name, client, ok=user is not None)
+def _authenticate(staff: Staff, username: str, password: str, client: str,
+                  planted: str | None) -> str | float | None:
+    """A new session token; seconds to wait when throttled; None when the credentials are wrong."""
+    name = normalise(username)
+    verdict = staff.throttle.reserve(name, client)
+    if not verdict.allowed:
+        log.warning("login throttled for %r from %s (%.0f s)", name, client, verdict.retry_after_s)
+        return verdict.retry_after_s
+    with staff.hashing:   # bounded: parallel logins cannot make the gate hash N passwords at once
+        user = staff.users.authenticate(name, password)
+    staff.throttle.settle(verdict, ok=user is not None)
     if user is None:
         log.info("failed login for %r from %s", name, client)
         return None

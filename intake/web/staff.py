@@ -7,8 +7,10 @@ routes use none of this and no staff route trusts anything the kiosk can send.
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Final
 from urllib.parse import quote
 
@@ -24,15 +26,18 @@ from intake.auth.users import Users
 from intake.web.forms import read_form
 
 ROLE_RANK: Final[dict[str, int]] = {"reviewer": 1, "admin": 2}
+HASHING_SLOTS: Final[int] = 2
 
 
 @dataclass(frozen=True)
 class StaffSettings:
     """secure_cookies: None = Secure + __Host- prefix whenever the request came over HTTPS
-    (plain HTTP is only for a loopback demo); True forces it."""
+    (plain HTTP is only for a loopback demo); True forces it. today: the plant's date, where
+    a page's default period ends (injected so tests do not depend on the day they run)."""
     secure_cookies: bool | None = None
     sessions: SessionPolicy = field(default_factory=SessionPolicy)
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    today: Callable[[], date] = date.today
 
 
 class LoginRequired(Exception):
@@ -56,6 +61,8 @@ class Staff:
         self.users = users or Users(engine)
         self.sessions = SessionStore(engine, settings.sessions)
         self.throttle = LoginThrottle(engine, settings.throttle)
+        # Password hashes are slow and memory-hungry by design: two at a time, the rest queue.
+        self.hashing = threading.BoundedSemaphore(HASHING_SLOTS)
 
     # ---- cookies ------------------------------------------------------------------------
 

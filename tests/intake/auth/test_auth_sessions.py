@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 
 from intake.auth.sessions import SessionPolicy, SessionStore, token_hash
 from intake.auth.tables import AuthSession
-from intake.auth.throttle import LoginThrottle, ThrottlePolicy
 from intake.auth.users import Users
 from intake.store.db import open_engine
 
@@ -92,20 +91,6 @@ def test_logout_and_disable_end_sessions(users: Users) -> None:
     assert store.lookup(a) is None and store.lookup(b) is not None
     users.set_password("rev", "a brand new password")
     assert store.lookup(b) is None
-
-
-def test_throttle_locks_a_username_and_a_client_after_failures(users: Users) -> None:
-    throttle = LoginThrottle(users.engine, ThrottlePolicy(max_user_failures=3, max_client_failures=5))
-    for _ in range(3):
-        assert not throttle.blocked("rev", "10.0.0.1")
-        throttle.record("rev", "10.0.0.1", ok=False)
-    assert throttle.blocked("rev", "10.0.0.9")          # the account, from anywhere
-    assert not throttle.blocked("adm", "10.0.0.2")
-    for name in ("a1", "a2"):
-        throttle.record(name, "10.0.0.1", ok=False)
-    assert throttle.blocked("adm", "10.0.0.1")          # the client, for any account
-    throttle.record("adm", "10.0.0.2", ok=True)
-    assert not throttle.blocked("adm", "10.0.0.2")
 
 
 def test_a_page_view_reads_its_session_without_the_write_lock(users: Users, tmp_path: Path) -> None:

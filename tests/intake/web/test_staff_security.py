@@ -3,6 +3,7 @@ session fixation, CSRF, role escalation, the kiosk's reach, frame path traversal
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -163,17 +164,58 @@ def test_login_never_redirects_off_site(staff_server: WebServer, target: str) ->
     assert reply.status_code == 303 and reply.headers["location"] == "/review"
 
 
-def test_login_is_throttled_after_repeated_failures(staff_server: WebServer) -> None:
-    client = anon(staff_server)
-    codes = []
-    for _ in range(6):
-        form = client.get("/login")
-        codes.append(client.post("/login", data={"csrf": csrf_of(form.text), "username": "rev",
-                                                 "password": "wrong password!"}).status_code)
+@pytest.fixture
+def slow_server(hub, store: Store) -> Iterator[WebServer]:
+    """Delays long enough that no test depends on how fast this machine hashes passwords."""
+    from intake.auth.throttle import ThrottlePolicy
+    from intake.web.app import create_app
+    from intake.web.staff import StaffSettings
+
+    policy = ThrottlePolicy(base_delay_s=600, max_user_delay_s=600, max_client_delay_s=3600)
+    server = WebServer(create_app(hub, engine=store.engine, data_dir=store.data_dir,
+                                  staff=StaffSettings(throttle=policy)))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _bad_login(client: httpx.Client, user: str = "rev", password: str = "wrong password!") -> httpx.Response:
+    form = client.get("/login")
+    return client.post("/login", data={"csrf": csrf_of(form.text), "username": user, "password": password})
+
+
+def test_login_is_slowed_after_repeated_failures(slow_server: WebServer) -> None:
+    client = anon(slow_server)
+    codes = [_bad_login(client).status_code for _ in range(6)]
     assert codes == [401] * 5 + [429]
-    form = client.get("/login")   # the right password is refused too while locked
-    locked = client.post("/login", data={"csrf": csrf_of(form.text), "username": "rev", "password": STAFF_PASSWORD})
+    locked = _bad_login(client, password=STAFF_PASSWORD)   # the right password waits too, for now
     assert locked.status_code == 429 and "intake-session" not in client.cookies
+    assert 1 <= int(locked.headers["retry-after"]) <= 600
+
+
+def test_parallel_wrong_passwords_are_counted_before_any_is_checked(slow_server: WebServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients = [anon(slow_server) for _ in range(30)]
+    forms = [(c, csrf_of(c.get("/login").text)) for c in clients]
+    with ThreadPoolExecutor(30) as pool:
+        codes = list(pool.map(lambda cf: cf[0].post("/login", data={"csrf": cf[1], "username": "adm",
+                                                                     "password": "guess"}).status_code, forms))
+    assert sorted(codes) == [401] * 5 + [429] * 25
+
+
+def test_an_admin_clears_the_login_delay_on_an_account(slow_server: WebServer) -> None:
+    attacker = anon(slow_server)
+    for _ in range(6):
+        _bad_login(attacker)
+    assert _bad_login(anon(slow_server), password=STAFF_PASSWORD).status_code == 429
+    admin = login(slow_server.url, "adm")
+    reply = admin.post("/admin/users/REV/unlock", data={"csrf": csrf_of(admin.get("/admin/users").text)},
+                       headers={"Origin": slow_server.url})
+    assert reply.status_code == 303
+    login(slow_server.url, "rev")       # the owner gets in at once
 
 
 @pytest.mark.parametrize("path", ["/frames/../../etc/passwd", "/frames/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
