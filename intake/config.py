@@ -257,6 +257,9 @@ class SiteConfig(Strict):
     web_port: int = Field(8080, ge=0, lt=65536)
     forwarded_allow_ips: list[str] = Field(
         default_factory=list, description="reverse proxies whose X-Forwarded-For is believed; empty: none")
+    kiosk_display_token: str = Field(
+        "", description="kiosk screens opened with ?display=<this> keep their live stream when others "
+                        "fill the limit; empty: none preferred")
     speak_prompts: bool = Field(False, description="speak kiosk prompts with espeak-ng (zh, then en)")
     central_url: str = Field("", description="central PostgreSQL URL for store-and-forward sync; empty: off")
     sync_interval_s: float = Field(5.0, gt=0)

@@ -38,7 +38,8 @@ def web_app(gate: Gate) -> ASGIApp:
     from intake.ident.webhook import plate_router
     from intake.web.app import create_app
 
-    app = create_app(gate.hub, health=gate.health, engine=gate.records.engine, data_dir=gate.cfg.site.data_dir)
+    app = create_app(gate.hub, health=gate.health, engine=gate.records.engine, data_dir=gate.cfg.site.data_dir,
+                     kiosk_display_token=gate.cfg.site.kiosk_display_token)
     from intake.metrics import metrics_router
 
     app.include_router(metrics_router(gate))

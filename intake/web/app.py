@@ -34,6 +34,8 @@ def create_app(
     health: HealthProbe | None = None,
     heartbeat_s: float = 10.0,
     max_streams: int = 32,
+    max_streams_per_client: int = 4,
+    kiosk_display_token: str = "",
     engine: Engine | None = None,
     data_dir: Path | None = None,
     staff: StaffSettings | None = None,
@@ -45,6 +47,10 @@ def create_app(
         and non-blocking. A "status" it returns can only make /health worse, never better.
     heartbeat_s: quiet interval after which a kiosk stream sends a heartbeat event.
     max_streams: open kiosk streams allowed at once (each holds a hub queue).
+    max_streams_per_client: open kiosk streams one client address may hold; a further one
+        replaces its oldest.
+    kiosk_display_token: a kiosk screen whose page URL carries ?display=<this> keeps its stream
+        when others fill max_streams; empty: no screen is preferred.
     engine: the gate's database; without it only the kiosk, API and health are served.
     data_dir: the site's data_dir, under which frame files are recorded.
     staff: session, cookie and throttling settings for the staff pages.
@@ -52,12 +58,13 @@ def create_app(
     # No interactive docs: nothing here needs them, and they load scripts from a CDN.
     app = FastAPI(title="Intake gate", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=HERE / "templates")
-    streams = StreamRegistry(max_streams)
+    streams = StreamRegistry(max_streams, max_streams_per_client)
     # The server helper calls this as it stops, so open streams end cleanly (see server.py).
     app.state.close_streams = streams.close_all
     install_error_handlers(app)
 
-    app.include_router(kiosk_router(hub, templates, streams, heartbeat_s=heartbeat_s))
+    app.include_router(kiosk_router(hub, templates, streams, heartbeat_s=heartbeat_s,
+                                    display_token=kiosk_display_token))
     app.include_router(api_router(hub))
     app.include_router(health_router(hub, health))
     if engine is not None:

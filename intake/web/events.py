@@ -11,7 +11,9 @@ scripts: the page needs to see traffic to tell a silent dead link from a quiet l
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Final
 
 from starlette.responses import StreamingResponse
@@ -35,35 +37,62 @@ def status_event(status: LaneStatus) -> str:
 HEARTBEAT_EVENT: Final[str] = "event: heartbeat\ndata: {}\n\n"
 
 
+@dataclass
+class _Open:
+    client: str
+    preferred: bool
+    order: int
+
+
 class StreamRegistry:
-    """The open streams: bounded in number, and all ended at once when the server stops.
+    """The open streams: bounded per client and in total, and all ended at once on stop.
+
+    No client can starve the others: a client at its own limit replaces its oldest stream, and
+    when the total is reached the oldest stream of a client that is not preferred (a kiosk
+    display presenting its token) is ended to make room. A newcomer that is not preferred
+    is refused only when every open stream is preferred.
 
     Ending them ourselves (rather than letting uvicorn cancel them after its grace period)
     finishes each response cleanly, so the browser just reconnects and nothing logs a
     cancellation traceback. Use from the event loop thread only.
     """
 
-    def __init__(self, max_streams: int) -> None:
+    def __init__(self, max_streams: int, max_per_client: int = 4) -> None:
         self.max_streams = max_streams
-        self._stops: set[asyncio.Event] = set()
+        self.max_per_client = max_per_client
+        self.evicted = 0
+        self._open: dict[asyncio.Event, _Open] = {}
+        self._order = itertools.count()
 
     @property
     def open(self) -> int:
-        return len(self._stops)
+        return len(self._open)
 
-    def full(self) -> bool:
-        return self.open >= self.max_streams
-
-    def add(self) -> asyncio.Event:
+    def admit(self, client: str, preferred: bool = False) -> asyncio.Event | None:
+        """A stop event for a new stream from `client`, after making room; None: refused."""
+        own = [stop for stop, s in self._open.items() if s.client == client]
+        if len(own) >= self.max_per_client:
+            self._evict(own)
+        elif self.open >= self.max_streams:
+            others = [stop for stop, s in self._open.items() if not s.preferred]
+            if not others and not preferred:
+                return None
+            self._evict(others or list(self._open))
         stop = asyncio.Event()
-        self._stops.add(stop)
+        self._open[stop] = _Open(client, preferred, next(self._order))
         return stop
 
+    def _evict(self, candidates: list[asyncio.Event]) -> None:
+        oldest = min(candidates, key=lambda stop: self._open[stop].order)
+        oldest.set()
+        self.remove(oldest)
+        self.evicted += 1
+
     def remove(self, stop: asyncio.Event) -> None:
-        self._stops.discard(stop)
+        self._open.pop(stop, None)
 
     def close_all(self) -> None:
-        for stop in self._stops:
+        for stop in list(self._open):
             stop.set()
 
 
@@ -75,18 +104,18 @@ class LaneEventStream(StreamingResponse):
     when an async generator happens to be finalised.
     """
 
-    def __init__(self, hub: StatusHub, lane: str, heartbeat_s: float, streams: StreamRegistry) -> None:
+    def __init__(self, hub: StatusHub, lane: str, heartbeat_s: float, streams: StreamRegistry,
+                 stop: asyncio.Event) -> None:
         self._hub = hub
         self._lane = lane
         self._heartbeat_s = heartbeat_s
         self._streams = streams
         self._queue: asyncio.Queue[LaneStatus] | None = None
-        self._stop = asyncio.Event()
+        self._stop = stop   # from streams.admit(): set when this stream is evicted or the server stops
         super().__init__(self._events(), media_type="text/event-stream", headers=STREAM_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._queue = self._hub.subscribe(self._lane)
-        self._stop = self._streams.add()
         try:
             await super().__call__(scope, receive, send)
         finally:

@@ -6,6 +6,7 @@ every later snapshot from /kiosk/<lane>/events using the same i18n table.
 """
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 from fastapi import APIRouter, HTTPException, Request
@@ -60,7 +61,8 @@ def kiosk_view(status: LaneStatus) -> KioskView:
 
 
 def kiosk_router(
-    hub: StatusHub, templates: Jinja2Templates, streams: StreamRegistry, *, heartbeat_s: float
+    hub: StatusHub, templates: Jinja2Templates, streams: StreamRegistry, *, heartbeat_s: float,
+    display_token: str = "",
 ) -> APIRouter:
     # Handlers are async so they touch the hub on the event loop thread, never a worker thread.
     router = APIRouter(tags=["kiosk"])
@@ -88,10 +90,14 @@ def kiosk_router(
         return response
 
     @router.get("/kiosk/{lane}/events")
-    async def kiosk_events(lane: str) -> Response:
+    async def kiosk_events(request: Request, lane: str, display: str = "") -> Response:
         current(lane)
-        if streams.full():
+        # The kiosk's own screen presents the site's display token (?display=, from its page URL):
+        # its stream is kept when strangers fill the limit.
+        preferred = bool(display_token) and hmac.compare_digest(display.encode(), display_token.encode())
+        stop = streams.admit(request.client.host if request.client else "?", preferred)
+        if stop is None:
             raise HTTPException(status_code=503, detail="too many open kiosk streams")
-        return LaneEventStream(hub, lane, heartbeat_s, streams)
+        return LaneEventStream(hub, lane, heartbeat_s, streams, stop)
 
     return router

@@ -121,7 +121,10 @@
   }
 
   function connect() {
-    source = new EventSource("/kiosk/" + encodeURIComponent(lane) + "/events");
+    // The screen's display token, if its page URL has one, keeps its stream ahead of strangers'.
+    const display = new URLSearchParams(window.location.search).get("display");
+    const query = display ? "?display=" + encodeURIComponent(display) : "";
+    source = new EventSource("/kiosk/" + encodeURIComponent(lane) + "/events" + query);
     source.addEventListener("status", (event) => {
       let status;
       try { status = JSON.parse(event.data); } catch (err) { return; }

@@ -109,26 +109,83 @@ def test_client_disconnect_unsubscribes(counting: tuple[CountingHub, WebServer])
     wait_until(lambda: server.call(lambda: hub.open) == 0)
 
 
-def test_open_streams_are_limited(counting: tuple[CountingHub, WebServer]) -> None:
-    hub, server = counting
-    url = f"{server.url}/kiosk/1/events"
-    with httpx.stream("GET", url, timeout=5) as first, httpx.stream("GET", url, timeout=5) as second:
-        streams = [events(first), events(second)]
-        for stream in streams:
-            next(stream)
-        assert httpx.get(url, timeout=5).status_code == 503
-    wait_until(lambda: server.call(lambda: hub.open) == 0)
-    with httpx.stream("GET", url, timeout=5) as again:
-        assert again.status_code == 200
+def _stream_from(address: str, url: str) -> httpx.Client:
+    # Loopback is all of 127/8: a client bound to 127.0.0.N is another source address.
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=5)
 
 
-def test_server_stop_ends_open_streams_cleanly(counting: tuple[CountingHub, WebServer]) -> None:
-    hub, server = counting
-    with httpx.stream("GET", f"{server.url}/kiosk/1/events", timeout=5) as response:
-        stream = events(response)
-        next(stream)
-        started = time.monotonic()
+@pytest.fixture
+def limited() -> Iterator[tuple[CountingHub, WebServer]]:
+    hub = CountingHub()
+    hub.publish(LaneStatus(lane="1"))
+    server = WebServer(create_app(hub, heartbeat_s=0.3, max_streams=3, max_streams_per_client=2,
+                                  kiosk_display_token="screen-1"))
+    server.start()
+    try:
+        yield hub, server
+    finally:
         server.stop()
-        assert time.monotonic() - started < 0.9  # ended by the app, not cut by uvicorn's grace timeout
-        list(stream)  # the response is complete: iteration ends, no error, no hang
-    assert hub.open == 0
+
+
+def test_one_client_cannot_hold_more_than_its_share(limited: tuple[CountingHub, WebServer]) -> None:
+    hub, server = limited
+    url = f"{server.url}/kiosk/1/events"
+    client = _stream_from("127.0.0.2", url)
+    with client.stream("GET", url) as first, client.stream("GET", url) as second:
+        old, kept = events(first), events(second)
+        next(old), next(kept)
+        with client.stream("GET", url) as third:
+            assert third.status_code == 200
+            newest = events(third)
+            next(newest)
+            assert all(name == "heartbeat" for name, _ in old)    # the oldest one ended
+            assert next(kept)[0] == "heartbeat" and next(newest)[0] == "heartbeat"
+            assert server.call(lambda: hub.open) == 2
+    wait_until(lambda: server.call(lambda: hub.open) == 0)
+
+
+def test_strangers_filling_the_limit_cannot_shut_out_the_kiosk(limited: tuple[CountingHub, WebServer]) -> None:
+    hub, server = limited
+    url = f"{server.url}/kiosk/1/events"
+    kiosk = _stream_from("127.0.0.9", url)
+    with kiosk.stream("GET", f"{url}?display=screen-1") as screen:
+        display = events(screen)
+        next(display)
+        for round_ in range(3):          # strangers from many addresses keep opening streams
+            holders = [_stream_from(f"127.0.1.{round_ * 4 + i}", url) for i in range(4)]
+            opened = [h.stream("GET", url) for h in holders]
+            replies = [o.__enter__() for o in opened]
+            assert [r.status_code for r in replies] == [200] * 4
+            for o in opened:
+                o.__exit__(None, None, None)
+        assert next(display)[0] in ("heartbeat", "status")     # the kiosk's stream lives on
+    wait_until(lambda: server.call(lambda: hub.open) == 0)
+
+
+def test_when_full_the_oldest_strangers_stream_makes_room(counting: tuple[CountingHub, WebServer]) -> None:
+    hub, server = counting     # max_streams=2, no display token: nobody is preferred
+    url = f"{server.url}/kiosk/1/events"
+    a, b = _stream_from("127.0.0.2", url), _stream_from("127.0.0.3", url)
+    with a.stream("GET", url) as first:
+        old = events(first)
+        next(old)
+        with b.stream("GET", url) as second, _stream_from("127.0.0.4", url).stream("GET", url) as third:
+            assert second.status_code == 200 and third.status_code == 200
+            assert all(name == "heartbeat" for name, _ in old)    # the oldest made room
+    wait_until(lambda: server.call(lambda: hub.open) == 0)
+
+
+def test_registry_prefers_kiosk_screens_and_refuses_strangers_only_when_all_are_screens() -> None:
+    from intake.web.events import StreamRegistry
+
+    async def scenario() -> None:
+        reg = StreamRegistry(max_streams=2, max_per_client=2)
+        stranger = reg.admit("10.0.0.5")
+        screens = [reg.admit("10.0.0.1", preferred=True), reg.admit("10.0.0.2", preferred=True)]
+        assert stranger is not None and stranger.is_set() and reg.evicted == 1
+        assert reg.admit("10.0.0.6") is None                     # all slots are kiosk screens
+        restarted = reg.admit("10.0.0.3", preferred=True)          # a screen still gets in
+        assert restarted is not None and screens[0] is not None and screens[0].is_set()
+        assert reg.open == 2
+
+    asyncio.run(scenario())
