@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 import hashlib
 
 from hardware.sim.trucks import TruckScenario
+from intake.ident.ordercodes import new_order_code
 from intake.ident.tags import VehicleTag
 from intake.store.tables import DeliveryOrder, Material, Supplier, Vehicle, utcnow
 
@@ -29,7 +30,7 @@ def seed(engine: Engine, trucks: list[TruckScenario]) -> None:
         suppliers = {k: _get_or_add(session, Supplier, code=c, name=n) for k, (c, n) in SUPPLIERS.items()}
         materials = {k: _get_or_add(session, Material, code=k, name=n, name_zh=z) for k, (n, z) in MATERIALS.items()}
         session.flush()
-        for i, truck in enumerate(t for t in trucks if t.registered):
+        for truck in (t for t in trucks if t.registered):
             kind = "S" if "·S" in truck.plate else "G"
             vehicle = _get_or_add(session, Vehicle, plate=truck.plate, supplier_id=suppliers[kind].id,
                                   bed_length_mm=7_200, bed_width_mm=2_350, stored_tare_kg=truck.tare_kg,
@@ -42,7 +43,7 @@ def seed(engine: Engine, trucks: list[TruckScenario]) -> None:
             open_order = session.exec(select(DeliveryOrder).where(
                 DeliveryOrder.vehicle_id == vehicle.id, DeliveryOrder.is_open)).first()
             if open_order is None:
-                session.add(DeliveryOrder(code=f"PO-{vehicle.id:05d}-{i:03d}", supplier_id=suppliers[kind].id,
+                session.add(DeliveryOrder(code=new_order_code(), supplier_id=suppliers[kind].id,
                                           material_id=materials[ordered_material(truck)].id,
                                           vehicle_id=vehicle.id, expected_kg=truck.load_kg))
         session.commit()

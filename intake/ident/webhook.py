@@ -7,12 +7,14 @@ Reads below the configured confidence are logged and ignored: a wrong plate must
 from __future__ import annotations
 
 import logging
+import math
 from typing import Callable
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from intake.ident.guesses import GuessLimit
 from intake.web.jsonbody import read_json, require_bearer
 
 log = logging.getLogger(__name__)
@@ -48,24 +50,32 @@ class OrderCodeEvent(BaseModel):
     code: str = Field(min_length=3, max_length=32)
 
 
+NOT_ACCEPTED = "code not accepted on this lane"
+
+
 def order_code_router(token: str, plate_for_code: Callable[[str], str | None],
-                      identify: Callable[[str, str], bool]) -> APIRouter:
+                      identify: Callable[[str, str], bool], guesses: GuessLimit | None = None) -> APIRouter:
     """Fallback identification: the driver keys the delivery order code on the kiosk keypad.
 
-    POST /api/ident/order-code  {"lane": "1", "code": "PO-00001-000"} with the same bearer token.
+    POST /api/ident/order-code  {"lane": "1", "code": "PO-7K2QX-MD94RT"} with the same bearer token.
     The code stands for its order's vehicle; admission then checks order and route as always.
+    A wrong code and an unknown lane get the same answer (no oracle for open codes), and a lane
+    with too many wrong codes waits (429) before its next try.
     """
     router = APIRouter()
+    limit = guesses or GuessLimit()
 
     @router.post("/api/ident/order-code", status_code=202)
     async def order_code(request: Request) -> dict[str, str]:
         require_bearer(token, request.headers.get("authorization"))
         event = await read_json(request, OrderCodeEvent)
+        wait = limit.retry_after(event.lane)
+        if wait > 0:
+            raise HTTPException(429, "too many wrong codes; wait", headers={"Retry-After": str(math.ceil(wait))})
         plate = await run_in_threadpool(plate_for_code, event.code.strip().upper())
-        if plate is None:
-            raise HTTPException(404, "no open order with this code")
-        if not identify(event.lane, plate):
-            raise HTTPException(404, "unknown lane")
+        if plate is None or not identify(event.lane, plate):
+            limit.failed(event.lane)
+            raise HTTPException(404, NOT_ACCEPTED)
         return {"status": "accepted"}
 
     return router
