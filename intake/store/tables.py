@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import ClassVar, Optional
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from intake.store.software import software_hash, software_version
@@ -147,6 +147,8 @@ class Decision(SQLModel, table=True):
 class ChainLink(SQLModel, table=True):
     """One link of the site's audit chain, and at the same time its outbox entry: `seq` is the
     per-site sequence number the centre uses to detect gaps, `record_uuid` the idempotency key."""
+    # A record's link by table and key: pages check each row they show against it.
+    __table_args__ = (Index("ix_chainlink_table_row", "table_name", "row_pk"),)
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     record_uuid: str = Field(unique=True, max_length=36)
     table_name: str = Field(max_length=64)
