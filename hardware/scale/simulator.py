@@ -19,6 +19,7 @@ import os
 import random
 import threading
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Literal
 
@@ -38,6 +39,15 @@ _MAX_DIGITS = 999_999
 _TO_UNIT = {"kg": Decimal(1), "t": Decimal("0.001"), "g": Decimal(1000),
             "lb": Decimal("2.20462262")}
 FaultKind = Literal["flip", "truncate", "glue", "corrupt"]
+
+
+@dataclass(frozen=True)
+class Damage:
+    """One injected fault as it went out: tests wait for these, not for a lucky moment."""
+
+    kind: str  # a FaultKind, or "noise"
+    sent: int  # frames (or poll answers) written before it: where in the stream it lies
+    delivered: bool  # False when the line dropped it (nobody read, buffer full)
 
 
 def displayed(weight_kg: int, unit: str) -> Decimal:
@@ -101,6 +111,7 @@ class IndicatorSimulator:
         self._silent_until = 0.0
         self._faults: dict[str, int] = {"flip": 0, "truncate": 0, "glue": 0, "corrupt": 0,
                                         "power_up": 0}
+        self._damage: list[Damage] = []
         self.frames_sent = 0
         self.polls_answered = 0
         self.dropped_bytes = 0
@@ -173,6 +184,16 @@ class IndicatorSimulator:
         with self._lock:
             self._faults[kind] += n
 
+    def damage(self) -> list[Damage]:
+        """Every fault and noise burst written so far, in stream order."""
+        with self._lock:
+            return list(self._damage)
+
+    def pending_faults(self) -> int:
+        """Damaged frames and noise still to go out."""
+        with self._lock:
+            return sum(n for k, n in self._faults.items() if k != "power_up") + bool(self._noise)
+
     def reboot(self, seconds: float, power_up_frames: int = 5) -> None:
         """Power cycle: silence, a few NUL bytes at power-up, then ``power_up_frames``
         frames flagged not-yet-zeroed (where the protocol has that flag)."""
@@ -240,23 +261,28 @@ class IndicatorSimulator:
         state = self._state()
         if state is not None:
             reply = responder.feed(request, state)
-            if reply and self._send(self._line(self._apply_faults(reply))) == 0:
-                self.polls_answered += 1
+            if reply:
+                reply, kinds = self._apply_faults(reply)
+                delivered = self._send(self._line(reply)) == 0
+                self._log_damage(kinds, delivered)
+                self.polls_answered += delivered
 
     def _tick(self) -> None:
         with self._lock:
             noise, self._noise = bytes(self._noise), bytearray()
             silent = time.monotonic() < self._silent_until
         if noise:
-            self._send(self._line(noise))
+            self._log_damage(["noise"], self._send(self._line(noise)) < len(noise))
         if silent:
             return
         state = self._state()
         if state is None:
             return
-        frame = self._apply_faults(self._encode_state(state))
-        if frame and self._send(self._line(frame)) == 0:
-            self.frames_sent += 1
+        frame, kinds = self._apply_faults(self._encode_state(state))
+        if frame:
+            delivered = self._send(self._line(frame)) == 0
+            self._log_damage(kinds, delivered)
+            self.frames_sent += delivered
 
     def _encode_state(self, state: IndicatorState) -> bytes:
         if self.protocol.startswith("toledo"):
@@ -273,7 +299,13 @@ class IndicatorSimulator:
         frame = self._corrupt(frame) if corrupt else frame
         return faults.even_parity(frame) if self._parity_bit else frame
 
-    def _apply_faults(self, frame: bytes) -> bytes:
+    def _log_damage(self, kinds: list[str], delivered: bool) -> None:
+        sent = self.frames_sent + self.polls_answered
+        with self._lock:
+            self._damage.extend(Damage(kind, sent, delivered) for kind in kinds)
+
+    def _apply_faults(self, frame: bytes) -> tuple[bytes, list[str]]:
+        """The frame with this frame's share of the pending faults, and their kinds."""
         with self._lock:
             active = [k for k, n in self._faults.items() if n > 0]
             for kind in active:
@@ -287,7 +319,7 @@ class IndicatorSimulator:
                 frame = faults.glue(frame)
             elif kind == "corrupt":
                 frame = self._corrupt(frame)
-        return frame
+        return frame, [k for k in active if k != "power_up"]
 
     def _corrupt(self, frame: bytes) -> bytes:
         out = bytearray(frame)

@@ -102,6 +102,9 @@ def test_7e1_line_read_as_7e1_or_8n1(wait_for: Callable) -> None:
 
 # --- fault profiles -------------------------------------------------------------------------
 
+LOAD_KG, MARKER_KG = 24560, 24580
+
+
 def _fault_run(protocol: str, inject: Callable[[IndicatorSimulator], None],
                wait_for: Callable, **sim_opts: object) -> tuple[Collector, ScaleReader]:
     # the fail-safe live settings: confirm=2 without a checksum; Keli's CR LF form must end
@@ -110,14 +113,19 @@ def _fault_run(protocol: str, inject: Callable[[IndicatorSimulator], None],
     if protocol == "keli":
         opts["line_end"] = True
     got = Collector()
-    with IndicatorSimulator(lambda: (24560, False), period=0.005, protocol=protocol, seed=7,
+    weight = [LOAD_KG]
+    with IndicatorSimulator(lambda: (weight[0], False), period=0.005, protocol=protocol, seed=7,
                             **sim_opts) as sim, \
             ScaleReader(sim.port, protocol, protocol_options=opts, on_frame=got,
                         poll_period=0.005) as reader:  # polled ones (nci) as fast as streams
         wait_for(lambda: len(got.frames()) >= 3)
         inject(sim)
-        before = len(got.frames())
-        wait_for(lambda: len(got.frames()) >= before + 10, timeout=5.0)
+        wait_for(lambda: sim.pending_faults() == 0, timeout=30.0)  # all the damage went out
+        assert any(d.delivered for d in sim.damage()), sim.damage()
+        # Frames after the damage carry another weight: once the reader has one, it has read
+        # past every damaged byte, however far behind a loaded machine let it fall.
+        weight[0] = MARKER_KG
+        wait_for(lambda: any(f.weight == MARKER_KG for f in got.frames()), timeout=30.0)
     return got, reader
 
 
@@ -126,7 +134,7 @@ def _fault_run(protocol: str, inject: Callable[[IndicatorSimulator], None],
 def test_damaged_frames_are_counted_and_never_a_wrong_weight(protocol: str, kind: str,
                                                              wait_for: Callable) -> None:
     got, reader = _fault_run(protocol, lambda sim: sim.fault(kind, 30), wait_for)
-    assert {f.weight for f in got.frames()} == {Decimal(24560)}
+    assert {f.weight for f in got.frames()} == {Decimal(LOAD_KG), Decimal(MARKER_KG)}
     stats = reader.stats()
     assert stats.errors + stats.skipped_bytes > 0  # the damage was seen, not silently lost
 
@@ -178,5 +186,5 @@ def test_unit_change_is_followed_frame_by_frame(protocol: str, wait_for: Callabl
 
 def test_noise_bursts_between_frames(wait_for: Callable) -> None:
     got, reader = _fault_run("ricelake", lambda sim: sim.inject_noise(2000), wait_for)
-    assert {f.weight for f in got.frames()} == {Decimal(24560)}
+    assert {f.weight for f in got.frames()} == {Decimal(LOAD_KG), Decimal(MARKER_KG)}
     assert reader.stats().skipped_bytes >= 1000

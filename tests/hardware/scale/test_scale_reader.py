@@ -135,6 +135,9 @@ def test_noise_is_skipped_and_frames_keep_coming(sim: IndicatorSimulator, wait_f
     with ScaleReader(sim.port) as reader:
         wait_for(lambda: reader.stats().frames >= 3)
         sim.inject_noise(300)
+        wait_for(lambda: sim.pending_faults() == 0)
+        assert [(d.kind, d.delivered) for d in sim.damage()] == [("noise", True)]
+        wait_for(lambda: reader.stats().skipped_bytes >= 300)  # the reader met the noise
         frames = reader.stats().frames
         wait_for(lambda: reader.stats().frames >= frames + 5)
         stats = reader.stats()
