@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import typer
 from rich.table import Table
@@ -20,6 +20,10 @@ from intake.config import GateConfig
 
 app = typer.Typer(no_args_is_help=True)
 DAY = typer.Option(..., "--day", help="The sampling day, YYYY-MM-DD in the site's time zone.")
+
+# When "today" is, for refusing to reveal a day that is not over: tests set it, the plant's
+# clock answers in service.
+utc_now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
 
 def _day(text: str) -> date:
@@ -88,7 +92,7 @@ def reveal(day: str = DAY, db: Optional[str] = DB, config: Optional[Path] = CONF
 
     when = _day(day)
     url, cfg = resolve(db, config)
-    if when >= day_of(datetime.now(timezone.utc), cfg.sampling.timezone):
+    if when >= day_of(utc_now(), cfg.sampling.timezone):
         fail(f"{when} is not over yet ({cfg.sampling.timezone}); its seed stays secret until it is", 2)
     engine, _ = _engine(url, config, audit_key(key, cfg))
     sites = sites_with_seed(engine, when)

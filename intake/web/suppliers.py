@@ -2,6 +2,7 @@
 table; lots and their status) and the CSV exports /export/visits.csv and /export/inspections.csv."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -20,9 +21,10 @@ from intake.web.staff import Staff
 MAX_SPAN_DAYS = 3 * 366
 
 
-def _window(since: str | None, until: str | None, default_days: int) -> tuple[date, date]:
+def _window(since: str | None, until: str | None, default_days: int,
+            today: Callable[[], date]) -> tuple[date, date]:
     try:
-        end = date.fromisoformat(until) if until else date.today()
+        end = date.fromisoformat(until) if until else today()
         start = date.fromisoformat(since) if since else end - timedelta(days=default_days)
     except ValueError:
         raise HTTPException(status_code=400, detail="since/until: dates as YYYY-MM-DD") from None
@@ -62,7 +64,7 @@ def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -
     @router.get("/suppliers", response_class=HTMLResponse)
     def suppliers(request: Request, since: str | None = None, until: str | None = None,
                   who: Principal = Depends(reviewer)) -> Response:
-        start, end = _window(since, until, 365)
+        start, end = _window(since, until, 365, staff.settings.today)
         context = {"who": who, "since": start, "until": end, "lot_groups": lot_groups(reader, start, end),
                    "lot_statuses": STATUSES, "lots_shown": LOTS_SHOWN,
                    **rate_context(reviews.reject_rates(reader, start, end), start, end)}
@@ -78,13 +80,13 @@ def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -
     @router.get("/export/visits.csv")
     def export_visits(since: str | None = None, until: str | None = None,
                       who: Principal = Depends(reviewer)) -> Response:
-        start, end = _window(since, until, 31)
+        start, end = _window(since, until, 31, staff.settings.today)
         return csv_response(reviews.export_visits(reader, start, end), f"visits-{start}-{end}.csv")
 
     @router.get("/export/inspections.csv")
     def export_inspections(since: str | None = None, until: str | None = None,
                            who: Principal = Depends(reviewer)) -> Response:
-        start, end = _window(since, until, 31)
+        start, end = _window(since, until, 31, staff.settings.today)
         return csv_response(reviews.export_inspections(reader, start, end), f"inspections-{start}-{end}.csv")
 
     return router

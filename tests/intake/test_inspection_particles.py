@@ -53,7 +53,7 @@ def test_the_calibration_file_gives_the_scale_and_a_broken_one_does_not_stop_any
     cfg = load_config(ROOT / "intake/demo/demo.toml").lanes[0].camera
     path = tmp_path / "camera-calibration.json"
     save_atomic(path, Calibration(source="0", target="checkerboard:9x6:25", px_per_mm=4.0, mm_per_px=0.25,
-                                  corners_found=54, created=datetime.now(timezone.utc)))
+                                  corners_found=54, created=datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)))
     assert camera_scale(cfg.model_copy(update={"mm_per_px": None, "calibration": path})) == (0.25, None)
     path.write_text("{not json", encoding="utf-8")
     assert camera_scale(cfg.model_copy(update={"mm_per_px": None, "calibration": path})) == (

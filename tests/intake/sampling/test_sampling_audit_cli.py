@@ -104,8 +104,11 @@ def test_reveal_publishes_a_finished_day_and_refuses_today(two_days, tmp_path, m
     code, out = cli("reveal", "--day", "2025-03-03", *key)
     assert code == 0 and len(out[0]["seed"]) == 64
     assert cli("audit", "--day", "2025-03-03", "--db", f"sqlite:///{db}")[0] == 0
-    today = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).date()
-    assert cli("reveal", "--day", today.isoformat(), *key)[0] == 2
+    # 00:30 in Shanghai on 4 March is still 3 March in UTC: the plant's day decides
+    monkeypatch.setattr("intake.cli.sampling.utc_now",
+                        lambda: datetime(2025, 3, 4, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert cli("reveal", "--day", "2025-03-04", *key)[0] == 2
+    assert cli("reveal", "--day", "2025-03-05", *key)[0] == 2
     assert cli("reveal", "--day", "2025-13-01", *key)[0] == 2
     assert cli("reveal", "--day", "2024-01-01", *key)[0] == 1            # no seed that day
 

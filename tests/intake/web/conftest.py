@@ -18,7 +18,8 @@ from intake.auth.users import Users
 from intake.lane.status import LaneStatus, StatusHub
 from intake.web.app import create_app
 from intake.web.server import WebServer
-from tests.intake.web.review_seed import Seeded, add_item, day, make_engine, plates, seed_master
+from intake.web.staff import StaffSettings
+from tests.intake.web.review_seed import SEED_NOW, Seeded, add_item, day, make_engine, plates, seed_master
 from tests.intake.web.staff_support import STAFF_PASSWORD, Store, csrf_of, login  # noqa: F401  (re-exported for fixtures)
 
 
@@ -91,7 +92,9 @@ def store(store_template: tuple[Path, list[Seeded]], tmp_path: Path) -> Store:
 
 @pytest.fixture
 def staff_server(hub: StatusHub, store: Store) -> Iterator[WebServer]:
-    server = WebServer(create_app(hub, heartbeat_s=0.3, engine=store.engine, data_dir=store.data_dir))
+    settings = StaffSettings(today=SEED_NOW.date)   # the pages' "today" is the seeds' today
+    server = WebServer(create_app(hub, heartbeat_s=0.3, engine=store.engine, data_dir=store.data_dir,
+                                  staff=settings))
     server.start()
     try:
         yield server

@@ -103,10 +103,14 @@ def plates() -> tuple[str, str]:
     return sand, gravel
 
 
+# The seeds' "today": a fixed instant, so what the tests assert cannot depend on the hour
+# they run at (a noon-of-today base made retention counts differ before and after noon).
+SEED_NOW = datetime(2026, 3, 18, 12, 0, tzinfo=timezone.utc)
+
+
 def day(n: int) -> datetime:
-    """n days before a fixed recent noon (UTC)."""
-    base = datetime.now(timezone.utc).replace(hour=12, minute=0, second=0, microsecond=0)
-    return base - timedelta(days=n)
+    """Noon (UTC) n days before the seeds' fixed today."""
+    return SEED_NOW - timedelta(days=n)
 
 
 def supplier_codes(engine: Engine) -> dict[str, str]:

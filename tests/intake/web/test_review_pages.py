@@ -16,7 +16,7 @@ from intake.store import reviews
 from intake.store.reviews import QueueFilter, Review
 from intake.store.tables import Decision
 from intake.web.server import WebServer
-from tests.intake.web.review_seed import add_item, day, plates
+from tests.intake.web.review_seed import SEED_NOW, add_item, day, plates
 
 
 def rows(html: str) -> list[str]:
@@ -231,8 +231,10 @@ def test_photos_removed_by_retention_are_named_not_shown_as_broken_images(rev: h
     from intake.config import RetentionConfig
     from intake.store.retention import prune_frames
 
-    # Rejects decided 0-5 days ago; keeping them 3 days removes the three oldest loads' photos.
-    [total] = prune_frames(store.engine, store.data_dir, RetentionConfig(reject_days=3, min_free_gb=0))
+    # Rejects decided 0-5 days before noon of the seeds' today; an hour later, keeping them
+    # 3 days removes the three oldest loads' photos (whatever the hour the suite runs at).
+    [total] = prune_frames(store.engine, store.data_dir, RetentionConfig(reject_days=3, min_free_gb=0),
+                           now=SEED_NOW + timedelta(hours=1))
     assert (total.rule, total.loads, total.files) == ("reject older than 3 days", 3, 6)
     old, young = store.items[5], store.items[0]
     html = rev.get(f"/review/{old.inspection}").text
