@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Literal, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hardware.scale.codecs import get_codec, get_decoder
 
 LABELS = ("clean_sand", "clean_gravel", "muddy", "foreign", "empty")
 
@@ -19,14 +21,9 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Protocol = Literal["toledo", "toledo-short", "sics", "yaohua", "yaohua-eq", "keli", "cas", "sma",
-                   "cardinal", "ricelake", "yaohua-a12", "nci", "sics-sir"]
-CHECKSUMMED = ("toledo", "toledo-short", "yaohua", "yaohua-a12")
-
-
 class ScaleConfig(Strict):
     port: str = Field(description="pyserial URL: /dev/ttyUSB0, socket://host:port, rfc2217://...")
-    protocol: Protocol = "toledo"
+    protocol: str = Field("toledo", description="an indicator protocol of hardware.scale.codecs")
     checksum: bool = Field(True, description="Toledo only: 18/12-byte frames with a checksum byte")
     command: bool = Field(False, description="poll the indicator (Yaohua/Keli/SMA command mode)")
     confirm: int = Field(2, ge=1, le=5, description="identical frames needed where a protocol has no checksum")
@@ -45,13 +42,22 @@ class ScaleConfig(Strict):
         indicator = self.protocol if not self.model else f"{self.protocol}:{self.model}"
         return {"indicator": indicator, "scale_max_kg": max_kg, "scale_e_kg": self.e_kg}
 
+    @field_validator("protocol")
+    @classmethod
+    def _known_protocol(cls, name: str) -> str:
+        get_codec(name)  # UnknownProtocol (a ValueError) lists the valid names
+        return name
+
+    @property
+    def polled(self) -> bool:
+        """The reader asks for every reading (so a reading is stale after two polls)."""
+        return get_codec(self.protocol).polled(self.command)
+
     def decoder_options(self) -> dict[str, object]:
         """What the protocol's decoder takes: only the options that protocol knows."""
-        from hardware.scale.codecs import get_codec
-
         codec = get_codec(self.protocol)
         options: dict[str, object] = dict(codec.command_options) if self.command else {}
-        if self.protocol.startswith("toledo"):
+        if codec.checksum_optional:
             options["checksum"] = self.checksum
         elif not codec.checksum and not options:
             options["confirm"] = self.confirm  # no checksum: repeat agreement guards against noise
@@ -62,9 +68,7 @@ class ScaleConfig(Strict):
 
     @model_validator(mode="after")
     def _options_fit_protocol(self) -> "ScaleConfig":
-        from hardware.scale.codecs import get_decoder
-
-        if self.command and self.protocol not in ("yaohua", "keli", "sma"):
+        if self.command and get_codec(self.protocol).polling != "optional":
             raise ValueError(f"protocol {self.protocol} has no command mode")
         try:
             get_decoder(self.protocol, **self.decoder_options())

@@ -20,11 +20,11 @@ from hardware.scale.frame import WeightFrame
 
 BAUDS = (9600, 4800, 2400, 1200, 19200, 38400, 600, 57600, 115200)
 MIN_FRAMES = 3
-# protocol -> decoder options for the command mode we may ask in
-POLLED: dict[str, dict[str, object]] = {"sics": {}, "yaohua": {"command": True},
-                                        "sma": {"poll": True}, "nci": {}}
-# Never heard without a request. (An SIR stream someone else started is heard as sics-sir.)
-ANSWER_ONLY = frozenset({"sics", "nci"})
+
+
+def polled() -> dict[str, dict[str, object]]:
+    """protocol -> decoder options for the command mode we may ask in (from the registry)."""
+    return {name: dict(c.detect_ask) for name, c in CODECS.items() if c.detect_ask is not None}
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,9 @@ def rank(data: bytes, polled: bool = False) -> list[Candidate]:
     reversed) go to the smaller weights: read the wrong way round, the reversed form's
     zero padding becomes trailing zeros and inflates the number."""
     if polled:
-        candidates = [score(data, p, o) for p, o in POLLED.items()]
+        candidates = [score(data, p, o) for p, o in polled().items()]
     else:
-        candidates = [score(data, p, {}) for p in CODECS if p not in ANSWER_ONLY]
+        candidates = [score(data, p, {}) for p, c in CODECS.items() if c.detect_listen]
     return sorted(candidates, key=lambda c: (-c.confidence, c.median_weight or 0.0))
 
 
@@ -133,7 +133,7 @@ def detect(url: str, *, budget: float = 9.0, listen: float = 0.3, ask: float = 0
             tried.append(f"{baud} listen")
             if consider(rank(data, polled=False), baud, data):
                 break
-            for protocol, options in POLLED.items():
+            for protocol, options in polled().items():
                 if time.monotonic() + ask > end:
                     break
                 candidate, data = _ask(port, protocol, options, ask)

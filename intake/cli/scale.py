@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hardware.scale.codecs import CODECS, DECODERS, Decoder, UnknownProtocol, get_decoder
+from hardware.scale.codecs import CODECS, Decoder, UnknownProtocol, get_decoder
 from hardware.scale.frame import FrameError, WeightFrame
 from hardware.scale.reader import ScaleReader
 
@@ -104,7 +104,7 @@ def _table(items: list[Item]) -> Table:
 
 
 ProtocolOpt = Annotated[str, typer.Option("--protocol", "-p",
-                                          help=f"One of: {', '.join(DECODERS)}.")]
+                                          help=f"One of: {', '.join(CODECS)}.")]
 UnitOpt = Annotated[Optional[str], typer.Option(
     help="Unit for frames that carry none; overrides the frame's unit for Toledo clones.")]
 JsonOpt = Annotated[bool, typer.Option("--json/--no-json", help="One JSON object per line.")]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from hardware.scale.codecs import DECODERS, Decoder, UnknownProtocol, get_decoder
+from hardware.scale.codecs import CODECS, Decoder, UnknownProtocol, get_decoder
 from hardware.scale.frame import WeightFrame
 from hardware.scale.toledo import ToledoDecoder, encode_toledo
 
@@ -12,10 +12,10 @@ def test_registry_names_are_the_design_names_plus_the_reference_extras() -> None
     design = {"toledo", "toledo-short", "sics", "yaohua", "yaohua-eq", "keli", "cas", "sma",
               "cardinal", "ricelake"}
     # reference §3.3 (A12(E) frame), §11 (NCI) and §2.1 (MT-SICS SIR), beyond DESIGN.md's list
-    assert set(DECODERS) == design | {"yaohua-a12", "nci", "sics-sir"}
+    assert set(CODECS) == design | {"yaohua-a12", "nci", "sics-sir"}
 
 
-@pytest.mark.parametrize("name", sorted(DECODERS))
+@pytest.mark.parametrize("name", sorted(CODECS))
 def test_every_decoder_takes_a_unit_and_refuses_a_bad_one(name: str) -> None:
     assert isinstance(get_decoder(name, unit="kg"), Decoder)
     with pytest.raises(ValueError):
@@ -46,7 +46,7 @@ def test_unknown_protocol_lists_the_valid_names() -> None:
         get_decoder("toldeo")
     message = str(info.value)
     assert "'toldeo'" in message
-    assert all(name in message for name in DECODERS)
+    assert all(name in message for name in CODECS)
     assert isinstance(info.value, ValueError)
 
 
