@@ -10,6 +10,7 @@ from prometheus_client.registry import Collector
 
 from intake.gate import Gate
 from intake.lane.status import LaneStep
+from intake.store.integrity import state_for
 
 
 class GateCollector(Collector):
@@ -46,6 +47,21 @@ class GateCollector(Collector):
             down.add_metric([lid], 1.0 if status is not None and status.step is LaneStep.OUT_OF_SERVICE else 0.0)
         yield from (trucks, verdicts, frames, errors, skipped, infer_n, infer_s, queue, beat, down)
         yield from self._watchdog()
+        yield from self._integrity()
+
+    def _integrity(self) -> Iterator[Metric]:
+        state = state_for(self.gate.records.engine)
+        ok = GaugeMetricFamily("intake_chain_ok", "1 while the audit chain verifies; 0: lanes refuse trucks")
+        ok.add_metric([], 1.0 if state.ok else 0.0)
+        runs = CounterMetricFamily("intake_chain_verify_runs", "Chain verifications run (start and background)")
+        runs.add_metric([], float(state.runs))
+        took = GaugeMetricFamily("intake_chain_verify_seconds", "Duration of the last chain verification")
+        took.add_metric([], state.duration_s)
+        at = GaugeMetricFamily("intake_chain_verified_timestamp_seconds", "When the chain last verified (Unix time)")
+        at.add_metric([], state.verified_at.timestamp() if state.verified_at else 0.0)
+        bad = GaugeMetricFamily("intake_chain_bad_rows", "Rows seen failing their chain link on read")
+        bad.add_metric([], float(len(state.bad_rows)))
+        yield from (ok, runs, took, at, bad)
 
     def _watchdog(self) -> Iterator[Metric]:
         restarts = CounterMetricFamily("intake_loop_restarts", "Hung or crashed loops restarted by the watchdog",

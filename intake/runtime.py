@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from typing import Any
 
 from starlette.types import ASGIApp
 
@@ -38,8 +41,13 @@ def web_app(gate: Gate) -> ASGIApp:
     from intake.ident.webhook import plate_router
     from intake.web.app import create_app
 
-    app = create_app(gate.hub, health=gate.health, engine=gate.records.engine, data_dir=gate.cfg.site.data_dir,
-                     kiosk_display_token=gate.cfg.site.kiosk_display_token)
+    from intake.store.integrity import REFUSAL, state_for
+
+    integrity = state_for(gate.records.engine)
+    app = create_app(gate.hub, health=lambda: _health(gate), engine=gate.records.engine,
+                     data_dir=gate.cfg.site.data_dir, kiosk_display_token=gate.cfg.site.kiosk_display_token,
+                     hold=lambda: None if integrity.ok else REFUSAL)
+    _verify_in_background(app, gate)
     from intake.metrics import metrics_router
 
     app.include_router(metrics_router(gate))
@@ -56,6 +64,45 @@ def web_app(gate: Gate) -> ASGIApp:
 
         app.include_router(lab_router(gate.records.engine, ident.lab_token))
     return app
+
+
+VERIFY_INTERVAL_S = 3600.0   # wall seconds between whole-chain verifies in the background
+
+
+def _health(gate: Gate) -> dict[str, object]:
+    """The gate's own report with the chain's: a chain that does not verify is "down"."""
+    from intake.store.integrity import state_for
+    from intake.web.health import worst
+
+    report = dict(gate.health())
+    integrity = state_for(gate.records.engine).health()
+    status = worst(str(report.pop("status", "ok")), str(integrity.pop("status", "ok")))
+    return {**report, **integrity, "status": status}
+
+
+def _verify_in_background(app: Any, gate: Gate) -> None:
+    """While the web app runs: the whole chain verified now and every VERIFY_INTERVAL_S."""
+    from intake.store.checkpoint import checkpoint_path
+    from intake.store.integrity import run_periodic
+    from intake.store.keys import load_key
+
+    site = gate.cfg.site
+    key, path = load_key(site.audit_key), checkpoint_path(site.database, site.data_dir)
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(scope_app: Any) -> AsyncIterator[Any]:
+        task = asyncio.create_task(run_periodic(gate.records.engine, key, path, VERIFY_INTERVAL_S),
+                                   name="chain-verify")
+        try:
+            async with inner(scope_app) as state:
+                yield state
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.router.lifespan_context = lifespan
 
 
 async def start_web(app: ASGIApp, host: str, port: int, stack: AsyncExitStack,

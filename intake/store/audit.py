@@ -63,9 +63,11 @@ def parse_head(text: str) -> tuple[int, str]:
     return int(seq), mac.lower()
 
 
-def verify(engine: Engine, key: bytes, expected_head: str | None = None, tail: int | None = None) -> Report:
+def verify(engine: Engine, key: bytes, expected_head: str | None = None, tail: int | None = None,
+           since: tuple[int, str] | None = None) -> Report:
     """The whole chain; or with `tail`, only the newest links (a quick check at start that the
-    key is right and the last writes are whole; it skips the scan for unchained rows)."""
+    key is right and the last writes are whole; it skips the scan for unchained rows); or with
+    `since` (a trusted SEQ and MAC: a signed checkpoint), the links after it, chained from it."""
     report = Report()
     linked: dict[str, set[str]] = {}
     with engine.connect() as conn:
@@ -75,6 +77,9 @@ def verify(engine: Engine, key: bytes, expected_head: str | None = None, tail: i
             last = conn.execute(select(ChainLink.seq).order_by(ChainLink.seq.desc()).limit(1)).scalar() or 0
             after = max(0, last - tail)
             prev = conn.execute(select(ChainLink.mac).where(ChainLink.seq == after)).scalar() or GENESIS
+        if since is not None:
+            after, prev = since
+            report.head_seq, report.head_mac = since
         expected_seq = after + 1
         for links in _link_batches(conn, after):
             rows = _rows_for(conn, tables, links)
@@ -95,7 +100,7 @@ def verify(engine: Engine, key: bytes, expected_head: str | None = None, tail: i
                 prev, expected_seq = link.mac, link.seq + 1
                 report.records += 1
                 report.head_seq, report.head_mac = link.seq, link.mac
-        if tail is None:
+        if tail is None and since is None:
             _unchained(conn, linked, report)
         if expected_head:
             _check_head(conn, expected_head, report)

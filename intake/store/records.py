@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from intake.lane.machine import PassKind
 from intake.store import crashpoint
+from intake.store.integrity import REFUSAL as INTEGRITY_REFUSAL, state_for
 from intake.store.tables import utcnow
 from intake.store.tables import (
     Decision, DeliveryOrder, Frame, Inspection, Material, Sample, SampleResult, Supplier, Vehicle, Visit,
@@ -33,7 +34,7 @@ class Admission:
 
 @dataclass(frozen=True)
 class Refusal:
-    reason: str   # unknown_vehicle | no_open_order
+    reason: str   # unknown_vehicle | no_open_order | records_fail_verification
 
 
 class Records:
@@ -50,6 +51,8 @@ class Records:
 
     def admit(self, plate: str, lane: str) -> Admission | Refusal:
         """Find the truck's open visit (weigh-out pass) or open a visit on its open order."""
+        if not state_for(self.engine).ok:
+            return Refusal(INTEGRITY_REFUSAL)   # no new records on a chain that does not verify
         with Session(self.engine) as session:
             vehicle = session.exec(select(Vehicle).where(Vehicle.plate == plate)).first()
             if vehicle is None:

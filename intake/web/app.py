@@ -5,11 +5,12 @@ also login, review, frames, suppliers and admin (staff), each behind a session a
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 from typing import Final
+from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -36,6 +37,7 @@ def create_app(
     max_streams: int = 32,
     max_streams_per_client: int = 4,
     kiosk_display_token: str = "",
+    hold: Callable[[], str | None] = lambda: None,
     engine: Engine | None = None,
     data_dir: Path | None = None,
     staff: StaffSettings | None = None,
@@ -51,6 +53,8 @@ def create_app(
         replaces its oldest.
     kiosk_display_token: a kiosk screen whose page URL carries ?display=<this> keeps its stream
         when others fill max_streams; empty: no screen is preferred.
+    hold: a gate-wide reason no lane takes trucks (records_fail_verification), shown on every
+        kiosk; None while there is none. Called on the event loop: must be quick.
     engine: the gate's database; without it only the kiosk, API and health are served.
     data_dir: the site's data_dir, under which frame files are recorded.
     staff: session, cookie and throttling settings for the staff pages.
@@ -64,7 +68,7 @@ def create_app(
     install_error_handlers(app)
 
     app.include_router(kiosk_router(hub, templates, streams, heartbeat_s=heartbeat_s,
-                                    display_token=kiosk_display_token))
+                                    display_token=kiosk_display_token, hold=hold))
     app.include_router(api_router(hub))
     app.include_router(health_router(hub, health))
     if engine is not None:
@@ -97,6 +101,7 @@ def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_
     from intake.web.review import review_router
     from intake.web.staff import Staff
     from intake.web.suppliers import suppliers_router
+    from intake.web.verified import require_verified
 
     ensure_auth_tables(engine)
     ensure_review_tables(engine)
@@ -105,7 +110,9 @@ def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_
     app.include_router(login_router(staff, templates))
     app.include_router(review_router(staff, engine, templates))
     app.include_router(frames_router(staff, engine, data_dir))
-    app.include_router(suppliers_router(staff, engine, templates))
+    # Exports carry whole periods: they wait for a whole-chain verify (intake.web.verified).
+    app.include_router(suppliers_router(staff, engine, templates),
+                       dependencies=[Depends(lambda: require_verified(engine))])
     app.include_router(admin_router(staff, templates))
 
     @app.exception_handler(LoginRequired)

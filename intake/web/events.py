@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -105,8 +105,9 @@ class LaneEventStream(StreamingResponse):
     """
 
     def __init__(self, hub: StatusHub, lane: str, heartbeat_s: float, streams: StreamRegistry,
-                 stop: asyncio.Event) -> None:
+                 stop: asyncio.Event, shown: Callable[[LaneStatus], LaneStatus] = lambda s: s) -> None:
         self._hub = hub
+        self._shown = shown   # what the kiosk shows for a snapshot (a gate-wide hold overrides it)
         self._lane = lane
         self._heartbeat_s = heartbeat_s
         self._streams = streams
@@ -139,6 +140,6 @@ class LaneEventStream(StreamingResponse):
         while not self._stop.is_set():
             status = await self._next()
             if status is not None:
-                yield status_event(status)
+                yield status_event(self._shown(status))
             elif not self._stop.is_set():
                 yield HEARTBEAT_EVENT

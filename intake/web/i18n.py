@@ -83,6 +83,9 @@ REFUSALS: Final[dict[str, Text]] = {
     "store:io": ("存储故障，暂停入场，请联系技术人员", "Storage fault: no entry, call the technician"),
     "store:error": ("记录系统故障，暂停入场，请联系技术人员", "Record system fault: no entry, call the technician"),
     "watchdog": ("设备程序正在重启，暂停入场，请稍候", "A device program is restarting: no entry, please wait"),
+    # The audit chain does not verify (intake.store.integrity): no truck until staff resolve it.
+    "records_fail_verification": ("记录校验失败，暂停入场，请联系技术人员",
+                                  "Records fail verification: no entry, call the technician"),
 }
 
 # The reason codes the gate records, as the driver reads them; unknown codes show as given.

@@ -7,13 +7,14 @@ every later snapshot from /kiosk/<lane>/events using the same i18n table.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from intake.lane.status import LaneStatus, StatusHub
+from intake.lane.status import LaneStatus, LaneStep, StatusHub
 from intake.web import i18n
 from intake.web.events import LaneEventStream, StreamRegistry
 
@@ -63,9 +64,18 @@ def kiosk_view(status: LaneStatus) -> KioskView:
 def kiosk_router(
     hub: StatusHub, templates: Jinja2Templates, streams: StreamRegistry, *, heartbeat_s: float,
     display_token: str = "",
+    hold: Callable[[], str | None] = lambda: None,
 ) -> APIRouter:
+    """hold(): a gate-wide reason no lane takes trucks (a fault code), or None. While it holds,
+    every lane shows out of service with that reason, whatever its own state."""
     # Handlers are async so they touch the hub on the event loop thread, never a worker thread.
     router = APIRouter(tags=["kiosk"])
+
+    def shown(status: LaneStatus) -> LaneStatus:
+        reason = hold()
+        if reason is None:
+            return status
+        return status.model_copy(update={"step": LaneStep.OUT_OF_SERVICE, "fault": reason, "verdict": None})
 
     def current(lane: str) -> LaneStatus:
         # Only lanes the gate has published exist; refusing others also keeps arbitrary
@@ -77,7 +87,7 @@ def kiosk_router(
 
     @router.get("/kiosk/{lane}", response_class=HTMLResponse)
     async def kiosk_page(request: Request, lane: str) -> Response:
-        view = kiosk_view(current(lane))
+        view = kiosk_view(shown(current(lane)))
         context = {
             "view": view,
             "labels": i18n.LABELS,
@@ -98,6 +108,6 @@ def kiosk_router(
         stop = streams.admit(request.client.host if request.client else "?", preferred)
         if stop is None:
             raise HTTPException(status_code=503, detail="too many open kiosk streams")
-        return LaneEventStream(hub, lane, heartbeat_s, streams, stop)
+        return LaneEventStream(hub, lane, heartbeat_s, streams, stop, shown)
 
     return router

@@ -20,11 +20,14 @@ from intake.auth.sessions import Principal
 from intake.config import LABELS
 from intake.store import reviews
 from intake.store.db import read_only
+from intake.store.integrity import state_for
 from intake.store.retention import removal_of
 from intake.store.reviews import Detail, QueueFilter, QueueRow
+from intake.store.tables import Decision
 from intake.web.charts import bar_chart, bed_plot
 from intake.web.counts import QueueCounter
 from intake.web.ids import PathId, QueryId, require_id
+from intake.web.verified import detail_failures, failing
 from intake.web.staff import Staff, StaffPost
 
 PAGE_SIZE = 50
@@ -94,6 +97,12 @@ def item_context(detail: Detail) -> dict[str, Any]:
             "gate": detail.gate_decision, "current": detail.current, "quality_figures": quality_figures}
 
 
+def unverified_context(bad: dict[str, set[int | str]]) -> dict[str, Any]:
+    """What the item page needs to show failing rows as such, not as fact."""
+    return {"bad_rows": [f"{table} #{pk}" for table, pks in sorted(bad.items()) for pk in sorted(pks, key=str)],
+            "weights_bad": "weighing" in bad, "decisions_bad": "decision" in bad or "review" in bad}
+
+
 def quality_figures(frame: Any) -> list[tuple[str, str]]:
     """The frame-quality gate's figures for one frame (sharpness, luma, ...), rounded."""
     figures = []
@@ -124,7 +133,10 @@ class ReviewPages:
         more = f"/review?{urlencode({**dict(request.query_params), 'before': rows[-1].decision_id})}" \
             if len(rows) == PAGE_SIZE else None
         facets = self.counter.facets(f)
-        context = {"who": who, "f": f, "rows": rows, "counts": self.counter.counts(f, facets), "facets": facets,
+        integrity = state_for(self.engine)
+        context = {"bad_decisions": failing(self.engine, self.reader, Decision, [r.decision_id for r in rows]),
+                   "integrity_problem": None if integrity.ok else integrity.problem,
+                   "who": who, "f": f, "rows": rows, "counts": self.counter.counts(f, facets), "facets": facets,
                    "suppliers": suppliers, "materials": materials, "labels": LABELS, "query": filter_query(f),
                    "more": more, "first_page": before is None, "item_url": item_url,
                    "done": request.query_params.get("done") == "1"}
@@ -136,8 +148,10 @@ class ReviewPages:
         if detail is None:
             raise HTTPException(status_code=404, detail="no such item")
         f = parse_filter(request.query_params)
+        bad = detail_failures(self.engine, self.reader, detail)
         context = {"who": who, **item_context(detail), "query": filter_query(f), "error": error,
-                   "removal": removal_of(self.reader, detail.visit.id) if detail.frames else None}
+                   "removal": removal_of(self.reader, detail.visit.id) if detail.frames else None,
+                   **unverified_context(bad)}
         return _page(self.templates, request, "review_item.html", context, status)
 
     def next_item(self, request: Request, after: int) -> Response:
@@ -156,6 +170,10 @@ class ReviewPages:
                                     reviewer_id=who.user_id, reviewer=who.username,
                                     new_verdict=form.get("verdict", ""), label=form.get("label", ""),
                                     reason=form.get("reason", ""))
+        detail = reviews.visit_detail(self.reader, req.visit_id)
+        if detail is not None and detail_failures(self.engine, self.reader, detail):
+            return self.show(request, who, req.visit_id, "this record fails verification: no review can be "
+                             "recorded on it", 409)
         try:
             reviews.record_review(self.engine, req)
         except reviews.ReviewRejected as exc:
