@@ -4,6 +4,7 @@ can be recorded on it, the queue warns, exports refuse, /health is down and the 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -90,5 +91,34 @@ def test_an_untouched_store_is_served_as_before(hub: StatusHub, store: Store) ->
         assert 'data-testid="fails-verification"' not in html and 'data-testid="decide"' in html
         assert client.get("/export/visits.csv").status_code == 200
         assert state_for(store.engine).ok and state_for(store.engine).whole_verified_at is not None
+    finally:
+        server.stop()
+
+
+def test_the_gates_web_app_verifies_in_the_background_and_closes_the_lanes(
+        hub: StatusHub, forged: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """intake run and the demo serve runtime.web_app: its background verify finds the forgery
+    on its own, /health goes down and every kiosk says why."""
+    from types import SimpleNamespace
+
+    from intake.config import IdentificationConfig
+    from intake.runtime import web_app
+    from tests.intake.web.review_seed import AUDIT_KEY
+
+    monkeypatch.setenv("INTAKE_PROBE_KEY", AUDIT_KEY.decode())
+    site = SimpleNamespace(audit_key="env:INTAKE_PROBE_KEY", database=str(forged.engine.url),
+                           data_dir=forged.data_dir, kiosk_display_token="")
+    gate = SimpleNamespace(hub=hub, health=lambda: {"model": "ok"}, records=SimpleNamespace(engine=forged.engine),
+                           cfg=SimpleNamespace(site=site, identification=IdentificationConfig()), lanes=[])
+    server = WebServer(web_app(gate))  # type: ignore[arg-type]
+    server.start()
+    try:
+        deadline = 200   # the verify runs in a worker thread: wait for its outcome, bounded
+        while state_for(forged.engine).ok and deadline:
+            threading.Event().wait(0.05)
+            deadline -= 1
+        health = httpx.get(f"{server.url}/health", timeout=10)
+        assert health.status_code == 503 and health.json()["integrity"].startswith("failed: mismatch")
+        assert "Records fail verification" in httpx.get(f"{server.url}/kiosk/1", timeout=10).text
     finally:
         server.stop()
