@@ -70,7 +70,9 @@ class StreamRegistry:
 
     def admit(self, client: str, preferred: bool = False) -> asyncio.Event | None:
         """A stop event for a new stream from `client`, after making room; None: refused."""
-        own = [stop for stop, s in self._open.items() if s.client == client]
+        # A screen with the token is not counted with strangers from its address (on the gate's
+        # own box the kiosk and any local process are both 127.0.0.1).
+        own = [stop for stop, s in self._open.items() if s.client == client and s.preferred == preferred]
         if len(own) >= self.max_per_client:
             self._evict(own)
         elif self.open >= self.max_streams:

@@ -27,8 +27,8 @@ from intake.store.tables import Decision
 from intake.web.charts import bar_chart, bed_plot
 from intake.web.counts import QueueCounter
 from intake.web.ids import PathId, QueryId, require_id
-from intake.web.verified import detail_failures, failing
 from intake.web.staff import Staff, StaffPost
+from intake.web.verified import detail_failures, failing
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("date_from", "date_to", "supplier", "material", "verdict", "label", "status")

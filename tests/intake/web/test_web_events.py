@@ -188,4 +188,11 @@ def test_registry_prefers_kiosk_screens_and_refuses_strangers_only_when_all_are_
         assert restarted is not None and screens[0] is not None and screens[0].is_set()
         assert reg.open == 2
 
+    async def same_address() -> None:
+        reg = StreamRegistry(max_streams=8, max_per_client=2)
+        screen = reg.admit("127.0.0.1", preferred=True)
+        local = [reg.admit("127.0.0.1") for _ in range(5)]   # a local process beside the kiosk
+        assert screen is not None and not screen.is_set() and all(s is not None for s in local)
+
     asyncio.run(scenario())
+    asyncio.run(same_address())
