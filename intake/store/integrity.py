@@ -107,6 +107,16 @@ def verify_whole(engine: Engine, key: bytes, checkpoint: Path | None = None) -> 
     return state_for(engine)
 
 
+def ensure_whole_verified(engine: Engine, key: bytes) -> IntegrityState:
+    """A whole verify unless one has passed since start (or the chain already failed); waits
+    for one in progress rather than running a second."""
+    state = state_for(engine)
+    with _WHOLE:
+        if state.ok and state.whole_verified_at is None:
+            _run(engine, key, None, whole=True)
+    return state
+
+
 def check_rows(engine: Engine, conn: Connection, key: bytes, table: Table, pks: Iterable[object]) -> set[str]:
     """The primary keys among `pks` whose row does not match its own chain link (or has none).
     One query for the rows, one for their links, one for the links before them."""

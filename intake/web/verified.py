@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from intake.store.chain import ChainError, key_for
-from intake.store.integrity import check_rows, state_for, verify_whole
+from intake.store.integrity import check_rows, ensure_whole_verified, state_for
 from intake.store.reviews import Detail, Review
 from intake.store.tables import Decision, Frame, Inspection, Sample, SampleResult, Weighing
 
@@ -57,7 +57,7 @@ def require_verified(engine: Engine) -> None:
     state = state_for(engine)
     if state.ok and state.whole_verified_at is None:
         try:
-            verify_whole(engine, key_for(engine))
+            ensure_whole_verified(engine, key_for(engine))
         except ChainError:
             raise HTTPException(409, NO_KEY) from None
     if not state.ok:
