@@ -70,15 +70,16 @@ def _run(engine: Engine, key: bytes, checkpoint: Path | None, whole: bool) -> Re
         state.checkpoint = checkpoint
     checkpoint = state.checkpoint
     started = time.perf_counter()
-    since = None
-    if not whole and checkpoint is not None:
+    signed = None
+    if checkpoint is not None:
         try:
-            since = read_checkpoint(checkpoint, key)
+            signed = read_checkpoint(checkpoint, key)
         except CheckpointError as exc:
             state.fail(str(exc))
             return Report()
-    head = format_head(*since) if since and since[0] > 0 else None   # seq 0: an empty chain, no link to find
-    report = verify(engine, key, expected_head=head, since=since)
+    # The checkpoint's link must still be there either way (a rollback); seq 0 names no link.
+    head = format_head(*signed) if signed and signed[0] > 0 else None
+    report = verify(engine, key, expected_head=head, since=None if whole else signed)
     state.runs += 1
     state.duration_s, state.records = time.perf_counter() - started, report.records
     if report.ok:

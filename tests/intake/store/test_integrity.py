@@ -96,3 +96,13 @@ def test_a_checkpoint_of_an_empty_chain_lets_the_first_records_verify(db_path: P
     assert verify_at_start(records.engine, KEY, cp(db_path)).ok     # signs seq 0
     fill(records, 1)
     assert verify_at_start(reopen(db_path).engine, KEY, cp(db_path)).ok
+
+
+def test_the_whole_verify_also_catches_a_rollback_past_the_checkpoint(filled: Records, db_path: Path) -> None:
+    verify_at_start(filled.engine, KEY, cp(db_path))
+    sql(db_path, "DELETE FROM chainlink WHERE seq > 20")   # links and rows of an older copy
+    for table in ("weighing", "decision", "frame", "inspection", "sampleresult", "sample"):
+        sql(db_path, f"DELETE FROM {table} WHERE id NOT IN (SELECT CAST(row_pk AS INTEGER) FROM chainlink "
+                     f"WHERE table_name = '{table}')")
+    state = verify_whole(reopen(db_path).engine, KEY, cp(db_path))
+    assert not state.ok and "rollback" in (state.problem or "")
