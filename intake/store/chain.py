@@ -24,6 +24,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlmodel import SQLModel
 
 from intake.store.canonical import canonical_bytes
+from intake.store.schema import import_table_modules
 from intake.store.tables import ChainLink
 
 GENESIS = "0" * 64
@@ -55,7 +56,10 @@ def _append_only(cls: type) -> bool:
 
 
 def chained_tables() -> list[Table]:
-    """Tables of every chained class imported so far, in dependency order."""
+    """The chain's registry: every chained table of the gate, in dependency order. The table
+    modules (intake.store.schema) are imported first, so the answer never depends on what the
+    caller happened to import; sync, verify and the schema check all read it."""
+    import_table_modules()
     names = {m.class_.__table__.name for m in SQLModel._sa_registry.mappers if is_chained(m.class_)}
     return [t for t in SQLModel.metadata.sorted_tables if t.name in names]
 

@@ -1,6 +1,8 @@
-"""Which modules define tables that migrations cover. The schema-drift test compares a freshly
-migrated database with exactly these modules' tables, so adding a table means: write the
-migration, then add its module here (see intake/store/migrations/README.md)."""
+"""Which modules define tables: the one list. Migrations cover exactly these modules' tables
+(the schema-drift test compares a freshly migrated database with them), and the chain's
+registry (`intake.store.chain.chained_tables`) imports them, so sync and verify see every
+chained table. Adding a table means: write the migration, then add its module here (see
+intake/store/migrations/README.md); a test fails if a module with tables is missing."""
 from __future__ import annotations
 
 import importlib

@@ -3,7 +3,6 @@ of a chained table. Reading a batch = the links after a sequence number, their r
 the way the verifier reads them, and the visit context the central queries need."""
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,18 +11,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from intake.store.audit import _rows_for, _Tables  # the verifier's row reading: the centre must see its bytes
 from intake.store.canonical import canon
+from intake.store.chain import chained_tables
 from intake.store.tables import ChainLink, DeliveryOrder, Material, Supplier, Vehicle, Visit
 from intake.sync.message import RecordMessage
 
-# Modules whose chained tables a gate writes; imported so rows are typed by their classes
-# (the verifier reflects tables it does not know, and so do we, through _Tables).
-CHAINED_MODULES = ("intake.store.tables", "intake.store.reviews", "intake.lab.results", "intake.sampling.tables",
-                   "intake.store.retention")
-
 
 def import_chained_modules() -> None:
-    for name in CHAINED_MODULES:
-        importlib.import_module(name)
+    """Register every chained table's class (the chain's registry), so rows are typed by their
+    classes (the verifier reflects tables it does not know, and so do we, through _Tables)."""
+    chained_tables()
 
 
 @dataclass(frozen=True)
