@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 from intake.auth.users import Users  # noqa: E402
 from intake.lane.status import LaneStatus, StatusHub  # noqa: E402
 from intake.store.db import open_engine  # noqa: E402
-from intake.store.reviews import ensure_review_tables  # noqa: E402
 from intake.web.app import create_app  # noqa: E402
 from intake.web.server import WebServer  # noqa: E402
 
@@ -71,9 +70,7 @@ def generate(db: Path, n: int) -> None:
     db.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    engine = open_engine(f"sqlite:///{db}")
-    ensure_review_tables(engine)
-    engine.dispose()
+    open_engine(f"sqlite:///{db}").dispose()  # made by the migrations
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")   # bulk load only; the app's own connections use FULL
     conn.execute("BEGIN")

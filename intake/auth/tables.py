@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Literal, Optional
 
 from sqlalchemy import Index
-from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from intake.store.tables import utcnow
@@ -53,10 +52,3 @@ class LoginAttempt(SQLModel, table=True):
     ok: bool
     at: datetime = Field(default_factory=utcnow)
 
-
-AUTH_TABLES = [User.__table__, AuthSession.__table__, LoginAttempt.__table__]
-
-
-def ensure_auth_tables(engine: Engine) -> None:
-    """Create the auth tables if missing (until the lead's Alembic migration owns them)."""
-    SQLModel.metadata.create_all(engine, tables=AUTH_TABLES)

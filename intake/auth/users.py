@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from intake.auth.passwords import Passwords
-from intake.auth.tables import ROLES, Role, User, ensure_auth_tables
+from intake.auth.tables import ROLES, Role, User
 from intake.store.tables import utcnow
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -45,7 +45,6 @@ class Users:
     def __init__(self, engine: Engine, passwords: Passwords | None = None) -> None:
         self.engine = engine
         self.passwords = passwords or Passwords()
-        ensure_auth_tables(engine)
 
     def add(self, username: str, password: str, role: str) -> UserInfo:
         name = normalise(username)

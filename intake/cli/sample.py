@@ -17,13 +17,10 @@ out, err = Console(), Console(stderr=True)
 
 def _engine(db: Optional[str], config: Optional[Path], key: Optional[str]):
     """The gate's database with its audit key: lab results are chained records."""
-    from intake.lab.results import ensure_tables
     from intake.store.db import open_engine
 
     url, cfg = resolve(db, config)
-    engine = open_engine(url, audit_key(key, cfg))
-    ensure_tables(engine)
-    return engine
+    return open_engine(url, audit_key(key, cfg))
 
 
 @app.command()

@@ -35,13 +35,11 @@ def _day(text: str) -> date:
 
 
 def _engine(db: Optional[str], config: Optional[Path], key: bytes | None = None) -> tuple[Engine, GateConfig]:
-    from intake.sampling.tables import ensure_tables
     from intake.store.db import StoreError, open_engine
 
     url, cfg = resolve(db, config)
     try:
         engine = open_engine(url, key, migrate=False)
-        ensure_tables(engine)
     except StoreError as exc:
         fail(str(exc), 1)
         raise

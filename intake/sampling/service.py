@@ -15,7 +15,7 @@ from intake.sampling.points import Bed, PlanError, Point, PointSpec, place_point
 from intake.sampling.policy import PolicyParams, Selection, SupplierHistory, select_truck
 from intake.sampling.resolve import point_spec, policy_params
 from intake.sampling.seeds import day_of, start_day
-from intake.sampling.tables import SamplingSelection, ensure_tables
+from intake.sampling.tables import SamplingSelection
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,6 @@ def plan_points(seed: bytes, visit_id: str, bed_mm: tuple[int, int], spec: Point
 class Sampling:
     def __init__(self, engine: Engine, cfg: SamplingConfig, site: str) -> None:
         self.engine, self.cfg, self.site = engine, cfg, site
-        ensure_tables(engine)
 
     def decide(self, visit_id: str, supplier: str, material: str, plate: str, bed_mm: tuple[int, int],
                now: datetime | None = None) -> Decided:

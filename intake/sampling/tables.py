@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import ClassVar, Optional
 
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from intake.store.tables import utcnow
@@ -80,10 +79,3 @@ class SamplingSelection(SQLModel, table=True):
     plan_error: Optional[str] = None                       # sampled, but no plan obeys the rules
     recorded_at: datetime = Field(default_factory=utcnow)
 
-
-TABLES = [SamplingSeed.__table__, SeedCommitment.__table__, SeedReveal.__table__, SamplingSelection.__table__]
-
-
-def ensure_tables(engine: Engine) -> None:
-    """Create the sampling tables where they are missing (until a migration owns them)."""
-    SQLModel.metadata.create_all(engine, tables=TABLES)

@@ -7,20 +7,16 @@ key, without which no chained record can be written.
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DatabaseError
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 from intake.store import chain, tables  # noqa: F401  (registers the tables and the chain hooks)
 from intake.store.private import private_file
-
-log = logging.getLogger(__name__)
-
 
 # How long a write waits for another writer's lock before it fails (SQLite retries meanwhile).
 # A lane waits this long at most; then it goes out of service ("store:locked") and retries.
@@ -38,8 +34,7 @@ def open_engine(url: str, key: bytes | None = None, *, migrate: bool = True, che
     if migrate:
         from intake.store.migrate import upgrade
 
-        upgrade(engine)
-        _create_unmigrated(engine)
+        upgrade(engine)  # Alembic is the only way a table is made
     if key is not None:
         chain.attach_key(engine, key)
     return engine
@@ -79,18 +74,6 @@ def integrity_check(engine: Engine) -> None:
         rows = [str(exc.orig)]
     if rows != ["ok"]:
         raise StoreError(f"database integrity check failed: {'; '.join(map(str, rows[:5]))}")
-
-
-def _create_unmigrated(engine: Engine) -> None:
-    """Tables registered on the metadata that no migration creates yet (a module added since
-    the last migration) are created directly, loudly, so their module works meanwhile."""
-    from sqlalchemy import inspect
-
-    existing = set(inspect(engine).get_table_names())
-    missing = [t for t in SQLModel.metadata.sorted_tables if t.name not in existing]
-    if missing:
-        log.warning("tables without a migration, created directly: %s", ", ".join(t.name for t in missing))
-        SQLModel.metadata.create_all(engine, tables=missing)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

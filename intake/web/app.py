@@ -93,8 +93,6 @@ def create_app(
 
 def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_dir: Path | None,
                  settings: StaffSettings) -> None:
-    from intake.auth.tables import ensure_auth_tables
-    from intake.store.reviews import ensure_review_tables
     from intake.web.admin import admin_router
     from intake.web.frames import frames_router
     from intake.web.login import login_router
@@ -103,8 +101,6 @@ def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_
     from intake.web.suppliers import suppliers_router
     from intake.web.verified import require_verified
 
-    ensure_auth_tables(engine)
-    ensure_review_tables(engine)
     staff = Staff(engine, settings)
     app.state.staff = staff
     app.include_router(login_router(staff, templates))

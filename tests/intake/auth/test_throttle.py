@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from intake.auth.tables import ensure_auth_tables
 from intake.auth.throttle import LoginThrottle, ThrottlePolicy, delay_s
 from intake.store.db import open_engine
 
@@ -18,9 +17,7 @@ POLICY = ThrottlePolicy(free_user_failures=5, free_client_failures=20, base_dela
 
 @pytest.fixture
 def throttle(tmp_path: Path) -> LoginThrottle:
-    engine = open_engine(f"sqlite:///{tmp_path / 'gate.db'}")
-    ensure_auth_tables(engine)
-    return LoginThrottle(engine, POLICY)
+    return LoginThrottle(open_engine(f"sqlite:///{tmp_path / 'gate.db'}"), POLICY)
 
 
 def fail(throttle: LoginThrottle, user: str, client: str, now: datetime) -> bool:

@@ -11,7 +11,6 @@ from hardware.sim.trucks import DEMO_MIX, TruckScenario
 from intake.config import SamplingConfig
 from intake.demo import masterdata
 from intake.sampling.service import Decided, Sampling
-from intake.sampling.tables import ensure_tables
 from intake.store.db import open_engine
 from intake.store.records import Admission, Records
 
@@ -46,7 +45,6 @@ class Gate:
 
 def make_gate(path: Path, **sampling: Any) -> Gate:
     engine = open_engine(f"sqlite:///{path}", KEY)
-    ensure_tables(engine)
     masterdata.seed(engine, list(DEMO_MIX))
     cfg = SamplingConfig(secret="blind-code-secret", **{"timezone": "Asia/Shanghai", **sampling})
     return Gate(path, Records(engine), Sampling(engine, cfg, SITE))

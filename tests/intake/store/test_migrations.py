@@ -98,3 +98,18 @@ def test_cli_backup_is_a_whole_copy_and_upgrade_reports(tmp_path):
     up = intake("db", "upgrade", "--db", url, "--json")
     assert up.returncode == 0 and json.loads(up.stdout)["to"] == head_revision()
     assert intake("db", "upgrade", "--db", "nonsense://", "--json").returncode == 2
+
+
+def test_a_table_without_a_migration_is_not_made_behind_alembics_back(tmp_path):
+    # Opening a store runs the migrations and nothing else: a table class with no migration
+    # must show up as missing, not be created quietly.
+    from sqlalchemy import Column, Integer, Table, inspect
+    from sqlmodel import SQLModel
+
+    table = Table("unmigrated_probe", SQLModel.metadata, Column("id", Integer, primary_key=True))
+    try:
+        engine = open_engine(f"sqlite:///{tmp_path / 'gate.db'}")
+        assert "unmigrated_probe" not in inspect(engine).get_table_names()
+        assert "weighing" in inspect(engine).get_table_names()
+    finally:
+        SQLModel.metadata.remove(table)
