@@ -42,6 +42,9 @@ class TrainConfig(BaseModel):
     # Real photos (data/real-photos, train series only) under the generator's contaminants and
     # camera: per label but empty, in training; a quarter as many (other crops) in validation.
     real_per_label: int = Field(0, ge=0, description="training samples per label made from real photos")
+    # Outlier exposure (Hendrycks et al. 2019): generated non-tray pictures of a seed no test
+    # uses, trained towards the uniform distribution, so they end below every PASS threshold.
+    outlier_per_kind: int = Field(0, ge=0, description="non-tray training pictures per kind (seed + 4000)")
     heldout_variation: str = Field("shifted", description="other ranges, other seed: the figures that count")
     heldout_per_label: int = Field(200, ge=1)
     ood_per_kind: int = Field(30, ge=1, description="non-tray pictures per kind in the OOD test")
@@ -67,6 +70,10 @@ class TrainConfig(BaseModel):
     @property
     def ood_seed(self) -> int:
         return self.seed + 2000
+
+    @property
+    def outlier_seed(self) -> int:
+        return self.seed + 4000
 
     @classmethod
     def quick(cls, out_dir: Path, seed: int = 7, **overrides: object) -> TrainConfig:

@@ -100,3 +100,19 @@ def real_split(
             xs.append(prepare(image, input_size, input_size))
             ys.append(li)
     return np.stack(xs), np.asarray(ys, np.int64)
+
+
+OUTLIER = -1  # label of a non-tray training picture: its target is the uniform distribution
+
+
+def outlier_split(n_per_kind: int, seed: int, gen_size: int, input_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Non-tray pictures, each as a whole frame and as one random tile (the gate judges both)."""
+    from vision.preprocess import tiles
+    from vision.synth.ood import ood_set
+
+    rng = np.random.default_rng(seed)
+    xs = []
+    for _, image in ood_set(n_per_kind, seed, gen_size):
+        views = tiles(image)
+        xs += [prepare(views[0], input_size, input_size), prepare(views[1 + int(rng.integers(4))], input_size, input_size)]
+    return np.stack(xs), np.full(len(xs), OUTLIER, np.int64)

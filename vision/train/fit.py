@@ -86,7 +86,7 @@ def _train_epoch(
     x_all, y_all = train
     weights = torch.tensor([cfg.class_weights.get(label, 1.0) for label in LABELS], dtype=torch.float32)
     order = rng.permutation(len(x_all))
-    total_loss, total_hit, seen = 0.0, 0, 0
+    total_loss, total_hit, seen, steps = 0.0, 0, 0, 0
     for begin in range(0, len(order), cfg.batch_size):
         idx = np.sort(order[begin : begin + cfg.batch_size])
         if len(idx) < 2:  # BatchNorm cannot train on a single image
@@ -96,15 +96,32 @@ def _train_epoch(
         yb = torch.from_numpy(y_all[idx])
         opt.zero_grad(set_to_none=True)
         logits = net(xb)
-        loss = F.cross_entropy(logits, yb, weight=weights)
+        loss = _loss(logits, yb, weights)
         loss.backward()
         opt.step()
         schedule.step()
-        total_loss += loss.item() * len(idx)
-        total_hit += int((logits.argmax(1) == yb).sum())
-        seen += len(idx)
-        progress.update(task, advance=1, description=f"training  loss {total_loss / seen:.3f}")
-    return total_loss / max(seen, 1), total_hit / max(seen, 1)
+        total_loss += loss.item()
+        steps += 1
+        labelled = yb >= 0
+        total_hit += int((logits.argmax(1) == yb)[labelled].sum())
+        seen += int(labelled.sum())
+        progress.update(task, advance=1, description=f"training  loss {total_loss / steps:.3f}")
+    return total_loss / max(steps, 1), total_hit / max(seen, 1)
+
+
+def _loss(logits: Any, y: Any, weights: Any) -> Any:
+    """Cross-entropy on labelled images; an outlier (label < 0) is pulled towards the uniform
+    distribution (mean -log p over the classes), weighted 0.5 as in outlier exposure."""
+    import torch
+    from torch.nn import functional as F
+
+    labelled = y >= 0
+    loss = logits.sum() * 0
+    if labelled.any():
+        loss = F.cross_entropy(logits[labelled], y[labelled], weight=weights, reduction="sum")
+    if (~labelled).any():
+        loss = loss + 0.5 * -torch.log_softmax(logits[~labelled], dim=1).mean(1).sum()
+    return loss / len(y)
 
 
 def predict_logits(net: Any, x: np.ndarray, norm: Normalisation, batch: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from vision.preprocess import normalise
 from vision.train.assess import calibrate_ood, heldout, update_card
 from vision.train.calibrate import choose_abstain, fit_temperature
 from vision.train.config import TrainConfig
-from vision.train.data import real_split, synth_split
+from vision.train.data import outlier_split, real_split, synth_split
 from vision.train.fit import EpochLog
 from vision.train.metrics import summarise
 
@@ -92,6 +92,10 @@ def _splits(cfg: TrainConfig) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     val_set = split(cfg.val_per_label, cfg.val_seed, "validation set")
     if cfg.real_per_label:
         train_set = _concat(train_set, _real(cfg, cfg.real_per_label, cfg.seed))
+    if cfg.outlier_per_kind:
+        key = f"outlier-{cfg.outlier_seed}-{cfg.outlier_per_kind}-{cfg.gen_size}-{cfg.input_size}"
+        train_set = _concat(train_set, _cached(cfg, key, lambda: outlier_split(
+            cfg.outlier_per_kind, cfg.outlier_seed, cfg.gen_size, cfg.input_size)))
         val_set = _concat(val_set, _real(cfg, max(2, cfg.real_per_label // 4), cfg.val_seed))
     return train_set, val_set, split(cfg.test_per_label, cfg.test_seed, "test set")
 
@@ -136,6 +140,7 @@ def _export(
     from vision.train.ood import features, fit_mahalanobis, split, with_ood
 
     x, y = train_set
+    x, y = x[y >= 0], y[y >= 0]  # class means of the labelled images only, not the outliers
     pick = np.random.default_rng(cfg.seed).permutation(len(x))[:4000]
     feats = features(split(net)[0], x[pick], norm, cfg.batch_size * 4)
     means, whiten = fit_mahalanobis(feats, y[pick], len(LABELS))
@@ -182,6 +187,8 @@ def _card(
             f"validation {cfg.val_per_label}/label, seed {cfg.val_seed}; {cfg.epochs} epochs; "
             f"oversampled {cfg.oversample}; class weights {cfg.class_weights}; "
             f"augmentation: quarter turns, mirrors, gain/contrast jitter, pixel noise up to {cfg.noise_aug}"
+            + (f"; outlier exposure: {cfg.outlier_per_kind} x 7 non-tray pictures (seed {cfg.outlier_seed}), "
+               f"whole + one tile, trained towards uniform" if cfg.outlier_per_kind else "")
             + (f"; real: {cfg.real_per_label}/label (not empty) made from the train series of data/real-photos "
                f"(vision.synth.real_texture: packed or in a tray, clean or with clay / foreign objects), "
                f"validation {max(2, cfg.real_per_label // 4)}/label of other crops" if cfg.real_per_label else "")
