@@ -33,8 +33,10 @@ log = logging.getLogger(__name__)
 class Sampler(Protocol):
     async def boom_clear(self) -> bool: ...
 
-    async def take(self, code: int, points_mm: list[tuple[int, int]], bed_mm: tuple[int, int]) -> int:
-        """Run one sample cycle; return the sample mass in grams or raise."""
+    async def take(self, code: int, points_mm: list[tuple[int, int]], bed_mm: tuple[int, int],
+                   guard: Callable[[], Awaitable[list[str]]] | None = None) -> int:
+        """Run one sample cycle; return the sample mass in grams or raise. `guard` names the
+        interlocks broken now; any stops the probe ("interlock:<names>")."""
         ...
 
 
@@ -82,6 +84,8 @@ class Inspector:
         self.holds: Callable[[], tuple[str, ...]] = lambda: ()
         # Set by the lane driver: which interlocks refuse sampler motion right now.
         self.interlocks: Callable[[], Awaitable[list[str]]] | None = None
+        # Set by the lane driver: the same, asked at every poll while the probe is out.
+        self.guard: Callable[[], Awaitable[list[str]]] | None = None
 
     async def inspect(self, adm: Admission) -> Outcome:
         s = self.cfg.sampling
@@ -97,7 +101,9 @@ class Inspector:
         sample_id = await asyncio.to_thread(self.records.record_sample, self._sample_row(adm, plan, code))
         try:
             await self._wait_interlocks()
-            mass_g = await self.sampler.take(code, plan.points_mm, adm.bed_mm)
+            if self.guard is None:
+                raise RuntimeError("interlock:not_wired")
+            mass_g = await self.sampler.take(code, plan.points_mm, adm.bed_mm, guard=self.guard)
         except Exception as exc:  # any sampler failure: recorded, then REVIEW
             reason = str(exc) if str(exc).startswith("interlock:") else f"sampler:{exc}"
             await asyncio.to_thread(self.records.record_sample_result,

@@ -9,14 +9,25 @@ from __future__ import annotations
 class HeartbeatWatch:
     """Feed every counter read with the (simulated) time it was read."""
 
-    def __init__(self, timeout_s: float, now: float) -> None:
-        self.timeout_s = timeout_s
+    def __init__(self, timeout_s: float, now: float, period_s: float = 0.1) -> None:
+        self.timeout_s, self.period_s = timeout_s, period_s
         self.value: int | None = None
         self.changed_at = now
+        self.ticks = 0   # counts seen since the first read, unwrapped: the device's own time
 
     def see(self, value: int, now: float) -> None:
         if value != self.value:
+            if self.value is not None:
+                # Never faster than our own clock: a device that restarted its count (a jump
+                # back, read as a huge step forward) must not make time seem to have passed.
+                most = int((now - self.changed_at) / self.period_s) + 1
+                self.ticks += min((value - self.value) & 0xFFFF, most)
             self.value, self.changed_at = value, now
+
+    @property
+    def device_s(self) -> float:
+        """Seconds of the device's own time since the first read (its counted periods)."""
+        return self.ticks * self.period_s
 
     def stale_for(self, now: float) -> float | None:
         """Seconds the counter has stood still beyond the timeout, or None while it is alive."""

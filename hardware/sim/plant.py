@@ -17,6 +17,7 @@ from typing import Awaitable, Callable, Protocol
 import numpy as np
 
 from hardware.sim.clock import SimClock
+from hardware.sim.layout import LaneLayout
 from hardware.sim.trucks import TruckScenario
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ MIN_ROUTE_PATIENCE_WALL_S = 10.0
 
 class GateIOSim(Protocol):
     async def set_inputs(self, **inputs: bool) -> None: ...
-    def barrier_open(self, name: str) -> bool: ...
+    def arm_up(self, name: str) -> bool: ...
 
 
 class CameraSim(Protocol):
@@ -46,9 +47,7 @@ StepHook = Callable[[int, TruckScenario, str], Awaitable[None]]
 
 @dataclass(frozen=True)
 class PlantTiming:
-    """Simulated seconds for each movement of a truck."""
-    drive_on_s: float = 3.0
-    drive_off_s: float = 2.5
+    """Simulated seconds for what a truck does off the deck (on it, its length and speed)."""
     unload_s: float = 25.0
     travel_s: float = 10.0
     announce_every_s: float = 2.0
@@ -66,18 +65,28 @@ class Deck:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+@dataclass
+class OnDeck:
+    """The truck now on the lane's deck section, where it is, and what it weighs."""
+    truck: TruckScenario
+    mass_kg: int
+    front_m: float
+
+
 class Plant:
     def __init__(self, clock: SimClock, gateio: GateIOSim, camera: CameraSim,
                  identify: Callable[[str], None], images_for: Callable[[str], list[np.ndarray]],
                  timing: PlantTiming = PlantTiming(), seed: int = 1,
-                 on_step: StepHook | None = None) -> None:
+                 on_step: StepHook | None = None, layout: LaneLayout = LaneLayout()) -> None:
         self.clock = clock
         self.gateio = gateio
         self.camera = camera
         self.identify = identify
         self.images_for = images_for
         self.timing = timing
+        self.layout = layout
         self.deck = Deck()
+        self.current: OnDeck | None = None   # the truck between the entry and the exit arms
         self._rng = random.Random(seed)
         self._noise = random.Random(seed + 1)
         self._entry = asyncio.Lock()   # one truck on the deck at a time; FIFO
@@ -173,7 +182,7 @@ class Plant:
                 await asyncio.to_thread(self.camera.present, images)
                 await self._at(truck, "presented")
             route = await self._wait_route(press_confirm=first and truck.behaviour != "stays_in_cab")
-            await self._drive_off(mass_kg)
+            await self._drive_off(mass_kg, forward=route is not None)
             await self._at(truck, "left" + suffix)
             if route is None:
                 log.warning("truck %s backed off the deck: no route barrier opened", truck.plate)
@@ -205,7 +214,7 @@ class Plant:
             if now >= next_announce:
                 self.identify(plate)
                 next_announce = now + self.timing.announce_every_s
-            if self.gateio.barrier_open("entry"):
+            if self.gateio.arm_up("entry"):
                 return True
             await self.clock.sleep(self._poll_s)
         log.warning("truck %s gave up waiting at the entry", plate)
@@ -219,7 +228,7 @@ class Plant:
         patience = max(self.timing.route_give_up_s, self.clock.speed * MIN_ROUTE_PATIENCE_WALL_S)
         while (waited := self.clock.now() - start) < patience:
             for route in ("plant", "return"):
-                if self.gateio.barrier_open(route):
+                if self.gateio.arm_up(route):
                     if held:
                         await self._io(driver_confirm=False)  # back in the cab
                     return route
@@ -230,36 +239,60 @@ class Plant:
             await self.clock.sleep(self._poll_s)
         return None
 
-    async def _ramp(self, start: float, end: float, seconds: float) -> None:
-        steps = max(2, int(seconds / self._poll_s))
-        t0 = self.clock.now()
-        for i in range(1, steps + 1):
-            self._set_deck(start + (end - start) * i / steps, True)
-            # Sleep to the step's due time: a late wake-up does not stretch the drive.
-            await self.clock.sleep(max(0.0, t0 + seconds * i / steps - self.clock.now()))
+    async def _move(self, to_m: float, speed_mps: float) -> None:
+        """Drive the current truck to `to_m`: the deck, loops and gratings follow its position."""
+        here = self.current
+        assert here is not None
+        while here.front_m != to_m:
+            # Sleep first, then move by what the clock says passed: a late wake-up does not
+            # slow the truck, a fast one does not teleport it.
+            t0 = self.clock.now()
+            await self.clock.sleep(self._poll_s)
+            step_m = speed_mps * max(self.clock.now() - t0, 0.0)
+            gap = to_m - here.front_m
+            here.front_m = to_m if abs(gap) <= step_m else here.front_m + step_m * (1 if gap > 0 else -1)
+            await self._sense(moving=True)
+
+    async def _sense(self, moving: bool) -> None:
+        here = self.current
+        assert here is not None
+        seen = self.layout.sense(here.front_m, here.truck.length_m)
+        self._set_deck(here.mass_kg * seen.on_deck, moving)
+        await self._io(entry_loop=seen.entry_loop, rear_blocked=seen.rear_blocked,
+                       deck_occupied=seen.deck_occupied, front_blocked=seen.front_blocked,
+                       exit_loop=seen.exit_loop)
+
+    async def roll(self, metres: float, speed_mps: float = 0.5) -> bool:
+        """The truck on the deck rolls (brake off, engine on): the fault a probe must not meet.
+        False when no truck is standing on the deck."""
+        here = self.current
+        if here is None:
+            return False
+        await self._move(here.front_m + metres, speed_mps)
+        self._set_deck(here.mass_kg * self.layout.sense(here.front_m, here.truck.length_m).on_deck, False)
+        return True
 
     async def _drive_on(self, truck: TruckScenario, mass_kg: int) -> None:
-        await self._io(entry_loop=True)
-        await self.clock.sleep(0.5)
-        await self._io(entry_loop=False, rear_blocked=True, deck_occupied=True)
-        half = self.timing.drive_on_s / 2
-        await self._ramp(0, mass_kg * 0.85, half)
+        lay = self.layout
+        self.current = OnDeck(truck, mass_kg, lay.wait_front_m)
         if truck.behaviour == "short":
-            # Tail still over the entry edge: steady weight, but the gate must not take it.
-            self._set_deck(mass_kg * 0.85, False)
+            # Stops with its tail over the entry edge: steady weight, but the gate must not take it.
+            await self._move(truck.length_m - 1.5, truck.speed_mps)
+            await self._sense(moving=False)
             await self.clock.sleep(6.0)
-        await self._ramp(mass_kg * 0.85, mass_kg, half)
-        await self._io(rear_blocked=False)
+        await self._move(lay.parked_front(truck.length_m), truck.speed_mps)
         if truck.behaviour == "creep":
             for _ in range(8):
                 self._set_deck(mass_kg + self._rng.uniform(-150, 150), True)
                 await self.clock.sleep(0.5)
-        self._set_deck(mass_kg, False)
+        await self._sense(moving=False)
 
-    async def _drive_off(self, mass_kg: int) -> None:
-        await self._io(front_blocked=True)
-        await self._ramp(mass_kg, 0, self.timing.drive_off_s)
-        self._set_deck(0, False)
-        await self._io(front_blocked=False, deck_occupied=False, exit_loop=True)
-        await self.clock.sleep(0.5)
-        await self._io(exit_loop=False)
+    async def _drive_off(self, mass_kg: int, forward: bool = True) -> None:
+        """Out through the exit arm; or, when none ever opened, backed off the way it came."""
+        here = self.current
+        assert here is not None
+        here.mass_kg = mass_kg
+        end = self.layout.gone_front(here.truck.length_m) if forward else self.layout.wait_front_m
+        await self._move(end, here.truck.speed_mps)
+        await self._sense(moving=False)
+        self.current = None

@@ -5,7 +5,7 @@ A scenario is data; the plant (`hardware.sim.plant`) plays it against the simula
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 # short: stops not fully on the deck at first; stays_in_cab: never confirms at the kiosk
@@ -21,6 +21,8 @@ class TruckScenario:
     behaviour: Behaviour = "normal"
     note: str = ""           # what the scenario exercises, for humans and test names
     registered: bool = True  # False: no vehicle record or card the gate knows; must be refused
+    length_m: float = 12.0   # bumper to tail: how long it covers a loop
+    speed_mps: float = 2.5   # on and off the deck (9 km/h, walking pace for a truck)
 
 
 # The demo mix: every kind of truck the first slice must handle. The plates and their orders
@@ -50,6 +52,5 @@ def demo_trucks(n: int) -> list[TruckScenario]:
         plate = base.plate.replace("沪A", f"沪{chr(ord('A') + round_no % 26)}", 1)
         if round_no >= 26:
             plate = f"{plate}{round_no // 26}"
-        out.append(TruckScenario(plate, base.tare_kg, base.load_kg, base.load_label, base.behaviour, base.note,
-                                 base.registered))
+        out.append(replace(base, plate=plate))
     return out

@@ -62,6 +62,10 @@ FaultAction = Literal[
     "sampler.fault",     # amount: PLC fault code (0: probe blocked); latched until a RESET
     "sampler.heartbeat", "sampler.hang",  # for duration_s
     "gateio.offline",    # the I/O module's Modbus server gone for duration_s
+    "gateio.freeze",     # the I/O module's scan stalls (heartbeat and inputs stand still) for duration_s
+    "gateio.stick_entry", "gateio.stick_plant", "gateio.stick_return",  # that arm stuck for duration_s
+    "zone.intrusion",    # a person inside the deck zone's light curtain for duration_s
+    "truck.roll",        # the truck on the deck rolls forward; amount: metres (default 1.5)
     "scale.unplug",      # the USB-serial adapter pulled for duration_s, then plugged back
     "lane.hang",         # the lane loop blocks for good; amount: how many (re)starts hang
     "scale.thread_crash", "rfid.thread_crash",  # the device's reader thread dies
@@ -139,7 +143,7 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         stack.push_async_callback(sampler_sim.stop)
         # An I/O outage restarts the module's server, which must come back on the same port.
         io_port = _free_port() if any(f.action == "gateio.offline" for f in opts.faults) else 0
-        gateio_sim = GateIOSimulator(port=io_port)
+        gateio_sim = GateIOSimulator(clock, port=io_port)
         gateio_port = await gateio_sim.start()
         stack.push_async_callback(gateio_sim.stop)
         camera_sim = CameraSimulator(cfg.site.data_dir / "camera")
@@ -175,6 +179,10 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
             await _drain(done, gate, emit)
             reporter.cancel()
         expected = sorted(t.plate for t in trucks if t.registered)
+        if gateio_sim.strikes:
+            # The one thing the gate must never do: a failed run whatever else went right.
+            log.error("barrier lowered onto a vehicle: %s", gateio_sim.strikes[:5])
+            return 1
         return 0 if opts.trucks is None or sorted(plant.finished) == expected else 1
 
 
@@ -312,8 +320,30 @@ class _FaultInjector:
             getattr(self.camera, what)()
         elif device == "sampler":
             await self._sampler(what, spec)
+        elif device in ("zone", "truck") or what != "offline":
+            await self._safety(device, what, spec)
         else:
             await self._io_outage(spec.duration_s)
+
+    async def _safety(self, device: str, what: str, spec: FaultSpec) -> None:
+        """Faults the safety layer must catch: a stuck arm, a frozen module, a person in the
+        deck zone, a truck rolling on the deck."""
+        assert self.plant is not None
+        if device == "truck":
+            if not await self.plant.roll(spec.amount or 1.5):
+                log.error("fault truck.roll not injected: no truck on the deck")
+            return
+        if device == "zone":
+            await self.gateio.set_inputs(zone_intrusion=True)
+            await self.clock.sleep(spec.duration_s)
+            await self.gateio.set_inputs(zone_intrusion=False)
+            return
+        arm = what.removeprefix("stick_")
+        toggle = (self.gateio.freeze_heartbeat if what == "freeze"
+                  else lambda on: self.gateio.stick_arm(arm, on))  # type: ignore[arg-type]
+        toggle(True)
+        await self.clock.sleep(spec.duration_s)
+        toggle(False)
 
     async def _sampler_running(self, limit_s: float) -> bool:
         from hardware.modbus.registers import SamplerState

@@ -13,16 +13,18 @@ from typing import Any, Awaitable, Callable, Coroutine, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from hardware.modbus.gateio import GateInputs
+from hardware.modbus.heartbeat import HeartbeatWatch
 from hardware.scale.frame import WeightFrame
 from hardware.scale.reader import Reading
 from hardware.sim.clock import SimClock
 from intake.config import LaneConfig
 from intake.inspection import Inspector
-from intake.lane.interlocks import InterlockView, failing
+from intake.lane.barriers import ArmOrder, all_down, arm_faults
+from intake.lane.interlocks import ProbeSignals, failing, view_of
 from intake.lane.machine import (
-    Admitted, Barrier, Command, DeviceFault, Event, Inspect, InspectionDone, LaneState, Phase, Readings,
-    RecordHold,
-    RecordVoid, RecordWeight, Refuse, step,
+    BARRIERS, Admitted, Barrier, BarrierName, Command, DeviceFault, Event, Inspect, InspectionDone, LaneFaults,
+    LaneState, Phase, Readings, RecordHold, RecordVoid, RecordWeight, Refuse, not_admissible, step,
 )
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
 from intake.store.crashpoint import crash_point
@@ -47,10 +49,10 @@ class ScaleSource(Protocol):
 
 
 class GateIO(Protocol):
-    async def read_inputs(self): ...
-    async def set_barrier(self, name: str, open: bool) -> None: ...
-    async def all_closed(self) -> bool: ...
-    async def close_all(self) -> None: ...
+    async def read_inputs(self) -> GateInputs: ...
+    async def read_heartbeat(self) -> int: ...
+    async def read_barriers(self) -> dict[BarrierName, bool]: ...
+    async def set_barrier(self, name: BarrierName, open: bool) -> None: ...
     async def set_lights(self, *, entry: str | None = None, exit: str | None = None) -> None: ...
 
 
@@ -92,6 +94,10 @@ class LaneDriver:
         self._confirm_was = True          # a button already held at start is no press
         self._last: Readings | None = None
         inspector.interlocks = self.interlock_failures
+        inspector.guard = self.probe_guard
+        self._orders: dict[BarrierName, ArmOrder] = {}   # what each arm was last told, and when
+        self._io_hb = HeartbeatWatch(cfg.safety.io_heartbeat_timeout_s, clock.now())
+        self._unknown_since: float | None = None   # the guard's view of the indicator
         inspector.holds = lambda: self.state.holds
         self.heartbeat = 0.0
         self._jobs: asyncio.Queue[Admission] = asyncio.Queue(maxsize=1)   # to the inspection worker
@@ -137,23 +143,33 @@ class LaneDriver:
                 Phase.ENTERING, Phase.WEIGHING, Phase.INSPECTING):
             # Nobody will finish this visit now: record it for REVIEW from outside the dead loop.
             visit = self.state.visit
-            self.state = LaneState(phase=Phase.IDLE, since=self.clock.now())
+            self.state = LaneState(phase=Phase.IDLE, since=self.clock.now(), open=self.state.open,
+                                   faults=self.state.faults)
             await asyncio.to_thread(self.records.record_decision, visit, "review", [f"watchdog:{part}_down"], None)
             await self._visit_done(visit)
         await self._close_if_clear()
 
     async def _close_if_clear(self) -> None:
-        """Fail closed: the entry barrier down unless a vehicle is under it; the exit barriers
-        down once nothing is on the deck or under them; lights red. Never onto a vehicle."""
+        """Fail closed: lights red; each arm down once nothing has been under it (its loop, and
+        for the exit arms the deck and front grating) for loop_clear_s. Never onto a vehicle."""
         try:
-            inputs = await asyncio.wait_for(self.gateio.read_inputs(), 5.0)
-            closing = [] if inputs.entry_loop else ["entry"]
-            if not (inputs.deck_occupied or inputs.front_blocked or inputs.exit_loop):
-                closing += ["plant", "return"]
-            for name in closing:
+            await asyncio.wait_for(self.gateio.set_lights(entry="red", exit="red"), 5.0)
+            closing = set(BARRIERS)
+            deadline = self.clock.now() + self.cfg.safety.loop_clear_s
+            while closing:
+                inputs = await asyncio.wait_for(self.gateio.read_inputs(), 5.0)
+                if inputs.entry_loop:
+                    closing.discard("entry")
+                if inputs.deck_occupied or inputs.front_blocked or inputs.exit_loop:
+                    closing -= {"plant", "return"}
+                if self.clock.now() >= deadline:
+                    break
+                await self.clock.sleep(0.1)
+            for name in sorted(closing):
                 await asyncio.wait_for(self.gateio.set_barrier(name, False), 5.0)
                 self._open[name] = False
-            await asyncio.wait_for(self.gateio.set_lights(entry="red", exit="red"), 5.0)
+                self._orders[name] = ArmOrder(False, self._module_s())
+                self.state = replace(self.state, open=self.state.open - {name})
         except Exception as exc:   # the I/O module is part of the trouble: leave it to its fail-safe
             log.warning("lane %s: could not close the barriers: %s", self.cfg.id, exc)
 
@@ -175,7 +191,7 @@ class LaneDriver:
     async def run(self, stop: asyncio.Event) -> None:
         tick = max(self.cfg.scale.frame_period_s, self.clock.speed * 0.005)
         if not self._started:
-            await self.gateio.close_all()  # start from the safe state: barriers down, lights red
+            await self._start_safe()
             self._started = True
         elif self.state.phase is not Phase.IDLE:
             # Restarted by the watchdog under a truck: void its pass, or hold its load.
@@ -192,6 +208,16 @@ class LaneDriver:
             await self.clock.sleep(tick)
         if self._inspection is not None:
             self._inspection.cancel()
+
+    async def _start_safe(self) -> None:
+        """Lights red; an arm found up stays up until the machine sees its loop clear for
+        loop_clear_s (a truck may be under it after a restart), then comes down like any other."""
+        self._io_hb.see(await self.gateio.read_heartbeat(), self.clock.now())
+        coils = await self.gateio.read_barriers()
+        self._orders = {name: ArmOrder(coils[name], self._module_s()) for name in BARRIERS}
+        self._open = dict(coils)
+        self.state = replace(self.state, open=frozenset(n for n in BARRIERS if coils[n]))
+        await self.gateio.set_lights(entry="red", exit="red")
 
     async def inspection_worker(self, stop: asyncio.Event) -> None:
         """Runs the inspections the lane asks for, one at a time, beating while idle."""
@@ -238,7 +264,8 @@ class LaneDriver:
         self._store_fault = None
         if visit is not None and self.state.visit == visit:
             self.state = replace(self.state, phase=Phase.ROUTING, since=now, verdict="review",
-                                 reasons=(reason,), route="return", steady=None)
+                                 reasons=(reason,), route="return", steady=None,
+                                 open=self.state.open | {"return"})
             await self._move_barrier(Barrier("return", True))
             await self._visit_done(visit)
         self._publish(None)
@@ -257,7 +284,7 @@ class LaneDriver:
 
     async def _read(self) -> Readings | None:
         try:
-            inputs = await self.gateio.read_inputs()
+            inputs = await self._read_io()
         except Exception as exc:
             if self._fault is None and self.state.phase is not Phase.IDLE:
                 # Gratings and loops unseen: the truck's position can no longer be vouched for.
@@ -265,6 +292,7 @@ class LaneDriver:
             self._fault = f"gate_io:{exc}"
             return None
         self._fault = None
+        await self._watch_safety(inputs)
         await self._retry_pending()
         # Only a press (a rising edge) counts: a button stuck on, or still held by the driver
         # before, must not let the probe move over this truck.
@@ -277,8 +305,32 @@ class LaneDriver:
         weight, motion = frame_to_kg(reading.frame if reading.known else None)
         self._last = Readings(now=self.clock.now(), weight_kg=weight, motion=motion,
                               front_blocked=inputs.front_blocked, rear_blocked=inputs.rear_blocked,
-                              deck_occupied=inputs.deck_occupied, entry_loop=inputs.entry_loop)
+                              deck_occupied=inputs.deck_occupied, entry_loop=inputs.entry_loop,
+                              exit_loop=inputs.exit_loop)
         return self._last
+
+    async def _read_io(self) -> GateInputs:
+        """The heartbeat, then the inputs: the input image is at least as new as the count."""
+        self._io_hb.see(await self.gateio.read_heartbeat(), self.clock.now())
+        return await self.gateio.read_inputs()
+
+    def _module_s(self) -> float:
+        """The I/O module's own time (its heartbeat counts 100 ms scans). An arm's travel is
+        judged on it: a module whose scan lagged has not yet seen the arm arrive, which is no
+        arm fault (a module that stops scanning is `gate_io_frozen`)."""
+        return self._io_hb.device_s
+
+    async def _watch_safety(self, inputs: GateInputs) -> None:
+        """Arms against their orders, the module's heartbeat: any fault closes the lane."""
+        now = self.clock.now()
+        faults = arm_faults(self._orders, {n: inputs.arm(n) for n in BARRIERS}, self._module_s(),
+                            self.cfg.safety.barrier_travel_s) if self._orders else ()
+        if self._io_hb.stale_for(now) is not None:
+            faults += ("gate_io_frozen",)
+        if faults != self.state.faults:
+            if faults:
+                log.error("lane %s closed: %s", self.cfg.id, ", ".join(faults))
+            await self._apply(LaneFaults(now, faults))
 
     async def _watch_indicator(self, reading: Reading) -> None:
         """A reconnected port or a power-up frame means the indicator restarted under a truck.
@@ -297,26 +349,43 @@ class LaneDriver:
 
     async def interlock_failures(self) -> list[str]:
         """Asked by the inspector before the probe may move; any doubt refuses."""
-        s, r = self.state, self._last
-        steady = (r is not None and r.weight_kg is not None and s.weight_kg is not None and not r.motion
-                  and self.state.positioned
-                  and abs(r.weight_kg - s.weight_kg) <= self.cfg.weighing.stable_band_kg)
         try:
-            closed = await self.gateio.all_closed()
             boom = await self.inspector.sampler.boom_clear()
         except Exception as exc:  # an unreadable device is a refusing interlock
             log.warning("interlock read failed: %s", exc)
-            closed = boom = False
-        view = InterlockView(weight_recorded=s.phase is Phase.INSPECTING and s.weight_kg is not None,
-                             truck_steady=steady, barriers_closed=closed, driver_out=self._driver_out,
-                             boom_clear=boom)
-        return failing(view)
+            boom = False
+        return await self.probe_guard(boom)
+
+    async def probe_guard(self, boom_clear: bool | None = None) -> list[str]:
+        """Asked at every poll of the probe cycle (boom_clear None: the boom is out by design).
+        Reads the I/O module afresh: the probe stops on what is true now, not at the last tick."""
+        now = self.clock.now()
+        try:
+            inputs = await self._read_io()
+        except Exception as exc:
+            log.warning("interlock read failed: %s", exc)
+            return ["io_alive"]
+        s, reading = self.state, self.scale.latest()
+        weight, motion = frame_to_kg(reading.frame if reading.known else None)
+        if weight is not None or self._unknown_since is None:
+            self._unknown_since = None if weight is not None else now
+        signals = ProbeSignals(
+            inspecting=s.phase is Phase.INSPECTING, recorded_kg=s.weight_kg, weight_kg=weight,
+            unknown_for_s=0.0 if self._unknown_since is None else now - self._unknown_since, motion=motion,
+            positioned=inputs.truck_in_position,
+            arms_down=bool(self._orders) and not s.open
+            and all_down(self._orders, {n: inputs.arm(n) for n in BARRIERS}),
+            driver_out=self._driver_out, zone_intrusion=inputs.zone_intrusion,
+            io_stale=self._io_hb.stale_for(now) is not None, lane_faults=s.faults, boom_clear=boom_clear)
+        broken = failing(view_of(signals, self.cfg.weighing.drift_band_kg, self.cfg.weighing.unknown_timeout_s))
+        if broken and boom_clear is None:
+            log.error("lane %s: interlock broken during the probe cycle: %s", self.cfg.id, broken)
+        return broken
 
     async def _admit_next(self) -> None:
         while not self.plates.empty():
             plate = self.plates.get_nowait()
-            if (self.state.phase is not Phase.IDLE or not self.state.deck_zero or self._fault
-                    or self._store_fault or self._down):
+            if not_admissible(self.state) is not None or self._fault or self._store_fault or self._down:
                 continue  # busy or out of service: the truck's reader will announce it again
             result = await asyncio.to_thread(self.records.admit, plate, self.cfg.id)
             if isinstance(result, Refusal):
@@ -382,6 +451,7 @@ class LaneDriver:
             await self.gateio.set_barrier(command.name, command.open)
             crash_point(f"barrier_{command.name}_{'open' if command.open else 'closed'}")
             self._open[command.name] = command.open
+            self._orders[command.name] = ArmOrder(command.open, self._module_s())
             # The lights follow the barriers: green only where the driver may go now.
             exit_open = self._open["plant"] or self._open["return"]
             await self.gateio.set_lights(entry="green" if self._open["entry"] else "red",
@@ -435,7 +505,8 @@ class LaneDriver:
             weight_kg=readings.weight_kg if readings else None,
             weight_stable=None if readings is None or readings.motion is None else not readings.motion,
             verdict=s.verdict, reasons=list(s.reasons) if s.visit else self._refusal(),
-            fault=self._store_fault or "; ".join(self._down.values()) or self._fault,
+            fault=(self._store_fault or "; ".join(self._down.values()) or self._fault
+                   or ", ".join(s.faults) or None),
         )
         if status.model_dump(exclude={"updated_at"}) != self._status.model_dump(exclude={"updated_at"}):
             self._status = status
@@ -449,7 +520,7 @@ class LaneDriver:
 
     def _step_name(self) -> LaneStep:
         s = self.state
-        if self._fault or self._store_fault or self._down:
+        if self._fault or self._store_fault or self._down or s.faults:
             return LaneStep.OUT_OF_SERVICE
         if s.phase is Phase.ENTERING:
             return LaneStep.ARRIVING

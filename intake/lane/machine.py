@@ -3,6 +3,11 @@
 No I/O and no clock here: every event carries the (simulated) time it happened. The asyncio
 driver feeds device readings in and executes the commands in order. Record commands always
 come before the actuator commands they justify, so the driver commits before it acts.
+
+Barriers: the machine remembers which arms it ordered open (`LaneState.open`) and orders one
+closed only when the phase no longer needs it open and the loop under it has read clear for
+`loop_clear_s` without a break: a gap between axles or between tractor and trailer reads
+clear for an instant, a truck that has left reads clear for good.
 """
 from __future__ import annotations
 
@@ -10,11 +15,13 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal, Union
 
-from intake.config import WeighingConfig
+from intake.config import SafetyConfig, WeighingConfig
 from intake.lane.status import Verdict
 
 PassKind = Literal["in", "out"]
 BarrierName = Literal["entry", "plant", "return"]
+BARRIERS: tuple[BarrierName, ...] = ("entry", "plant", "return")
+EXIT_BARRIERS: frozenset[BarrierName] = frozenset({"plant", "return"})
 
 
 class Phase(StrEnum):
@@ -45,6 +52,7 @@ class Readings:
     rear_blocked: bool
     deck_occupied: bool
     entry_loop: bool = False     # a vehicle under the entry barrier
+    exit_loop: bool = False      # a vehicle under the exit barriers (plant and return)
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,15 @@ class DeviceFault:
     reason: str
 
 
-Event = Union[Admitted, Readings, InspectionDone, DeviceFault]
+@dataclass(frozen=True)
+class LaneFaults:
+    """The lane-closing faults active now (a barrier not following its order, the I/O module
+    frozen); empty when all are gone. While any is active no truck is admitted."""
+    now: float
+    faults: tuple[str, ...]
+
+
+Event = Union[Admitted, Readings, InspectionDone, DeviceFault, LaneFaults]
 
 
 # ---- commands -----------------------------------------------------------------------------
@@ -131,17 +147,67 @@ class LaneState:
     reasons: tuple[str, ...] = ()
     route: BarrierName | None = None
     holds: tuple[str, ...] = ()        # anti-cheat findings since the weigh-in
+    open: frozenset[BarrierName] = frozenset()   # arms ordered open and not yet ordered closed
+    entry_clear_since: float | None = None       # the entry loop reads clear since then
+    exit_clear_since: float | None = None        # the exit loop reads clear since then
+    faults: tuple[str, ...] = ()                 # lane-closing faults active now
 
 
-def step(state: LaneState, event: Event, cfg: WeighingConfig) -> tuple[LaneState, list[Command]]:
+_SAFETY = SafetyConfig()
+
+
+def step(state: LaneState, event: Event, cfg: WeighingConfig,
+         safety: SafetyConfig = _SAFETY) -> tuple[LaneState, list[Command]]:
     """The one transition function."""
     if isinstance(event, Admitted):
-        return _on_admitted(state, event)
-    if isinstance(event, InspectionDone):
-        return _on_inspected(state, event)
-    if isinstance(event, DeviceFault):
-        return _on_fault(state, event)
-    return _on_readings(state, event, cfg)
+        new, commands = _on_admitted(state, event)
+    elif isinstance(event, InspectionDone):
+        new, commands = _on_inspected(state, event)
+    elif isinstance(event, DeviceFault):
+        new, commands = _on_fault(state, event)
+    elif isinstance(event, LaneFaults):
+        new, commands = _on_lane_faults(state, event)
+    else:
+        new, commands = _on_readings(state, event, cfg)
+        commands = commands + _close_unneeded(new, event.now, safety.loop_clear_s)
+    return _track_open(new, commands), commands
+
+
+def _track_open(state: LaneState, commands: list[Command]) -> LaneState:
+    opened = set(state.open)
+    for c in commands:
+        if isinstance(c, Barrier):
+            (opened.add if c.open else opened.discard)(c.name)
+    return state if opened == state.open else replace(state, open=frozenset(opened))
+
+
+def _needed(state: LaneState) -> frozenset[BarrierName]:
+    """The arms this phase needs open: the entry while a truck drives on, its route after."""
+    if state.phase is Phase.ENTERING:
+        return frozenset({"entry"})
+    if state.phase is Phase.ROUTING and state.route is not None:
+        return frozenset({state.route})
+    return frozenset()
+
+
+def loop_clear(state: LaneState, name: BarrierName, now: float, loop_clear_s: float) -> bool:
+    """The loop under `name` has read clear, without a break, for `loop_clear_s`."""
+    since = state.entry_clear_since if name == "entry" else state.exit_clear_since
+    return since is not None and now - since >= loop_clear_s
+
+
+def _close_unneeded(state: LaneState, now: float, loop_clear_s: float) -> list[Command]:
+    return [Barrier(name, False) for name in BARRIERS
+            if name in state.open - _needed(state) and loop_clear(state, name, now, loop_clear_s)]
+
+
+def _on_lane_faults(state: LaneState, ev: LaneFaults) -> tuple[LaneState, list[Command]]:
+    """A new lane-closing fault ends a pass still weighing and holds a load being inspected."""
+    new = [f for f in ev.faults if f not in state.faults]
+    state = replace(state, faults=ev.faults)
+    if new:
+        return _on_fault(state, DeviceFault(ev.now, new[0]))
+    return state, []
 
 
 def _on_fault(state: LaneState, ev: DeviceFault) -> tuple[LaneState, list[Command]]:
@@ -153,13 +219,27 @@ def _on_fault(state: LaneState, ev: DeviceFault) -> tuple[LaneState, list[Comman
     return state, []
 
 
-def _on_admitted(state: LaneState, ev: Admitted) -> tuple[LaneState, list[Command]]:
+def not_admissible(state: LaneState) -> str | None:
+    """Why no truck may be admitted now, or None. The driver asks before it opens a visit."""
     if state.phase is not Phase.IDLE:
-        return state, [Refuse("lane_busy")]
+        return "lane_busy"
+    if state.faults:
+        return "lane_fault"
     if not state.deck_zero:
-        return state, [Refuse("deck_not_zero")]
-    new = LaneState(phase=Phase.ENTERING, since=ev.now, visit=ev.visit, plate=ev.plate, kind=ev.kind,
-                    holds=ev.holds)
+        return "deck_not_zero"
+    if state.open & EXIT_BARRIERS:
+        # The last truck's exit is not closed yet: the next one could drive straight through.
+        return "exit_open"
+    return None
+
+
+def _on_admitted(state: LaneState, ev: Admitted) -> tuple[LaneState, list[Command]]:
+    refused = not_admissible(state)
+    if refused is not None:
+        return state, [Refuse(refused)]
+    new = replace(LaneState(), phase=Phase.ENTERING, since=ev.now, visit=ev.visit, plate=ev.plate,
+                  kind=ev.kind, holds=ev.holds, open=state.open, faults=state.faults,
+                  entry_clear_since=state.entry_clear_since, exit_clear_since=state.exit_clear_since)
     return new, [Barrier("entry", True)]
 
 
@@ -173,6 +253,11 @@ def _on_inspected(state: LaneState, ev: InspectionDone) -> tuple[LaneState, list
         # sample says, this load is not accepted unseen.
         verdict, reasons = "review", state.holds
         commands.append(RecordHold(state.visit, state.holds))
+    elif state.holds and verdict == "review" and set(state.holds) - set(reasons):
+        # Held already (e.g. the probe stopped because the weight went unknown): the cause
+        # the lane saw (indicator reset, a lane fault) is recorded beside it for the reviewer.
+        reasons = reasons + tuple(h for h in state.holds if h not in reasons)
+        commands.append(RecordHold(state.visit, state.holds))
     # Not sampled (verdict None) or PASS go to the plant; everything else goes back.
     route: BarrierName = "plant" if verdict in (None, "pass") else "return"
     new = replace(state, phase=Phase.ROUTING, since=ev.now, verdict=verdict, reasons=reasons, route=route)
@@ -183,7 +268,9 @@ def _on_readings(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[L
     at_zero = ev.weight_kg is not None and abs(ev.weight_kg) <= cfg.zero_band_kg and not ev.deck_occupied
     positioned = ev.deck_occupied and not ev.front_blocked and not ev.rear_blocked
     unknown_since = None if ev.weight_kg is not None else (state.unknown_since if state.unknown_since is not None else ev.now)
-    state = replace(state, deck_zero=at_zero, positioned=positioned, unknown_since=unknown_since)
+    state = replace(state, deck_zero=at_zero, positioned=positioned, unknown_since=unknown_since,
+                    entry_clear_since=_clear_since(state.entry_clear_since, ev.entry_loop, ev.now),
+                    exit_clear_since=_clear_since(state.exit_clear_since, ev.exit_loop, ev.now))
     if state.phase is Phase.ENTERING:
         return _entering(state, ev, cfg)
     if state.phase is Phase.WEIGHING:
@@ -193,6 +280,12 @@ def _on_readings(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[L
     if state.phase is Phase.INSPECTING:
         return _watch_recorded(state, ev, cfg), []
     return state, []
+
+
+def _clear_since(since: float | None, occupied: bool, now: float) -> float | None:
+    if occupied:
+        return None
+    return now if since is None else since
 
 
 def _watch_recorded(state: LaneState, ev: Readings, cfg: WeighingConfig) -> LaneState:
@@ -212,8 +305,9 @@ def _entering(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[Lane
     if ev.now - state.since > cfg.settle_timeout_s:
         return _void(state, ev.now, "truck_not_on_deck")
     if state.positioned and not ev.entry_loop:
-        # The entry barrier closes only once the truck is wholly past it and on the deck.
-        return replace(state, phase=Phase.WEIGHING, since=ev.now, steady=None), [Barrier("entry", False)]
+        # Wholly on the deck and past the entry loop: weighing starts; the entry arm comes
+        # down once the loop has stayed clear (see _close_unneeded).
+        return replace(state, phase=Phase.WEIGHING, since=ev.now, steady=None), []
     return state, []
 
 
@@ -251,15 +345,14 @@ def _update_steady(steady: Steady | None, ev: Readings, cfg: WeighingConfig, pos
 
 
 def _routing(state: LaneState, ev: Readings) -> tuple[LaneState, list[Command]]:
-    if not state.deck_zero or ev.entry_loop:
+    # The pass is over once the deck is back at zero and the truck has cleared the exit loop
+    # for good; the route arm then comes down (see _close_unneeded), as does an entry arm
+    # still open after a voided entry, each only once its own loop stays clear.
+    if not state.deck_zero or ev.front_blocked or state.exit_clear_since is None:
         return state, []
-    assert state.route is not None
-    # Deck clear and back at zero: close everything and wait for the next truck. The entry
-    # barrier may still be open after a voided entry; it never closes on an occupied loop.
-    closing: list[Command] = [Barrier(state.route, False)]
-    if state.route != "entry":
-        closing.append(Barrier("entry", False))
-    return LaneState(phase=Phase.IDLE, since=ev.now, deck_zero=True), closing
+    return replace(LaneState(), phase=Phase.IDLE, since=ev.now, deck_zero=True, open=state.open,
+                   faults=state.faults, entry_clear_since=state.entry_clear_since,
+                   exit_clear_since=state.exit_clear_since), []
 
 
 def _void(state: LaneState, now: float, reason: str) -> tuple[LaneState, list[Command]]:

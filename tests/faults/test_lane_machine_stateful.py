@@ -8,7 +8,11 @@ time) and inspection results, including faults, under the gate's fail-safe invar
   * a weight is recorded only from a stable, known, in-range reading with the truck wholly on
     the deck, after stable_time_s of readings within the band, once per pass;
   * records come before the barrier commands they justify; plant and return never both open;
-  * the entry barrier opens only from IDLE with the deck at zero;
+  * the entry barrier opens only from IDLE with the deck at zero, no lane fault active and
+    both exit barriers ordered closed;
+  * no barrier is ordered closed unless the loop under it read clear in every reading of the
+    last loop_clear_s (the exit loop for the plant and return arms): never onto a truck,
+    never in the gap between axles or tractor and trailer;
   * every pass that ends (back to IDLE) ended in a recorded outcome: a void, a weigh-out, or a
     weigh-in plus an inspection result.
 """
@@ -20,14 +24,15 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from intake.config import WeighingConfig
+from intake.config import SafetyConfig, WeighingConfig
 from intake.lane.machine import (
-    Admitted, Barrier, Event, Inspect, InspectionDone, LaneState, Phase, Readings, RecordVoid, RecordWeight,
-    step,
+    Admitted, Barrier, Event, Inspect, InspectionDone, LaneFaults, LaneState, Phase, Readings, RecordVoid,
+    RecordWeight, step,
 )
 
 CFG = WeighingConfig(stable_band_kg=20, stable_time_s=2.0, min_load_kg=1000, max_kg=60000,
                      zero_band_kg=40, settle_timeout_s=60.0, unknown_timeout_s=5.0)
+SAFETY = SafetyConfig(loop_clear_s=2.0)
 TICK = 0.25
 
 weights = st.one_of(st.none(), st.integers(-200, 70_000), st.sampled_from([0, 20, 39_800, 39_820, 60_020]))
@@ -57,6 +62,8 @@ class LaneMachine(RuleBasedStateMachine):
         self.n = 0
         self.current: Pass | None = None
         self.open = {"entry": False, "plant": False, "return": False}
+        self.seen: list[Readings] = []       # every reading, across passes
+        self.faults: tuple[str, ...] = ()
 
     # ---- events ---------------------------------------------------------------------------
 
@@ -70,10 +77,28 @@ class LaneMachine(RuleBasedStateMachine):
             self.current = Pass(f"v{self.n}", kind)
 
     @rule(w=weights, motion=st.sampled_from([False, True, None]), front=st.booleans(), rear=st.booleans(),
-          deck=st.booleans(), entry=st.booleans(), dt=st.sampled_from([TICK, TICK, 1.0, 6.0, 70.0]))
-    def reading(self, w, motion, front, rear, deck, entry, dt) -> None:
+          deck=st.booleans(), entry=st.booleans(), exit_=st.booleans(),
+          dt=st.sampled_from([TICK, TICK, 1.0, 6.0, 70.0]))
+    def reading(self, w, motion, front, rear, deck, entry, exit_, dt) -> None:
         self.now += dt
-        self._step(Readings(self.now, w, motion, front, rear, deck, entry))
+        self._step(Readings(self.now, w, motion, front, rear, deck, entry, exit_))
+
+    @rule(tail=st.integers(0, 12), gaps=st.lists(st.booleans(), max_size=10))
+    def drive_off(self, tail: int, gaps: list[bool]) -> None:
+        """Off the deck and over the exit loop: the deck reads zero while the tail is still
+        under the exit arm, then the loop flickers (a trailer coupling) before it is clear."""
+        for _ in range(tail):
+            self.now += TICK
+            self._step(Readings(self.now, 0, False, False, False, False, False, True))
+        for occupied in gaps:
+            self.now += TICK
+            self._step(Readings(self.now, 0, False, False, False, False, False, occupied))
+
+    @rule(faults=st.sampled_from([(), (), ("barrier_plant_not_closed",), ("gate_io_frozen",),
+                                  ("barrier_entry_not_open", "gate_io_frozen")]))
+    def lane_faults(self, faults: tuple[str, ...]) -> None:
+        self._step(LaneFaults(self.now, faults))
+        self.faults = faults
 
     @rule(w=st.integers(900, 61_000), n=st.integers(1, 14), jitter=st.integers(0, 30))
     def steady_truck(self, w: int, n: int, jitter: int) -> None:
@@ -122,8 +147,10 @@ class LaneMachine(RuleBasedStateMachine):
 
     def _step(self, event: Event) -> list:
         before = self.state
-        self.state, cmds = step(self.state, event, CFG)
+        self.state, cmds = step(self.state, event, CFG, SAFETY)
         p = self.current
+        if isinstance(event, Readings):
+            self.seen.append(event)
         if p is not None and isinstance(event, Readings):
             p.history.append(event)
             if p.recorded is not None and before.phase is Phase.INSPECTING and (
@@ -150,12 +177,26 @@ class LaneMachine(RuleBasedStateMachine):
             assert any(isinstance(c, RecordWeight) for c in earlier), "inspection before the weigh-in record"
             p.inspect_asked = True
         elif isinstance(cmd, Barrier):
+            if not cmd.open:
+                self._check_loop_clear(cmd.name, event)
+            if cmd.open and cmd.name == "entry":
+                assert not self.faults, f"entry opened with lane faults {self.faults}"
+                assert not (self.open["plant"] or self.open["return"]), "entry opened with an exit up"
             if cmd.open and cmd.name == "plant":
                 self._check_plant_opening(p)
             if cmd.open and cmd.name in ("plant", "return"):
                 other = "return" if cmd.name == "plant" else "plant"
                 assert not self.open[other], "plant and return barriers open together"
             self.open[cmd.name] = cmd.open
+
+    def _check_loop_clear(self, name: str, event: Event) -> None:
+        assert isinstance(event, Readings) and self.seen[-1] is event, f"{name} closed on {event}"
+        loop = "entry_loop" if name == "entry" else "exit_loop"
+        occupied = [i for i, r in enumerate(self.seen) if getattr(r, loop)]
+        first_clear = self.seen[occupied[-1] + 1 if occupied else 0]   # the unbroken clear run
+        assert not getattr(event, loop), f"{name} closed with its loop occupied"
+        assert event.now - first_clear.now >= SAFETY.loop_clear_s, (
+            f"{name} closed {event.now - first_clear.now:.2f}s into a clear run")
 
     def _check_plant_opening(self, p: Pass | None) -> None:
         assert p is not None and p.kind == "in", "plant barrier for no pass or a weigh-out"

@@ -193,3 +193,15 @@ def test_bad_names_are_refused_before_the_wire() -> None:
                 await client.set_lights(entry="blue")  # type: ignore[arg-type]
             assert sim.coil_writes == []
     go(body)
+
+
+def test_heartbeat_watch_counts_device_time_and_never_outruns_the_host_clock() -> None:
+    from hardware.modbus.heartbeat import HeartbeatWatch
+
+    watch = HeartbeatWatch(timeout_s=2.0, now=0.0)
+    watch.see(65530, 0.0)
+    watch.see(4, 1.0)               # wrapped: 10 counts in 1 s
+    assert watch.device_s == 1.0 and watch.stale_for(2.9) is None
+    assert watch.stale_for(3.1) is not None   # unchanged for more than 2 s
+    watch.see(0, 1.1)               # the device restarted its count: at most one period passed
+    assert abs(watch.device_s - 1.2) < 1e-9

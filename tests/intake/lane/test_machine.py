@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from intake.config import WeighingConfig
 from intake.lane.machine import (
-    Admitted, Barrier, Inspect, InspectionDone, LaneState, Phase, Readings, RecordHold, RecordVoid, RecordWeight,
+    Admitted, Barrier, Inspect, InspectionDone, LaneFaults, LaneState, Phase, Readings, RecordHold, RecordVoid, RecordWeight,
     Refuse, step,
 )
 
@@ -15,8 +15,8 @@ CFG = WeighingConfig(stable_band_kg=20, stable_time_s=2.0, min_load_kg=1000, max
 
 
 def r(now: float, kg: int | None, *, motion: bool | None = False, front: bool = False, rear: bool = False,
-      deck: bool = True, entry: bool = False) -> Readings:
-    return Readings(now, kg, motion, front, rear, deck, entry)
+      deck: bool = True, entry: bool = False, exit: bool = False) -> Readings:
+    return Readings(now, kg, motion, front, rear, deck, entry, exit)
 
 
 def idle_at_zero() -> LaneState:
@@ -129,20 +129,62 @@ def test_settle_timeout_voids():
 def test_truck_that_never_arrives_is_voided():
     state, _ = step(idle_at_zero(), Admitted(1.0, "v1", "p", "in"), CFG)
     state, cmds = step(state, r(62.0, 0, deck=False), CFG)
+    # Its entry arm is no longer needed and its loop has been clear all along: down with it.
+    assert cmds == [RecordVoid("v1", "truck_not_on_deck"), Barrier("return", True), Barrier("entry", False)]
+
+
+def test_an_entry_left_open_by_a_void_waits_for_its_loop():
+    state, _ = step(idle_at_zero(), Admitted(1.0, "v1", "p", "in"), CFG)
+    state, _ = step(state, r(1.5, 0, deck=False, entry=True), CFG)   # the truck is under the arm
+    state, cmds = step(state, r(62.0, 0, deck=False, entry=True), CFG)
     assert cmds == [RecordVoid("v1", "truck_not_on_deck"), Barrier("return", True)]
+    state, cmds = step(state, r(63.0, 0, deck=False), CFG)
+    assert Barrier("entry", False) not in cmds      # clear for an instant only
+    state, cmds = step(state, r(65.0, 0, deck=False), CFG)
+    assert Barrier("entry", False) in cmds
 
 
-def test_inspection_verdict_routes_and_deck_clear_closes():
+def leave_deck(state: LaneState, t: float) -> tuple[LaneState, float]:
+    """The truck drives off: its tail leaves the deck while its body is over the exit loop."""
+    state, cmds = step(state, r(t, 12000, front=True, exit=True), CFG)
+    assert cmds == []
+    state, cmds = step(state, r(t + 1, 0, deck=False, exit=True), CFG)
+    assert cmds == [], "the deck reads zero but the tail is under the exit arm"
+    return state, t + 2
+
+
+def test_inspection_verdict_routes_and_the_exit_closes_once_its_loop_stays_clear():
     for verdict, route in (("pass", "plant"), (None, "plant"), ("reject", "return"), ("review", "return")):
         state, _ = settle(on_deck(), 30000, seconds=3.0)
         state, cmds = step(state, InspectionDone(9.0, verdict, ("r",) if verdict else ()), CFG)
         assert cmds == [Barrier(route, True)] and state.phase is Phase.ROUTING
-        state, cmds = step(state, r(10.0, 12000, front=True), CFG)
+        state, t = leave_deck(state, 10.0)
+        state, cmds = step(state, r(t, 0, deck=False), CFG)
+        assert cmds == [] and state.phase is Phase.IDLE     # pass over, arm not down yet
+        state, cmds = step(state, Admitted(t + 0.5, "v2", "p2", "in"), CFG)
+        assert cmds == [Refuse("exit_open")]                # nobody in while an exit is up
+        state, cmds = step(state, r(t + 1.0, 0, deck=False, exit=True), CFG)   # trailer gap
         assert cmds == []
-        state, cmds = step(state, r(11.0, 0, deck=False, entry=True), CFG)
-        assert cmds == []  # never close while a vehicle is on the entry loop
-        state, cmds = step(state, r(12.0, 10, deck=False), CFG)
-        assert cmds == [Barrier(route, False), Barrier("entry", False)] and state.phase is Phase.IDLE
+        state, cmds = step(state, r(t + 2.0, 0, deck=False, entry=True), CFG)
+        assert cmds == []
+        state, cmds = step(state, r(t + 4.0, 0, deck=False, entry=True), CFG)
+        assert cmds == [Barrier(route, False)] and state.open == frozenset()
+
+
+def test_a_lane_fault_refuses_admission_voids_weighing_and_holds_an_inspection():
+    state, cmds = step(idle_at_zero(), LaneFaults(0.5, ("barrier_plant_not_closed",)), CFG)
+    assert cmds == []
+    state, cmds = step(state, Admitted(1.0, "v1", "p", "in"), CFG)
+    assert cmds == [Refuse("lane_fault")]
+    state, _ = step(state, LaneFaults(1.5, ()), CFG)
+    weighing = on_deck()
+    _, cmds = step(weighing, LaneFaults(3.0, ("gate_io_frozen",)), CFG)
+    assert cmds == [RecordVoid("v1", "gate_io_frozen"), Barrier("return", True)]
+    inspecting, _ = settle(on_deck(), 30000, seconds=3.0)
+    held, cmds = step(inspecting, LaneFaults(7.0, ("gate_io_frozen",)), CFG)
+    assert cmds == [] and held.holds == ("gate_io_frozen",)
+    same, cmds = step(held, LaneFaults(7.5, ("gate_io_frozen",)), CFG)
+    assert cmds == [] and same == held
 
 
 def test_inspection_result_outside_inspecting_is_ignored():
@@ -223,3 +265,13 @@ def test_every_interlock_refuses_on_its_own():
     for i, name in enumerate(names):
         view = InterlockView(*(j != i for j in range(5)))
         assert failing(view) == [name]
+
+
+def test_a_held_load_that_the_inspection_also_reviews_records_both_causes():
+    from intake.lane.machine import DeviceFault
+
+    state, _ = settle(on_deck(), 30000, seconds=3.0)
+    state, _ = step(state, DeviceFault(7.0, "indicator_reset"), CFG)
+    state, cmds = step(state, InspectionDone(9.0, "review", ("interlock:truck_steady",)), CFG)
+    assert cmds == [RecordHold("v1", ("indicator_reset",)), Barrier("return", True)]
+    assert state.reasons == ("interlock:truck_steady", "indicator_reset")
