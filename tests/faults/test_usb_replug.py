@@ -27,5 +27,9 @@ def test_unplug_after_the_weigh_in_holds_the_load(tmp_path):
     check_invariants(o, touched={0})
     first = o.first(0)
     assert "in" in first.weights and first.verdict == "review"
-    assert "indicator_reset" in sum(first.reasons, []), first.reasons
+    # The probe is stopped while the weight is unknown (the truck-steady interlock breaks
+    # after unknown_timeout_s); when the inspection ends before the lane sees the replug, that
+    # interlock is the recorded reason, otherwise the indicator reset is. REVIEW either way.
+    reasons = set(sum(first.reasons, []))
+    assert reasons & {"indicator_reset", "interlock:truck_steady"}, first.reasons
     assert _reconnects(o) >= 1
