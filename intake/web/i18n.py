@@ -86,7 +86,18 @@ REFUSALS: Final[dict[str, Text]] = {
     # The audit chain does not verify (intake.store.integrity): no truck until staff resolve it.
     "records_fail_verification": ("记录校验失败，暂停入场，请联系技术人员",
                                   "Records fail verification: no entry, call the technician"),
+    # Lane faults (intake.lane.barriers): an arm that does not follow its order, a frozen module.
+    "gate_io_frozen": ("道闸控制模块无响应，暂停入场，请联系技术人员",
+                       "Gate control module not responding: no entry, call the technician"),
 }
+_ARMS: Final[dict[str, tuple[str, str]]] = {"entry": ("入口", "Entry"), "plant": ("厂内", "Plant"),
+                                           "return": ("返回", "Return")}
+for _arm, (_zh, _en) in _ARMS.items():
+    REFUSALS[f"barrier_{_arm}_limits"] = (f"{_zh}道闸限位开关故障，暂停入场，请联系技术人员",
+                                         f"{_en} barrier limit switches disagree: no entry, call the technician")
+    for _pos, (_pzh, _pen) in {"open": ("未抬起", "did not open"), "closed": ("未落下", "did not close")}.items():
+        REFUSALS[f"barrier_{_arm}_not_{_pos}"] = (f"{_zh}道闸{_pzh}，暂停入场，请联系技术人员",
+                                                 f"{_en} barrier {_pen}: no entry, call the technician")
 
 # The reason codes the gate records, as the driver reads them; unknown codes show as given.
 REASONS: Final[dict[str, Text]] = {
@@ -111,6 +122,14 @@ REASONS: Final[dict[str, Text]] = {
     "stored_tare_expired": ("存储皮重已过期", "Stored empty weight is out of date"),
     "contamination_unconfirmed": ("局部发现杂质但整体图像不确定，需人工复核", "Contamination seen in part of an uncertain picture: a person decides"),
     "interlock:driver_out": ("司机未确认离开驾驶室", "Driver did not confirm leaving the cab"),
+    "interlock:weight_recorded": ("进场重量未记录，取样停止", "Weigh-in not recorded: sampling stopped"),
+    "interlock:truck_steady": ("取样时车辆移动或称重中断，取样停止", "Truck moved or scale signal lost: sampling stopped"),
+    "interlock:barriers_closed": ("道闸未关闭，取样停止", "A barrier was not closed: sampling stopped"),
+    "interlock:boom_clear": ("取样臂未归位", "Sampler boom not parked"),
+    "interlock:zone_clear": ("有人进入磅区，取样停止", "Someone entered the scale zone: sampling stopped"),
+    "interlock:io_alive": ("道闸控制模块无响应，取样停止", "Gate control module not responding: sampling stopped"),
+    "interlock:lane_ok": ("道闸故障，取样停止", "Barrier fault: sampling stopped"),
+    "interlock:not_wired": ("取样安全联锁未接线", "Sampler interlocks not wired"),
     "aborted_by_restart": ("系统重启，需人工复核", "System restarted: needs a check"),
     "store_full": ("存储空间已满，需人工复核", "Storage was full: needs a check"),
     "store_locked": ("数据库被占用，需人工复核", "Database was busy: needs a check"),
@@ -131,14 +150,19 @@ def instruction(status: LaneStatus) -> Text:
     if status.step == LaneStep.IDLE and status.reasons and status.reasons[0] in REFUSALS:
         return REFUSALS[status.reasons[0]]
     if status.step == LaneStep.OUT_OF_SERVICE and status.fault:
-        family = status.fault.split(":", 1)[0]   # "watchdog:<loop>:<why>" -> "watchdog"
-        for key in (status.fault, family):
+        first = status.fault.split(", ", 1)[0]   # several lane faults: the first is shown
+        family = first.split(":", 1)[0]          # "watchdog:<loop>:<why>" -> "watchdog"
+        for key in (status.fault, first, family):
             if key in REFUSALS:
                 return REFUSALS[key]
     return INSTRUCTIONS[instruction_key(status.step, status.verdict)]
 
 
 def reason(code: str) -> Text:
+    if code not in REASONS and code.startswith("interlock:") and "," in code:
+        # several interlocks broke at once ("interlock:a,b"): each one's text, in order
+        parts = [reason("interlock:" + name) for name in code.split(":", 1)[1].split(",")]
+        return "；".join(p[0] for p in parts), "; ".join(p[1] for p in parts)
     return REASONS.get(code, (code, code))
 
 

@@ -32,3 +32,32 @@ def test_a_lane_closed_by_the_watchdog_says_so_in_both_languages():
     html = page(LaneStatus(lane="1", step=LaneStep.OUT_OF_SERVICE, fault="watchdog:inspection:hung"))
     zh, en = REFUSALS["watchdog"]
     assert zh in html and en in html
+
+
+
+def test_every_interlock_and_lane_fault_has_words_for_the_driver():
+    from dataclasses import fields
+    from itertools import product
+
+    from hardware.modbus.gateio import ArmLimits
+    from intake.lane.barriers import ArmOrder, arm_faults
+    from intake.lane.interlocks import InterlockView
+    from intake.lane.machine import BARRIERS
+
+    # every fault the supervisor can report: each arm in each wrong position for each order
+    codes = {"gate_io_frozen"}
+    for name, is_open, up, down in product(BARRIERS, (False, True), (False, True), (False, True)):
+        orders = {n: ArmOrder(open=is_open if n == name else False, since=0.0) for n in BARRIERS}
+        limits = {n: ArmLimits(down=down, up=up) if n == name else ArmLimits(down=True, up=False)
+                  for n in BARRIERS}
+        codes |= set(arm_faults(orders, limits, now=100.0, travel_s=8.0))
+    assert len(codes) == 1 + 3 * len(BARRIERS)
+    for code in codes:
+        text = page(LaneStatus(lane="1", step=LaneStep.OUT_OF_SERVICE, fault=f"{code}, gate_io_frozen"))
+        zh, en = REFUSALS[code]
+        assert zh in text and en in text
+    interlocks = [f"interlock:{f.name}" for f in fields(InterlockView)]
+    assert all(code in REASONS for code in interlocks), set(interlocks) - set(REASONS)
+    both = page(LaneStatus(lane="1", step=LaneStep.DECIDED, verdict="review",
+                           reasons=["interlock:truck_steady,zone_clear"]))
+    assert REASONS["interlock:truck_steady"][1] in both and REASONS["interlock:zone_clear"][1] in both
