@@ -18,7 +18,10 @@ from intake.lane.machine import BARRIERS, BarrierName
 @dataclass(frozen=True)
 class ArmOrder:
     open: bool
-    since: float      # when the order was given (simulated seconds)
+    # The I/O module's own time at the first heartbeat read after the order was written; None
+    # until then. Stamping it at the write instead would count a stall of our own between the
+    # last heartbeat read and the write (a slow store commit on a loaded machine) as arm travel.
+    since: float | None
 
 
 def arm_faults(orders: Mapping[BarrierName, ArmOrder], limits: Mapping[BarrierName, ArmLimits],
@@ -29,9 +32,16 @@ def arm_faults(orders: Mapping[BarrierName, ArmOrder], limits: Mapping[BarrierNa
         order, at = orders[name], limits[name]
         if at.up and at.down:
             found.append(f"barrier_{name}_limits")
-        elif not (at.up if order.open else at.down) and now - order.since > travel_s:
+        elif (order.since is not None and not (at.up if order.open else at.down)
+              and now - order.since > travel_s):
             found.append(f"barrier_{name}_not_{'open' if order.open else 'closed'}")
     return tuple(found)
+
+
+def stamped(orders: Mapping[BarrierName, ArmOrder], module_s: float) -> dict[BarrierName, ArmOrder]:
+    """The orders with each unstamped one given `module_s`, the module time of a heartbeat read
+    after its write: its travel counts from there."""
+    return {n: o if o.since is not None else ArmOrder(o.open, module_s) for n, o in orders.items()}
 
 
 def all_down(orders: Mapping[BarrierName, ArmOrder], limits: Mapping[BarrierName, ArmLimits]) -> bool:

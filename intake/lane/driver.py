@@ -20,7 +20,7 @@ from hardware.scale.reader import Reading
 from hardware.sim.clock import SimClock
 from intake.config import LaneConfig
 from intake.inspection import Inspector
-from intake.lane.barriers import ArmOrder, all_down, arm_faults
+from intake.lane.barriers import ArmOrder, all_down, arm_faults, stamped
 from intake.lane.interlocks import ProbeSignals, failing, view_of
 from intake.lane.machine import (
     BARRIERS, Admitted, Barrier, BarrierName, Command, DeviceFault, Event, Inspect, InspectionDone, LaneFaults,
@@ -168,7 +168,7 @@ class LaneDriver:
             for name in sorted(closing):
                 await asyncio.wait_for(self.gateio.set_barrier(name, False), 5.0)
                 self._open[name] = False
-                self._orders[name] = ArmOrder(False, self._module_s())
+                self._orders[name] = ArmOrder(False, None)
                 self.state = replace(self.state, open=self.state.open - {name})
         except Exception as exc:   # the I/O module is part of the trouble: leave it to its fail-safe
             log.warning("lane %s: could not close the barriers: %s", self.cfg.id, exc)
@@ -323,6 +323,7 @@ class LaneDriver:
     async def _watch_safety(self, inputs: GateInputs) -> None:
         """Arms against their orders, the module's heartbeat: any fault closes the lane."""
         now = self.clock.now()
+        self._orders = stamped(self._orders, self._module_s())
         faults = arm_faults(self._orders, {n: inputs.arm(n) for n in BARRIERS}, self._module_s(),
                             self.cfg.safety.barrier_travel_s) if self._orders else ()
         if self._io_hb.stale_for(now) is not None:
@@ -451,7 +452,7 @@ class LaneDriver:
             await self.gateio.set_barrier(command.name, command.open)
             crash_point(f"barrier_{command.name}_{'open' if command.open else 'closed'}")
             self._open[command.name] = command.open
-            self._orders[command.name] = ArmOrder(command.open, self._module_s())
+            self._orders[command.name] = ArmOrder(command.open, None)
             # The lights follow the barriers: green only where the driver may go now.
             exit_open = self._open["plant"] or self._open["return"]
             await self.gateio.set_lights(entry="green" if self._open["entry"] else "red",

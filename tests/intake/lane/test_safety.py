@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hardware.modbus.gateio import ArmLimits
-from intake.lane.barriers import ArmOrder, all_down, arm_faults
+from intake.lane.barriers import ArmOrder, all_down, arm_faults, stamped
 from intake.lane.interlocks import InterlockView, ProbeSignals, failing, view_of
 
 DOWN, UP, MOVING, BOTH = ArmLimits(True, False), ArmLimits(False, True), ArmLimits(False, False), ArmLimits(True, True)
@@ -34,6 +34,19 @@ def test_an_arm_gets_its_travel_time_then_is_a_fault():
         assert arm_faults(orders(plant=10.0), limits(plant=at), 18.0, TRAVEL) == ()
         assert arm_faults(orders(plant=10.0), limits(plant=at), 18.1, TRAVEL) == ("barrier_plant_not_open",)
     assert arm_faults(orders(), limits(entry=MOVING), 9.0, TRAVEL) == ("barrier_entry_not_closed",)
+
+
+def test_travel_counts_from_the_first_heartbeat_after_the_write_not_from_before_it():
+    # Ordered open (written) but no heartbeat read since: however long our own side stalled,
+    # the arm is not yet judged; stamped at the next read, it gets its whole travel from there.
+    pending = orders() | {"entry": ArmOrder(True, None)}
+    assert arm_faults(pending, limits(entry=DOWN), 1_000.0, TRAVEL) == ()
+    now = stamped(pending, 1_000.0)
+    assert now["entry"] == ArmOrder(True, 1_000.0) and now["plant"] == pending["plant"]
+    assert arm_faults(now, limits(entry=MOVING), 1_008.0, TRAVEL) == ()
+    assert arm_faults(now, limits(entry=MOVING), 1_008.1, TRAVEL) == ("barrier_entry_not_open",)
+    # A wiring fault needs no travel time, stamped or not.
+    assert arm_faults(pending, limits(entry=BOTH), 0.0, TRAVEL) == ("barrier_entry_limits",)
 
 
 def test_an_arm_that_leaves_its_position_later_is_a_fault_at_once():
