@@ -78,7 +78,6 @@ def _train_epoch(
     rng: np.random.Generator, opt: Any, schedule: Any, progress: Progress, task: TaskID,
 ) -> tuple[float, float]:
     import torch
-    from torch.nn import functional as F
 
     from vision.train.net import train_mode
 
