@@ -161,7 +161,9 @@ class Inspector:
             return self._record(sample_id, [], Evidence(None, 0.0, faults=(f"camera:{exc}",)), rule)
         folder = self.cfg.site.data_dir / "frames" / adm.visit
         folder.mkdir(parents=True, exist_ok=True)
-        rows, preds, faults = [], [], []
+        rows: list[Frame] = []
+        preds: list[list] = []
+        faults: list[str] = []
         for i, image in enumerate(images):
             quality = assess(image)
             row = _save_frame(folder, i, image, self.cfg.site.data_dir, quality)

@@ -35,7 +35,7 @@ class PromptAnnouncer:
         queues = {lane: self.hub.subscribe(lane) for lane in self.lanes}
         try:
             while not stop.is_set():
-                for lane, queue in queues.items():
+                for queue in queues.values():
                     while not queue.empty():
                         self.announce(queue.get_nowait())
                 await asyncio.sleep(0.05)

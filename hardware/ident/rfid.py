@@ -62,7 +62,7 @@ class _FrameScanner(ABC):
             cut = self._cut()
             if cut is None:
                 return out          # wait for more bytes
-            if cut is not _RESYNC:
+            if isinstance(cut, (TagRead, TagError)):  # not _RESYNC: scan on
                 out.append(cut)
 
     @abstractmethod

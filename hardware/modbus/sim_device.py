@@ -35,7 +35,7 @@ class ScannedDevice(ABC):
                 await task
         await self._server.stop()
 
-    async def _on_start(self) -> None:
+    async def _on_start(self) -> None:  # noqa: B027 - an optional hook, empty by default
         """The device's first register image, before any master can read."""
 
     @abstractmethod

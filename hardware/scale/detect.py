@@ -22,7 +22,7 @@ BAUDS = (9600, 4800, 2400, 1200, 19200, 38400, 600, 57600, 115200)
 MIN_FRAMES = 3
 
 
-def polled() -> dict[str, dict[str, object]]:
+def polled_options() -> dict[str, dict[str, object]]:
     """protocol -> decoder options for the command mode we may ask in (from the registry)."""
     return {name: dict(c.detect_ask) for name, c in CODECS.items() if c.detect_ask is not None}
 
@@ -71,7 +71,7 @@ def rank(data: bytes, polled: bool = False) -> list[Candidate]:
     reversed) go to the smaller weights: read the wrong way round, the reversed form's
     zero padding becomes trailing zeros and inflates the number."""
     if polled:
-        candidates = [score(data, p, o) for p, o in polled().items()]
+        candidates = [score(data, p, o) for p, o in polled_options().items()]
     else:
         candidates = [score(data, p, {}) for p, c in CODECS.items() if c.detect_listen]
     return sorted(candidates, key=lambda c: (-c.confidence, c.median_weight or 0.0))
@@ -101,7 +101,8 @@ def _ask(port: serial.Serial, protocol: str, options: dict[str, object],
          seconds: float) -> tuple[Candidate, bytes]:
     """Poll one command protocol a few times; score only that protocol's replies (one
     lost reply, e.g. to a poll that crossed a half-received earlier one, is tolerated)."""
-    request: bytes = getattr(get_decoder(protocol, **options), "request")
+    # `request` is not on the Decoder protocol: only polled decoders have it.
+    request: bytes = getattr(get_decoder(protocol, **options), "request")  # noqa: B009
     port.reset_input_buffer()
     data = bytearray()
     for _ in range(MIN_FRAMES + 1):
@@ -133,7 +134,7 @@ def detect(url: str, *, budget: float = 9.0, listen: float = 0.3, ask: float = 0
             tried.append(f"{baud} listen")
             if consider(rank(data, polled=False), baud, data):
                 break
-            for protocol, options in polled().items():
+            for protocol, options in polled_options().items():
                 if time.monotonic() + ask > end:
                     break
                 candidate, data = _ask(port, protocol, options, ask)

@@ -21,11 +21,12 @@ import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Literal
+from typing import Callable, Literal, cast
 
 from hardware.scale import faults
 from hardware.scale.codecs import ALWAYS_POLLED, Responder, get_codec
 from hardware.scale.endpoints import Endpoint, PtyEndpoint, TcpEndpoint
+from hardware.scale.frame import Unit
 from hardware.scale.state import IndicatorState
 from hardware.scale.toledo import encode_toledo
 from hardware.sim.clock import SimClock
@@ -96,11 +97,14 @@ class IndicatorSimulator:
         self.period = period
         self.protocol = protocol
         self._encode = codec.encode
-        self._responder: Responder | None = codec.responder() if command else None
+        make_responder = codec.responder  # checked above: not None when command is set
+        self._responder: Responder | None = (
+            make_responder() if command and make_responder is not None else None)
         self._transport = transport
         self._tcp = (host, tcp_port)
         self._link = None if link is None else os.fspath(link)
-        self._checksum, self._short, self._unit = checksum, short, unit
+        self._checksum, self._short = checksum, short
+        self._unit = cast(Unit, unit)  # checked against the codec's units above
         self._baud, self._parity_bit = baud, parity_bit
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -209,7 +213,7 @@ class IndicatorSimulator:
         if unit not in _TO_UNIT:
             raise ValueError(f"unit must be one of {sorted(_TO_UNIT)}")
         with self._lock:
-            self._unit = unit
+            self._unit = cast(Unit, unit)  # checked against _TO_UNIT above
 
     # -- thread ----------------------------------------------------------------------
     def _run(self) -> None:

@@ -116,7 +116,7 @@ class StepResult:
     added: Decimal | None = None     # change point: small weights added until I + e, kg
 
     def to_json(self) -> dict[str, object]:
-        out = {"kind": self.step.kind, "section": self.step.section, "load_kg": plain(self.step.load),
+        out: dict[str, object] = {"kind": self.step.kind, "section": self.step.section, "load_kg": plain(self.step.load),
                "indication_kg": _s(self.indication), "error_kg": _s(self.error),
                "mpe_kg": plain(self.mpe), "passed": self.passed, "note": self.note}
         if self.added is not None:

@@ -16,6 +16,7 @@ from typing import Awaitable, Callable, Protocol
 
 import numpy as np
 
+from hardware.modbus.gateio import BarrierName
 from hardware.sim.clock import SimClock
 from hardware.sim.layout import LaneLayout
 from hardware.sim.trucks import TruckScenario
@@ -31,7 +32,10 @@ MIN_ROUTE_PATIENCE_WALL_S = 10.0
 
 class GateIOSim(Protocol):
     async def set_inputs(self, **inputs: bool) -> None: ...
-    def arm_up(self, name: str) -> bool: ...
+    def arm_up(self, name: BarrierName) -> bool: ...
+
+
+_ROUTES: tuple[BarrierName, ...] = ("plant", "return")  # the arms a truck leaves the deck by
 
 
 class CameraSim(Protocol):
@@ -227,7 +231,7 @@ class Plant:
         hold_s = max(0.5, self.clock.speed * MIN_PRESS_WALL_S)
         patience = max(self.timing.route_give_up_s, self.clock.speed * MIN_ROUTE_PATIENCE_WALL_S)
         while (waited := self.clock.now() - start) < patience:
-            for route in ("plant", "return"):
+            for route in _ROUTES:
                 if self.gateio.arm_up(route):
                     if held:
                         await self._io(driver_confirm=False)  # back in the cab

@@ -13,7 +13,6 @@ from typing import Callable, Optional
 import typer
 from rich.table import Table
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
 from intake.cli.db import CONFIG, DB, JSON, KEY, audit_key, emit, fail, out, resolve, site_config
 from intake.config import GateConfig
@@ -23,7 +22,7 @@ DAY = typer.Option(..., "--day", help="The sampling day, YYYY-MM-DD in the site'
 
 # When "today" is, for refusing to reveal a day that is not over: tests set it, the plant's
 # clock answers in service.
-utc_now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+utc_now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
 
 
 def _day(text: str) -> date:

@@ -17,7 +17,7 @@ def render_label(info: SampleInfo, base_url: str) -> Image.Image:
     qr = segno.make(target, error="m")
     buf = io.BytesIO()
     qr.save(buf, kind="png", scale=8, border=2)
-    qr_img = Image.open(io.BytesIO(buf.getvalue())).convert("L").resize((340, 340), Image.NEAREST)
+    qr_img = Image.open(io.BytesIO(buf.getvalue())).convert("L").resize((340, 340), Image.Resampling.NEAREST)
     label = Image.new("L", LABEL_PX, 255)
     label.paste(qr_img, (LABEL_PX[0] - 360, 30))
     draw = ImageDraw.Draw(label)

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from hardware.modbus.loadcell import LoadCellClient, LoadCellError
 from hardware.scale.calibration import CalibrationResult, CalPoint, Limits, fit_points
-from hardware.scale.verification import TestStep, is_decade_value
+from hardware.scale.verification import StepKind, TestStep, is_decade_value
 from intake.metrology.calibrate_flow import PointRules, read_point
 from intake.metrology.commands import decimal_arg, emit, fail, prompter
 
@@ -95,7 +95,7 @@ async def collect(args: CalibrateArgs) -> list[CalPoint]:
     try:
         await client.connect()
         for number, load in enumerate(args.loads, 1):
-            kind = "zero" if load == 0 else "rising"
+            kind: StepKind = "zero" if load == 0 else "rising"
             await asyncio.to_thread(prompt, number, len(args.loads), TestStep(kind, load))
             point = await read_point(client, float(load), args.rules,
                                      None if not args.scripted else previous)

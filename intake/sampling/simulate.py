@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from intake.config import SamplingConfig
 from intake.sampling.keyed import draw
-from intake.sampling.policy import SupplierHistory, after_truck, select_truck
+from intake.sampling.policy import Result, SupplierHistory, after_truck, select_truck
 from intake.sampling.resolve import policy_params
 from intake.sampling.stats import RateRow, rows_from
 
@@ -24,7 +24,7 @@ def simulate(cfg: SamplingConfig, material: str, trucks: int, load_kg: int, bad_
     for i in range(trucks):
         selection = select_truck(params, history, load_kg, draw(seed, f"truck-{i}"))
         picks.append(("sim", material, selection.mode, selection.rate, selection.reason))
-        result = None
+        result: Result | None = None
         if selection.sampled:
             result = "reject" if draw(seed, f"quality-{i}") < bad_share else "pass"
         lot_sampled = lot_sampled or selection.sampled

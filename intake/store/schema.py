@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 MIGRATED_MODULES: tuple[str, ...] = (
     "intake.store.tables", "intake.metrology.tables", "intake.ident.tags", "intake.lab.results",
     "intake.sampling.tables", "intake.store.reviews", "intake.auth.tables", "intake.store.retention",
+    "intake.store.lane_events",
 )
 
 
@@ -24,8 +25,9 @@ def import_table_modules() -> None:
 def migrated_tables() -> list[Table]:
     """Tables defined by MIGRATED_MODULES (other modules may register more on the metadata)."""
     import_table_modules()
-    out = []
+    out: list[Table] = []
     for mapper in SQLModel._sa_registry.mappers:
-        if mapper.class_.__module__ in MIGRATED_MODULES:
+        # A table model's local_table is always a Table; the check only narrows the type.
+        if mapper.class_.__module__ in MIGRATED_MODULES and isinstance(mapper.local_table, Table):
             out.append(mapper.local_table)
     return sorted(out, key=lambda t: t.name)

@@ -57,11 +57,11 @@ def health_payload(hub: StatusHub, health: HealthProbe | None) -> dict[str, Any]
             if status.fault:
                 faults[lane] = status.fault   # why the lane is closed: store:full, gate_io:..., ...
     extra = _probe(health)
-    status = worst(lanes_status(steps), str(extra.pop("status", "ok")))
+    overall = worst(lanes_status(steps), str(extra.pop("status", "ok")))
     extra.pop("lanes", None)  # ours is authoritative
     extra.pop("faults", None)
     closed = {"faults": faults} if faults else {}
-    return {"status": status, "lanes": {lane: str(step) for lane, step in steps.items()}, **closed, **extra}
+    return {"status": overall, "lanes": {lane: str(step) for lane, step in steps.items()}, **closed, **extra}
 
 
 def health_router(hub: StatusHub, health: HealthProbe | None) -> APIRouter:

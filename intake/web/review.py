@@ -24,7 +24,7 @@ from intake.store.integrity import state_for
 from intake.store.retention import removal_of
 from intake.store.reviews import Detail, QueueFilter, QueueRow
 from intake.store.tables import Decision
-from intake.web.charts import bar_chart, bed_plot
+from intake.web.charts import BarChart, bar_chart, bed_plot
 from intake.web.counts import QueueCounter
 from intake.web.ids import PathId, QueryId, require_id
 from intake.web.staff import Staff, StaffPost
@@ -83,6 +83,7 @@ class Weights:
 
 def item_context(detail: Detail) -> dict[str, Any]:
     insp = detail.inspection
+    chart: BarChart | None
     if insp is not None and insp.probs:
         probs = {label: float(insp.probs.get(label, 0.0)) for label in [*LABELS, *insp.probs] if label in insp.probs}
         chart, chart_title = bar_chart(probs, insp.label), "probs"

@@ -22,7 +22,7 @@ from intake.store.tables import Decision, Frame, Inspection, Sample, SampleResul
 NO_KEY = "no audit key bound: records cannot be verified"
 
 
-def failing(engine: Engine, reader: Engine, table: type[SQLModel], ids: Iterable[object]) -> set[int | str]:
+def failing(engine: Engine, reader: Engine, table: type[SQLModel], ids: Iterable[int | str | None]) -> set[int | str]:
     """The ids among `ids` whose `table` row fails its link; every id when there is no key."""
     wanted = [i for i in ids if i is not None]
     try:
@@ -36,18 +36,18 @@ def failing(engine: Engine, reader: Engine, table: type[SQLModel], ids: Iterable
 
 def detail_failures(engine: Engine, reader: Engine, d: Detail) -> dict[str, set[int | str]]:
     """Failing rows of one visit's page, by table name (empty when all verify)."""
-    parts: list[tuple[type[SQLModel], list[object]]] = [
+    parts: list[tuple[type[SQLModel], list[int | str | None]]] = [
         (Weighing, [w.id for w in d.weighings]), (Decision, [x.id for x in d.decisions]),
         (Review, [r.id for r in d.reviews]), (Frame, [f.id for f in d.frames]),
         (Sample, [d.sample.id] if d.sample else []),
         (SampleResult, [d.sample_result.id] if d.sample_result else []),
         (Inspection, [d.inspection.id] if d.inspection else []),
     ]
-    out = {}
+    out: dict[str, set[int | str]] = {}
     for table, ids in parts:
         bad = failing(engine, reader, table, ids)
         if bad:
-            out[table.__tablename__] = bad  # type: ignore[attr-defined]
+            out[str(table.__tablename__)] = bad
     return out
 
 
