@@ -103,6 +103,8 @@ class SamplerConfig(ModbusDevice):
     timeout_s: float = Field(300.0, gt=0, description="whole sample cycle")
     heartbeat_timeout_s: float = Field(2.0, gt=0)
     interlock_timeout_s: float = Field(180.0, gt=0, description="wait for driver-out, barriers, boom")
+    # The lane checks the interlocks at every tick as well and stops the probe itself.
+    poll_s: float = Field(0.2, gt=0, le=60, description="sampler status poll during a cycle")
 
 
 class SafetyConfig(Strict):

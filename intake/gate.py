@@ -47,11 +47,14 @@ class ModbusSampler:
         # the interlocks are asked at every poll.
         result = await self.client.run_sample(plan, clock=self.clock, timeout_s=self.cfg.timeout_s,
                                               heartbeat_timeout_s=self.cfg.heartbeat_timeout_s,
-                                              poll_s=max(0.2, self.clock.speed * 0.005), guard=guard)
+                                              poll_s=max(self.cfg.poll_s, self.clock.speed * 0.005), guard=guard)
         return result.sample_grams
 
     async def boom_clear(self) -> bool:
         return (await self.client.read_status()).boom_clear
+
+    async def stop(self) -> None:
+        await self.client.stop()
 
 
 @dataclass

@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 class Sampler(Protocol):
     async def boom_clear(self) -> bool: ...
 
+    async def stop(self) -> None:
+        """Stop the probe now (the lane's own interlock check calls this mid-cycle)."""
+        ...
+
     async def take(self, code: int, points_mm: list[tuple[int, int]], bed_mm: tuple[int, int],
                    guard: Callable[[], Awaitable[list[str]]] | None = None) -> int:
         """Run one sample cycle; return the sample mass in grams or raise. `guard` names the
@@ -86,6 +90,9 @@ class Inspector:
         self.interlocks: Callable[[], Awaitable[list[str]]] | None = None
         # Set by the lane driver: the same, asked at every poll while the probe is out.
         self.guard: Callable[[], Awaitable[list[str]]] | None = None
+        # Set by the lane driver: told True before the sampler cycle may START, False once it
+        # ended however it ended, so the lane checks the interlocks itself in between.
+        self.on_probe: Callable[[bool], None] = lambda running: None
 
     async def inspect(self, adm: Admission) -> Outcome:
         s = self.cfg.sampling
@@ -103,7 +110,11 @@ class Inspector:
             await self._wait_interlocks()
             if self.guard is None:
                 raise RuntimeError("interlock:not_wired")
-            mass_g = await self.sampler.take(code, plan.points_mm, adm.bed_mm, guard=self.guard)
+            self.on_probe(True)
+            try:
+                mass_g = await self.sampler.take(code, plan.points_mm, adm.bed_mm, guard=self.guard)
+            finally:
+                self.on_probe(False)
         except Exception as exc:  # any sampler failure: recorded, then REVIEW
             reason = str(exc) if str(exc).startswith("interlock:") else f"sampler:{exc}"
             await asyncio.to_thread(self.records.record_sample_result,

@@ -128,8 +128,13 @@ class SamplerClient:
             await _hold(guard)
             await self.start()
             watch = _CycleWatch(plan, clock, timeout_s, heartbeat_timeout_s, ack_timeout_s)
-            while (result := watch.check(await self.read_status())) is None:
+            while True:
+                status = await self.read_status()
+                # The interlocks first: a probe the lane stopped for a break reads as idle, and
+                # must end as that break; nor is a DONE taken while one is broken.
                 await _hold(guard)
+                if (result := watch.check(status)) is not None:
+                    break
                 await clock.sleep(poll_s)
             await self.reset()  # acknowledge: the PLC may now take the next truck
             return result

@@ -47,6 +47,8 @@ class SamplerSimulator(ScannedDevice):
         self._pending: deque[int] = deque(maxlen=64)  # bounded: a flood drops the oldest
         # The command values masters wrote, in order: the newest 1000, so a soak does not grow.
         self.commands: deque[int] = deque(maxlen=1000)
+        # The same with the simulated time each was heard: how soon a STOP came, for tests.
+        self.heard: deque[tuple[float, int]] = deque(maxlen=1000)
         self.plan: SamplePlan | None = None  # the plan taken at the last accepted START
         self.state = SamplerState.IDLE
         self.fault_code = 0
@@ -85,6 +87,7 @@ class SamplerSimulator(ScannedDevice):
         if table is Table.HOLDING and address <= _CMD.address < address + len(values):
             cmd = values[_CMD.address - address]
             self.commands.append(cmd)
+            self.heard.append((self._clock.now(), cmd))
             self._pending.append(cmd)
 
     async def _run(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from intake.cli import audit, db, demo, sample, sampling, scale, sync, users, vision
+from intake.cli import audit, db, demo, lane, sample, sampling, scale, sync, users, vision
 
 app = typer.Typer(help="Unattended raw-material intake gate.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -21,6 +21,7 @@ app.add_typer(audit.app, name="audit", help="Verify the keyed hash chain of the 
 app.add_typer(sample.app, name="sample", help="Blind sample labels (QR) and lab results.")
 app.add_typer(sampling.app, name="sampling", help="Sampling plan: audit a day, reveal its seed, draw a plan, rates.")
 app.add_typer(sync.app, name="sync", help="Forward the records to the central PostgreSQL (store and forward).")
+app.add_typer(lane.app, name="lane", help="Reset a lane after a latched safety fault; its safety log.")
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from hardware.modbus.gateio_sim import GateIOSimulator
 from hardware.modbus.sampler_sim import SamplerSimulator
 from hardware.scale.simulator import IndicatorSimulator
 from hardware.sim.clock import SimClock
-from hardware.sim.plant import Plant
+from hardware.sim.plant import Plant, PlantTiming
 from hardware.sim.trucks import DEMO_MIX, TruckScenario, demo_trucks
 from hardware.sim.usb import PluggableIndicator
 from intake.config import GateConfig, RfidConfig, ScaleConfig, load_config
@@ -49,6 +49,9 @@ class DemoOptions:
     arrival_gap_s: float = 15.0          # simulated seconds between arrivals (scripts/soak.py paces it)
     max_queue: int | None = None         # arrivals wait while this many trucks queue (soak)
     on_fault: Callable[[FaultSpec, float], None] | None = None  # told (spec, sim time) as each fires
+    plant_timing: PlantTiming = PlantTiming()   # e.g. drivers who wait longer at a closed lane (tests)
+    # Told the running device simulators by name ("sampler", "gateio"): tests read what they heard.
+    on_devices: Callable[[dict[str, object]], None] | None = None
 
 
 # ---- fault injection (tests/faults) ------------------------------------------------------
@@ -160,7 +163,9 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         injector = _FaultInjector(opts, clock, indicator, sampler_sim, gateio_sim, camera_sim)
         plant = Plant(clock, gateio_sim, camera_sim, identify=lambda plate: rfid_sim.show(masterdata.demo_tag(plate)),
                       images_for=sample_images(lane.camera.frames, seed=7),
-                      on_step=injector.on_step if opts.faults else None)
+                      on_step=injector.on_step if opts.faults else None, timing=opts.plant_timing)
+        if opts.on_devices is not None:
+            opts.on_devices({"sampler": sampler_sim, "gateio": gateio_sim})
         injector.plant, injector.gate = plant, gate
         url = await _start_web(gate, opts, stack) if opts.web else None
         if url:

@@ -22,9 +22,11 @@ from intake.config import LaneConfig
 from intake.inspection import Inspector
 from intake.lane.barriers import ArmOrder, all_down, arm_faults, stamped
 from intake.lane.interlocks import ProbeSignals, failing, view_of
+from intake.lane.latch import LatchDesk
 from intake.lane.machine import (
     BARRIERS, Admitted, Barrier, BarrierName, Command, DeviceFault, Event, Inspect, InspectionDone, LaneFaults,
-    LaneState, Phase, Readings, RecordHold, RecordVoid, RecordWeight, Refuse, not_admissible, step,
+    LaneReset, LaneState, Interlocks, Phase, ProbeCycle, Readings, RecordHold, RecordLatch, RecordReset,
+    RecordVoid, RecordWeight, Refuse, StopProbe, not_admissible, step,
 )
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
 from intake.store.crashpoint import crash_point
@@ -40,6 +42,7 @@ LANE_HANG_S = 30.0
 INSPECTION_GRACE_S = 30.0   # beyond the inspection's own time limit
 THREAD_HANG_MIN_S = 12.0    # a reader thread beats at least once per reopen backoff (5 s at most)
 INSPECTION_MIN_WALL_S = 5.0  # frames, classifier and records take real time at any clock speed
+STOP_TIMEOUT_S = 2.0        # wall seconds a STOP to the sampler may take; its e-stop is the last word
 
 _TO_KG = {"kg": Decimal(1), "t": Decimal(1000), "g": Decimal("0.001"), "lb": Decimal("0.45359237")}
 
@@ -99,6 +102,9 @@ class LaneDriver:
         self._io_hb = HeartbeatWatch(cfg.safety.io_heartbeat_timeout_s, clock.now())
         self._unknown_since: float | None = None   # the guard's view of the indicator
         inspector.holds = lambda: self.state.holds
+        inspector.on_probe = self._note_probe
+        self._inputs: GateInputs | None = None      # the I/O module's inputs at this tick
+        self._latch = LatchDesk(records.engine, cfg.id, clock)
         self.heartbeat = 0.0
         self._jobs: asyncio.Queue[Admission] = asyncio.Queue(maxsize=1)   # to the inspection worker
         self._job: Admission | None = None
@@ -144,7 +150,7 @@ class LaneDriver:
             # Nobody will finish this visit now: record it for REVIEW from outside the dead loop.
             visit = self.state.visit
             self.state = LaneState(phase=Phase.IDLE, since=self.clock.now(), open=self.state.open,
-                                   faults=self.state.faults)
+                                   faults=self.state.faults, latched=self.state.latched)
             await asyncio.to_thread(self.records.record_decision, visit, "review", [f"watchdog:{part}_down"], None)
             await self._visit_done(visit)
         await self._close_if_clear()
@@ -216,7 +222,10 @@ class LaneDriver:
         coils = await self.gateio.read_barriers()
         self._orders = {name: ArmOrder(coils[name], self._module_s()) for name in BARRIERS}
         self._open = dict(coils)
-        self.state = replace(self.state, open=frozenset(n for n in BARRIERS if coils[n]))
+        latched = await self._latch.restore()
+        if latched:
+            log.error("lane %s: faults latched before the restart, reset needed: %s", self.cfg.id, latched)
+        self.state = replace(self.state, open=frozenset(n for n in BARRIERS if coils[n]), latched=latched)
         await self.gateio.set_lights(entry="red", exit="red")
 
     async def inspection_worker(self, stop: asyncio.Event) -> None:
@@ -279,6 +288,9 @@ class LaneDriver:
         readings = await self._read()
         if readings is not None:
             await self._apply(readings)
+            await self._watch_probe()
+        for request in await self._latch.requests():
+            await self._apply(LaneReset(self.clock.now(), request.by, request.id))
         await self._admit_next()
         self._publish(readings)
 
@@ -292,6 +304,7 @@ class LaneDriver:
             self._fault = f"gate_io:{exc}"
             return None
         self._fault = None
+        self._inputs = inputs
         await self._watch_safety(inputs)
         await self._retry_pending()
         # Only a press (a rising edge) counts: a button stuck on, or still held by the driver
@@ -359,13 +372,44 @@ class LaneDriver:
 
     async def probe_guard(self, boom_clear: bool | None = None) -> list[str]:
         """Asked at every poll of the probe cycle (boom_clear None: the boom is out by design).
-        Reads the I/O module afresh: the probe stops on what is true now, not at the last tick."""
-        now = self.clock.now()
+        Reads the I/O module afresh: the probe stops on what is true now, not at the last tick.
+        Once the lane itself stopped the probe this cycle, that break stays the answer, so the
+        sampler client ends the cycle naming the interlock even if the cause has passed."""
         try:
             inputs = await self._read_io()
         except Exception as exc:
             log.warning("interlock read failed: %s", exc)
             return ["io_alive"]
+        broken = self._broken(inputs, boom_clear)
+        if broken and boom_clear is None:
+            log.error("lane %s: interlock broken during the probe cycle: %s", self.cfg.id, broken)
+        return broken or (list(self.state.probe_stopped) if boom_clear is None else [])
+
+    def _note_probe(self, running: bool) -> None:
+        """The inspector's word that the probe cycle begins or ended. Applied at once, not
+        queued: the tick's own check must know from the first instant the probe may move."""
+        self.state, commands = step(self.state, ProbeCycle(self.clock.now(), running), self.cfg.weighing)
+        assert not commands
+
+    async def _watch_probe(self) -> None:
+        """The lane's own interlock check at every tick while the probe cycle runs: a break
+        stops the probe from here too, not only at the sampler client's next poll, which a
+        long poll period or a slow PLC link may leave seconds behind."""
+        if self.state.probe and self._inputs is not None:
+            broken = self._broken(self._inputs, None)
+            if broken:
+                await self._apply(Interlocks(self.clock.now(), tuple(broken)))
+
+    async def _stop_probe(self, reason: str) -> None:
+        log.error("lane %s: stopping the probe (%s)", self.cfg.id, reason)
+        try:
+            await asyncio.wait_for(self.inspector.sampler.stop(), STOP_TIMEOUT_S)
+        except Exception as exc:   # the client's own guard sends STOP again at its next poll
+            log.error("lane %s: STOP not taken by the sampler: %r", self.cfg.id, exc)
+
+    def _broken(self, inputs: GateInputs, boom_clear: bool | None) -> list[str]:
+        """The interlocks broken now, from these inputs and the indicator's latest reading."""
+        now = self.clock.now()
         s, reading = self.state, self.scale.latest()
         weight, motion = frame_to_kg(reading.frame if reading.known else None)
         if weight is not None or self._unknown_since is None:
@@ -378,10 +422,7 @@ class LaneDriver:
             and all_down(self._orders, {n: inputs.arm(n) for n in BARRIERS}),
             driver_out=self._driver_out, zone_intrusion=inputs.zone_intrusion,
             io_stale=self._io_hb.stale_for(now) is not None, lane_faults=s.faults, boom_clear=boom_clear)
-        broken = failing(view_of(signals, self.cfg.weighing.drift_band_kg, self.cfg.weighing.unknown_timeout_s))
-        if broken and boom_clear is None:
-            log.error("lane %s: interlock broken during the probe cycle: %s", self.cfg.id, broken)
-        return broken
+        return failing(view_of(signals, self.cfg.weighing.drift_band_kg, self.cfg.weighing.unknown_timeout_s))
 
     async def _admit_next(self) -> None:
         while not self.plates.empty():
@@ -439,6 +480,15 @@ class LaneDriver:
                 self._inspection = asyncio.create_task(self._inspect(self._admission))
         elif isinstance(command, Barrier):
             await self._move_barrier(command)
+        elif isinstance(command, StopProbe):
+            await self._stop_probe(command.reason)
+        elif isinstance(command, RecordLatch):
+            await self._latch.latched(command.faults)
+        elif isinstance(command, RecordReset):
+            await self._latch.answer(command.request, command.by, command.cleared, command.refused_by)
+            log.warning("lane %s: reset by %s %s", self.cfg.id, command.by,
+                        f"refused, still active: {command.refused_by}" if command.refused_by
+                        else f"cleared {command.cleared}")
         elif isinstance(command, Refuse):
             log.info("lane %s: %s", self.cfg.id, command.reason)
 
@@ -507,7 +557,8 @@ class LaneDriver:
             weight_stable=None if readings is None or readings.motion is None else not readings.motion,
             verdict=s.verdict, reasons=list(s.reasons) if s.visit else self._refusal(),
             fault=(self._store_fault or "; ".join(self._down.values()) or self._fault
-                   or ", ".join(s.faults) or None),
+                   or ", ".join(s.faults or s.latched) or None),
+            awaiting_reset=bool(s.latched) and not s.faults,
         )
         if status.model_dump(exclude={"updated_at"}) != self._status.model_dump(exclude={"updated_at"}):
             self._status = status
@@ -521,7 +572,9 @@ class LaneDriver:
 
     def _step_name(self) -> LaneStep:
         s = self.state
-        if self._fault or self._store_fault or self._down or s.faults:
+        if self._fault or self._store_fault or self._down or s.faults or (s.latched and s.phase is Phase.IDLE):
+            # A latched fault whose condition has gone lets the pass in progress finish (the
+            # kiosk tells that truck its way), then the lane waits for a technician's reset.
             return LaneStep.OUT_OF_SERVICE
         if s.phase is Phase.ENTERING:
             return LaneStep.ARRIVING

@@ -8,6 +8,14 @@ Barriers: the machine remembers which arms it ordered open (`LaneState.open`) an
 closed only when the phase no longer needs it open and the loop under it has read clear for
 `loop_clear_s` without a break: a gap between axles or between tractor and trailer reads
 clear for an instant, a truck that has left reads clear for good.
+
+Lane faults latch: once reported, a fault keeps the lane closed to new trucks after its
+condition has gone, until a technician's reset (`LaneReset`) finds no fault active. An arm
+that stuck once and moved again may stick under the next truck; somebody must look first.
+
+The probe: while its cycle runs (`ProbeCycle`), the lane's own interlock check (`Interlocks`)
+stops it on any break (`StopProbe`) and holds the load; a break reported once the inspection
+has ended is recorded beside the decision.
 """
 from __future__ import annotations
 
@@ -77,7 +85,30 @@ class LaneFaults:
     faults: tuple[str, ...]
 
 
-Event = Union[Admitted, Readings, InspectionDone, DeviceFault, LaneFaults]
+@dataclass(frozen=True)
+class LaneReset:
+    """A technician's reset of the latched lane faults (`intake lane reset`). It takes only
+    when no fault is active now; `request` is the store's id of the request it answers."""
+    now: float
+    by: str
+    request: int | None = None
+
+
+@dataclass(frozen=True)
+class ProbeCycle:
+    """The sampler's probe cycle began (the START may be written from now on) or ended."""
+    now: float
+    running: bool
+
+
+@dataclass(frozen=True)
+class Interlocks:
+    """The lane tick's own check of the probe interlocks: the names broken now (empty: all hold)."""
+    now: float
+    broken: tuple[str, ...]
+
+
+Event = Union[Admitted, Readings, InspectionDone, DeviceFault, LaneFaults, LaneReset, ProbeCycle, Interlocks]
 
 
 # ---- commands -----------------------------------------------------------------------------
@@ -119,7 +150,30 @@ class Refuse:
     reason: str
 
 
-Command = Union[RecordWeight, RecordVoid, RecordHold, Inspect, Barrier, Refuse]
+@dataclass(frozen=True)
+class RecordLatch:
+    """These lane faults latched now: recorded, and the lane stays closed until a reset."""
+    faults: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordReset:
+    """A reset answered: `cleared` the latched faults it ended, or `refused_by` the faults
+    still active (then nothing was cleared)."""
+    by: str
+    request: int | None
+    cleared: tuple[str, ...]
+    refused_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StopProbe:
+    """Tell the sampler to stop now: an interlock broke while its probe may be moving."""
+    reason: str
+
+
+Command = Union[RecordWeight, RecordVoid, RecordHold, Inspect, Barrier, Refuse, RecordLatch, RecordReset,
+                StopProbe]
 
 
 # ---- state --------------------------------------------------------------------------------
@@ -151,6 +205,9 @@ class LaneState:
     entry_clear_since: float | None = None       # the entry loop reads clear since then
     exit_clear_since: float | None = None        # the exit loop reads clear since then
     faults: tuple[str, ...] = ()                 # lane-closing faults active now
+    latched: tuple[str, ...] = ()                # faults seen since the last reset: no admission
+    probe: bool = False                          # the sampler's probe cycle is running
+    probe_stopped: tuple[str, ...] = ()          # the interlocks the lane stopped this cycle for
 
 
 _SAFETY = SafetyConfig()
@@ -167,6 +224,12 @@ def step(state: LaneState, event: Event, cfg: WeighingConfig,
         new, commands = _on_fault(state, event)
     elif isinstance(event, LaneFaults):
         new, commands = _on_lane_faults(state, event)
+    elif isinstance(event, LaneReset):
+        new, commands = _on_reset(state, event)
+    elif isinstance(event, ProbeCycle):
+        new, commands = _on_probe_cycle(state, event), []
+    elif isinstance(event, Interlocks):
+        new, commands = _on_interlocks(state, event)
     else:
         new, commands = _on_readings(state, event, cfg)
         commands = commands + _close_unneeded(new, event.now, safety.loop_clear_s)
@@ -201,13 +264,59 @@ def _close_unneeded(state: LaneState, now: float, loop_clear_s: float) -> list[C
             if name in state.open - _needed(state) and loop_clear(state, name, now, loop_clear_s)]
 
 
+def _lane_fields(state: LaneState) -> dict[str, object]:
+    """What belongs to the lane, not to one pass: kept from one pass to the next."""
+    return dict(open=state.open, faults=state.faults, latched=state.latched,
+                entry_clear_since=state.entry_clear_since, exit_clear_since=state.exit_clear_since)
+
+
 def _on_lane_faults(state: LaneState, ev: LaneFaults) -> tuple[LaneState, list[Command]]:
-    """A new lane-closing fault ends a pass still weighing and holds a load being inspected."""
+    """A new lane-closing fault latches, ends a pass still weighing and holds a load being
+    inspected. Its condition going away later clears `faults`, never `latched`."""
     new = [f for f in ev.faults if f not in state.faults]
-    state = replace(state, faults=ev.faults)
+    latching = tuple(f for f in ev.faults if f not in state.latched)
+    state = replace(state, faults=ev.faults, latched=state.latched + latching)
+    latch: list[Command] = [RecordLatch(latching)] if latching else []
     if new:
-        return _on_fault(state, DeviceFault(ev.now, new[0]))
-    return state, []
+        state, commands = _on_fault(state, DeviceFault(ev.now, new[0]))
+        return state, latch + commands
+    return state, latch
+
+
+def _on_reset(state: LaneState, ev: LaneReset) -> tuple[LaneState, list[Command]]:
+    """Refused while any fault is still active: the condition must be gone before anyone may
+    put the lane back in service."""
+    if state.faults:
+        return state, [RecordReset(ev.by, ev.request, (), state.faults)]
+    return replace(state, latched=()), [RecordReset(ev.by, ev.request, state.latched, ())]
+
+
+def _on_probe_cycle(state: LaneState, ev: ProbeCycle) -> LaneState:
+    if ev.running and state.phase is Phase.INSPECTING:
+        return replace(state, probe=True, probe_stopped=())
+    return replace(state, probe=False) if state.probe else state
+
+
+def _on_interlocks(state: LaneState, ev: Interlocks) -> tuple[LaneState, list[Command]]:
+    """Any break while the probe runs stops it and holds the load. The STOP is sent again only
+    when the set of broken interlocks changes (the sampler client's own check repeats it)."""
+    if not ev.broken:
+        return state, []
+    reason = "interlock:" + ",".join(ev.broken)
+    commands: list[Command] = []
+    if state.probe and ev.broken != state.probe_stopped:
+        commands.append(StopProbe(reason))
+        state = replace(state, probe_stopped=ev.broken)
+    if state.phase is Phase.INSPECTING and state.probe and reason not in state.holds:
+        state = replace(state, holds=state.holds + (reason,))
+    elif (state.phase is Phase.ROUTING and state.kind == "in" and state.weight_kg is not None
+          and reason not in state.holds + state.reasons):
+        # The inspection has ended and its decision is recorded: the break is recorded beside
+        # it for the reviewer; the route already ordered stands (the truck may be moving).
+        assert state.visit is not None
+        state = replace(state, holds=state.holds + (reason,), reasons=state.reasons + (reason,))
+        commands.append(RecordHold(state.visit, (reason,)))
+    return state, commands
 
 
 def _on_fault(state: LaneState, ev: DeviceFault) -> tuple[LaneState, list[Command]]:
@@ -223,7 +332,7 @@ def not_admissible(state: LaneState) -> str | None:
     """Why no truck may be admitted now, or None. The driver asks before it opens a visit."""
     if state.phase is not Phase.IDLE:
         return "lane_busy"
-    if state.faults:
+    if state.faults or state.latched:
         return "lane_fault"
     if not state.deck_zero:
         return "deck_not_zero"
@@ -238,8 +347,7 @@ def _on_admitted(state: LaneState, ev: Admitted) -> tuple[LaneState, list[Comman
     if refused is not None:
         return state, [Refuse(refused)]
     new = replace(LaneState(), phase=Phase.ENTERING, since=ev.now, visit=ev.visit, plate=ev.plate,
-                  kind=ev.kind, holds=ev.holds, open=state.open, faults=state.faults,
-                  entry_clear_since=state.entry_clear_since, exit_clear_since=state.exit_clear_since)
+                  kind=ev.kind, holds=ev.holds, **_lane_fields(state))
     return new, [Barrier("entry", True)]
 
 
@@ -260,7 +368,8 @@ def _on_inspected(state: LaneState, ev: InspectionDone) -> tuple[LaneState, list
         commands.append(RecordHold(state.visit, state.holds))
     # Not sampled (verdict None) or PASS go to the plant; everything else goes back.
     route: BarrierName = "plant" if verdict in (None, "pass") else "return"
-    new = replace(state, phase=Phase.ROUTING, since=ev.now, verdict=verdict, reasons=reasons, route=route)
+    new = replace(state, phase=Phase.ROUTING, since=ev.now, verdict=verdict, reasons=reasons, route=route,
+                  probe=False)
     return new, [*commands, Barrier(route, True)]
 
 
@@ -350,9 +459,8 @@ def _routing(state: LaneState, ev: Readings) -> tuple[LaneState, list[Command]]:
     # still open after a voided entry, each only once its own loop stays clear.
     if not state.deck_zero or ev.front_blocked or state.exit_clear_since is None:
         return state, []
-    return replace(LaneState(), phase=Phase.IDLE, since=ev.now, deck_zero=True, open=state.open,
-                   faults=state.faults, entry_clear_since=state.entry_clear_since,
-                   exit_clear_since=state.exit_clear_since), []
+    return replace(LaneState(), phase=Phase.IDLE, since=ev.now, deck_zero=True,
+                   **_lane_fields(state)), []
 
 
 def _void(state: LaneState, now: float, reason: str) -> tuple[LaneState, list[Command]]:

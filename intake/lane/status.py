@@ -37,6 +37,9 @@ class LaneStatus(BaseModel):
     verdict: Verdict | None = None
     reasons: list[str] = Field(default_factory=list)
     fault: str | None = None           # why the lane is out of service, if it is
+    # The fault's condition has gone but the lane stays closed until a technician resets it
+    # (`intake lane reset`); `fault` still names what latched.
+    awaiting_reset: bool = False
     updated_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
 
 

@@ -10,6 +10,10 @@ The invariants, after every scenario:
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -17,8 +21,10 @@ from typing import Any, Callable
 from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
+from hardware.sim.plant import PlantTiming
 from hardware.sim.trucks import TruckScenario, demo_trucks
-from intake.demo.runner import DEMO_CONFIG, DemoOptions, FaultSpec, run_demo
+from intake.demo.runner import DEMO_CONFIG, PROJECT_ROOT, DemoOptions, FaultSpec, run_demo
+from intake.lane.status import LaneStatus, LaneStep
 from intake.store.audit import verify
 from intake.store.keys import load_key
 from intake.store.tables import Decision, Vehicle, Visit, Weighing
@@ -49,6 +55,8 @@ class Outcome:
     chain_ok: bool = False
     chain_problems: list[str] = field(default_factory=list)
     gate: Any = None                 # the gate as it was at the end (watchdog, lanes, health)
+    fired_at: list[float] = field(default_factory=list)   # simulated time each fault fired
+    devices: dict[str, Any] = field(default_factory=dict)  # the device simulators ("sampler", "gateio")
 
     def of(self, truck: int) -> list[VisitRecord]:
         return self.visits.get(self.trucks[truck].plate, [])
@@ -69,16 +77,27 @@ def write_config(tmp: Path, model: Path | None = None) -> Path:
 
 
 def run_scenario(tmp: Path, trucks: int, faults: list[FaultSpec], model: Path | None = None,
-                 rate: float = 1.0, setup: Callable[[Any], None] | None = None) -> Outcome:
-    """`setup(gate)` runs once the gate is open, before its lanes start (e.g. watchdog periods)."""
+                 rate: float = 1.0, setup: Callable[[Any], None] | None = None,
+                 timing: PlantTiming = PlantTiming(), config_text: Callable[[str], str] | None = None) -> Outcome:
+    """`setup(gate)` runs once the gate is open, before its lanes start (e.g. watchdog periods);
+    `config_text` may change the scenario's gate.toml."""
     fired: list[FaultSpec] = []
+    fired_at: list[float] = []
+    devices: dict[str, Any] = {}
     out: list[dict] = []
     gates: list[Any] = []
     config = write_config(tmp, model)
+    if config_text is not None:
+        config.write_text(config_text(config.read_text(encoding="utf-8")), encoding="utf-8")
     db = f"sqlite:///{tmp / 'gate.db'}"
+
+    def on_fault(spec: FaultSpec, now: float) -> None:
+        fired.append(spec)
+        fired_at.append(now)
+
     opts = DemoOptions(trucks=trucks, speed=50, db=db, web=False, config=config, sampling_rate=rate,
-                       data_dir=tmp / "data", faults=tuple(faults),
-                       on_fault=lambda spec, _now: fired.append(spec))
+                       data_dir=tmp / "data", faults=tuple(faults), on_fault=on_fault,
+                       plant_timing=timing, on_devices=devices.update)
 
     def on_gate(gate: Any, _url: str | None) -> None:
         gates.append(gate)
@@ -86,7 +105,8 @@ def run_scenario(tmp: Path, trucks: int, faults: list[FaultSpec], model: Path | 
             setup(gate)
 
     code = asyncio.run(asyncio.wait_for(run_demo(opts, out.append, on_gate=on_gate), timeout=RUN_TIMEOUT_S))
-    outcome = Outcome(code, demo_trucks(trucks), out, fired, gate=gates[0] if gates else None)
+    outcome = Outcome(code, demo_trucks(trucks), out, fired, gate=gates[0] if gates else None,
+                      fired_at=fired_at, devices=devices)
     _read_back(outcome, db, tmp / "audit.key")
     return outcome
 
@@ -140,3 +160,50 @@ def _check_weights(truck: TruckScenario, v: VisitRecord) -> None:
         assert isinstance(kg, int)
         truths = (loaded,) if kind == "in" else (loaded, truck.tare_kg)
         assert min(abs(kg - t) for t in truths) <= DIVISION_KG, f"wrong {kind} weight {kg} for {truck}: {v}"
+
+
+# Drivers facing a lane closed for a latched fault wait for the technician (simulated seconds,
+# 30 s of wall time at 50x: a technician's command starting on a loaded machine fits in it).
+PATIENT = PlantTiming(give_up_after_s=1500.0)
+
+
+@dataclass
+class Technician:
+    """Puts a latched lane back in service the way a technician does: once the lane is idle,
+    out of service and waiting for a reset, and has stayed so `look_s` (simulated), runs
+    `intake lane reset` as its own process against the scenario's store. Its `setup` is a
+    run_scenario setup; it records every status the lane published."""
+    tmp: Path
+    look_s: float = 20.0
+    statuses: list[LaneStatus] = field(default_factory=list)
+    resets: list[subprocess.CompletedProcess[str]] = field(default_factory=list)
+    _busy: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def setup(self, gate: Any) -> None:
+        publish = gate.hub.publish
+
+        def recording(status: LaneStatus) -> None:
+            self.statuses.append(status)
+            publish(status)
+            if status.awaiting_reset and status.step is LaneStep.OUT_OF_SERVICE and status.visit is None \
+                    and not self._busy.is_set():
+                self._busy.set()
+                thread = threading.Thread(target=self._reset, args=(gate.clock,), daemon=True)
+                self._threads.append(thread)
+                thread.start()
+        gate.hub.publish = recording
+
+    def _reset(self, clock: Any) -> None:
+        until = clock.now() + self.look_s
+        while clock.now() < until:      # the simulated clock: the technician takes a look first
+            time.sleep(0.01)
+        self.resets.append(subprocess.run(
+            [sys.executable, "-m", "intake", "lane", "reset", "1", "--by", "technician Wang", "--wait", "60",
+             "--db", f"sqlite:///{self.tmp / 'gate.db'}", "--config", str(self.tmp / "gate.toml")],
+            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120))
+        self._busy.clear()
+
+    def done(self) -> None:
+        for thread in self._threads:
+            thread.join(timeout=120)

@@ -8,8 +8,11 @@ time) and inspection results, including faults, under the gate's fail-safe invar
   * a weight is recorded only from a stable, known, in-range reading with the truck wholly on
     the deck, after stable_time_s of readings within the band, once per pass;
   * records come before the barrier commands they justify; plant and return never both open;
-  * the entry barrier opens only from IDLE with the deck at zero, no lane fault active and
-    both exit barriers ordered closed;
+  * the entry barrier opens only from IDLE with the deck at zero, no lane fault active or
+    latched since the last reset that took, and both exit barriers ordered closed;
+  * a reset takes only with no fault active; refused, it clears nothing;
+  * an interlock break while the probe cycle runs sends STOP in the same step, and that load
+    never reaches the plant barrier; a break after the inspection ended is recorded (a hold);
   * no barrier is ordered closed unless the loop under it read clear in every reading of the
     last loop_clear_s (the exit loop for the plant and return arms): never onto a truck,
     never in the gap between axles or tractor and trailer;
@@ -26,8 +29,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from intake.config import SafetyConfig, WeighingConfig
 from intake.lane.machine import (
-    Admitted, Barrier, Event, Inspect, InspectionDone, LaneFaults, LaneState, Phase, Readings, RecordVoid,
-    RecordWeight, step,
+    Admitted, Barrier, Event, Inspect, InspectionDone, Interlocks, LaneFaults, LaneReset, LaneState, Phase,
+    ProbeCycle, Readings, RecordHold, RecordReset, RecordVoid, RecordWeight, StopProbe, step,
 )
 
 CFG = WeighingConfig(stable_band_kg=20, stable_time_s=2.0, min_load_kg=1000, max_kg=60000,
@@ -51,6 +54,7 @@ class Pass:
     inspect_asked: bool = False
     result: tuple[str | None] | None = None    # (verdict,) once the inspection reported
     moved_after_weighing: bool = False
+    interlock_broken: bool = False             # an interlock broke while its probe cycle ran
     history: list[Readings] = field(default_factory=list)
 
 
@@ -64,6 +68,8 @@ class LaneMachine(RuleBasedStateMachine):
         self.open = {"entry": False, "plant": False, "return": False}
         self.seen: list[Readings] = []       # every reading, across passes
         self.faults: tuple[str, ...] = ()
+        self.latched: set[str] = set()        # faults reported since the last reset that took
+        self.probe_moving = False             # the model's probe: started and not stopped
 
     # ---- events ---------------------------------------------------------------------------
 
@@ -99,6 +105,45 @@ class LaneMachine(RuleBasedStateMachine):
     def lane_faults(self, faults: tuple[str, ...]) -> None:
         self._step(LaneFaults(self.now, faults))
         self.faults = faults
+        self.latched |= set(faults)
+
+    @rule()
+    def technician_reset(self) -> None:
+        cmds = self._step(LaneReset(self.now, "tech", 1))
+        answer = [c for c in cmds if isinstance(c, RecordReset)]
+        assert len(answer) == 1 and answer[0].by == "tech"
+        if self.faults:
+            assert answer[0].refused_by == self.faults and answer[0].cleared == ()
+            assert set(self.state.latched) == self.latched, "a refused reset changed the latch"
+        else:
+            assert set(answer[0].cleared) == self.latched and answer[0].refused_by == ()
+            self.latched = set()
+        assert set(self.state.latched) == self.latched
+
+    @rule(running=st.booleans())
+    def probe_cycle(self, running: bool) -> None:
+        was = self.state.phase
+        self._step(ProbeCycle(self.now, running))
+        self.probe_moving = running and was is Phase.INSPECTING
+
+    @rule(broken=st.sampled_from([(), ("zone_clear",), ("truck_steady",), ("zone_clear", "truck_steady"),
+                                  ("barriers_closed",)]))
+    def interlocks(self, broken: tuple[str, ...]) -> None:
+        before, p = self.state, self.current
+        cmds = self._step(Interlocks(self.now, broken))
+        stops = [c for c in cmds if isinstance(c, StopProbe)]
+        if broken and self.probe_moving:
+            assert stops, f"probe left moving with {broken} broken"
+            self.probe_moving = False
+            if p is not None:
+                p.interlock_broken = True
+        if not before.probe:
+            assert not stops, "STOP without a probe cycle"
+        if broken and before.phase is Phase.ROUTING and p is not None and p.kind == "in" \
+                and p.recorded is not None and not p.voided:
+            reason = "interlock:" + ",".join(broken)
+            assert reason in self.state.reasons, "a break after the inspection went unrecorded"
+            assert RecordHold(p.visit, (reason,)) in cmds or reason in before.reasons + before.holds
 
     @rule(w=st.integers(900, 61_000), n=st.integers(1, 14), jitter=st.integers(0, 30))
     def steady_truck(self, w: int, n: int, jitter: int) -> None:
@@ -123,6 +168,21 @@ class LaneMachine(RuleBasedStateMachine):
         self.steady_truck(w, 12, 0)
         if self.current is not None and self.current.inspect_asked and self.current.result is None:
             self.inspection_done(verdict, reasons)
+
+    @rule(w=st.integers(1000, 60_000), broken=st.sampled_from([(), ("zone_clear",), ("truck_steady", "zone_clear")]),
+          verdict=verdicts, client_saw=st.booleans())
+    def sampled_pass(self, w: int, broken: tuple[str, ...], verdict, client_saw: bool) -> None:
+        """A pass whose probe cycle runs (and maybe meets a break) before its result comes; the
+        sampler client's own poll may have missed the break (`client_saw` False)."""
+        self.deck_clears(2)
+        self.admit("in")
+        self.steady_truck(w, 12, 0)
+        if self.current is None or not self.current.inspect_asked or self.current.result is not None:
+            return
+        self.probe_cycle(True)
+        self.interlocks(broken)
+        self.probe_cycle(False)
+        self.inspection_done(verdict, ("interlock:" + ",".join(broken),) if broken and client_saw else ())
 
     @precondition(lambda self: self.current is not None and self.current.inspect_asked
                   and self.current.result is None)
@@ -151,6 +211,8 @@ class LaneMachine(RuleBasedStateMachine):
         p = self.current
         if isinstance(event, Readings):
             self.seen.append(event)
+        if isinstance(event, InspectionDone) or self.state.phase is not Phase.INSPECTING:
+            self.probe_moving = False
         if p is not None and isinstance(event, Readings):
             p.history.append(event)
             if p.recorded is not None and before.phase is Phase.INSPECTING and (
@@ -181,6 +243,7 @@ class LaneMachine(RuleBasedStateMachine):
                 self._check_loop_clear(cmd.name, event)
             if cmd.open and cmd.name == "entry":
                 assert not self.faults, f"entry opened with lane faults {self.faults}"
+                assert not self.latched, f"entry opened with faults latched {self.latched}"
                 assert not (self.open["plant"] or self.open["return"]), "entry opened with an exit up"
             if cmd.open and cmd.name == "plant":
                 self._check_plant_opening(p)
@@ -204,6 +267,7 @@ class LaneMachine(RuleBasedStateMachine):
         assert not p.voided, "plant barrier after a void"
         assert p.result is not None and p.result[0] in (None, "pass"), f"plant barrier on {p.result}"
         assert not p.moved_after_weighing, "plant barrier though the truck moved after the weigh-in"
+        assert not p.interlock_broken, "plant barrier though an interlock broke under the probe"
 
     def _check_stable(self, p: Pass, weight: int) -> None:
         assert CFG.min_load_kg <= weight <= CFG.max_kg, weight

@@ -6,8 +6,8 @@ from hypothesis import strategies as st
 
 from intake.config import WeighingConfig
 from intake.lane.machine import (
-    Admitted, Barrier, Inspect, InspectionDone, LaneFaults, LaneState, Phase, Readings, RecordHold, RecordVoid, RecordWeight,
-    Refuse, step,
+    Admitted, Barrier, Inspect, InspectionDone, LaneFaults, LaneState, Phase, Readings, RecordHold, RecordLatch, RecordVoid,
+    RecordWeight, Refuse, step,
 )
 
 CFG = WeighingConfig(stable_band_kg=20, stable_time_s=2.0, min_load_kg=1000, max_kg=60000,
@@ -173,16 +173,16 @@ def test_inspection_verdict_routes_and_the_exit_closes_once_its_loop_stays_clear
 
 def test_a_lane_fault_refuses_admission_voids_weighing_and_holds_an_inspection():
     state, cmds = step(idle_at_zero(), LaneFaults(0.5, ("barrier_plant_not_closed",)), CFG)
-    assert cmds == []
+    assert cmds == [RecordLatch(("barrier_plant_not_closed",))]
     state, cmds = step(state, Admitted(1.0, "v1", "p", "in"), CFG)
     assert cmds == [Refuse("lane_fault")]
     state, _ = step(state, LaneFaults(1.5, ()), CFG)
     weighing = on_deck()
     _, cmds = step(weighing, LaneFaults(3.0, ("gate_io_frozen",)), CFG)
-    assert cmds == [RecordVoid("v1", "gate_io_frozen"), Barrier("return", True)]
+    assert cmds == [RecordLatch(("gate_io_frozen",)), RecordVoid("v1", "gate_io_frozen"), Barrier("return", True)]
     inspecting, _ = settle(on_deck(), 30000, seconds=3.0)
     held, cmds = step(inspecting, LaneFaults(7.0, ("gate_io_frozen",)), CFG)
-    assert cmds == [] and held.holds == ("gate_io_frozen",)
+    assert cmds == [RecordLatch(("gate_io_frozen",))] and held.holds == ("gate_io_frozen",)
     same, cmds = step(held, LaneFaults(7.5, ("gate_io_frozen",)), CFG)
     assert cmds == [] and same == held
 
