@@ -8,7 +8,8 @@ import typer
 from sqlalchemy.exc import OperationalError
 from rich.table import Table
 
-from intake.cli.db import CONFIG, DB, JSON, KEY, audit_key, emit, fail, out, resolve
+from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve
+from intake.cli.output import JSON, emit, fail, finish, show
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -67,15 +68,15 @@ def verify_cmd(db: Optional[str] = DB, head: Optional[str] = typer.Option(
         emit({"ok": report.ok, "records": report.records, "head": report.head,
               "first_bad": problems[0] if problems else None, "problems": problems})
     elif report.ok:
-        out.print(f"[green]chain verifies[/]: {report.records} records, head {report.head}", soft_wrap=True)
+        show(f"[green]chain verifies[/]: {report.records} records, head {report.head}", soft_wrap=True)
     else:
         table = Table(title=f"chain does NOT verify ({len(problems)} problems; first bad record first)")
         for col in ("kind", "seq", "table", "pk", "detail"):
             table.add_column(col)
         for p in report.problems:
             table.add_row(p.kind, str(p.seq or "—"), p.table or "—", p.pk or "—", p.detail)
-        out.print(table)
-    raise typer.Exit(0 if report.ok else 1)
+        show(table)
+    finish(report.ok)
 
 
 @app.command("head")
@@ -88,4 +89,4 @@ def head_cmd(db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optio
     if json_out:
         emit({"seq": report.head_seq, "mac": report.head_mac, "head": report.head})
     else:
-        out.print(report.head, highlight=False, soft_wrap=True)
+        show(report.head, highlight=False, soft_wrap=True)

@@ -4,20 +4,18 @@ JSON on stdout (one object); exit 0 ok, 2 bad usage or input, 1 failure (camera,
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import cv2
 import numpy as np
 import typer
-from rich.console import Console
 
 from hardware.camera.capture import Camera, CameraError
+from intake.cli.output import FAILED, emit, fail, line, note
 from vision.calibration import CalibrationError, calibrate, check, draw_roi, parse_target, save_atomic
 
 app = typer.Typer(help="Camera picture check and calibration.", no_args_is_help=True)
-_err = Console(stderr=True)
 
 SourceOpt = Annotated[str, typer.Option("--source", help="camera URL, device index, image file or frame_%03d pattern")]
 DEFAULT_CALIBRATION = Path("var/camera-calibration.json")
@@ -28,8 +26,7 @@ def _grab(source: str, timeout_s: float) -> np.ndarray:
     try:
         return camera.grab(1)[0]
     except CameraError as exc:
-        _err.print(f"[red]camera error: {exc}[/red]")
-        raise typer.Exit(1) from exc
+        fail(f"camera error: {exc}", FAILED)
     finally:
         camera.close()
 
@@ -46,9 +43,8 @@ def check_cmd(
     if png is not None:
         png.parent.mkdir(parents=True, exist_ok=True)
         if not cv2.imwrite(str(png), draw_roi(frame, result)):
-            _err.print(f"[red]cannot write {png}[/red]")
-            raise typer.Exit(2)
-    print(json.dumps({"source": source, **result.model_dump(mode="json")}))
+            fail(f"cannot write {png}")
+    emit({"source": source, **result.model_dump(mode="json")})
 
 
 @app.command("calibrate")
@@ -63,18 +59,16 @@ def calibrate_cmd(
     try:
         parse_target(target)
     except CalibrationError as exc:
-        _err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        fail(str(exc))
     board = _grab(source, timeout_s)
     card = _grab(grey_card, timeout_s) if grey_card else None
     try:
         result = calibrate(source, target, board, card)
     except CalibrationError as exc:
-        _err.print(f"[red]calibration failed: {exc}[/red]")
-        raise typer.Exit(1) from exc
+        fail(f"calibration failed: {exc}", FAILED)
     save_atomic(out, result)
-    _err.print(f"saved {out}")
-    print(result.model_dump_json())
+    note(f"saved {out}")
+    line(result.model_dump_json())
 
 
 __all__ = ["app"]

@@ -4,23 +4,19 @@ Also the options `intake audit` and `intake sync` share: which database, which k
 to the site configuration (the demo's when none is given)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+# emit and fail stay importable from here; intake.cli.output is where they live.
+from intake.cli.output import JSON, emit, err, fail, finish, show
 from intake.config import ConfigError, GateConfig, load_config
-
-out = Console()
-err = Console(stderr=True)
 
 DB = typer.Option(None, "--db", help="SQLAlchemy URL (default: the config's site.database).")
 CONFIG = typer.Option(None, "--config", help="Site configuration (default: the demo's).")
 KEY = typer.Option(None, "--key", help="Audit key source env:NAME or file:PATH (default: the config's).")
-JSON = typer.Option(False, "--json", help="One JSON object per line on stdout.")
 
 
 def site_config(config: Optional[Path]) -> GateConfig:
@@ -46,15 +42,6 @@ def audit_key(key: Optional[str], cfg: GateConfig) -> bytes:
     except AuditKeyError as exc:
         fail(str(exc), 2)
         raise
-
-
-def emit(obj: dict[str, Any]) -> None:
-    print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
-
-
-def fail(message: str, code: int) -> None:
-    err.print(f"[red]{message}", highlight=False)
-    raise typer.Exit(code)
 
 
 app = typer.Typer(no_args_is_help=True)
@@ -151,16 +138,15 @@ def prune_frames(db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: O
                       title="due for removal (dry run)" if dry_run else "photos removed")
         for t in totals:
             table.add_row(t.rule, str(t.loads), str(t.files), f"{t.bytes / 1e6:.1f}", str(t.failed))
-        out.print(table if totals else "nothing is due")
-    if any(t.failed for t in totals):
-        raise typer.Exit(1)
+        show(table if totals else "nothing is due")
+    finish(not any(t.failed for t in totals))
 
 
-def _show(result: dict, json_out: bool, title: str) -> None:
+def _show(result: dict[str, Any], json_out: bool, title: str) -> None:
     if json_out:
         emit(result)
         return
     table = Table(title=title, show_header=False)
     for key, value in result.items():
         table.add_row(key, "—" if value is None else str(value))
-    out.print(table)
+    show(table)

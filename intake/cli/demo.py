@@ -1,4 +1,4 @@
-"""`intake demo` (the simulated plant) and `intake run` (real hardware)."""
+"""`intake demo`: the gate on the simulated plant (`intake run`, real hardware: intake/cli/run.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
-from intake.config import ConfigError, load_config
-
-err = Console(stderr=True)
+from intake.cli.output import OK, exit_with, fail, note
+from intake.config import ConfigError
 
 
 def demo(
@@ -41,12 +39,11 @@ def demo(
         else:
             code = asyncio.run(_with_live_view(opts, LiveView()))
     except ConfigError as exc:
-        err.print(f"[red]{exc}")
-        raise typer.Exit(2)
+        fail(str(exc))
     except KeyboardInterrupt:
-        err.print("stopped")
-        code = 0
-    raise typer.Exit(code)
+        note("stopped")
+        code = OK
+    exit_with(code)
 
 
 async def _with_live_view(opts, view) -> int:
@@ -57,7 +54,7 @@ async def _with_live_view(opts, view) -> int:
     def attach(gate, url):
         view.gate, view.url = gate, url
         if url:
-            err.print(f"kiosk: {url}/kiosk/1   health: {url}/health")
+            note(f"kiosk: {url}/kiosk/1   health: {url}/health")
 
     painter = asyncio.create_task(view.run(stop))
     try:
@@ -66,14 +63,3 @@ async def _with_live_view(opts, view) -> int:
         stop.set()
         await painter
 
-
-def run(config: Path = typer.Option(..., exists=False, help="The gate's TOML configuration.")) -> None:
-    """Run the gate on real hardware."""
-    try:
-        cfg = load_config(config)
-    except ConfigError as exc:
-        err.print(f"[red]{exc}")
-        raise typer.Exit(2)
-    from intake.runtime import run_gate
-
-    raise typer.Exit(asyncio.run(run_gate(cfg)))

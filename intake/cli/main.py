@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import typer
 
-from intake.cli import audit, db, demo, lane, sample, sampling, scale, sync, users, vision
+from intake.cli import audit, db, demo, lane, run, sample, sampling, scale, sync, users, vision
 
 app = typer.Typer(help="Unattended raw-material intake gate.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 app.command("demo")(demo.demo)
-app.command("run")(demo.run)
+app.command("run")(run.run)
 app.add_typer(scale.app, name="scale", help="Read, decode and check weighbridge indicators.")
 app.add_typer(vision.app, name="vision", help="Classify sample images; train and evaluate models.")
 app.add_typer(__import__("intake.cli.camera").cli.camera.app, name="camera", help="Check a camera picture; calibrate mm per pixel and white balance.")

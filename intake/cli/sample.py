@@ -1,18 +1,16 @@
 """`intake sample label|result|show`: blind sample codes for the lab."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve
+from intake.cli.output import JSON, emit, fail, out
 
 app = typer.Typer(help="Blind sample labels and lab results.", no_args_is_help=True)
-out, err = Console(), Console(stderr=True)
 
 
 def _engine(db: Optional[str], config: Optional[Path], key: Optional[str]):
@@ -34,8 +32,7 @@ def label(code: int, db: Optional[str] = DB, config: Optional[Path] = CONFIG, ke
     try:
         info = find_sample(_engine(db, config, key), code)
     except LabError as exc:
-        err.print(f"[red]{exc}")
-        raise typer.Exit(2)
+        fail(str(exc))
     png, pdf = write_label(info, base_url, out_dir)
     out.print(f"label: {png}  {pdf}")
 
@@ -51,14 +48,13 @@ def result(code: int, prop: str = typer.Option(..., "--property"), value: str = 
     try:
         row = attach_result(_engine(db, config, key), code, prop, value, unit, lab, verdict)
     except LabError as exc:
-        err.print(f"[red]{exc}")
-        raise typer.Exit(2)
+        fail(str(exc))
     out.print(f"recorded result {row.id} for sample {code}")
 
 
 @app.command()
 def show(code: int, db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optional[str] = KEY,
-         json_out: bool = typer.Option(False, "--json")) -> None:
+         json_out: bool = JSON) -> None:
     """The sample, its gate verdict and its lab results."""
     from intake.lab.results import LabError, find_sample, results_for
 
@@ -66,14 +62,13 @@ def show(code: int, db: Optional[str] = DB, config: Optional[Path] = CONFIG, key
     try:
         info = find_sample(engine, code)
     except LabError as exc:
-        err.print(f"[red]{exc}")
-        raise typer.Exit(2)
+        fail(str(exc))
     rows = results_for(engine, code)
     if json_out:
-        print(json.dumps({"code": code, "material": info.material, "verdict": info.verdict,
-                          "inspection": info.inspection_id,
-                          "results": [{"property": r.property, "value": r.value, "unit": r.unit, "lab": r.lab,
-                                       "verdict": r.verdict} for r in rows]}, ensure_ascii=False))
+        emit({"code": code, "material": info.material, "verdict": info.verdict,
+              "inspection": info.inspection_id,
+              "results": [{"property": r.property, "value": r.value, "unit": r.unit, "lab": r.lab,
+                           "verdict": r.verdict} for r in rows]})
         return
     table = Table(title=f"Sample {code:08d} — {info.material}, gate verdict {info.verdict or '—'}")
     for col in ("property", "value", "unit", "lab", "lab verdict"):

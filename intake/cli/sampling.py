@@ -14,7 +14,8 @@ import typer
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
-from intake.cli.db import CONFIG, DB, JSON, KEY, audit_key, emit, fail, out, resolve, site_config
+from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve, site_config
+from intake.cli.output import JSON, emit, fail, finish, show
 from intake.config import GateConfig
 
 app = typer.Typer(no_args_is_help=True)
@@ -63,22 +64,22 @@ def audit(day: str = DAY, db: Optional[str] = DB, config: Optional[Path] = CONFI
             emit({"ok": r.ok, **r.model_dump(mode="json")})
         else:
             _print_audit(r)
-    raise typer.Exit(0 if all(r.ok for r in reports) else 1)
+    finish(all(r.ok for r in reports))
 
 
 def _print_audit(r) -> None:  # r: DayAudit
     verdict = "[green]OK[/green]" if r.ok else "[red]FAILED[/red]"
     check = "unchecked" if not r.revealed else "matches" if r.commitment_ok else "DOES NOT match"
     when = "published in advance" if r.committed_in_advance else "not published before the day"
-    out.print(f"{r.site} {r.day}: {verdict} - {r.selections} selections, {r.sampled} sampled; "
+    show(f"{r.site} {r.day}: {verdict} - {r.selections} selections, {r.sampled} sampled; "
               f"commitment {check} ({when})", highlight=False)
     for p in r.problems:
-        out.print(f"  [red]{p}[/red]", highlight=False)
+        show(f"  [red]{p}[/red]", highlight=False)
     if r.mismatches:
         table = Table("visit", "field", "recorded", "recomputed")
         for m in r.mismatches:
             table.add_row(m.visit_id, m.field, str(m.recorded), str(m.recomputed))
-        out.print(table)
+        show(table)
 
 
 @app.command()
@@ -100,7 +101,7 @@ def reveal(day: str = DAY, db: Optional[str] = DB, config: Optional[Path] = CONF
         if json_out:
             emit({"site": site, "day": row.day, "seed": row.seed_hex, "revealed_at": row.revealed_at})
         else:
-            out.print(f"{site} {row.day}: seed {row.seed_hex}", highlight=False)
+            show(f"{site} {row.day}: seed {row.seed_hex}", highlight=False)
 
 
 @app.command()
@@ -124,10 +125,10 @@ def plan(vehicle: str = typer.Option(..., "--vehicle", help="The truck's plate."
     if json_out:
         emit(obj)
     else:
-        out.print(f"{vehicle} ({result.material}), bed {result.bed_mm[0]} x {result.bed_mm[1]} mm: "
+        show(f"{vehicle} ({result.material}), bed {result.bed_mm[0]} x {result.bed_mm[1]} mm: "
                   f"{len(result.points)} points -> {out_png}", highlight=False)
         for i, (x, y) in enumerate(result.points, start=1):
-            out.print(f"  {i}: x {x:.3f} m, y {y:.3f} m", highlight=False)
+            show(f"  {i}: x {x:.3f} m, y {y:.3f} m", highlight=False)
 
 
 @app.command()
@@ -162,7 +163,7 @@ def simulate(trucks: int = typer.Option(10_000, "--trucks", min=1, max=1_000_000
     if json_out:
         emit({"lots": lots})
     else:
-        out.print(f"lots closed {lots['closed']}, with a sample {lots['closed_sampled']}, "
+        show(f"lots closed {lots['closed']}, with a sample {lots['closed_sampled']}, "
                   f"forced lot-end samples {lots['lot_end']}", highlight=False)
 
 
@@ -175,4 +176,4 @@ def _print_rates(rows, json_out: bool) -> None:  # rows: list[RateRow]
     for r in rows:
         table.add_row(r.supplier, r.material, r.mode, str(r.trucks), str(r.drawn), f"{r.measured:.3f}",
                       f"{r.configured:.3f}", f"{r.low:.3f}-{r.high:.3f}", str(r.lot_end))
-    out.print(table)
+    show(table)

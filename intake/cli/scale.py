@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import json
 import queue
-import sys
 import time
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Iterator, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from hardware.scale.codecs import CODECS, Decoder, UnknownProtocol, get_decoder
 from hardware.scale.frame import FrameError, WeightFrame
 from hardware.scale.reader import ScaleReader
+from intake.cli.output import FAILED, emit, fail, line, note, out, show
 
 app = typer.Typer(help="Weighbridge indicators: decode captures, read live frames.",
                   no_args_is_help=True)
@@ -36,16 +35,11 @@ class Parity(str, Enum):
     O = "O"  # noqa: E741 - the conventional letter for odd parity
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
 def _decoder_options(protocol: str, unit: str | None, no_checksum: bool, *,
                      confirm: int = 1, command: bool = False) -> dict[str, Any]:
     """Options for get_decoder, validated now so a bad one is exit 2, not a traceback."""
     if unit is not None and unit not in _UNITS:
-        raise _fail(f"unit must be one of {', '.join(_UNITS)}, not {unit!r}")
+        fail(f"unit must be one of {', '.join(_UNITS)}, not {unit!r}")
     options: dict[str, Any] = {}
     if unit is not None:
         options["unit"] = unit
@@ -56,14 +50,14 @@ def _decoder_options(protocol: str, unit: str | None, no_checksum: bool, *,
     if command:
         codec = CODECS.get(protocol)
         if codec is None or not codec.command_options:
-            raise _fail(f"protocol {protocol!r} has no command (polled) mode")
+            fail(f"protocol {protocol!r} has no command (polled) mode")
         options.update(codec.command_options)
     try:
         get_decoder(protocol, **options)
     except UnknownProtocol as exc:
-        raise _fail(str(exc)) from None
+        fail(str(exc))
     except (TypeError, ValueError) as exc:
-        raise _fail(f"protocol {protocol!r} does not take these options: {exc}") from None
+        fail(f"protocol {protocol!r} does not take these options: {exc}")
     return options
 
 
@@ -133,15 +127,15 @@ def decode(
     else:
         path = Path(source)
         if not path.is_file():
-            raise _fail(f"no such file: {source}")
+            fail(f"no such file: {source}")
         with path.open("rb") as stream:
             items = list(_decode_stream(decoder, stream))
     if json_out:
         for item in items:
-            typer.echo(json.dumps(item.to_json()))
+            emit(item.to_json())
     else:
-        Console().print(_table(items))
-    typer.echo(f"skipped {decoder.skipped_bytes} bytes", err=True)
+        show(_table(items))
+    note(f"skipped {decoder.skipped_bytes} bytes")
 
 
 @app.command()
@@ -176,7 +170,7 @@ def read(
                              bytesize=bytesize, parity=parity.value, on_frame=on_frame,
                              poll_period=poll)
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        fail(str(exc))
     reader.start()
     try:
         got = _print_live(items, count, timeout, json_out)
@@ -185,10 +179,10 @@ def read(
     finally:
         reader.stop()
     stats = reader.stats()
-    typer.echo(f"frames {stats.frames} errors {stats.errors} skipped {stats.skipped_bytes} "
-               f"bytes, reconnects {stats.reconnects}", err=True)
+    note(f"frames {stats.frames} errors {stats.errors} skipped {stats.skipped_bytes} "
+         f"bytes, reconnects {stats.reconnects}")
     if count is not None and 0 <= got < count:
-        raise _fail(f"only {got} of {count} frames within {timeout} s", code=1)
+        fail(f"only {got} of {count} frames within {timeout} s", FAILED)
 
 
 def _print_live(items: queue.Queue[Item], count: int | None, timeout: float | None,
@@ -204,8 +198,10 @@ def _print_live(items: queue.Queue[Item], count: int | None, timeout: float | No
         except queue.Empty:
             continue
         got += isinstance(item, WeightFrame)
-        typer.echo(json.dumps(item.to_json()) if json_out else _human_line(item))
-        sys.stdout.flush()
+        if json_out:
+            emit(item.to_json())
+        else:
+            line(_human_line(item))
     return got
 
 
@@ -221,7 +217,7 @@ def detect(
     try:
         found = run_detect(port, budget=budget)
     except (ValueError, OSError) as exc:  # SerialException is an OSError
-        raise _fail(f"cannot open {port}: {exc}", code=1) from None
+        fail(f"cannot open {port}: {exc}", FAILED)
     result = {"protocol": found.protocol, "options": found.options, "baud": found.baud,
               "bytesize": found.bytesize, "parity": found.parity,
               "confidence": found.confidence, "frames": found.frames,
@@ -229,16 +225,16 @@ def detect(
                                for c in found.alternatives],
               "tried": found.tried}
     if json_out:
-        typer.echo(json.dumps(result))
+        emit(result)
     else:
         table = Table("protocol", "options", "line", "confidence", "frames", "alternatives")
-        line = f"{found.baud} {found.bytesize}{found.parity}1" if found.baud else "-"
-        table.add_row(_fmt(found.protocol), json.dumps(found.options), line,
+        settings = f"{found.baud} {found.bytesize}{found.parity}1" if found.baud else "-"
+        table.add_row(_fmt(found.protocol), json.dumps(found.options), settings,
                       f"{found.confidence:.0%}", str(found.frames),
                       ", ".join(f"{c.protocol} {c.confidence:.0%}" for c in found.alternatives))
-        Console().print(table)
+        show(table)
     if found.protocol is None:
-        raise _fail(f"no protocol decoded on {port} (tried {len(found.tried)} settings)", 1)
+        fail(f"no protocol decoded on {port} (tried {len(found.tried)} settings)", FAILED)
 
 
 @app.command()
@@ -269,12 +265,11 @@ def monitor(
                              bytesize=bytesize, parity=parity.value, on_frame=state.add,
                              poll_period=poll)
     except ValueError as exc:
-        raise _fail(str(exc)) from None
-    console = Console()
+        fail(str(exc))
     end = None if duration is None else time.monotonic() + duration
     reader.start()
     try:
-        with Live(_monitor_table(state, reader, port, protocol), console=console,
+        with Live(_monitor_table(state, reader, port, protocol), console=out,
                   auto_refresh=False) as live:
             while end is None or time.monotonic() < end:
                 time.sleep(refresh if end is None else max(0.0, min(refresh, end - time.monotonic())))
@@ -402,7 +397,7 @@ def calibrate(
         CalibrateArgs, admin_user, calibration_loads, parse_endpoint, run_calibrate,
     )
     from intake.metrology.calibrate_flow import PointRules
-    from intake.metrology.commands import decimal_arg, fail, open_store
+    from intake.metrology.commands import decimal_arg, open_store
 
     if not user:
         fail("--user NAME is required: calibration is for admin accounts (W13)", 2)

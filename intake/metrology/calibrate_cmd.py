@@ -10,13 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from hardware.modbus.loadcell import LoadCellClient, LoadCellError
 from hardware.scale.calibration import CalibrationResult, CalPoint, Limits, fit_points
 from hardware.scale.verification import StepKind, TestStep, is_decade_value
 from intake.metrology.calibrate_flow import PointRules, read_point
+from intake.cli.output import FAILED, err, exit_with, line, note
 from intake.metrology.commands import decimal_arg, emit, fail, prompter
 
 
@@ -118,14 +118,13 @@ def show(result: CalibrationResult, e: Decimal) -> None:
     for p, r in zip(result.points, residuals):
         table.add_row(f"{p.load_kg:g}", f"{p.counts:.1f}", f"{p.spread:g}",
                       "-" if r is None else f"{r:+.3f}", "-" if r is None else f"{r / float(e):+.3f}")
-    console = Console(stderr=True)
-    console.print(table)
+    err.print(table)
     if result.fit:
-        console.print(f"gain {result.fit.gain_kg_per_count:.9g} kg/count, zero {result.fit.zero_counts:.1f} "
-                      f"counts, {result.fit.counts_per_e:.1f} counts per e, worst residual "
-                      f"{result.fit.worst_residual_e:.3f} e")
+        err.print(f"gain {result.fit.gain_kg_per_count:.9g} kg/count, zero {result.fit.zero_counts:.1f} "
+                  f"counts, {result.fit.counts_per_e:.1f} counts per e, worst residual "
+                  f"{result.fit.worst_residual_e:.3f} e")
     for problem in result.problems:
-        console.print(f"[red]refused: {problem}[/red]")
+        err.print(f"[red]refused: {problem}[/red]")
 
 
 def summary(result: CalibrationResult) -> dict:
@@ -151,9 +150,9 @@ def run_calibrate(args: CalibrateArgs, engine, accept: bool, json_out: bool) -> 
         out["accepted"] = False
         if json_out:
             emit(out)
-        raise typer.Exit(1)
+        exit_with(FAILED)
     if not accept and not args.scripted:
-        typer.echo("accept this calibration? type yes to accept:", err=True)
+        note("accept this calibration? type yes to accept:")
         accept = sys.stdin.readline().strip().lower() in ("y", "yes")
     out["accepted"] = accept
     if accept:
@@ -170,5 +169,5 @@ def run_calibrate(args: CalibrateArgs, engine, accept: bool, json_out: bool) -> 
     if json_out:
         emit(out)
     else:
-        typer.echo("accepted: calibration counter %03d, file %s" % (out["calibration_counter"], args.file)
-                   if accept else "not accepted: nothing saved")
+        line("accepted: calibration counter %03d, file %s" % (out["calibration_counter"], args.file)
+             if accept else "not accepted: nothing saved")

@@ -3,31 +3,21 @@ intake/cli/scale.py). Exit codes: 0 ok, 2 bad usage or input, 1 failure (the sca
 verification, a device does not answer, a calibration is refused)."""
 from __future__ import annotations
 
-import json
 import queue
 import sys
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable
 
-import typer
-from rich.console import Console
 from rich.table import Table
 
 from hardware.scale.verification import (
     AccuracyClass, StepResult, TestStep, build_plan, default_loads, parse_plan, plain,
     scale_problems, verdict,
 )
-
-
-def fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def emit(obj: dict[str, Any]) -> None:
-    print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
+# The CLI contract's helpers; calibrate_cmd takes emit and fail from here too.
+from intake.cli.output import emit, fail, finish, note, show
 
 
 def decimal_arg(name: str, text: str, *, positive: bool = True) -> Decimal:
@@ -65,9 +55,9 @@ def prompter(confirmed: bool) -> Callable[[int, int, TestStep], None]:
     ``confirmed``, wait for Enter."""
     def prompt(number: int, total: int, step: TestStep) -> None:
         action = "empty the deck" if step.kind == "zero" else "place the test load"
-        typer.echo(f"step {number}/{total}: {step.label}: {action}: load {step.load} kg", err=True)
+        note(f"step {number}/{total}: {step.label}: {action}: load {step.load} kg")
         if confirmed:
-            typer.echo("  press Enter when it is in place", err=True)
+            note("  press Enter when it is in place")
             if sys.stdin.readline() == "":
                 fail("no confirmation (stdin closed); give the plan with --script", 2)
     return prompt
@@ -77,8 +67,8 @@ def add_prompter() -> Callable[[TestStep, Decimal, Decimal], None]:
     """Change point: ask for one more small weight and wait for Enter (always: adding 0.1 e
     to a display rounded to e shows nothing, so only the technician knows it is on)."""
     def add(step: TestStep, small: Decimal, total: Decimal) -> None:
-        typer.echo(f"change point {step.label} {plain(step.load)} kg: add {plain(small)} kg "
-                   f"(added {plain(total)} kg); press Enter when it is on", err=True)
+        note(f"change point {step.label} {plain(step.load)} kg: add {plain(small)} kg "
+             f"(added {plain(total)} kg); press Enter when it is on")
         if sys.stdin.readline() == "":
             fail("no confirmation (stdin closed): the change-point method needs the technician", 2)
     return add
@@ -136,8 +126,8 @@ def run_verify(args: VerifyArgs, engine, json_out: bool, plot: Path | None) -> N
             emit({"step": result.to_json()})
         else:
             mark = "ok" if result.passed else "FAIL"
-            typer.echo(f"  {result.step.label} {result.step.load} kg -> {result.indication} kg "
-                       f"(error {result.error}, MPE ±{result.mpe}) {mark} {result.note}", err=True)
+            note(f"  {result.step.label} {result.step.load} kg -> {result.indication} kg "
+                 f"(error {result.error}, MPE ±{result.mpe}) {mark} {result.note}")
 
     reader.start()
     try:
@@ -168,9 +158,8 @@ def run_verify(args: VerifyArgs, engine, json_out: bool, plot: Path | None) -> N
     if json_out:
         emit(out)
     else:
-        Console().print(verify_table(results, out))
-    if not summary.passed:
-        raise typer.Exit(1)
+        show(verify_table(results, out))
+    finish(summary.passed)
 
 
 def verify_table(results: list[StepResult], out: dict[str, Any]) -> Table:
