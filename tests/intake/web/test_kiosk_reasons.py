@@ -61,3 +61,12 @@ def test_every_interlock_and_lane_fault_has_words_for_the_driver():
     both = page(LaneStatus(lane="1", step=LaneStep.DECIDED, verdict="review",
                            reasons=["interlock:truck_steady,zone_clear"]))
     assert REASONS["interlock:truck_steady"][1] in both and REASONS["interlock:zone_clear"][1] in both
+
+
+def test_a_latched_lane_still_names_its_fault_until_it_is_reset():
+    # The entry arm follows again, but the lane waits for a technician: the driver is still
+    # told which arm and that nobody enters.
+    status = LaneStatus(lane="1", step=LaneStep.OUT_OF_SERVICE, fault="barrier_entry_not_open", awaiting_reset=True)
+    html = page(status)
+    zh, en = REFUSALS["barrier_entry_not_open"]
+    assert zh in html and en in html and en.startswith("Entry barrier")
