@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from intake.store.tables import Vehicle
 
@@ -23,7 +23,7 @@ def ensure_tables(engine: Engine) -> None:
 def plate_for_tag(engine: Engine, tag: str) -> str | None:
     with Session(engine) as session:
         row = session.exec(
-            select(Vehicle.plate).join(VehicleTag, VehicleTag.vehicle_id == Vehicle.id)
+            select(Vehicle.plate).join(VehicleTag, col(VehicleTag.vehicle_id) == col(Vehicle.id))
             .where(VehicleTag.tag == tag.upper(), VehicleTag.active)
         ).first()
     return row
@@ -34,5 +34,6 @@ def assign_tag(engine: Engine, plate: str, tag: str) -> None:
         vehicle = session.exec(select(Vehicle).where(Vehicle.plate == plate)).one()
         existing = session.exec(select(VehicleTag).where(VehicleTag.tag == tag.upper())).first()
         if existing is None:
+            assert vehicle.id is not None  # a row read back from the table has its id
             session.add(VehicleTag(tag=tag.upper(), vehicle_id=vehicle.id))
             session.commit()

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Optional
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from intake.store.tables import Decision, DeliveryOrder, Inspection, Material, Sample, Visit
 
@@ -82,4 +82,4 @@ def attach_result(engine: Engine, code: int, prop: str, value: str, unit: str, l
 
 def results_for(engine: Engine, code: int) -> list[LabResult]:
     with Session(engine) as session:
-        return list(session.exec(select(LabResult).where(LabResult.blind_code == code).order_by(LabResult.id)))
+        return list(session.exec(select(LabResult).where(LabResult.blind_code == code).order_by(col(LabResult.id))))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal, Mapping
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake.metrology.tables import EventCounter
 
@@ -33,7 +33,7 @@ def changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, li
 
 def _latest(session: Session, counter: CounterName) -> EventCounter | None:
     return session.exec(select(EventCounter).where(EventCounter.counter == counter)
-                        .order_by(EventCounter.total.desc()).limit(1)).first()
+                        .order_by(col(EventCounter.total).desc()).limit(1)).first()
 
 
 def bump(session: Session, counter: CounterName, changes: Mapping[str, list[Any]],
@@ -72,7 +72,7 @@ def last_parameters(session: Session, counter: CounterName) -> dict[str, Any]:
     accumulated over every step: the baseline the next session is compared with."""
     state: dict[str, Any] = {}
     rows = session.exec(select(EventCounter).where(EventCounter.counter == counter)
-                        .order_by(EventCounter.total)).all()
+                        .order_by(col(EventCounter.total))).all()
     for row in rows:
         for name, (_old, new) in row.parameters.items():
             if new is None:

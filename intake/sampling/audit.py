@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake.sampling.keyed import commitment, draw, seed_from_hex
 from intake.sampling.policy import select_truck
@@ -70,7 +70,7 @@ def audit_site_day(engine: Engine, site: str, day: date, tz: str) -> DayAudit:
     com, rev = published(engine, site, day)
     with Session(engine) as session:
         rows = list(session.exec(select(SamplingSelection).where(
-            SamplingSelection.site == site, SamplingSelection.day == day.isoformat()).order_by(SamplingSelection.id)))
+            SamplingSelection.site == site, SamplingSelection.day == day.isoformat()).order_by(col(SamplingSelection.id))))
     problems: list[str] = []
     if com is None:
         problems.append("no commitment recorded for this day")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake.config import SamplingConfig
 from intake.sampling.points import Bed, Point, PointSpec
@@ -41,7 +41,7 @@ def plan_for(engine: Engine, cfg: SamplingConfig, plate: str, visit: str | None,
             points = tuple((float(x), float(y)) for x, y in row.points_m)
             return _view(row.material, bed_mm, spec, points, row.plan_error, f"visit {visit[:8]}")
         order = session.exec(select(DeliveryOrder).where(DeliveryOrder.vehicle_id == vehicle.id)
-                             .order_by(DeliveryOrder.is_open.desc(), DeliveryOrder.id.desc())).first()  # type: ignore[attr-defined]
+                             .order_by(col(DeliveryOrder.is_open).desc(), col(DeliveryOrder.id).desc())).first()
         if order is None:
             return f"vehicle {plate!r} has no delivery order, so no material to plan for"
         material = session.get(Material, order.material_id)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake.sampling.keyed import commitment, new_seed, seed_from_hex
 from intake.sampling.tables import SamplingSeed, SeedCommitment, SeedReveal
@@ -91,7 +91,7 @@ def reveal_before(engine: Engine, site: str, day: date, now: datetime) -> list[S
     with Session(engine) as session:
         secret_days = session.exec(
             select(SamplingSeed.day).where(SamplingSeed.site == site, SamplingSeed.day < day.isoformat(),
-                                           SamplingSeed.day.not_in(  # type: ignore[union-attr]
+                                           col(SamplingSeed.day).not_in(
                                                select(SeedReveal.day).where(SeedReveal.site == site)))
         ).all()
     return [reveal(engine, site, date.fromisoformat(d), now) for d in secret_days]

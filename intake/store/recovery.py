@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy import exists
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake.store.tables import Decision, Visit
 
@@ -18,8 +18,8 @@ ABORTED = "aborted_by_restart"
 def abort_visits_in_flight(engine: Engine) -> list[str]:
     """Visits opened but without any decision yet: the weigh-in pass never finished."""
     with Session(engine) as session:
-        undecided = ~exists().where(Decision.visit_id == Visit.id)
-        visits = list(session.exec(select(Visit.id).where(undecided).order_by(Visit.opened_at)))
+        undecided = ~exists().where(col(Decision.visit_id) == col(Visit.id))
+        visits = list(session.exec(select(Visit.id).where(undecided).order_by(col(Visit.opened_at))))
         for visit in visits:
             session.add(Decision(visit_id=visit, verdict="review", reasons=[ABORTED]))
         session.commit()
