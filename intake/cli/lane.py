@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
-from intake.cli.db import CONFIG, DB, KEY, audit_key, emit, fail, resolve
+from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve
+from intake.cli.output import FAILED, JSON, USAGE, emit, fail, line
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
-out, err = Console(), Console(stderr=True)
 ANSWER_POLL_S = 0.2   # wall seconds between looks for the gate's answer
 
 
@@ -32,8 +31,7 @@ def _engine(db: Optional[str], config: Optional[Path], key: Optional[str]):
     try:
         return open_engine(url, audit_key(key, cfg), migrate=False)
     except StoreError as exc:
-        fail(str(exc), 2)
-        raise
+        fail(str(exc), USAGE)
 
 
 def _login() -> str | None:
@@ -54,23 +52,22 @@ def reset(lane: str, by: str = typer.Option(..., "--by", help="Your name: record
     try:
         request = request_reset(engine, lane, by, _login())
     except ValueError as exc:
-        fail(str(exc), 2)
-        return
+        fail(str(exc), USAGE)
     deadline = time.monotonic() + wait
     while (answer := answer_to(engine, request)) is None:
         if time.monotonic() > deadline:
             fail(f"lane {lane}: no answer from the gate within {wait:g} s (is it running? is the lane "
-                 f"called {lane!r}?); the request lapses", 1)
+                 f"called {lane!r}?); the request lapses", FAILED)
         time.sleep(ANSWER_POLL_S)
     if answer.kind == "reset_refused":
-        fail(f"lane {lane}: reset refused, still active: {', '.join(answer.faults)}", 1)
+        fail(f"lane {lane}: reset refused, still active: {', '.join(answer.faults)}", FAILED)
     cleared = ", ".join(answer.faults) or "nothing was latched"
-    out.print(f"lane {lane}: back in service (cleared: {cleared}; reset by {by})")
+    line(f"lane {lane}: back in service (cleared: {cleared}; reset by {by})")
 
 
 @app.command("log")
 def log(lane: Optional[str] = typer.Argument(None), limit: int = typer.Option(50, min=1),
-        json_out: bool = typer.Option(False, "--json", help="One JSON object per event."),
+        json_out: bool = JSON,
         db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optional[str] = KEY) -> None:
     """The lanes' latched faults and resets, newest first."""
     from intake.store.lane_events import events
@@ -80,5 +77,4 @@ def log(lane: Optional[str] = typer.Argument(None), limit: int = typer.Option(50
             emit({"id": e.id, "lane": e.lane, "kind": e.kind, "faults": e.faults, "by": e.by, "login": e.login,
                   "request": e.request_id, "at": e.at.isoformat()})
         else:
-            out.print(f"{e.at:%Y-%m-%d %H:%M:%S}  lane {e.lane:<4} {e.kind:<14} {', '.join(e.faults):<40} "
-                      f"{e.by or ''}", highlight=False)
+            line(f"{e.at:%Y-%m-%d %H:%M:%S}  lane {e.lane:<4} {e.kind:<14} {', '.join(e.faults):<40} {e.by or ''}")
