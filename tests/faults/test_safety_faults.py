@@ -20,7 +20,9 @@ from sqlmodel import Session, select
 from hardware.modbus.registers import SamplerCommand
 from intake.demo.runner import FaultSpec
 from intake.lane.status import LaneStatus, LaneStep
-from intake.store.lane_events import LaneEvent
+from intake.store.db import open_engine
+from intake.store.keys import load_key
+from intake.store.lane_events import LaneEvent, record_fault
 from intake.store.tables import SampleResult
 from intake.web.i18n import REFUSALS, instruction
 from .harness import PATIENT, Outcome, Technician, check_invariants, run_scenario
@@ -156,3 +158,21 @@ def test_the_lane_itself_stops_the_probe_when_the_sampler_client_polls_slowly(tm
     assert stops and stops[0] - o.fired_at[0] < 10.0, "no STOP while the person was in the zone"
     assert o.first(0).verdict == "review" and o.first(0).reasons[-1] == ["interlock:zone_clear"]
     assert _failures(tmp_path)[0] == "interlock:zone_clear"
+
+
+def test_a_restart_does_not_reset_a_latched_lane(tmp_path):
+    # A gate stopped with the return arm's switches latched as faulty (the record its lane wrote)
+    # starts again on the same store: the lane comes up out of service naming the arm and admits
+    # nobody until a technician resets it.
+    run_scenario(tmp_path, 1, [])
+    engine = open_engine(f"sqlite:///{tmp_path / 'gate.db'}", load_key(f"file:{tmp_path / 'audit.key'}"))
+    record_fault(engine, "1", ("barrier_return_limits",))
+    engine.dispose()
+    tech = Technician(tmp_path, look_s=5.0)
+    o = run_scenario(tmp_path, 2, [], setup=tech.setup, timing=PATIENT)
+    check_invariants(o, touched=set(), fired=0)
+    first = next(i for i, s in enumerate(tech.statuses) if s.fault)
+    assert tech.statuses[first].fault == "barrier_return_limits" and tech.statuses[first].awaiting_reset
+    assert all(s.visit is None for s in tech.statuses[:first])
+    _check_latched_until_reset(o, tech, tmp_path, "barrier_return_limits", set())
+    assert o.first(1).verdict == "pass"
