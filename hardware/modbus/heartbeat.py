@@ -14,8 +14,17 @@ class HeartbeatWatch:
         self.value: int | None = None
         self.changed_at = now
         self.ticks = 0   # counts seen since the first read, unwrapped: the device's own time
+        self._unread = False
+
+    def unread(self) -> None:
+        """A read failed. Until the next one nothing is known of the device: its count is
+        judged afresh from that read, so a link that was down is not taken for a stalled device
+        (a count that then stands still for the timeout still is one)."""
+        self._unread = True
 
     def see(self, value: int, now: float) -> None:
+        if self._unread:
+            self._unread, self.changed_at = False, now
         if value != self.value:
             if self.value is not None:
                 # Never faster than our own clock: a device that restarted its count (a jump

@@ -324,7 +324,12 @@ class LaneDriver:
 
     async def _read_io(self) -> GateInputs:
         """The heartbeat, then the inputs: the input image is at least as new as the count."""
-        self._io_hb.see(await self.gateio.read_heartbeat(), self.clock.now())
+        try:
+            beat = await self.gateio.read_heartbeat()
+        except Exception:
+            self._io_hb.unread()   # unreachable is gate_io_lost, not a frozen module
+            raise
+        self._io_hb.see(beat, self.clock.now())
         return await self.gateio.read_inputs()
 
     def _module_s(self) -> float:

@@ -205,3 +205,7 @@ def test_heartbeat_watch_counts_device_time_and_never_outruns_the_host_clock() -
     assert watch.stale_for(3.1) is not None   # unchanged for more than 2 s
     watch.see(0, 1.1)               # the device restarted its count: at most one period passed
     assert abs(watch.device_s - 1.2) < 1e-9
+    # Unreachable from 1.1 to 400 s; back with the count it had: not frozen, judged from its return.
+    watch.unread()
+    watch.see(0, 400.0)
+    assert watch.stale_for(401.0) is None and watch.stale_for(402.1) is not None
