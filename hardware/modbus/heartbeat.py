@@ -15,6 +15,7 @@ class HeartbeatWatch:
         self.changed_at = now
         self.ticks = 0   # counts seen since the first read, unwrapped: the device's own time
         self._unread = False
+        self._late = 0   # reads of the same count since the timeout passed
 
     def unread(self) -> None:
         """A read failed. Until the next one nothing is known of the device: its count is
@@ -31,7 +32,9 @@ class HeartbeatWatch:
                 # back, read as a huge step forward) must not make time seem to have passed.
                 most = int((now - self.changed_at) / self.period_s) + 1
                 self.ticks += min((value - self.value) & 0xFFFF, most)
-            self.value, self.changed_at = value, now
+            self.value, self.changed_at, self._late = value, now, 0
+        elif now - self.changed_at > self.timeout_s:
+            self._late += 1
 
     @property
     def device_s(self) -> float:
@@ -39,6 +42,9 @@ class HeartbeatWatch:
         return self.ticks * self.period_s
 
     def stale_for(self, now: float) -> float | None:
-        """Seconds the counter has stood still beyond the timeout, or None while it is alive."""
+        """Seconds the counter has stood still beyond the timeout, or None while it is alive.
+        Two reads past the timeout must show the same count, not one: the first read after a
+        stall of the reader's own machine can meet a count the device (or a gateway's buffer,
+        or a simulator sharing the stalled process) had no chance to refresh; the next has."""
         still = now - self.changed_at
-        return still if still > self.timeout_s else None
+        return still if still > self.timeout_s and self._late >= 2 else None
