@@ -289,7 +289,7 @@ class LaneDriver:
         if readings is not None:
             await self._apply(readings)
             await self._watch_probe()
-        for request in await self._latch.requests():
+        for request in await self._latch.requests(bool(self.state.latched)):
             await self._apply(LaneReset(self.clock.now(), request.by, request.id))
         await self._admit_next()
         self._publish(readings)

@@ -16,9 +16,11 @@ from intake.store import lane_events
 from intake.store.lane_events import ResetRequest
 
 # Requests are looked for at most every second of simulated time, and on a fast clock not
-# more often than every 0.1 s of wall time: a technician waits a moment either way.
+# more often than every 0.1 s of wall time: a technician waits a moment either way. With
+# nothing latched (the answer is only "nothing to reset") every wall second is enough.
 REQUEST_POLL_S = 1.0
 REQUEST_POLL_MIN_WALL_S = 0.1
+IDLE_POLL_WALL_S = 1.0
 
 
 class LatchDesk:
@@ -27,6 +29,7 @@ class LatchDesk:
         self._after = 0                 # requests up to this id are answered or older than us
         self._next_look = -math.inf
         self._period = max(REQUEST_POLL_S, clock.speed * REQUEST_POLL_MIN_WALL_S)
+        self._idle_period = max(REQUEST_POLL_S, clock.speed * IDLE_POLL_WALL_S)
 
     async def restore(self) -> tuple[str, ...]:
         """The faults still latched on this lane from before (a restart resets nothing).
@@ -34,12 +37,12 @@ class LatchDesk:
         self._after = await asyncio.to_thread(lane_events.last_id, self.engine)
         return await asyncio.to_thread(lane_events.latched_faults, self.engine, self.lane)
 
-    async def requests(self) -> list[ResetRequest]:
+    async def requests(self, latched: bool) -> list[ResetRequest]:
         """New reset requests for this lane, oldest first; [] between looks."""
         now = self.clock.now()
         if now < self._next_look:
             return []
-        self._next_look = now + self._period
+        self._next_look = now + (self._period if latched else self._idle_period)
         found = await asyncio.to_thread(lane_events.pending_resets, self.engine, self.lane, self._after)
         if found:
             self._after = found[-1].id

@@ -172,11 +172,14 @@ class Technician:
     """Puts a latched lane back in service the way a technician does: once the lane is idle,
     out of service and waiting for a reset, and has stayed so `look_s` (simulated), runs
     `intake lane reset` as its own process against the scenario's store. Its `setup` is a
-    run_scenario setup; it records every status the lane published."""
+    run_scenario setup; it records every status the lane published. With `too_early`, it also
+    tries once while the fault is still active (the gate must refuse that one)."""
     tmp: Path
     look_s: float = 20.0
+    too_early: bool = False
     statuses: list[LaneStatus] = field(default_factory=list)
     resets: list[subprocess.CompletedProcess[str]] = field(default_factory=list)
+    early: list[subprocess.CompletedProcess[str]] = field(default_factory=list)
     _busy: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -186,7 +189,11 @@ class Technician:
         def recording(status: LaneStatus) -> None:
             self.statuses.append(status)
             publish(status)
-            if status.awaiting_reset and status.step is LaneStep.OUT_OF_SERVICE and status.visit is None \
+            if self.too_early and status.fault and not status.awaiting_reset and not self._threads:
+                thread = threading.Thread(target=lambda: self.early.append(self._command()), daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            elif status.awaiting_reset and status.step is LaneStep.OUT_OF_SERVICE and status.visit is None \
                     and not self._busy.is_set():
                 self._busy.set()
                 thread = threading.Thread(target=self._reset, args=(gate.clock,), daemon=True)
@@ -198,11 +205,14 @@ class Technician:
         until = clock.now() + self.look_s
         while clock.now() < until:      # the simulated clock: the technician takes a look first
             time.sleep(0.01)
-        self.resets.append(subprocess.run(
+        self.resets.append(self._command())
+        self._busy.clear()
+
+    def _command(self) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [sys.executable, "-m", "intake", "lane", "reset", "1", "--by", "technician Wang", "--wait", "60",
              "--db", f"sqlite:///{self.tmp / 'gate.db'}", "--config", str(self.tmp / "gate.toml")],
-            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120))
-        self._busy.clear()
+            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
 
     def done(self) -> None:
         for thread in self._threads:

@@ -111,16 +111,21 @@ def test_a_frozen_io_module_closes_the_lane_and_stops_the_probe(tmp_path):
 def test_a_stuck_exit_arm_closes_the_lane_until_a_technician_resets_it(tmp_path):
     # The plant arm sticks down while truck 0 is sampled; its PASS orders the arm up, the arm
     # does not move: after barrier_travel_s the lane is out of service and the kiosk says which
-    # arm. Once the arm has risen and the truck left, the lane stays closed (no truck admitted)
-    # until a technician resets it.
-    tech = Technician(tmp_path)
+    # arm. A reset tried while the arm is still stuck is refused. Once the arm has risen and the
+    # truck left, the lane stays closed (no truck admitted) until a technician resets it. The
+    # arm stays stuck long enough (about 450 s simulated, 9 s of wall time, after the fault) for
+    # the early reset's command to start and be answered while the fault is active.
+    tech = Technician(tmp_path, too_early=True)
     o = run_scenario(tmp_path, 2, [FaultSpec(0, "gateio.stick_plant", at="sampling", delay_s=2.0,
-                                             duration_s=90.0)], setup=tech.setup, timing=PATIENT)
+                                             duration_s=500.0)], setup=tech.setup, timing=PATIENT)
     check_invariants(o, touched=set())
     assert o.first(0).verdict == "pass" and o.first(1).visit
     active = [s for s in tech.statuses if s.fault == "barrier_plant_not_open" and not s.awaiting_reset]
     assert active and all(s.step is LaneStep.OUT_OF_SERVICE for s in active)
     assert instruction(active[0]) == REFUSALS["barrier_plant_not_open"]
+    early, = tech.early
+    assert early.returncode == 1 and "refused" in early.stderr and "barrier_plant_not_open" in early.stderr
+    assert ("reset_refused", ["barrier_plant_not_open"], "technician Wang") in _lane_log(tmp_path)
     _check_latched_until_reset(o, tech, tmp_path, "barrier_plant_not_open", {o.first(0).visit})
     assert any(s.visit == o.first(1).visit for s in tech.statuses)   # in service again after the reset
 

@@ -55,10 +55,10 @@ def test_a_restarted_lane_keeps_its_latch_and_ignores_requests_made_before_it_ra
     async def start() -> tuple[tuple[str, ...], list[lane_events.ResetRequest], list[lane_events.ResetRequest]]:
         desk = LatchDesk(engine, "1", SimClock())
         latched = await desk.restore()
-        before = await desk.requests()
+        before = await desk.requests(bool(latched))
         new = lane_events.request_reset(engine, "1", "Wang", "tech")
         desk._next_look = 0.0   # the next look is due now: no waiting in a test
-        return latched, before, [r for r in await desk.requests() if r.id == new]
+        return latched, before, [r for r in await desk.requests(bool(latched)) if r.id == new]
 
     latched, before, after = asyncio.run(start())
     assert latched == ("barrier_entry_not_open",)
