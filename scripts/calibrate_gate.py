@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/calibrate_gate.py [--model models/intake-classifier/model.onnx]
         [--per-label 1500] [--ood-per-kind 60] [--frames 5] [--repeats 3] [--max-false-pass 0.001]
-        [--cache DIR] [--write] [--json]
+        [--max-ood-pass N] [--real-train] [--alt-per-label N] [--cache DIR] [--write] [--json]
 
 The photos are the training run's validation split (the card's seed + 1, generator 'train');
 the non-tray pictures use seed + 2001. Neither is the held-out set scripts/bench_vision.py
@@ -37,6 +37,7 @@ from vision.synth.ood import ood_set  # noqa: E402
 from vision.train.data import photo_split  # noqa: E402
 
 console = Console(stderr=True)
+ALT_TUNING_OFFSET = 3001  # scripts/bench_generalisation.py measures seed + 3000
 DOUBTS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95)  # a dissenting tile this sure holds the load; 0: any tile
 
 
@@ -48,8 +49,11 @@ def main() -> None:
     if args.variation == "shifted" or seed in (card.seed + 1000, card.metrics.seed):
         sys.exit("refusing to calibrate on held-out or test data")
     photos = _photos(classifier, args, seed, ood_seed)
+    sets = [photos, *_tuning_sets(classifier, args)]
     abstain, same = card.abstain_confidence, args.same_view
-    batches = {f: make_loads(photos, f, args.repeats, seed, abstain, same) for f in range(1, args.max_views + 1)}
+    # Loads are made within each set: a load never mixes generated trays with real photos.
+    batches = {f: [load for ps in sets for load in make_loads(ps, f, args.repeats, seed, abstain, same)]
+               for f in range(1, args.max_views + 1)}
     every = [load for batch in batches.values() for load in batch]
     labels, rules = card.labels, DEMO_RULES
     baseline = Table(_decide(every, abstain, None, "per-image rule"), labels, rules)
@@ -57,7 +61,8 @@ def main() -> None:
     rows = []
     for doubt in [d for d in DOUBTS if d <= abstain]:
         table = Table(_decide(every, abstain, floor(rules, doubt, same), f"tile doubt {doubt:.2f}"), labels, rules)
-        steps = choose_thresholds(table, baseline, rules, abstain, args.max_views, args.max_false_pass, grid)
+        steps = choose_thresholds(table, baseline, rules, abstain, args.max_views, args.max_false_pass, grid,
+                                  args.max_ood_pass)
         held = good_review(table, rules, steps, abstain, args.frames)
         rows.append((float(np.mean(list(held.values()))), doubt, steps, held, table))
     rows.sort(key=lambda r: (round(r[0], 4), r[1]))  # fewest good loads held; ties: the strictest
@@ -70,7 +75,7 @@ def main() -> None:
     before = [figures(batches[f], rules, labels, abstain, None, f) for f in checked]
     _figures_table(before, after, args.json)
     gate = gate.model_copy(update={"validation": after, "baseline": before,
-                                   "calibration": _describe(args, seed, ood_seed, photos)})
+                                   "calibration": _describe(args, seed, ood_seed, photos, card.seed)})
     if args.json:
         print(json.dumps(gate.model_dump(mode="json")))
     if args.write:
@@ -87,6 +92,12 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--max-views", type=int, default=5, help="distinct view counts to calibrate, 2..this")
     ap.add_argument("--repeats", type=int, default=3, help="reshuffles of the photos into loads")
     ap.add_argument("--max-false-pass", type=float, default=0.001, help="per material and view count")
+    ap.add_argument("--max-ood-pass", type=int, default=None,
+                    help="non-tray loads allowed to pass per view count, one view included (default: the per-image rule's)")
+    ap.add_argument("--real-train", action="store_true",
+                    help="also the real photos of the training series (data/real-photos; never the frozen val)")
+    ap.add_argument("--alt-per-label", type=int, default=0,
+                    help="also trays drawn by vision.synth.alt, seed + 3001 (the benchmark's is seed + 3000)")
     ap.add_argument("--same-view", type=float, default=0.9, help="thumbnail correlation of one view")
     ap.add_argument("--cache", type=Path, help="folder to keep the classified photos in (reruns skip the model)")
     ap.add_argument("--write", action="store_true", help="write the chosen thresholds into the model card")
@@ -123,6 +134,24 @@ def _photos(classifier: OnnxClassifier, args: argparse.Namespace, seed: int, ood
         cached.parent.mkdir(parents=True, exist_ok=True)
         photos.save(cached)
     return photos
+
+
+def _tuning_sets(classifier: OnnxClassifier, args: argparse.Namespace) -> list[PhotoSet]:
+    """Tuning photos off the generator's distribution, so thresholds are not set on the one
+    renderer the model was trained on: real photos of the training series only (the frozen
+    validation series stay unseen), and alt-renderer trays of a seed the benchmark never uses."""
+    from vision.generalisation import alt_photoset, real_photoset
+
+    out = []
+    with _progress() as progress:
+        if args.real_train:
+            task = progress.add_task("classifying real photos of the training series", total=None)
+            out.append(real_photoset(classifier, "train", lambda: progress.advance(task)))
+        if args.alt_per_label:
+            task = progress.add_task("classifying alt-renderer trays", total=args.alt_per_label * len(classifier.labels))
+            out.append(alt_photoset(classifier, args.alt_per_label, classifier.card.seed + ALT_TUNING_OFFSET,
+                                    lambda: progress.advance(task)))
+    return out
 
 
 def _decide(batch: list[Load], abstain: float, gate: GateCalibration | None, what: str) -> list:
@@ -167,16 +196,25 @@ def _figures_table(before: list[GateFigures], after: list[GateFigures], as_json:
     Console(stderr=as_json, width=150).print(table)
 
 
-def _describe(args: argparse.Namespace, seed: int, ood_seed: int, photos: PhotoSet) -> str:
+def _describe(args: argparse.Namespace, seed: int, ood_seed: int, photos: PhotoSet, card_seed: int) -> str:
+    non_tray = ("than the per-image rule, made non-increasing in v; one view keeps abstain_confidence"
+                if args.max_ood_pass is None else
+                f"than {args.max_ood_pass} (one view included: its threshold may rise above abstain_confidence), "
+                f"made non-increasing in v")
     return (
         f"scripts/calibrate_gate.py: validation photos of the training run (generator '{args.variation}', "
         f"seed {seed}, {args.per_label}/label at 256 px) and {args.ood_per_kind} x 7 non-tray pictures "
-        f"(seed {ood_seed}); {int((~photos.ok).sum())} photos failed the frame-quality gate. Each photo judged "
+        f"(seed {ood_seed})"
+        + ("; the real photos of the training series of data/real-photos (never the frozen validation series)"
+           if args.real_train else "")
+        + (f"; {args.alt_per_label}/label trays drawn by vision.synth.alt, seed {card_seed + ALT_TUNING_OFFSET}"
+           if args.alt_per_label else "")
+        + f"; {int((~photos.ok).sum())} generated photos failed the frame-quality gate. Each photo judged "
         f"as the gate does (quality gate, whole frame + 4 tiles); loads of 1..{args.max_views} distinct photos "
         f"of one true label ({args.repeats} reshuffles), non-tray loads of one kind; demo rules (sand, gravel). "
-        f"Per accepted label and view count v >= 2: the lowest threshold (0.01 steps down to min_confidence) "
+        f"Per accepted label and view count: the lowest threshold (0.01 steps down to min_confidence) "
         f"keeping the false-pass rate <= {args.max_false_pass} per material and passing no more non-tray loads "
-        f"than the per-image rule, made non-increasing in v; one view keeps abstain_confidence. Tile doubt: "
+        f"{non_tray}. Tile doubt: "
         f"of {', '.join(str(d) for d in DOUBTS)}, the one holding the fewest good loads at {args.frames} views. "
         f"Views are counted by vision.quality.distinct_views (thumbnail correlation < {args.same_view}): "
         f"re-shots of one tray count once, so a camera that repeats one scene is judged per image. The "

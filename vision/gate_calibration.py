@@ -13,7 +13,9 @@ For each accepted label and each number of distinct views v >= 2 the threshold i
 on the grid at which, on loads of v views:
   - the false-pass rate of every material accepting that label stays <= `max_false_pass`,
   - no more non-tray loads pass than the per-image rule lets through,
-then made non-increasing in v. One view keeps abstain_confidence. Of the tile-doubt levels
+then made non-increasing in v. One view keeps abstain_confidence, unless a cap on non-tray
+passes is given (`max_ood_pass`, e.g. 0): then every view count, one view included, must keep
+to it on the tuning pictures. Of the tile-doubt levels
 tried, the one with the fewest good loads held at `frames` views wins (ties: the strictest).
 """
 from __future__ import annotations
@@ -122,27 +124,43 @@ class Table:
 
 def choose_thresholds(
     table: Table, baseline: Table, rules: dict[str, RuleSpec], abstain: float, max_views: int,
-    max_false_pass: float, grid: Sequence[float],
+    max_false_pass: float, grid: Sequence[float], max_ood_pass: int | None = None,
 ) -> dict[str, list[float]]:
-    """Per accepted label, thresholds for 1..max_views views (see the module docstring)."""
+    """Per accepted label, thresholds for 1..max_views views (see the module docstring).
+
+    With `max_ood_pass` set, no view count may pass more than that many non-tray loads, one
+    view included: its threshold then rises above abstain_confidence where it must (a model
+    taught on real photos can be sure of a blank wall), up to 1.0."""
     out: dict[str, list[float]] = {}
+    above = [round(t, 3) for t in np.arange(abstain, 0.9995, 0.001)] + [1.0]
     for label in sorted({lab for rule in rules.values() for lab in rule.accept}):
         names = [n for n, r in rules.items() if label in r.accept]
-        lowest = [abstain]
-        for v in range(2, max_views + 1):
-            ok = [t for t in grid if all(_allowed(table, baseline, name, label, v, t, max_false_pass) for name in names)]
-            lowest.append(min(ok) if ok else abstain)
+        lowest = []
+        for v in range(1, max_views + 1):
+            if v == 1 and max_ood_pass is None:
+                lowest.append(abstain)
+                continue
+            if max_ood_pass is None:  # below abstain_confidence only; none allowed: abstain_confidence
+                candidates, fallback = list(grid), abstain
+            else:
+                candidates, fallback = sorted(set(above) | (set(grid) if v > 1 else set())), 1.0
+            ok = [t for t in candidates
+                  if all(_allowed(table, baseline, name, label, v, t, max_false_pass, max_ood_pass) for name in names)]
+            lowest.append(min(ok) if ok else fallback)
         # Non-increasing in v, and never below what any larger view count needed.
         out[label] = [round(float(max(lowest[i:])), 4) for i in range(len(lowest))]
     return out
 
 
-def _allowed(table: Table, baseline: Table, name: str, label: str, views: int, t: float, max_fp: float) -> bool:
+def _allowed(table: Table, baseline: Table, name: str, label: str, views: int, t: float, max_fp: float,
+             max_ood: int | None = None) -> bool:
     at = (table.material == name) & (table.views == views) & (table.label == label)
     bad = (table.material == name) & (table.views == views) & table.bad
     passed = table.passes(t)
     if bad.any() and (passed & at & table.bad).sum() / bad.sum() > max_fp:
         return False
+    if max_ood is not None:
+        return int((passed & at & table.ood).sum()) <= max_ood
     old = (baseline.material == name) & (baseline.views == views) & (baseline.label == label) & baseline.ood
     return int((passed & at & table.ood).sum()) <= int((baseline.verdict[old] == "pass").sum())
 

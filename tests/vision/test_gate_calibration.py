@@ -69,3 +69,26 @@ def test_chosen_thresholds_and_the_counting_shortcut_agree_with_screen_frames() 
         assert direct.false_pass_rate <= 0.01 + 1e-12
         old = figures(loads_f, DEMO_RULES, LABELS, ABSTAIN, None, f)
         assert direct.ood_pass <= old.ood_pass  # no more non-tray loads pass than per image
+
+
+def test_a_cap_on_non_tray_passes_holds_for_every_view_count_one_view_included() -> None:
+    photos = _photos()
+    sure = np.flatnonzero(photos.y < 0)[::2]  # half the non-tray pictures: sure it is sand
+    photos.probs[sure] = np.eye(len(LABELS))[LABELS.index("clean_sand")] * 0.99 + 0.002
+    photos.probs[sure[::2], :, LABELS.index("clean_sand")] += 0.003  # some surer still
+    photos.ood[sure] = False
+    batch = [load for f in (1, 2, 3) for load in make_loads(photos, f, 2, 7, ABSTAIN, 0.9)]
+    baseline = Table(decide(batch, DEMO_RULES, ABSTAIN, None), LABELS, DEMO_RULES)
+    table = Table(decide(batch, DEMO_RULES, ABSTAIN, floor(DEMO_RULES, 0.9, 0.9)), LABELS, DEMO_RULES)
+    grid = [round(t, 2) for t in np.arange(ABSTAIN, 0.6 - 1e-9, -0.01)]
+    old = GateCalibration(pass_confidence=choose_thresholds(table, baseline, DEMO_RULES, ABSTAIN, 3, 0.01, grid),
+                          tile_doubt=0.9)
+    steps = choose_thresholds(table, baseline, DEMO_RULES, ABSTAIN, 3, 0.01, grid, max_ood_pass=0)
+    assert steps["clean_sand"][0] > ABSTAIN  # one view had to rise above the per-image threshold
+    for values in steps.values():
+        assert values[0] >= ABSTAIN and values == sorted(values, reverse=True)
+    gate = GateCalibration(pass_confidence=steps, tile_doubt=0.9)
+    for f in (1, 2, 3):
+        loads_f = [load for load in batch if len(load.frames) == f and load.views == f]
+        assert figures(loads_f, DEMO_RULES, LABELS, ABSTAIN, old, f).ood_pass > 0
+        assert figures(loads_f, DEMO_RULES, LABELS, ABSTAIN, gate, f).ood_pass == 0
