@@ -1,19 +1,18 @@
-"""Runs this Python process (and every Python it starts) with its wall clock at another hour.
+"""Runs this Python process (and every Python it starts) with its wall clock shifted.
 
-Put this folder first on PYTHONPATH and set INTAKE_SHIFT_UTC=HH:MM: at start-up the process's
-wall clock (time.time, datetime.now, date.today) jumps to that time of today, UTC, and ticks on
-from there. Monotonic time, which asyncio and every sleep use, is left alone, so timeouts
-behave as usual. Used by scripts/suite_at.sh to prove the suite passes at any hour.
+Put this folder first on PYTHONPATH and set INTAKE_SHIFT_S to a number of seconds: at start-up
+the process's wall clock (time.time, datetime.now, date.today) jumps that far and ticks on from
+there. Every process of a run gets the same offset, so a gate restarted by a test sees time go
+on, never back. Monotonic time, which asyncio and every sleep use, is left alone, so timeouts
+behave as usual. scripts/suite_at.sh sets the offset that puts the suite at a given hour.
 """
 from __future__ import annotations
 
 import os
-from datetime import datetime, time, timezone
+import time
 
-_AT = os.environ.get("INTAKE_SHIFT_UTC")
-if _AT:
+_SHIFT = os.environ.get("INTAKE_SHIFT_S")
+if _SHIFT:
     import time_machine
 
-    _hour, _minute = (int(part) for part in _AT.split(":"))
-    _target = datetime.combine(datetime.now(timezone.utc).date(), time(_hour, _minute), timezone.utc)
-    time_machine.travel(_target, tick=True).start()
+    time_machine.travel(time.time() + float(_SHIFT), tick=True).start()
