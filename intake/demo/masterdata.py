@@ -9,6 +9,7 @@ import hashlib
 from hardware.sim.trucks import TruckScenario
 from intake.ident.ordercodes import new_order_code
 from intake.ident.tags import VehicleTag
+from intake.store.master_changes import as_actor
 from intake.store.tables import DeliveryOrder, Material, Supplier, Vehicle, utcnow
 
 SUPPLIERS = {"S": ("hx-sand", "华鑫砂场 Huaxin Sand"), "G": ("ds-stone", "东山石料 Dongshan Stone")}
@@ -26,7 +27,7 @@ def demo_tag(plate: str) -> str:
 
 
 def seed(engine: Engine, trucks: list[TruckScenario]) -> None:
-    with Session(engine) as session:
+    with as_actor(Session(engine), "demo", "the demo plant's master data") as session:
         suppliers = {k: _get_or_add(session, Supplier, code=c, name=n) for k, (c, n) in SUPPLIERS.items()}
         materials = {k: _get_or_add(session, Material, code=k, name=n, name_zh=z) for k, (n, z) in MATERIALS.items()}
         session.flush()

@@ -69,10 +69,17 @@ def row_pk(table: Table, values: dict[str, Any]) -> str:
     return str(keys[0]) if len(keys) == 1 else json.dumps(keys)
 
 
+def pk_value(column: Any, text: str) -> Any:
+    """A primary key as its column's Python type (links store keys as text). String types such
+    as SQLModel's AutoString report `object`: the text is the key."""
+    kind = column.type.python_type
+    return text if kind is object else kind(text)
+
+
 def pk_clause(table: Table, pk: str):
     cols = list(table.primary_key.columns)
     values = [pk] if len(cols) == 1 else json.loads(pk)
-    return and_(*(c == c.type.python_type(v) for c, v in zip(cols, values)))
+    return and_(*(c == pk_value(c, v) for c, v in zip(cols, values)))
 
 
 @lru_cache(maxsize=None)
@@ -164,3 +171,9 @@ def _refuse_bulk(state: ORMExecuteState) -> None:
         for mapper in state.all_mappers:
             if _append_only(mapper.class_):
                 raise ChainError(f"{mapper.class_.__name__} records are append-only")
+
+
+# Settlement master data (suppliers, materials, vehicles, orders, tags) changes only with a
+# chained change record: importing the module registers the listeners that write them, so any
+# session that can write chained records writes those too.
+import intake.store.master_changes  # noqa: E402,F401

@@ -37,6 +37,10 @@ def open_engine(url: str, key: bytes | None = None, *, migrate: bool = True, che
         upgrade(engine)  # Alembic is the only way a table is made
     if key is not None:
         chain.attach_key(engine, key)
+        if migrate:
+            from intake.store.master_changes import seal_pending
+
+            seal_pending(engine)   # once, after migration 0011: rows from before it say so
     return engine
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection, Engine
 
 from intake.store.audit import Report, format_head, verify
-from intake.store.chain import GENESIS, link_mac, row_pk
+from intake.store.chain import GENESIS, link_mac, pk_value, row_pk
 from intake.store.checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from intake.store.tables import ChainLink, utcnow
 
@@ -127,7 +127,7 @@ def check_rows(engine: Engine, conn: Connection, key: bytes, table: Table, pks: 
         return set()
     column = columns[0]
     rows = {row_pk(table, dict(r)): dict(r) for r in conn.execute(
-        select(table).where(column.in_([column.type.python_type(p) for p in wanted]))).mappings()}
+        select(table).where(column.in_([pk_value(column, p) for p in wanted]))).mappings()}
     links = {link.row_pk: link for link in conn.execute(select(ChainLink.__table__).where(
         ChainLink.table_name == table.name, ChainLink.row_pk.in_(wanted)))}
     prev = dict(conn.execute(select(ChainLink.seq, ChainLink.mac).where(

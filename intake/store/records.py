@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from intake.lane.machine import PassKind
 from intake.store import crashpoint
+from intake.store.master_changes import as_actor
 from intake.store.integrity import REFUSAL as INTEGRITY_REFUSAL, state_for
 from intake.store.tables import utcnow
 from intake.store.tables import (
@@ -140,6 +141,7 @@ class Records:
             if max_age_days is not None and _tare_expired(vehicle.stored_tare_at, max_age_days):
                 found.append("stored_tare_expired")
             if "tare_mismatch" not in found:
+                as_actor(session, "gate", f"tare weighed at the weigh-out of visit {visit}")
                 vehicle.stored_tare_kg, vehicle.stored_tare_at = tare_kg, utcnow()
                 session.add(vehicle)
                 session.commit()

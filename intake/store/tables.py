@@ -54,6 +54,9 @@ class DeliveryOrder(SQLModel, table=True):
 
 
 class Visit(SQLModel, table=True):
+    """What ties a truck's weighings to a vehicle and an order (so to a supplier): chained when
+    it opens, like the weighings themselves."""
+    __chained__: ClassVar[bool] = True
     id: str = Field(primary_key=True)                # UUID
     lane: str
     vehicle_id: int = Field(foreign_key="vehicle.id", index=True)

@@ -21,9 +21,9 @@ def test_verify_head_tamper_and_rollback(filled, db_path):
     ok = audit("verify", "--db", url, "--json")
     assert ok.returncode == 0, ok.stderr
     report = json.loads(ok.stdout)
-    assert report["ok"] and report["records"] == 24 and report["problems"] == []
+    assert report["ok"] and report["records"] == 40 and report["problems"] == []
     head = audit("head", "--db", url, "--json")
-    assert head.returncode == 0 and json.loads(head.stdout)["seq"] == 24
+    assert head.returncode == 0 and json.loads(head.stdout)["seq"] == 40
     exported = json.loads(head.stdout)["head"]
     assert audit("verify", "--db", url, "--head", exported).returncode == 0
 

@@ -36,14 +36,17 @@ def first_bad(db_path, head: str | None = None):
 def test_every_chained_insert_gets_a_link_in_order(filled, db_path):
     assert CHAINED <= {t.name for t in chained_tables()}
     report = verify(filled.engine, KEY)
-    # 3 trucks x (2 weighings + sample + result + inspection + 2 frames + decision) = 24
-    assert report.ok and report.records == 24
+    # The seed's master data: 2 suppliers, 2 materials, 3 vehicles, 3 tags, 3 orders = 13 change
+    # records; then 3 trucks x (visit + 2 weighings + sample + result + inspection + 2 frames +
+    # decision) = 27.
+    assert report.ok and report.records == 13 + 27
     con = sqlite3.connect(db_path)
     seqs = [r[0] for r in con.execute("SELECT seq FROM chainlink ORDER BY seq")]
-    tables = [r[0] for r in con.execute("SELECT table_name FROM chainlink ORDER BY seq")][:9]
-    assert seqs == list(range(1, 25))
-    assert tables == ["weighing", "sample", "sampleresult", "inspection", "frame", "frame", "decision",
-                      "weighing", "weighing"]
+    tables = [r[0] for r in con.execute("SELECT table_name FROM chainlink ORDER BY seq")]
+    assert seqs == list(range(1, 41))
+    assert set(tables[:13]) == {"master_change"}
+    assert tables[13:24] == ["visit", "weighing", "sample", "sampleresult", "inspection", "frame", "frame",
+                             "decision", "weighing", "visit", "weighing"]
 
 
 def test_weighing_carries_counters_and_software_identity(filled):
@@ -94,15 +97,17 @@ def test_deleted_row_is_caught(filled, db_path):
 
 
 def test_deleted_row_and_link_is_caught_as_a_gap(filled, db_path):
+    seq = sqlite3.connect(db_path).execute(
+        "SELECT seq FROM chainlink WHERE table_name = 'decision' AND row_pk = '3'").fetchone()[0]
     tamper(db_path, "PRAGMA foreign_keys=OFF", "DELETE FROM decision WHERE id = 3",
            "DELETE FROM chainlink WHERE table_name = 'decision' AND row_pk = '3'")
     bad = first_bad(db_path)
-    assert bad.kind == "gap" and bad.seq == 23
+    assert bad.kind == "gap" and bad.seq == seq
 
 
 def test_deleting_the_newest_record_and_link_is_caught_against_the_exported_head(filled, db_path):
     head = verify(filled.engine, KEY).head
-    tamper(db_path, "DELETE FROM weighing WHERE id = 6", "DELETE FROM chainlink WHERE seq = 24")
+    tamper(db_path, "DELETE FROM weighing WHERE id = 6", "DELETE FROM chainlink WHERE seq = 40")
     assert verify(open_engine(f"sqlite:///{db_path}", KEY, migrate=False), KEY).ok  # a clean prefix...
     assert first_bad(db_path, head).kind == "rollback"                             # ...but not the head
 

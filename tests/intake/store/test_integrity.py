@@ -36,12 +36,12 @@ def cp(db_path: Path) -> Path:
 
 def test_the_first_start_verifies_everything_and_signs_a_checkpoint(filled: Records, db_path: Path) -> None:
     state = verify_at_start(filled.engine, KEY, cp(db_path))
-    assert state.ok and state.records == 24
+    assert state.ok and state.records == 40   # 13 master-data records, 3 trucks x 9
     assert read_checkpoint(cp(db_path), KEY) is not None and oct(cp(db_path).stat().st_mode)[-3:] == "600"
-    fill(filled, 4)   # four more trucks: 32 links
+    fill(filled, 4)   # four more trucks (4 x 9 links) and the fourth truck's vehicle, tag and order
     again = reopen(db_path)
     later = verify_at_start(again.engine, KEY, cp(db_path))
-    assert later.ok and later.records == 32     # only the links written since the checkpoint, not the 24
+    assert later.ok and later.records == 36 + 3   # only the links written since the checkpoint, not the 40
 
 
 def test_a_record_edited_after_the_checkpoint_closes_the_lanes_at_start(filled: Records, db_path: Path) -> None:
@@ -104,5 +104,6 @@ def test_the_whole_verify_also_catches_a_rollback_past_the_checkpoint(filled: Re
     for table in ("weighing", "decision", "frame", "inspection", "sampleresult", "sample"):
         sql(db_path, f"DELETE FROM {table} WHERE id NOT IN (SELECT CAST(row_pk AS INTEGER) FROM chainlink "
                      f"WHERE table_name = '{table}')")
+    sql(db_path, "DELETE FROM visit WHERE id NOT IN (SELECT row_pk FROM chainlink WHERE table_name = 'visit')")
     state = verify_whole(reopen(db_path).engine, KEY, cp(db_path))
     assert not state.ok and "rollback" in (state.problem or "")

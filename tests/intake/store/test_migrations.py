@@ -92,7 +92,7 @@ def test_cli_backup_is_a_whole_copy_and_upgrade_reports(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["backup"] == str(tmp_path / "copy.db")
     copy = sqlite3.connect(tmp_path / "copy.db")
-    assert copy.execute("SELECT count(*) FROM chainlink").fetchone()[0] == 16
+    assert copy.execute("SELECT count(*) FROM chainlink").fetchone()[0] == 10 + 2 * 9
     again = intake("db", "backup", "--db", url, "--out", str(tmp_path / "copy.db"))
     assert again.returncode == 1 and "refusing to overwrite" in again.stderr
     up = intake("db", "upgrade", "--db", url, "--json")

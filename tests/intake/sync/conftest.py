@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from hardware.sim.trucks import DEMO_MIX
+from intake.sync.outbox import local_head
 from intake.demo import masterdata
 from intake.store.db import make_engine, open_engine
 from intake.store.tables import Decision, DeliveryOrder, Vehicle, Visit, Weighing
@@ -54,9 +55,16 @@ class Gate:
     engine: Engine
     url: str
     trucks: int = 0
+    base: int = 0       # records before the first truck: the seed's master-data change records
+
+    @property
+    def records(self) -> int:
+        """Chained records written so far (4 a truck, see `write`)."""
+        return self.base + 4 * self.trucks
 
     def write(self, n: int, per_commit: int = 25) -> None:
-        """n trucks: a visit, weigh-in, decision, weigh-out = 3 chained records each."""
+        """n trucks: a visit, weigh-in, decision, weigh-out = 4 chained records each (after the
+        seed's 28 master-data change records)."""
         with Session(self.engine) as session:
             fleet = session.exec(select(Vehicle.id, DeliveryOrder.id).join(
                 DeliveryOrder, DeliveryOrder.vehicle_id == Vehicle.id)).all()
@@ -81,5 +89,5 @@ def gate(tmp_path) -> Iterator[Gate]:
     url = f"sqlite:///{tmp_path / 'gate.db'}"
     engine = open_engine(url, KEY)
     masterdata.seed(engine, list(DEMO_MIX))
-    yield Gate(engine, url)
+    yield Gate(engine, url, base=local_head(engine))
     engine.dispose()

@@ -29,12 +29,12 @@ def test_register_then_sync_once_as_json(gate, central_url):
     done = intake("--central", central_url, "--db", gate.url, "--site", SITE, "--once", "--batch", "50", "--json")
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [line["event"] for line in lines] == ["batch", "batch", "batch", "caught_up"]
-    assert lines[-1] == {"event": "caught_up", "site": SITE, "high_seq": 120, "local_seq": 120, "pending": 0,
+    assert [line["event"] for line in lines] == ["batch"] * 4 + ["caught_up"]
+    assert lines[-1] == {"event": "caught_up", "site": SITE, "high_seq": 188, "local_seq": 188, "pending": 0,
                          "retries": 0}
     central = create_engine(central_url)
-    assert counts(central) == (120, 1, 120)
-    verified(central, 120)
+    assert counts(central) == (188, 1, 188)
+    verified(central, 188)
     central.dispose()
 
 

@@ -15,7 +15,7 @@ from tests.intake.sync.test_sync import counts, verified
 
 
 def test_server_restart_in_the_middle_of_a_sync(gate, central, pg_server):
-    gate.write(600)                                   # 1800 records, 36 batches of 50
+    gate.write(600)                                   # 2428 records, 49 batches of 50
     started, restarted = threading.Event(), threading.Event()
     seen: list[Progress] = []
 
@@ -43,16 +43,16 @@ def test_server_restart_in_the_middle_of_a_sync(gate, central, pg_server):
     assert not worker.is_alive()
     done = result[0]
     assert isinstance(done, Progress), done
-    assert at_restart < 1800 and done.retries >= 1 and done.high_seq == 1800
-    assert counts(central) == (1800, 1, 1800)
-    verified(central, 1800)
+    assert at_restart < gate.records and done.retries >= 1 and done.high_seq == gate.records
+    assert counts(central) == (gate.records, 1, gate.records)
+    verified(central, gate.records)
     with central.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM central_visit WHERE tare_kg IS NOT NULL")).scalar() == 600
 
 
 def test_partition_gate_keeps_recording_then_catches_up(gate, central, pg_server):
     gate.write(50)
-    assert catch_up(gate.engine, central, SITE, KEY).high_seq == 150
+    assert catch_up(gate.engine, central, SITE, KEY).high_seq == gate.records
     pg_server.stop()
     try:
         gate.write(300)                               # the gate does not need the centre to work
@@ -61,8 +61,8 @@ def test_partition_gate_keeps_recording_then_catches_up(gate, central, pg_server
     finally:
         pg_server.start()
     done = catch_up(gate.engine, central, SITE, KEY, batch_size=200)
-    assert done.high_seq == 1050 and counts(central) == (1050, 1, 1050)
-    verified(central, 1050)
+    assert done.high_seq == gate.records and counts(central) == (gate.records, 1, gate.records)
+    verified(central, gate.records)
 
 
 def test_the_gates_background_task_catches_up_after_the_link_returns(gate, central, central_url, pg_server):
@@ -77,12 +77,12 @@ def test_the_gates_background_task_catches_up_after_the_link_returns(gate, centr
         gate.write(20)
         await asyncio.to_thread(pg_server.start)
         for _ in range(100):
-            if counts(central)[0] == 90:
+            if counts(central)[0] == gate.records:
                 break
             await asyncio.sleep(0.1)
         stop.set()
         await asyncio.wait_for(task, 10)
         return counts(central)[0]
 
-    assert asyncio.run(scenario()) == 90
-    verified(central, 90)
+    assert asyncio.run(scenario()) == gate.records
+    verified(central, gate.records)

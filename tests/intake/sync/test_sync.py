@@ -35,13 +35,13 @@ def batch(gate, after: int, limit: int):
 
 
 def test_catch_up_sends_every_record_once_and_projects_visits(gate, central):
-    gate.write(200)                                   # 600 chained records
+    gate.write(200)                                   # 28 master-data records + 800
     seen = []
     done = catch_up(gate.engine, central, SITE, KEY, batch_size=64, on_progress=seen.append)
-    assert (done.high_seq, done.local_seq, done.pending) == (600, 600, 0)
-    assert [p.high_seq for p in seen] == [*range(64, 600, 64), 600]
-    assert counts(central) == (600, 1, 600)
-    verified(central, 600)
+    assert (done.high_seq, done.local_seq, done.pending) == (828, 828, 0)
+    assert [p.high_seq for p in seen] == [*range(64, 828, 64), 828]
+    assert counts(central) == (828, 1, 828)
+    verified(central, 828)
     with central.connect() as conn:
         verdicts = dict(conn.execute(text("SELECT coalesce(verdict, '-'), count(*) FROM central_visit GROUP BY 1")).all())
         one = conn.execute(text("SELECT plate, supplier, material, gross_kg, tare_kg, verdict FROM central_visit "
@@ -49,9 +49,9 @@ def test_catch_up_sends_every_record_once_and_projects_visits(gate, central):
     assert verdicts == {"pass": 50, "reject": 50, "review": 50, "-": 50}
     assert one == ("沪A·G2002", "ds-stone", "gravel", 40_001, 15_000, "reject")
     with sqlite3.connect(gate.url.removeprefix("sqlite:///")) as local:
-        assert local.execute("SELECT acked_seq FROM synccursor").fetchall() == [(600,)]
+        assert local.execute("SELECT acked_seq FROM synccursor").fetchall() == [(828,)]
     # Nothing new: another round sends nothing and changes nothing.
-    assert catch_up(gate.engine, central, SITE, KEY).high_seq == 600 and counts(central) == (600, 1, 600)
+    assert catch_up(gate.engine, central, SITE, KEY).high_seq == 828 and counts(central) == (828, 1, 828)
 
 
 def test_a_resent_batch_changes_nothing(gate, central):
@@ -62,13 +62,13 @@ def test_a_resent_batch_changes_nothing(gate, central):
     assert (again.inserted, again.duplicates, again.high_seq) == (0, 30, 30)
     # A batch that overlaps what the centre holds stores only the new part.
     overlap = ingest(central, batch(gate, 10, 100))
-    assert (overlap.inserted, overlap.duplicates, overlap.high_seq) == (30, 20, 60)
-    assert counts(central) == (60, 1, 60)
-    verified(central, 60)
+    assert (overlap.inserted, overlap.duplicates, overlap.high_seq) == (78, 20, 108)
+    assert counts(central) == (108, 1, 108)
+    verified(central, 108)
 
 
 def test_reordered_records_and_batches(gate, central):
-    gate.write(30)                                    # 90 records
+    gate.write(30)                                    # 148 records
     shuffled = batch(gate, 0, 40)
     records = list(shuffled.records)
     random.Random(7).shuffle(records)
