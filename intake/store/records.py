@@ -205,7 +205,11 @@ class Records:
             decision = session.exec(
                 select(Decision).where(Decision.visit_id == visit_id).order_by(Decision.id.desc())
             ).first()
-        gross, tare = weights.get("in"), weights.get("out")
+        gross, second = weights.get("in"), weights.get("out")
+        # A truck sent back (REJECT, REVIEW) leaves with its load: nothing was received, and its
+        # second weighing is an exit weight, not a tare. Only a load let into the plant has a net.
+        received = decision is None or decision.verdict in (None, "pass")
+        tare = second if received else None
         return {
             "visit": visit.id,
             "plate": vehicle.plate,
@@ -213,7 +217,9 @@ class Records:
             "material": material.code if material else None,
             "gross_kg": gross,
             "tare_kg": tare,
-            "net_kg": gross - tare if gross is not None and tare is not None else None,
+            "exit_kg": None if received else second,
+            "received": received,
+            "net_kg": (gross - tare if gross is not None and tare is not None else None) if received else 0,
             "sampled": sample is not None,
             "sample_points": [list(p) for p in sample.points_m] if sample else [],
             "verdict": decision.verdict if decision else None,

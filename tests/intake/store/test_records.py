@@ -44,6 +44,19 @@ def test_admission_opens_a_visit_then_the_weigh_out_finds_it(tmp_path):
     assert isinstance(next_visit, Admission) and next_visit.kind == "in" and next_visit.visit != first.visit
 
 
+def test_a_truck_sent_back_with_its_load_received_nothing(tmp_path):
+    records = make(tmp_path)
+    visit = records.admit(DEMO_MIX[0].plate, "1")
+    assert isinstance(visit, Admission)
+    records.record_weight(visit.visit, "in", 39_800, "pty")
+    records.record_decision(visit.visit, "reject", ["muddy"], "muddy")
+    records.record_weight(visit.visit, "out", 39_780, "pty")   # leaves loaded, one division lighter
+    summary = records.visit_summary(visit.visit)
+    assert (summary["received"], summary["gross_kg"], summary["tare_kg"], summary["exit_kg"], summary["net_kg"]) \
+        == (False, 39_800, None, 39_780, 0)
+    assert (summary["verdict"], summary["reasons"]) == ("reject", ["muddy"])
+
+
 def test_unknown_plate_is_refused(tmp_path):
     records = make(tmp_path)
     assert records.admit("京X·00000", "1") == Refusal("unknown_vehicle")
