@@ -45,26 +45,17 @@ def test_a_visit_moved_to_another_order_is_found(filled, db_path):
     assert (kind, table) == ("mismatch", "visit")
 
 
-def test_a_stored_tare_lowered_by_two_tonnes_is_found(filled, db_path):
-    _sql(db_path, "UPDATE vehicle SET stored_tare_kg = stored_tare_kg - 2000 WHERE id = 1")
-    (kind, table, pk, detail), = _problems(db_path)
-    assert (kind, table, pk) == ("master_drift", "vehicle", "1") and "stored_tare_kg" in detail
-
-
-def test_an_order_moved_to_another_supplier_is_found(filled, db_path):
-    _sql(db_path, "UPDATE deliveryorder SET supplier_id = 3 - supplier_id WHERE id = 1")
-    (kind, table, pk, detail), = _problems(db_path)
-    assert (kind, table, pk) == ("master_drift", "deliveryorder", "1") and "supplier_id" in detail
-
-
 @pytest.mark.parametrize("statement, table, field", [
+    # The cases: a tare lowered by 2 t pays 2 t too much; another supplier gets paid.
+    ("UPDATE vehicle SET stored_tare_kg = stored_tare_kg - 2000 WHERE id = 1", "vehicle", "stored_tare_kg"),
+    ("UPDATE deliveryorder SET supplier_id = 3 - supplier_id WHERE id = 1", "deliveryorder", "supplier_id"),
     ("UPDATE vehicletag SET vehicle_id = 2 WHERE id = 1", "vehicletag", "vehicle_id"),
     ("UPDATE supplier SET name = 'Someone Else' WHERE id = 1", "supplier", "name"),
     ("UPDATE deliveryorder SET expected_kg = expected_kg + 5000 WHERE id = 2", "deliveryorder", "expected_kg"),
     ("UPDATE deliveryorder SET is_open = 0 WHERE id = 2", "deliveryorder", "is_open"),
     ("UPDATE vehicle SET stored_tare_at = '2020-01-01 00:00:00.000000' WHERE id = 2", "vehicle", "stored_tare_at"),
 ])
-def test_other_master_data_edits_are_found(filled, db_path, statement, table, field):
+def test_master_data_edited_from_a_sql_shell_is_found(filled, db_path, statement, table, field):
     _sql(db_path, statement)
     (kind, found, _pk, detail), = _problems(db_path)
     assert (kind, found) == ("master_drift", table) and field in detail
