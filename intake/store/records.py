@@ -200,15 +200,15 @@ class Records:
             assert vehicle is not None and order is not None
             supplier = session.get(Supplier, order.supplier_id)
             material = session.get(Material, order.material_id)
-            weights = {w.kind: w.weight_kg for w in session.exec(select(Weighing).where(Weighing.visit_id == visit_id))}
+            weighed = list(session.exec(select(Weighing).where(Weighing.visit_id == visit_id)))
+            weights = {w.kind: w.weight_kg for w in weighed}
             sample = session.exec(select(Sample).where(Sample.visit_id == visit_id)).first()
-            decision = session.exec(
-                select(Decision).where(Decision.visit_id == visit_id).order_by(Decision.id.desc())
-            ).first()
+            decisions = list(session.exec(
+                select(Decision).where(Decision.visit_id == visit_id).order_by(Decision.id)))  # type: ignore[arg-type]
+        decision = decisions[-1] if decisions else None
         gross, second = weights.get("in"), weights.get("out")
-        # A truck sent back (REJECT, REVIEW) leaves with its load: nothing was received, and its
-        # second weighing is an exit weight, not a tare. Only a load let into the plant has a net.
-        received = decision is None or decision.verdict in (None, "pass")
+        out_at = next((w.recorded_at for w in weighed if w.kind == "out"), None)
+        received = was_received(decisions, out_at)
         tare = second if received else None
         return {
             "visit": visit.id,
@@ -226,6 +226,16 @@ class Records:
             "reasons": list(decision.reasons) if decision else [],
             "label": decision.label if decision else None,
         }
+
+
+def was_received(decisions: list[Decision], out_at: datetime | None) -> bool:
+    """Whether the load went into the plant. A truck sent back (REJECT, REVIEW) leaves with it:
+    nothing was received, and its second weighing is an exit weight, not a tare. What routed
+    the truck is the decision in force when it was weighed out; a review that later turns a
+    REVIEW into a PASS does not bring the load back."""
+    routed = [d for d in decisions if out_at is None or _aware(d.decided_at) <= _aware(out_at)]
+    last = routed[-1] if routed else None
+    return last is None or last.verdict in (None, "pass")
 
 
 def _committed(rows: Any) -> None:

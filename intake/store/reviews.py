@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, ClassVar, Final, Literal, Optional
 
-from sqlalchemy import Index, and_, case, exists, func, literal, select, tuple_
+from sqlalchemy import Index, and_, case, exists, func, literal, or_, select, tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -440,8 +440,8 @@ def _csv_lines(header: Sequence[str], rows: Iterator[Sequence[object]], chunk_ro
 
 
 VISIT_COLUMNS: Final[tuple[str, ...]] = (
-    "visit", "opened_at", "lane", "plate", "supplier", "material", "order", "gross_kg", "tare_kg", "net_kg",
-    "verdict", "reasons", "label", "reviewed")
+    "visit", "opened_at", "lane", "plate", "supplier", "material", "order", "gross_kg", "tare_kg", "exit_kg",
+    "received", "net_kg", "verdict", "reasons", "label", "reviewed")
 
 
 def day_window(since: date, until: date) -> tuple[datetime, datetime]:
@@ -456,9 +456,16 @@ def export_visits(engine: Engine, since: date, until: date, chunk_rows: int = 50
     latest = (select(func.max(Decision.id)).where(col(Decision.visit_id) == col(Visit.id))
               .correlate(Visit).scalar_subquery())
     reviewed = exists().where(col(Review.visit_id) == col(Visit.id))
+    # What routed the truck: the decision in force at its weigh-out (records.was_received).
+    routed = aliased(Decision)
+    routing = (select(func.max(Decision.id)).where(
+        col(Decision.visit_id) == col(Visit.id),
+        or_(tare.recorded_at.is_(None), col(Decision.decided_at) <= tare.recorded_at))
+        .correlate(Visit, tare).scalar_subquery())
     query = (
         select(Visit.id, Visit.opened_at, Visit.lane, Vehicle.plate, Supplier.code, Material.code, DeliveryOrder.code,
-               gross.weight_kg, tare.weight_kg, Decision.verdict, Decision.reasons, Decision.label, reviewed)
+               gross.weight_kg, tare.weight_kg, routed.verdict, Decision.verdict, Decision.reasons, Decision.label,
+               reviewed)
         .join(Vehicle, col(Vehicle.id) == col(Visit.vehicle_id))
         .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
         .join(Supplier, col(Supplier.id) == col(DeliveryOrder.supplier_id))
@@ -466,16 +473,19 @@ def export_visits(engine: Engine, since: date, until: date, chunk_rows: int = 50
         .outerjoin(gross, and_(gross.visit_id == Visit.id, gross.kind == "in"))
         .outerjoin(tare, and_(tare.visit_id == Visit.id, tare.kind == "out"))
         .outerjoin(Decision, col(Decision.id) == latest)
+        .outerjoin(routed, routed.id == routing)
         .where(col(Visit.opened_at) >= start, col(Visit.opened_at) < end)
         .order_by(col(Visit.opened_at))
     )
 
     def rows() -> Iterator[Sequence[object]]:
         with Session(engine) as session:
-            for v, at, lane, plate, sup, mat, order, g, t, verdict, reasons, label, rev in session.execute(
+            for v, at, lane, plate, sup, mat, order, g, t, route, verdict, reasons, label, rev in session.execute(
                     query.execution_options(yield_per=1000)):
-                net = g - t if g is not None and t is not None else None
-                yield (v, at.isoformat(), lane, plate, sup, mat, order, g, t, net, verdict or "",
+                received = route in (None, "pass")   # sent back with its load: nothing received
+                net = (g - t if g is not None and t is not None else None) if received else 0
+                yield (v, at.isoformat(), lane, plate, sup, mat, order, g, t if received else None,
+                       None if received else t, "yes" if received else "no", net, verdict or "",
                        ";".join(reasons or []), label or "", "yes" if rev else "no")
 
     return _csv_lines(VISIT_COLUMNS, rows(), chunk_rows)

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 from hardware.sim.trucks import DEMO_MIX
 from intake.demo import masterdata
 from intake.store.db import open_engine
 from intake.store.records import Admission, Records, Refusal
+from intake.store.tables import Decision, utcnow
 
 
 KEY = b"test-site-audit-key-0123456789"
@@ -97,3 +99,17 @@ def test_a_rejected_truck_leaving_loaded_is_no_tare_mismatch(tmp_path):
     records.record_weight(adm.visit, "in", 42_400, "pty")
     records.record_decision(adm.visit, "reject", ["muddy"], "muddy")
     assert records.checks_at_weigh_out(adm.visit, 42_400, 500) == []
+
+
+def test_a_held_load_passed_by_a_reviewer_after_it_left_is_still_not_received(tmp_path):
+    records = make(tmp_path)
+    visit = records.admit(DEMO_MIX[0].plate, "1")
+    assert isinstance(visit, Admission)
+    records.record_weight(visit.visit, "in", 39_800, "pty")
+    records.record_decision(visit.visit, "review", ["abstain"], None)
+    records.record_weight(visit.visit, "out", 39_800, "pty")      # sent back down the return lane
+    records._add(Decision(visit_id=visit.visit, verdict="pass", reasons=["reviewed:fine sand"], label="clean_sand",
+                          decided_at=utcnow() + timedelta(minutes=5)))
+    summary = records.visit_summary(visit.visit)
+    assert summary["verdict"] == "pass"                              # the record's verdict now
+    assert (summary["received"], summary["tare_kg"], summary["net_kg"]) == (False, None, 0)   # the load left

@@ -200,6 +200,8 @@ def test_csv_exports(rev: httpx.Client, staff_server: WebServer, store: Store) -
     reviewed = next(v for v in visits if v["visit"] == store.items[0].visit)
     assert (reviewed["verdict"], reviewed["label"], reviewed["reviewed"]) == ("pass", "clean_sand", "yes")
     assert reviewed["reasons"] == "reviewed:=cmd|' /C calc'!A0"      # text inside a cell, not a formula
+    rejected = [v for v in visits if v["verdict"] == "reject"]
+    assert rejected and all((v["received"], v["net_kg"], v["tare_kg"]) == ("no", "0", "") for v in rejected)
     export = rev.get("/export/inspections.csv")
     assert export.headers["content-disposition"].startswith("attachment;")
     insp = list(csv.DictReader(io.StringIO(export.text)))
