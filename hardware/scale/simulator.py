@@ -116,6 +116,9 @@ class IndicatorSimulator:
         self._faults: dict[str, int] = {"flip": 0, "truncate": 0, "glue": 0, "corrupt": 0,
                                         "power_up": 0}
         self._damage: list[Damage] = []
+        # Damage taken from the queue but not yet written and logged: still pending, so a test
+        # that waits for pending_faults() == 0 never looks between the two.
+        self._in_flight = 0
         self.frames_sent = 0
         self.polls_answered = 0
         self.dropped_bytes = 0
@@ -196,7 +199,8 @@ class IndicatorSimulator:
     def pending_faults(self) -> int:
         """Damaged frames and noise still to go out."""
         with self._lock:
-            return sum(n for k, n in self._faults.items() if k != "power_up") + bool(self._noise)
+            return (sum(n for k, n in self._faults.items() if k != "power_up") + bool(self._noise)
+                    + self._in_flight)
 
     def reboot(self, seconds: float, power_up_frames: int = 5) -> None:
         """Power cycle: silence, a few NUL bytes at power-up, then ``power_up_frames``
@@ -274,6 +278,7 @@ class IndicatorSimulator:
     def _tick(self) -> None:
         with self._lock:
             noise, self._noise = bytes(self._noise), bytearray()
+            self._in_flight += bool(noise)
             silent = time.monotonic() < self._silent_until
         if noise:
             self._log_damage(["noise"], self._send(self._line(noise)) < len(noise))
@@ -283,10 +288,9 @@ class IndicatorSimulator:
         if state is None:
             return
         frame, kinds = self._apply_faults(self._encode_state(state))
-        if frame:
-            delivered = self._send(self._line(frame)) == 0
-            self._log_damage(kinds, delivered)
-            self.frames_sent += delivered
+        delivered = bool(frame) and self._send(self._line(frame)) == 0
+        self._log_damage(kinds, delivered)
+        self.frames_sent += delivered
 
     def _encode_state(self, state: IndicatorState) -> bytes:
         if self.protocol.startswith("toledo"):
@@ -307,6 +311,7 @@ class IndicatorSimulator:
         sent = self.frames_sent + self.polls_answered
         with self._lock:
             self._damage.extend(Damage(kind, sent, delivered) for kind in kinds)
+            self._in_flight -= bool(kinds)
 
     def _apply_faults(self, frame: bytes) -> tuple[bytes, list[str]]:
         """The frame with this frame's share of the pending faults, and their kinds."""
@@ -314,6 +319,7 @@ class IndicatorSimulator:
             active = [k for k, n in self._faults.items() if n > 0]
             for kind in active:
                 self._faults[kind] -= 1
+            self._in_flight += any(k != "power_up" for k in active)
         for kind in active:
             if kind == "flip":
                 frame = faults.flip_bits(frame, self._rng)
