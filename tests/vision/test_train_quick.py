@@ -84,6 +84,31 @@ def test_lite0_builds_from_the_weights_in_the_wheel() -> None:
         assert head(feats).shape == (2, len(LABELS))
 
 
+def test_lite0_taps_give_the_same_logits_and_the_tapped_blocks_pooled_output() -> None:
+    """--ood-tap: one pass gives the network's own features and the pooled output of its first
+    blocks; the exported OOD head scores those, the logits are unchanged."""
+    import numpy as np
+    import torch
+
+    from vision.train.net import build_lite0
+    from vision.train.ood import lite0_taps, split, with_ood
+
+    torch.manual_seed(0)
+    net = build_lite0(len(LABELS)).eval()
+    x = torch.randn(2, 3, 96, 96)
+    with torch.inference_mode():
+        final, tapped = lite0_taps(net, 8)(x)
+        assert torch.allclose(final, split(net)[0](x), atol=1e-5)
+        h = net._swish(net._bn0(net._conv_stem(x)))
+        for block in net._blocks[:8]:
+            h = block(h, drop_connect_rate=0.0)
+        assert torch.allclose(tapped, h.mean((2, 3)), atol=1e-5)
+        means, whiten = np.zeros((len(LABELS), tapped.shape[1])), np.eye(tapped.shape[1])
+        logits, score = with_ood(net, means, whiten, tap=8)(x)
+        assert torch.allclose(logits, net(x), atol=1e-4)
+        assert torch.allclose(score, tapped.pow(2).sum(1), rtol=1e-4)
+
+
 def test_frozen_lite0_blocks_keep_their_pretrained_weights_and_statistics() -> None:
     """--freeze-blocks: one optimiser step moves the head and the late blocks, never the stem,
     the frozen blocks or their BatchNorm running statistics."""

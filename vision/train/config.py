@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class TrainConfig(BaseModel):
@@ -37,6 +37,9 @@ class TrainConfig(BaseModel):
     # Lite0 only: the stem and this many MBConv blocks keep their ImageNet weights (and BN
     # statistics). Generic edge/texture filters need no retraining; it halves the step time.
     freeze_blocks: int = Field(0, ge=0, le=16, description="Lite0: frozen MBConv blocks after the stem")
+    # Lite0 only: the OOD head reads the pooled output of this many (frozen) blocks instead of
+    # the final features, which outlier exposure reshapes; 0: the final features.
+    ood_tap: int = Field(0, ge=0, le=16, description="Lite0: blocks whose pooled output the OOD head reads")
     noise_aug: float = Field(0.0, ge=0, description="max std of the Gaussian pixel noise added in augmentation")
     variation: str = Field("legacy", description="generator ranges for train/validation/test (vision.synth.variation)")
     # Real photos (data/real-photos, train series only) under the generator's contaminants and
@@ -54,6 +57,13 @@ class TrainConfig(BaseModel):
     selection: str | None = Field(None, description="why this architecture ships; written into the card")
     abstain_target: float = Field(0.99, gt=0, le=1, description="validation accuracy wanted above the abstain threshold")
     show_progress: bool = True
+
+    @model_validator(mode="after")
+    def _tap_needs_lite0(self) -> TrainConfig:
+        # The tap reads Lite0's blocks; IntakeNet has none to read.
+        if self.ood_tap and self.arch != "lite0":
+            raise ValueError("ood_tap needs arch lite0")
+        return self
 
     @property
     def val_seed(self) -> int:

@@ -33,6 +33,48 @@ def split(net: Any) -> tuple[Any, Any]:
     return Lite0Body(), net._fc
 
 
+def lite0_taps(net: Any, tap: int) -> Any:
+    """EfficientNet-Lite0 in one pass giving (pooled final features, pooled output of its first
+    `tap` blocks). With those blocks frozen at their ImageNet weights, the tapped features are
+    not moved by training: outlier exposure pulls non-tray pictures into the middle of the
+    final features (there they sit closer to the class means than real trays do), but not here."""
+    from torch import nn
+
+    class Lite0Taps(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, x: Any) -> tuple[Any, Any]:
+            n = self.net
+            x = n._swish(n._bn0(n._conv_stem(x)))
+            tapped = x
+            for idx, block in enumerate(n._blocks):  # as extract_features, keeping one output
+                rate = n._global_params.drop_connect_rate
+                x = block(x, drop_connect_rate=rate * float(idx) / len(n._blocks) if rate else rate)
+                if idx + 1 == tap:
+                    tapped = x
+            x = n._swish(n._bn1(n._conv_head(x)))
+            return n._avg_pooling(x).flatten(1), tapped.mean((2, 3))
+
+    return Lite0Taps()
+
+
+def tapped(taps: Any) -> Any:
+    """The OOD features alone of `lite0_taps`, as a module `features` can run."""
+    from torch import nn
+
+    class Tapped(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.taps = taps
+
+        def forward(self, x: Any) -> Any:
+            return self.taps(x)[1]
+
+    return Tapped()
+
+
 def features(body: Any, x: np.ndarray, norm: Normalisation, batch: int) -> np.ndarray:
     import torch
 
@@ -60,12 +102,14 @@ def fit_mahalanobis(feats: np.ndarray, y: np.ndarray, n_classes: int, shrink: fl
     return means, whiten
 
 
-def with_ood(net: Any, means: np.ndarray, whiten: np.ndarray) -> Any:
-    """The network with a second output: min over classes of the squared Mahalanobis distance."""
+def with_ood(net: Any, means: np.ndarray, whiten: np.ndarray, tap: int = 0) -> Any:
+    """The network with a second output: min over classes of the squared Mahalanobis distance,
+    of the final features or (`tap` > 0, Lite0) of the pooled output of the first `tap` blocks."""
     import torch
     from torch import nn
 
     body, head = split(net)
+    taps = lite0_taps(net, tap) if tap else None
 
     class WithOod(nn.Module):
         def __init__(self) -> None:
@@ -75,11 +119,13 @@ def with_ood(net: Any, means: np.ndarray, whiten: np.ndarray) -> Any:
             self.register_buffer("whiten", torch.tensor(whiten, dtype=torch.float32))
 
         def forward(self, x: Any) -> tuple[Any, Any]:
-            f = self.body(x)
-            diff = (f.unsqueeze(1) - self.means.unsqueeze(0)) @ self.whiten
+            f, g = self.taps(x) if self.taps is not None else (self.body(x),) * 2
+            diff = (g.unsqueeze(1) - self.means.unsqueeze(0)) @ self.whiten
             return self.head(f), diff.pow(2).sum(-1).min(1).values
 
-    return WithOod().eval()
+    model = WithOod()
+    model.taps = taps  # a submodule (or None) sharing the network's weights
+    return model.eval()
 
 
 def threshold(scores_per_image: np.ndarray, percentile: float) -> float:

@@ -137,14 +137,16 @@ def _export(
 ) -> None:
     """Fit the Mahalanobis OOD head on (un-augmented) training features, export both outputs."""
     from vision.train.export import export_onnx
-    from vision.train.ood import features, fit_mahalanobis, split, with_ood
+    from vision.train.ood import features, fit_mahalanobis, lite0_taps, split, tapped, with_ood
 
     x, y = train_set
     x, y = x[y >= 0], y[y >= 0]  # class means of the labelled images only, not the outliers
     pick = np.random.default_rng(cfg.seed).permutation(len(x))[:4000]
-    feats = features(split(net)[0], x[pick], norm, cfg.batch_size * 4)
+    body = tapped(lite0_taps(net, cfg.ood_tap)) if cfg.ood_tap else split(net)[0]
+    feats = features(body, x[pick], norm, cfg.batch_size * 4)
     means, whiten = fit_mahalanobis(feats, y[pick], len(LABELS))
-    export_onnx(with_ood(net, means, whiten), model_path, cfg.input_size, list(LABELS), ("logits", "ood_score"))
+    export_onnx(with_ood(net, means, whiten, cfg.ood_tap), model_path, cfg.input_size, list(LABELS),
+                ("logits", "ood_score"))
 
 
 def _onnx_logits(model_path: Path, x: np.ndarray, norm: Normalisation, threads: int) -> np.ndarray:
@@ -196,7 +198,8 @@ def _card(
         seed=cfg.seed,
         architecture=(describe_lite0(cfg.input_size, cfg.freeze_blocks) if cfg.arch == "lite0"
                       else describe(cfg.width, cfg.input_size))
-        + f"; {count_parameters(net)} parameters; second output ood_score (Mahalanobis head)",
+        + f"; {count_parameters(net)} parameters; second output ood_score (Mahalanobis head"
+        + (f" on the pooled output of the first {cfg.ood_tap} blocks)" if cfg.ood_tap else ")"),
         metrics=metrics,
         selection=cfg.selection,  # why this network ships; written after the comparison
         created=datetime.now(timezone.utc).replace(microsecond=0),
