@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Iterator, Optional, TypeVar
 
 from sqlalchemy import JSON, Column, Index, Table, event, inspect, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlmodel import Field, SQLModel
@@ -106,15 +107,14 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def write_change(conn: Connection, table: Table, pk: str, by: str, why: str,
-                 old: dict[str, Any] | None = None, *, sealed: bool = False) -> bool:
+def write_change(conn: Connection, table: Table, pk: str, by: str, why: str, *, sealed: bool = False) -> bool:
     """Record the row's watched fields as they are now (read back from the database) and link
     the record; False when nothing watched changed since the last record."""
     row = read_row(conn, table, pk)
     if row is None:
         return False
     new = watched_values(row, table.name)
-    before = old if sealed else latest_values(conn, table.name, pk)
+    before = None if sealed else latest_values(conn, table.name, pk)
     if before == new and not sealed:
         return False
     mc = MasterChange.__table__  # type: ignore[attr-defined]
@@ -139,11 +139,31 @@ def _record_changes(session: Session, _ctx: UOWTransaction) -> None:
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_deletes(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
+def _guard(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
     for obj in session.deleted:
         if _watched_table(obj):
             raise ChainError(f"{type(obj).__name__} rows are settlement master data: "
-                                  "close or deactivate them instead of deleting")
+                             "close or deactivate them instead of deleting")
+    for obj in session.dirty:
+        name = _watched_table(obj)
+        if name is not None and session.is_modified(obj, include_collections=False):
+            _refuse_laundering(session, obj, name)
+
+
+def _refuse_laundering(session: Session, obj: object, table: str) -> None:
+    """A row edited behind the gate's back must not be changed through it: the new record
+    would take the forged values in as fact. The row as loaded must match its latest record."""
+    state = sa_inspect(obj)
+    loaded = {}
+    for name in WATCHED[table]:
+        history = state.attrs[name].history
+        loaded[name] = (history.deleted or history.unchanged or [getattr(obj, name)])[0]
+    columns = type(obj).__table__.primary_key.columns  # type: ignore[attr-defined]
+    pk = row_pk(type(obj).__table__, {c.name: getattr(obj, c.key) for c in columns})  # type: ignore[attr-defined]
+    recorded = latest_values(session.connection(), table, pk)
+    if recorded is not None and canon(loaded) != recorded:
+        raise ChainError(f"{table} {pk} differs from its change record (edited outside the gate): "
+                         "run intake audit verify; it is not changed until that is resolved")
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -142,3 +142,16 @@ def test_rows_from_before_migration_0011_are_sealed_once_and_say_so(tmp_path):
     again = open_engine(f"sqlite:///{path}", KEY)
     assert [(p.kind, p.table, p.pk) for p in verify(again, KEY).problems] == [("unchained", "visit", "v2")]
     again.dispose()
+
+
+def test_a_row_edited_outside_the_gate_is_not_laundered_by_the_next_change(filled, db_path):
+    # The forged tare must not become the recorded "before" of a legitimate change.
+    _sql(db_path, "UPDATE vehicle SET stored_tare_kg = stored_tare_kg - 2000 WHERE id = 1")
+    with as_actor(Session(filled.engine), "admin", "moved to another supplier") as session:
+        vehicle = session.get(Vehicle, 1)
+        vehicle.supplier_id = 2
+        session.add(vehicle)
+        with pytest.raises(ChainError, match="differs from its change record"):
+            session.commit()
+    (kind, table, _pk, detail), = _problems(db_path)
+    assert (kind, table) == ("master_drift", "vehicle") and "stored_tare_kg" in detail
