@@ -69,6 +69,12 @@ def row_pk(table: Table, values: dict[str, Any]) -> str:
     return str(keys[0]) if len(keys) == 1 else json.dumps(keys)
 
 
+def obj_pk(obj: Any) -> str:
+    """A mapped object's primary key as the chain writes it (`row_pk`)."""
+    table = type(obj).__table__
+    return row_pk(table, {c.name: getattr(obj, c.key) for c in table.primary_key.columns})
+
+
 def pk_value(column: Any, text: str) -> Any:
     """A primary key as its column's Python type (links store keys as text). String types such
     as SQLModel's AutoString report `object`: the text is the key."""
@@ -153,7 +159,7 @@ def _chain_new(session: Session, _ctx: UOWTransaction) -> None:
     by_table: dict[str, tuple[Table, list[str]]] = {}
     for obj in new:
         table = type(obj).__table__
-        pk = row_pk(table, {c.name: getattr(obj, c.key) for c in table.primary_key.columns})
+        pk = obj_pk(obj)
         by_table.setdefault(table.name, (table, []))[1].append(pk)
     # Parents before children, then insertion order by key: a deterministic chain order.
     for name in sorted(by_table, key=lambda n: order.get(n, 1 << 30)):

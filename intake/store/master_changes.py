@@ -27,7 +27,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlmodel import Field, SQLModel
 
 from intake.store.canonical import canon
-from intake.store.chain import ChainError, append, key_for, read_row, row_pk
+from intake.store.chain import ChainError, append, key_for, obj_pk, read_row, row_pk
 from intake.store.schema import import_table_modules
 from intake.store.tables import utcnow
 
@@ -91,8 +91,7 @@ def _changed(session: Session) -> Iterator[tuple[Table, str]]:
         name = _watched_table(obj)
         if name is None or (obj in session.dirty and not session.is_modified(obj, include_collections=False)):
             continue
-        table = type(obj).__table__  # type: ignore[attr-defined]
-        yield table, row_pk(table, {c.name: getattr(obj, c.key) for c in table.primary_key.columns})
+        yield type(obj).__table__, obj_pk(obj)  # type: ignore[attr-defined]
 
 
 def latest_values(conn: Connection, table: str, pk: str) -> dict[str, Any] | None:
@@ -158,8 +157,7 @@ def _refuse_laundering(session: Session, obj: object, table: str) -> None:
     for name in WATCHED[table]:
         history = state.attrs[name].history
         loaded[name] = (history.deleted or history.unchanged or [getattr(obj, name)])[0]
-    columns = type(obj).__table__.primary_key.columns  # type: ignore[attr-defined]
-    pk = row_pk(type(obj).__table__, {c.name: getattr(obj, c.key) for c in columns})  # type: ignore[attr-defined]
+    pk = obj_pk(obj)
     recorded = latest_values(session.connection(), table, pk)
     if recorded is not None and canon(loaded) != recorded:
         raise ChainError(f"{table} {pk} differs from its change record (edited outside the gate): "

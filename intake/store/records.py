@@ -131,9 +131,9 @@ class Records:
             current = session.get(Visit, visit)
             assert current is not None
             vehicle = session.get(Vehicle, current.vehicle_id)
-            decision = session.exec(select(Decision).where(Decision.visit_id == visit)
-                                    .order_by(Decision.id.desc())).first()  # type: ignore[union-attr]
-            unloaded = decision is None or decision.verdict in (None, "pass")
+            decisions = list(session.exec(select(Decision).where(Decision.visit_id == visit)
+                                          .order_by(Decision.id)))  # type: ignore[arg-type]
+            unloaded = was_received(decisions, None)   # weighed out now: the latest decision routed it
             stored = vehicle.stored_tare_kg if vehicle else None
             if not unloaded or vehicle is None or stored is None:
                 return []
