@@ -24,6 +24,7 @@ from intake.ident import tags
 from intake.lab import results as lab_results
 from intake.inspection import Inspector
 from intake.lane.driver import INSPECTION_GRACE_S, LANE_HANG_S, LaneDriver
+from intake.lane.pacing import paced
 from intake.lane.status import StatusHub
 from intake.memory import tune_malloc
 from intake.store.startup import open_store
@@ -164,6 +165,7 @@ def identify_on_lane(gate: Gate, lane_id: str, plate: str) -> bool:
 
 async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,
                      on_visit_done: Callable[[str], Awaitable[None] | None] | None) -> LaneDriver:
+    lane = paced(lane, gate.clock.speed)
     clock, sc = gate.clock, lane.scale
     poll = max(clock.wall(sc.poll_period_s), 0.005)
     # Wall seconds, with a jitter floor at high simulated speed; a polled indicator answers once

@@ -23,11 +23,13 @@ from sqlmodel import Session, select
 
 from hardware.sim.plant import PlantTiming
 from hardware.sim.trucks import TruckScenario, demo_trucks
-from intake.demo.runner import DEMO_CONFIG, PROJECT_ROOT, DemoOptions, FaultSpec, run_demo
+from intake.demo.runner import DEMO_CONFIG, PROJECT_ROOT, DemoOptions, run_demo
 from intake.lane.status import LaneStatus, LaneStep
 from intake.store.audit import verify
 from intake.store.keys import load_key
 from intake.store.tables import Decision, Vehicle, Visit, Weighing
+
+from .injector import FaultInjector, FaultSpec
 
 DIVISION_KG = 20
 RUN_TIMEOUT_S = 120.0   # wall seconds; a truck that never reaches a terminal state trips it
@@ -95,8 +97,10 @@ def run_scenario(tmp: Path, trucks: int, faults: list[FaultSpec], model: Path | 
         fired.append(spec)
         fired_at.append(now)
 
+    injector = FaultInjector(tuple(faults), on_fault)
     opts = DemoOptions(trucks=trucks, speed=50, db=db, web=False, config=config, sampling_rate=rate,
-                       data_dir=tmp / "data", faults=tuple(faults), on_fault=on_fault,
+                       data_dir=tmp / "data", plugins=(injector,) if faults else (),
+                       pluggable_scale=injector.needs_pluggable_scale, fixed_io_port=injector.needs_fixed_io_port,
                        plant_timing=timing, on_devices=devices.update)
 
     def on_gate(gate: Any, _url: str | None) -> None:
@@ -165,6 +169,13 @@ def _check_weights(truck: TruckScenario, v: VisitRecord) -> None:
 # Drivers facing a lane closed for a latched fault wait for the technician (simulated seconds,
 # 30 s of wall time at 50x: a technician's command starting on a loaded machine fits in it).
 PATIENT = PlantTiming(give_up_after_s=1500.0)
+
+
+def long_cycle(config: str) -> str:
+    """Six probe points instead of three: a 58 s sampler cycle (8 s a point, 10 s to unload)
+    instead of 34 s, so a heartbeat frozen a few seconds in is found stale while the probe is
+    still out, past the 25 s the gate allows a heartbeat at 50x (intake/lane/pacing.py)."""
+    return config.replace("points = 3", "points = 6")
 
 
 @dataclass

@@ -18,14 +18,14 @@ from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from hardware.modbus.registers import SamplerCommand
-from intake.demo.runner import FaultSpec
+from .injector import FaultSpec
 from intake.lane.status import LaneStatus, LaneStep
 from intake.store.db import open_engine
 from intake.store.keys import load_key
 from intake.store.lane_events import LaneEvent, record_fault
 from intake.store.tables import SampleResult
 from intake.web.i18n import REFUSALS, instruction
-from .harness import PATIENT, Outcome, Technician, check_invariants, run_scenario
+from .harness import PATIENT, Outcome, Technician, check_invariants, long_cycle, run_scenario
 
 
 def _failures(tmp: Path) -> list[str | None]:
@@ -98,8 +98,9 @@ def test_a_truck_rolling_during_sampling_stops_the_probe_and_holds_the_load(tmp_
 
 def test_a_frozen_io_module_closes_the_lane_and_stops_the_probe(tmp_path):
     tech = Technician(tmp_path)
-    o = run_scenario(tmp_path, 2, [FaultSpec(0, "gateio.freeze", at="sampling", delay_s=6.0, duration_s=10.0)],
-                     setup=tech.setup, timing=PATIENT)
+    # Frozen for 60 s: longer than the 25 s a heartbeat may stand still at 50x, inside the cycle.
+    o = run_scenario(tmp_path, 2, [FaultSpec(0, "gateio.freeze", at="sampling", delay_s=6.0, duration_s=60.0)],
+                     setup=tech.setup, timing=PATIENT, config_text=long_cycle)
     check_invariants(o, touched={0})
     assert o.first(0).verdict == "review"
     assert "io_alive" in (_failures(tmp_path)[0] or "")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from hardware.modbus.gateio import GateIOError
-from intake.demo.runner import FaultSpec
-from .harness import check_invariants, run_scenario
+from .injector import FaultSpec
+from .harness import check_invariants, long_cycle, run_scenario
 
 
 def test_sampler_fault_mid_cycle_holds_the_truck_and_stays_latched(tmp_path):
@@ -22,8 +22,9 @@ def test_sampler_fault_mid_cycle_holds_the_truck_and_stays_latched(tmp_path):
 
 
 def test_sampler_heartbeat_lost_holds_the_truck(tmp_path):
+    # Stuck for 60 s: longer than the 25 s a heartbeat may stand still at 50x, inside the cycle.
     o = run_scenario(tmp_path, 2, [FaultSpec(0, "sampler.heartbeat", at="sampling", delay_s=6.0,
-                                             duration_s=10.0)])
+                                             duration_s=60.0)], config_text=long_cycle)
     check_invariants(o, touched={0})
     assert o.first(0).reasons[-1][0].startswith("sampler:heartbeat stuck")
 
