@@ -3,14 +3,13 @@ as Modbus servers, camera from generated images) with the real gate running agai
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
 import logging
 import socket
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -20,7 +19,7 @@ from hardware.modbus.gateio_sim import GateIOSimulator
 from hardware.modbus.sampler_sim import SamplerSimulator
 from hardware.scale.simulator import IndicatorSimulator
 from hardware.sim.clock import SimClock
-from hardware.sim.plant import Plant, PlantTiming
+from hardware.sim.plant import Plant, PlantTiming, StepHook
 from hardware.sim.trucks import DEMO_MIX, TruckScenario, demo_trucks
 from hardware.sim.usb import PluggableIndicator
 from intake.config import GateConfig, RfidConfig, ScaleConfig, load_config
@@ -45,47 +44,36 @@ class DemoOptions:
     data_dir: Path | None = None
     protocol: str = "toledo"             # what the simulated indicator speaks
     command: bool = False                # ... and whether the gate polls it
-    faults: tuple[FaultSpec, ...] = ()   # device faults to inject (tests/faults)
+    plugins: tuple[DemoPlugin, ...] = ()  # play along with the plant (tests/faults injects faults)
+    pluggable_scale: bool = False        # the indicator behind a by-id link a plugin may unplug
+    fixed_io_port: bool = False          # the I/O module on a port it keeps across a restart
     arrival_gap_s: float = 15.0          # simulated seconds between arrivals (scripts/soak.py paces it)
     max_queue: int | None = None         # arrivals wait while this many trucks queue (soak)
-    on_fault: Callable[[FaultSpec, float], None] | None = None  # told (spec, sim time) as each fires
     plant_timing: PlantTiming = PlantTiming()   # e.g. drivers who wait longer at a closed lane (tests)
     # Told the running device simulators by name ("sampler", "gateio"): tests read what they heard.
     on_devices: Callable[[dict[str, object]], None] | None = None
 
 
-# ---- fault injection (tests/faults) ------------------------------------------------------
-FaultAction = Literal[
-    "scale.noise",       # amount: random bytes before the next frame
-    "scale.flip", "scale.truncate", "scale.glue", "scale.corrupt",  # amount: frames affected
-    "scale.silence",     # amount: simulated seconds without frames (a stall)
-    "scale.reboot",      # amount: seconds of silence, then power-up frames
-    "scale.reboot_brief",  # the same with a single power-up frame: over before a lane tick looks
-    "camera.black", "camera.freeze", "camera.blur", "camera.remove",
-    "sampler.fault",     # amount: PLC fault code (0: probe blocked); latched until a RESET
-    "sampler.heartbeat", "sampler.hang",  # for duration_s
-    "gateio.offline",    # the I/O module's Modbus server gone for duration_s
-    "gateio.freeze",     # the I/O module's scan stalls (heartbeat and inputs stand still) for duration_s
-    "gateio.stick_entry", "gateio.stick_plant", "gateio.stick_return",  # that arm stuck for duration_s
-    "zone.intrusion",    # a person inside the deck zone's light curtain for duration_s
-    "truck.roll",        # the truck on the deck rolls forward; amount: metres (default 1.5)
-    "scale.unplug",      # the USB-serial adapter pulled for duration_s, then plugged back
-    "lane.hang",         # the lane loop blocks for good; amount: how many (re)starts hang
-    "scale.thread_crash", "rfid.thread_crash",  # the device's reader thread dies
-]
+@dataclass
+class DemoDevices:
+    """The running simulators, the plant and the gate, as a demo plugin sees them."""
+    clock: SimClock
+    indicator: IndicatorSimulator | PluggableIndicator
+    sampler: SamplerSimulator
+    gateio: GateIOSimulator
+    camera: CameraSimulator
+    plant: Plant
+    gate: Gate
 
 
-@dataclass(frozen=True)
-class FaultSpec:
-    """Inject `action` when truck number `truck` (0-based) reaches plant step `at`
-    (see hardware.sim.plant.StepHook), `delay_s` simulated seconds later. `at="sampling"`:
-    once the sampler PLC runs that truck's cycle (so its weigh-in is certainly recorded)."""
-    truck: int
-    action: FaultAction
-    at: str = "positioned"
-    delay_s: float = 0.0
-    amount: float = 0.0
-    duration_s: float = 0.0
+class DemoPlugin(Protocol):
+    """Something that plays along with the simulated plant, e.g. the fault suite's injector
+    (tests/faults/injector.py): it is given the devices before the first truck, told each
+    truck's steps, and cancelled when the trucks are done."""
+
+    def attach(self, devices: DemoDevices) -> None: ...
+    async def on_step(self, index: int, truck: TruckScenario, step: str) -> None: ...
+    def cancel(self) -> None: ...
 
 
 Emit = Callable[[dict], None]
@@ -144,8 +132,7 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         sampler_sim = SamplerSimulator(clock=clock, scan_s=max(0.1, opts.speed * 0.002))
         sampler_port = await sampler_sim.start()
         stack.push_async_callback(sampler_sim.stop)
-        # An I/O outage restarts the module's server, which must come back on the same port.
-        io_port = _free_port() if any(f.action == "gateio.offline" for f in opts.faults) else 0
+        io_port = _free_port() if opts.fixed_io_port else 0
         gateio_sim = GateIOSimulator(clock, port=io_port)
         gateio_port = await gateio_sim.start()
         stack.push_async_callback(gateio_sim.stop)
@@ -160,13 +147,13 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         trucks = demo_trucks(opts.trucks) if opts.trucks else list(DEMO_MIX)
         await asyncio.to_thread(masterdata.seed, gate.records.engine, trucks)
         # Trucks identify themselves by their RFID card, read over the simulated reader's pty.
-        injector = _FaultInjector(opts, clock, indicator, sampler_sim, gateio_sim, camera_sim)
         plant = Plant(clock, gateio_sim, camera_sim, identify=lambda plate: rfid_sim.show(masterdata.demo_tag(plate)),
                       images_for=sample_images(lane.camera.frames, seed=7),
-                      on_step=injector.on_step if opts.faults else None, timing=opts.plant_timing)
+                      on_step=_steps_to(opts.plugins), timing=opts.plant_timing)
         if opts.on_devices is not None:
             opts.on_devices({"sampler": sampler_sim, "gateio": gateio_sim})
-        injector.plant, injector.gate = plant, gate
+        for plugin in opts.plugins:
+            plugin.attach(DemoDevices(clock, indicator, sampler_sim, gateio_sim, camera_sim, plant, gate))
         url = await _start_web(gate, opts, stack) if opts.web else None
         if url:
             await asyncio.to_thread(_demo_reviewer, gate)
@@ -178,7 +165,8 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         try:
             await _drive_plant(plant, trucks, opts.trucks is None, lanes, opts.arrival_gap_s, opts.max_queue)
         finally:
-            injector.cancel()
+            for plugin in opts.plugins:
+                plugin.cancel()
             stop.set()
             await asyncio.wait_for(lanes, timeout=10)
             await _drain(done, gate, emit)
@@ -189,6 +177,17 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
             log.error("barrier lowered onto a vehicle: %s", gateio_sim.strikes[:5])
             return 1
         return 0 if opts.trucks is None or sorted(plant.finished) == expected else 1
+
+
+def _steps_to(plugins: tuple[DemoPlugin, ...]) -> StepHook | None:
+    """One plant step hook that tells every plugin in turn (None without plugins)."""
+    if not plugins:
+        return None
+
+    async def told(index: int, truck: TruckScenario, step: str) -> None:
+        for plugin in plugins:
+            await plugin.on_step(index, truck, step)
+    return told
 
 
 async def _drive_plant(plant: Plant, trucks: list[TruckScenario], forever: bool, lanes: asyncio.Task,
@@ -224,7 +223,7 @@ def _indicator(opts: DemoOptions, cfg: GateConfig, clock: SimClock,
         return IndicatorSimulator(source, clock=clock, period=cfg.lanes[0].scale.frame_period_s,
                                   protocol=opts.protocol, command=opts.command, link=link)
 
-    if any(f.action == "scale.unplug" for f in opts.faults):
+    if opts.pluggable_scale:
         return PluggableIndicator(make, cfg.site.data_dir / "dev" / "serial-indicator")
     return make()
 
@@ -273,156 +272,7 @@ async def _start_web(gate: Gate, opts: DemoOptions, stack: AsyncExitStack) -> st
     return await start_web(web_app(gate), "127.0.0.1", opts.port, stack)
 
 
-# ---- fault injection (tests/faults) ------------------------------------------------------
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-class _FaultInjector:
-    """Fires `DemoOptions.faults` on the device simulators as the trucks reach their steps.
-    Each fault runs as its own task so the truck (and the plant) never wait for it."""
-
-    def __init__(self, opts: DemoOptions, clock: SimClock, indicator: IndicatorSimulator | PluggableIndicator,
-                 sampler: SamplerSimulator, gateio: GateIOSimulator, camera: CameraSimulator) -> None:
-        self.specs, self.on_fault, self.clock = opts.faults, opts.on_fault, clock
-        self.indicator, self.sampler, self.gateio, self.camera = indicator, sampler, gateio, camera
-        self.plant: Plant | None = None
-        self.gate: Gate | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def on_step(self, index: int, truck: TruckScenario, step: str) -> None:
-        for spec in self.specs:
-            if spec.truck == index and (spec.at == step or (spec.at == "sampling" and step == "presented")):
-                task = asyncio.create_task(self._fire(spec), name=f"fault-{spec.action}")
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-
-    def cancel(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-
-    async def _fire(self, spec: FaultSpec) -> None:
-        if spec.at == "sampling" and not await self._sampler_running(limit_s=600.0):
-            log.error("fault %s on truck %d not injected: the sampler never ran", spec.action, spec.truck)
-            return
-        await self.clock.sleep(spec.delay_s)
-        log.warning("fault injected: %s on truck %d", spec.action, spec.truck)
-        if self.on_fault is not None:
-            self.on_fault(spec, self.clock.now())
-        device, _, what = spec.action.partition(".")
-        if what == "thread_crash":
-            self._kill_thread(device)
-        elif spec.action == "scale.unplug":
-            await self._unplug(spec.duration_s)
-        elif device == "lane":
-            self._hang(int(spec.amount) or 1)
-        elif device == "scale":
-            self._scale(what, spec.amount)
-        elif device == "camera":
-            getattr(self.camera, what)()
-        elif device == "sampler":
-            await self._sampler(what, spec)
-        elif device in ("zone", "truck") or what != "offline":
-            await self._safety(device, what, spec)
-        else:
-            await self._io_outage(spec.duration_s)
-
-    async def _safety(self, device: str, what: str, spec: FaultSpec) -> None:
-        """Faults the safety layer must catch: a stuck arm, a frozen module, a person in the
-        deck zone, a truck rolling on the deck."""
-        assert self.plant is not None
-        if device == "truck":
-            if not await self.plant.roll(spec.amount or 1.5):
-                log.error("fault truck.roll not injected: no truck on the deck")
-            return
-        if device == "zone":
-            await self.gateio.set_inputs(zone_intrusion=True)
-            await self.clock.sleep(spec.duration_s)
-            await self.gateio.set_inputs(zone_intrusion=False)
-            return
-        arm = what.removeprefix("stick_")
-        toggle = (self.gateio.freeze_heartbeat if what == "freeze"
-                  else lambda on: self.gateio.stick_arm(arm, on))  # type: ignore[arg-type]
-        toggle(True)
-        await self.clock.sleep(spec.duration_s)
-        toggle(False)
-
-    async def _sampler_running(self, limit_s: float) -> bool:
-        from hardware.modbus.registers import SamplerState
-
-        waited = 0.0
-        while self.sampler.state is not SamplerState.RUNNING:
-            if waited > limit_s:
-                return False
-            await self.clock.sleep(0.1)
-            waited += 0.1
-        return True
-
-    def _scale(self, what: str, amount: float) -> None:
-        sim = self.indicator
-        if what == "noise":
-            sim.inject_noise(int(amount))
-        elif what == "silence":
-            sim.silence(amount)
-        elif what in ("reboot", "reboot_brief"):
-            sim.reboot(amount, power_up_frames=1 if what == "reboot_brief" else 5)
-        else:
-            sim.fault(what, int(amount))  # type: ignore[arg-type]  # flip|truncate|glue|corrupt
-
-    async def _sampler(self, what: str, spec: FaultSpec) -> None:
-        if what == "fault":
-            from hardware.modbus.registers import SamplerFault
-
-            self.sampler.inject_fault(int(spec.amount) or SamplerFault.PROBE_BLOCKED)
-            return
-        toggle = self.sampler.freeze_heartbeat if what == "heartbeat" else self.sampler.hang
-        toggle(True)
-        await self.clock.sleep(spec.duration_s)
-        toggle(False)
-
-    async def _unplug(self, seconds: float) -> None:
-        assert isinstance(self.indicator, PluggableIndicator)
-        self.indicator.unplug()
-        try:
-            await self.clock.sleep(seconds)
-        finally:
-            self.indicator.plug()
-
-    def _hang(self, times: int) -> None:
-        """The first lane's loop blocks in its next `times` ticks (one per start): a real hang
-        that only the watchdog (cancel and restart) can end."""
-        assert self.gate is not None
-        lane, left = self.gate.lanes[0], [times]
-        tick = lane._tick
-
-        async def hanging_tick() -> None:
-            if left[0] <= 0:
-                del lane._tick   # the class's own tick again
-                return await tick()
-            left[0] -= 1
-            await asyncio.Event().wait()   # never set
-
-        lane._tick = hanging_tick  # type: ignore[method-assign]
-
-    def _kill_thread(self, name: str) -> None:
-        """The first lane's device reader thread dies, as an uncaught error would end it: an
-        exception raised inside the thread by the interpreter, not a flag the reader checks."""
-        assert self.gate is not None
-        ident = self.gate.lanes[0].threads[name].ident
-        if ident is None or ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(ident), ctypes.py_object(SystemExit)) != 1:
-            log.error("fault %s.thread_crash not injected: no such thread", name)
-
-    async def _io_outage(self, seconds: float) -> None:
-        assert self.plant is not None
-        self.plant.io_offline = True
-        await self.gateio.stop()
-        try:
-            await self.clock.sleep(seconds)
-        finally:
-            await self.gateio.start()
-            self.plant.io_offline = False
-            await self.gateio.set_inputs()  # republish what the deck did while it was gone

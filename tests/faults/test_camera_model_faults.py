@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from intake.demo.runner import PROJECT_ROOT, FaultSpec
+from intake.demo.runner import PROJECT_ROOT
+from .injector import FaultSpec
 from .harness import check_invariants, run_scenario
 
 MODEL_DIR = PROJECT_ROOT / "models" / "intake-classifier"

@@ -14,7 +14,7 @@ import tty
 from hardware.scale.toledo import encode_toledo
 from hardware.scale.reader import ScaleReader
 from hardware.threads import DeviceThread
-from intake.demo.runner import FaultSpec
+from .injector import FaultSpec
 from intake.watchdog import SystemdNotifier, Watchdog, thread_loop
 from .harness import check_invariants, run_scenario
 

@@ -3,7 +3,7 @@ stable by-id style link with it, and a new pty appears behind the same link. The
 reconnect by itself; a visit in progress is voided (REVIEW) or its load held, never passed."""
 from __future__ import annotations
 
-from intake.demo.runner import FaultSpec
+from .injector import FaultSpec
 from .harness import check_invariants, run_scenario
 
 

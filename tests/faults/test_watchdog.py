@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from intake.demo.runner import PROJECT_ROOT, FaultSpec
+from intake.demo.runner import PROJECT_ROOT
+from .injector import FaultSpec
 from intake.lane.status import LaneStep
 from intake.metrics import metrics_router
 from intake.watchdog import SystemdNotifier, Watchdog
