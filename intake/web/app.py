@@ -96,6 +96,7 @@ def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_
     from intake.web.admin import admin_router
     from intake.web.frames import frames_router
     from intake.web.login import login_router
+    from intake.web.masterdata import masterdata_router
     from intake.web.review import review_router
     from intake.web.staff import Staff
     from intake.web.suppliers import suppliers_router
@@ -110,6 +111,7 @@ def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_
     app.include_router(suppliers_router(staff, engine, templates),
                        dependencies=[Depends(lambda: require_verified(engine))])
     app.include_router(admin_router(staff, templates))
+    app.include_router(masterdata_router(staff, engine, templates))
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:

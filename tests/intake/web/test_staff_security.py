@@ -18,7 +18,7 @@ from intake.web.server import WebServer
 
 STAFF_PAGES = ["/review", "/review/1", "/review/visit/x", "/review/next?after=1", "/suppliers",
                "/export/visits.csv", "/export/inspections.csv", "/frames/1"]
-ADMIN_PAGES = ["/admin/users"]
+ADMIN_PAGES = ["/admin/users", "/admin/orders", "/admin/vehicles"]
 
 
 def anon(server: WebServer) -> httpx.Client:

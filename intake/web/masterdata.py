@@ -1,0 +1,112 @@
+"""/admin/orders (open or close a delivery order) and /admin/vehicles (correct a stored tare):
+admins only, every change with a required reason, each a chained change record
+(intake.masterdata.edits). Listing reads without the write lock; rows that differ from their
+change record are marked and offer no change (the guards would refuse it anyway).
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+
+from intake.auth.sessions import Principal
+from intake.masterdata.edits import (
+    EditRefused, correct_tare, list_orders, list_vehicles, recent_changes, set_order_open, tare_time,
+)
+from intake.masterdata.rows import clean_reason, clean_tare
+from intake.store.db import read_only
+from intake.store.master_changes import MasterChange
+from intake.web.ids import PathId
+from intake.web.staff import Staff, StaffPost
+from intake.web.verified import failing
+
+STATES = ("open", "closed", "all")
+
+
+def _changes(engine: Engine, reader: Engine, table: str) -> tuple[list[MasterChange], set[int | str]]:
+    changes = recent_changes(reader, table)
+    return changes, failing(engine, reader, MasterChange, [c.id for c in changes])
+
+
+def masterdata_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
+    router = APIRouter(prefix="/admin", tags=["admin"])
+    admin = staff.page("admin")
+    reader = read_only(engine)
+
+    def page(request: Request, who: Principal, name: str, context: dict[str, Any], status: int = 200) -> Response:
+        table = "deliveryorder" if name == "admin_orders.html" else "vehicle"
+        changes, bad = _changes(engine, reader, table)
+        response = templates.TemplateResponse(request, name, {"who": who, "changes": changes, "bad_changes": bad,
+                                                              **context}, status_code=status)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def orders_page(request: Request, who: Principal, q: str, state: str, error: str | None = None,
+                    done: str | None = None, status: int = 200) -> Response:
+        state = state if state in STATES else "open"
+        return page(request, who, "admin_orders.html", {
+            "orders": list_orders(reader, q[:64], state), "q": q[:64], "state": state, "states": STATES,
+            "error": error, "done": done}, status)
+
+    def vehicles_page(request: Request, who: Principal, q: str, error: str | None = None,
+                      done: str | None = None, status: int = 200) -> Response:
+        return page(request, who, "admin_vehicles.html", {
+            "vehicles": list_vehicles(reader, q[:64]), "q": q[:64], "error": error, "done": done,
+            "today": staff.settings.today().isoformat()}, status)
+
+    @router.get("/orders", response_class=HTMLResponse)
+    def orders(request: Request, q: str = "", state: str = "open", done: str | None = None,
+               who: Principal = Depends(admin)) -> Response:
+        return orders_page(request, who, q, state, done=(done or "")[:200] or None)
+
+    @router.post("/orders/{order_id}/{action}")
+    def order_action(request: Request, order_id: PathId, action: str,
+                     post: StaffPost = Depends(staff.post("admin"))) -> Response:
+        q, state = post.form.get("q", "")[:64], post.form.get("state", "open")
+        if action not in ("open", "close"):
+            return orders_page(request, post.principal, q, state, "no such action", status=404)
+        try:
+            change = set_order_open(engine, order_id, action == "open", post.principal.username,
+                                    clean_reason(post.form.get("reason")))
+        except (ValueError, EditRefused) as exc:
+            return orders_page(request, post.principal, q, state, str(exc), status=400)
+        done = f"order {change.new.get('code')} {'opened' if action == 'open' else 'closed'} (change record {change.id})"
+        return RedirectResponse(f"/admin/orders?{_query(q=q, state=state, done=done)}", status_code=303)
+
+    @router.get("/vehicles", response_class=HTMLResponse)
+    def vehicles(request: Request, q: str = "", done: str | None = None,
+                 who: Principal = Depends(admin)) -> Response:
+        return vehicles_page(request, who, q, done=(done or "")[:200] or None)
+
+    @router.post("/vehicles/{vehicle_id}/tare")
+    def tare(request: Request, vehicle_id: PathId, post: StaffPost = Depends(staff.post("admin"))) -> Response:
+        form, q = post.form, post.form.get("q", "")[:64]
+        try:
+            reason = clean_reason(form.get("reason"))
+            kg = clean_tare(form.get("tare_kg"))
+            weighed = tare_time(_date(form.get("weighed_on")), staff.settings.today())
+            change = correct_tare(engine, vehicle_id, kg, weighed, post.principal.username, reason)
+        except (ValueError, EditRefused) as exc:
+            return vehicles_page(request, post.principal, q, str(exc), status=400)
+        done = (f"vehicle {change.new.get('plate')}: stored tare {(change.old or {}).get('stored_tare_kg')} → "
+                f"{kg} kg (change record {change.id})")
+        return RedirectResponse(f"/admin/vehicles?{_query(q=q, done=done)}", status_code=303)
+
+    return router
+
+
+def _date(text: str | None) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise ValueError("weighed on: a date as YYYY-MM-DD is needed") from None
+
+
+def _query(**params: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({k: v for k, v in params.items() if v})
