@@ -18,7 +18,7 @@ import numpy as np
 
 from hardware.sim.clock import SimClock
 from intake.config import CameraConfig, GateConfig, LaneConfig
-from intake.rules import Evidence, Judgement, evidence_of, judge
+from vision.judging import Evidence, Judgement, evidence_of, judge
 from intake.sampling.service import Decided, Sampling
 from intake.store.records import Admission, Records
 from intake.store.tables import Frame, Inspection, Sample, SampleResult

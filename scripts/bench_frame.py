@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from intake.config import load_config  # noqa: E402
-from intake.rules import Evidence, judge  # noqa: E402
+from vision.judging import Evidence, judge  # noqa: E402
 from vision.aggregate import aggregate  # noqa: E402
 from vision.classifier import OnnxClassifier  # noqa: E402
 from vision.preprocess import centre_crop, decode, frame_tensor, model_side, reduction, to_tensor  # noqa: E402

@@ -20,7 +20,7 @@ class Aggregate(BaseModel):
     agree: bool  # every frame's top label is the same
     n: int
     # Frames disagree, or any view is below the card's per-image threshold. A summary for
-    # tools: the gate decides with intake.rules.judge and the card's multi-frame `gate`
+    # tools: the gate decides with vision.judging.judge and the card's multi-frame `gate`
     # calibration, where one weak tile of a confident load no longer holds it by itself.
     uncertain: bool
     ood: bool = False  # any frame (or tile) is out of distribution: the gate must REVIEW

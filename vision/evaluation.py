@@ -2,79 +2,57 @@
 
 Numpy only (no torch, no intake): used by training (the card's held-out figures), by
 `intake vision evaluate`, by scripts/bench_vision.py and scripts/calibrate_gate.py.
-`screen_frames` mirrors the order of checks in `intake.rules.judge`; a test pins the two
-together.
+`screen_frames` is the gate's verdict: it calls `vision.judging.judge`, the one the gate uses.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from vision.aggregate import aggregate
 from vision.classifier import Prediction
+from vision.judging import Rule, Verdict, evidence_of, judge
 from vision.model_card import GateCalibration, GateMetrics
-
-Verdict = str  # "pass" | "reject" | "review"
 
 
 @dataclass(frozen=True)
 class RuleSpec:
-    """One material's rule, reduced to what a verdict depends on."""
+    """A material rule for tools that have no gate config (training's card figures): the
+    fields of `intake.config.MaterialRule` that a verdict depends on (`vision.judging.Rule`)."""
 
     accept: frozenset[str]
-    reject: frozenset[str]
+    reject: Mapping[str, str] = field(default_factory=dict)   # label -> reason code
     min_confidence: float = 0.6
+    max_particle_mm: float | None = None
+    max_elongated_share: float | None = None
 
 
-# The materials of intake/demo/demo.toml (the CLI reads the real config instead).
-DEMO_RULES: dict[str, RuleSpec] = {
-    "sand": RuleSpec(frozenset({"clean_sand"}), frozenset({"clean_gravel", "muddy", "foreign"})),
-    "gravel": RuleSpec(frozenset({"clean_gravel"}), frozenset({"clean_sand", "muddy", "foreign"})),
+# The materials of intake/demo/demo.toml (the CLI passes the real config's rules instead).
+DEMO_RULES: dict[str, Rule] = {
+    "sand": RuleSpec(frozenset({"clean_sand"}),
+                     {"clean_gravel": "wrong_material", "muddy": "muddy", "foreign": "foreign_matter"}),
+    "gravel": RuleSpec(frozenset({"clean_gravel"}),
+                       {"clean_sand": "wrong_material", "muddy": "muddy", "foreign": "foreign_matter"}),
 }
 
 
-def screen(preds: Sequence[Prediction], rule: RuleSpec, abstain_below: float,
+def screen(preds: Sequence[Prediction], rule: Rule, abstain_below: float,
            gate: GateCalibration | None = None) -> Verdict:
     """The verdict for one image whose whole frame (then its tiles) gave `preds`: a load
     photographed once (one view)."""
     return screen_frames([preds], rule, abstain_below, gate, views=1)
 
 
-def screen_frames(frames: Sequence[Sequence[Prediction]], rule: RuleSpec, abstain_below: float,
+def screen_frames(frames: Sequence[Sequence[Prediction]], rule: Rule, abstain_below: float,
                   gate: GateCalibration | None = None, views: int = 1) -> Verdict:
-    """The verdict for one load, by the gate's rules (intake.rules.judge, checks in its order):
-    `frames[i]` is frame i's whole-frame prediction, then its tiles'; a frame that failed the
-    quality gate is an empty list; `views` counts the distinct ones (vision.quality)."""
+    """The verdict for one load, by the gate's own judge: `frames[i]` is frame i's whole-frame
+    prediction, then its tiles'; a frame that failed the quality gate is an empty list; `views`
+    counts the distinct ones (vision.quality)."""
     classified = [f for f in frames if f]
-    flat = [p for f in classified for p in f]
-    if not flat or any(p.ood for p in flat):
+    if not classified:
         return "review"
-    threshold = max(rule.min_confidence, abstain_below)
-    agg = aggregate(flat)
-    bad_tile = unsure_tile = False
-    for frame in classified:
-        whole_sure = frame[0].confidence >= threshold
-        if frame[0].label in rule.reject and whole_sure:
-            return "reject"
-        for tile in frame[1:]:
-            if tile.label in rule.reject and tile.confidence >= threshold:
-                bad_tile |= whole_sure
-                unsure_tile |= not whole_sure
-    if bad_tile:
-        return "reject"  # a tile alone condemns only when its whole frame is confident
-    doubt = gate.tile_doubt if gate else 0.0
-    values = [agg.confidence, *(p.confidence for p in flat)]
-    dissent = (not all(np.isfinite(values)) or any(f[0].label != agg.label for f in classified)
-               or any(t.label != agg.label and t.confidence >= doubt for f in classified for t in f[1:]))
-    uneasy = unsure_tile or dissent
-    if agg.label in rule.reject:
-        return "reject" if not uneasy and agg.confidence >= threshold else "review"
-    needed = gate.pass_threshold(agg.label, views, abstain_below) if gate else abstain_below
-    if uneasy or not agg.confidence >= max(rule.min_confidence, needed):
-        return "review"
-    return "pass" if agg.label in rule.accept else "review"
+    return judge(rule, evidence_of(classified, views), abstain_below, gate).verdict
 
 
 def ece(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
@@ -111,7 +89,7 @@ class GateCounts:
 
 def gate_counts(
     y: np.ndarray, preds: Sequence[Sequence[Prediction]], labels: Sequence[str],
-    rules: dict[str, RuleSpec], abstain_below: float, gate: GateCalibration | None = None,
+    rules: Mapping[str, Rule], abstain_below: float, gate: GateCalibration | None = None,
 ) -> GateCounts:
     false_pass = {label: 0 for label in labels}
     bad = review = 0
@@ -127,7 +105,7 @@ def gate_counts(
 
 
 def ood_rates(
-    preds: Sequence[Sequence[Prediction]], rules: dict[str, RuleSpec], abstain_below: float,
+    preds: Sequence[Sequence[Prediction]], rules: Mapping[str, Rule], abstain_below: float,
     gate: GateCalibration | None = None,
 ) -> tuple[float, float]:
     """(share of images REVIEWed under every material, share PASSed under any material)."""
@@ -142,7 +120,7 @@ def ood_rates(
 def gate_metrics(
     dataset: str, preds: Sequence[Sequence[Prediction]], y: np.ndarray, labels: Sequence[str],
     abstain_below: float, *, tiles: bool, ood_preds: Sequence[Sequence[Prediction]] = (),
-    rules: dict[str, RuleSpec] | None = None, gate: GateCalibration | None = None,
+    rules: Mapping[str, Rule] | None = None, gate: GateCalibration | None = None,
 ) -> GateMetrics:
     """`preds[i]` is image i's whole-frame prediction followed by its tiles' (if any).
     With `tiles=False` only the whole frame is used, as a gate without tiling would. Each

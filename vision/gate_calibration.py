@@ -20,14 +20,15 @@ tried, the one with the fewest good loads held at `frames` views wins (ties: the
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from vision.aggregate import aggregate
 from vision.classifier import Prediction
-from vision.evaluation import RuleSpec, screen_frames
+from vision.evaluation import screen_frames
+from vision.judging import Rule
 from vision.gate_data import PhotoSet, loads
 from vision.model_card import GateCalibration, GateFigures
 
@@ -71,7 +72,7 @@ def make_loads(ps: PhotoSet, frames: int, repeats: int, seed: int, abstain: floa
 
 
 def decide(
-    batch: Sequence[Load], rules: dict[str, RuleSpec], abstain: float, gate: GateCalibration | None,
+    batch: Sequence[Load], rules: Mapping[str, Rule], abstain: float, gate: GateCalibration | None,
     advance: Callable[[], None] | None = None,
 ) -> list[Pair]:
     """Every (load, material) verdict by `screen_frames` under `gate` (None: the per-image rule)."""
@@ -88,7 +89,7 @@ def decide(
     return pairs
 
 
-def floor(rules: dict[str, RuleSpec], tile_doubt: float, same_view: float) -> GateCalibration:
+def floor(rules: Mapping[str, Rule], tile_doubt: float, same_view: float) -> GateCalibration:
     """Every PASS threshold at 0 (each rule's min_confidence still applies): see `Table.passes`."""
     accepted = sorted({label for rule in rules.values() for label in rule.accept})
     return GateCalibration(pass_confidence={label: [0.0] for label in accepted}, tile_doubt=tile_doubt,
@@ -98,7 +99,7 @@ def floor(rules: dict[str, RuleSpec], tile_doubt: float, same_view: float) -> Ga
 class Table:
     """Pairs as arrays, for counting many candidate thresholds quickly."""
 
-    def __init__(self, pairs: Sequence[Pair], labels: Sequence[str], rules: dict[str, RuleSpec]) -> None:
+    def __init__(self, pairs: Sequence[Pair], labels: Sequence[str], rules: Mapping[str, Rule]) -> None:
         self.truth = np.array([p.truth for p in pairs], int)
         self.material = np.array([p.material for p in pairs], object)
         self.views = np.array([p.views for p in pairs], int)
@@ -123,7 +124,7 @@ class Table:
 
 
 def choose_thresholds(
-    table: Table, baseline: Table, rules: dict[str, RuleSpec], abstain: float, max_views: int,
+    table: Table, baseline: Table, rules: Mapping[str, Rule], abstain: float, max_views: int,
     max_false_pass: float, grid: Sequence[float], max_ood_pass: int | None = None,
 ) -> dict[str, list[float]]:
     """Per accepted label, thresholds for 1..max_views views (see the module docstring).
@@ -165,7 +166,7 @@ def _allowed(table: Table, baseline: Table, name: str, label: str, views: int, t
     return int((passed & at & table.ood).sum()) <= int((baseline.verdict[old] == "pass").sum())
 
 
-def good_review(table: Table, rules: dict[str, RuleSpec], steps: dict[str, list[float]], abstain: float,
+def good_review(table: Table, rules: Mapping[str, Rule], steps: dict[str, list[float]], abstain: float,
                 views: int) -> dict[str, float]:
     """Share of good loads of `views` views held for REVIEW, per material."""
     held = ~table.passes(table.thresholds(steps, abstain)) & (table.verdict != "reject")
@@ -183,7 +184,7 @@ def false_pass(table: Table, steps: dict[str, list[float]], abstain: float, view
 
 
 def figures(
-    batch: Sequence[Load], rules: dict[str, RuleSpec], labels: Sequence[str], abstain: float,
+    batch: Sequence[Load], rules: Mapping[str, Rule], labels: Sequence[str], abstain: float,
     gate: GateCalibration | None, frames: int,
 ) -> GateFigures:
     """Figures of `screen_frames` itself (no shortcut) on loads of `frames` photos."""

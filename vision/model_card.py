@@ -109,7 +109,7 @@ class Generalisation(_Strict):
 
 
 class GateCalibration(_Strict):
-    """How the gate turns every frame and tile of one sample into PASS (intake.rules.judge).
+    """How the gate turns every frame and tile of one sample into PASS (vision.judging.judge).
 
     `abstain_confidence` is a per-image figure; a load photographed from several distinct
     views carries more evidence than one image. A PASS needs: no fault, nothing out of

@@ -3,7 +3,7 @@ reads before trusting it. `<data>/<label>/*` are labelled samples; `<data>/ood/*
 are pictures that are no sample at all and must all end in REVIEW."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from vision.classifier import OnnxClassifier, Prediction
-from vision.evaluation import DEMO_RULES, RuleSpec, gate_metrics, reliability
+from vision.evaluation import DEMO_RULES, gate_metrics, reliability
+from vision.judging import Rule
 from vision.model_card import GateMetrics, Metrics
 from vision.plots import confusion_png, reliability_png, write_png
 from vision.preprocess import load_image
@@ -45,7 +46,7 @@ def _images(folder: Path) -> list[Path]:
 
 
 def evaluate_folder(
-    classifier: OnnxClassifier, data: Path, *, rules: dict[str, RuleSpec] | None = None,
+    classifier: OnnxClassifier, data: Path, *, rules: Mapping[str, Rule] | None = None,
     tiles: bool = False, show_progress: bool = True,
 ) -> FolderReport:
     """Raises ValueError for an unreadable image (the CLI turns it into exit 2)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -21,6 +21,7 @@ from intake.cli.output import err as _err
 from intake.cli.output import out as _out
 
 from vision.classifier import ModelError, OnnxClassifier, Prediction
+from vision.judging import Rule, evidence_of, judge
 from vision.particles import Measurements, measure
 from vision.preprocess import load_image
 from vision.synth.variation import VARIATIONS
@@ -44,13 +45,9 @@ Judge = Callable[[list[Prediction], float, Measurements | None], tuple[str, list
 def _judge_hook(material: str, config: Path | None) -> Judge:
     """Bind `--material` to its rule in the gate config (default: the shipped demo config).
 
-    The rules live in `intake.rules`; a build without them refuses `--material` (exit 2)
-    rather than printing a classification that looks like a verdict.
+    The verdict is the gate's own (`vision.judging.judge`), with the rule's particle limits.
     """
-    if importlib.util.find_spec("intake.rules") is None:
-        fail("--material needs intake.rules, which is not installed in this build")
     from intake.config import ConfigError, load_config
-    from intake.rules import evidence_of, judge
 
     path = config or _default_config()
     try:
@@ -273,12 +270,10 @@ def evaluate(
     _print_gate(report.gate, sorted(rules), report.n_ood)
 
 
-def _rule_specs(config: Path | None) -> dict[str, Any]:
-    """The material rules of the gate config (default: the shipped demo config) as RuleSpecs."""
-    from vision.evaluation import DEMO_RULES, RuleSpec
-
-    if importlib.util.find_spec("intake.config") is None:
-        return DEMO_RULES
+def _rule_specs(config: Path | None) -> Mapping[str, Rule]:
+    """The gate config's material rules (default: the shipped demo config), judged by the
+    gate's own judge. The particle limits are lifted: these figures are the classifier's, on
+    photos nobody measured, and a limit without a measurement is REVIEW by design."""
     from intake.config import ConfigError, load_config
 
     path = config or _default_config()
@@ -286,10 +281,8 @@ def _rule_specs(config: Path | None) -> dict[str, Any]:
         materials = load_config(path).materials
     except ConfigError as exc:
         fail(str(exc))
-    return {
-        name: RuleSpec(frozenset(rule.accept), frozenset(rule.reject), float(rule.min_confidence))
-        for name, rule in materials.items()
-    }
+    return {name: rule.model_copy(update={"max_particle_mm": None, "max_elongated_share": None})
+            for name, rule in materials.items()}
 
 
 def _print_gate(gate: Any, materials: list[str], n_ood: int) -> None:

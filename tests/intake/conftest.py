@@ -16,7 +16,7 @@ from hardware.sim.trucks import DEMO_MIX
 from intake.config import load_config
 from intake.demo import masterdata
 from intake.inspection import Inspector
-from intake.rules import Judgement
+from vision.judging import Judgement
 from intake.store.db import open_engine
 from intake.store.records import Admission, Records
 from intake.store.tables import Inspection, Sample

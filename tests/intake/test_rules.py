@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from intake.config import LABELS, MaterialRule
-from intake.rules import Evidence, judge
+from vision.judging import Evidence, judge
 
 SAND = MaterialRule(name_zh="砂", accept=["clean_sand"], min_confidence=0.7,
                     reject={"clean_gravel": "wrong_material", "muddy": "muddy", "foreign": "foreign_matter"})
@@ -174,7 +174,7 @@ def test_a_confident_bad_tile_never_lets_the_load_pass(frames, tiles):
 
 from vision.classifier import Prediction  # noqa: E402
 from vision.model_card import GateCalibration  # noqa: E402
-from intake.rules import evidence_of  # noqa: E402
+from vision.judging import evidence_of  # noqa: E402
 
 GATE = GateCalibration(pass_confidence={"clean_sand": [0.98, 0.9, 0.85], "clean_gravel": [0.98, 0.8, 0.7]},
                        tile_doubt=0.9)

@@ -49,16 +49,16 @@ def _random_frames(rng: np.random.Generator) -> list[list[Prediction]]:
 
 
 def test_screen_matches_the_gate_rules() -> None:
-    """The mirror must decide as intake.rules.judge does, with and without the card's gate
-    calibration, on one frame and on several."""
+    """The offline verdict is the gate's: the same judge on the gate's own MaterialRule and on
+    a RuleSpec, with and without the card's gate calibration, on one frame and on several."""
     from intake.config import MaterialRule
-    from intake.rules import evidence_of, judge
+    from vision.judging import evidence_of, judge
 
     rng = np.random.default_rng(3)
     rule = MaterialRule(name_zh="砂", accept=["clean_sand"],
                         reject={"clean_gravel": "wrong_material", "muddy": "muddy", "foreign": "foreign_matter"},
                         min_confidence=0.6)
-    spec = RuleSpec(frozenset(rule.accept), frozenset(rule.reject), rule.min_confidence)
+    spec = RuleSpec(frozenset(rule.accept), dict(rule.reject), rule.min_confidence)
     gate = GateCalibration(pass_confidence={"clean_sand": [0.8, 0.7, 0.65]}, tile_doubt=0.75)
     verdicts = set()
     for _ in range(1500):

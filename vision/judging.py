@@ -1,21 +1,40 @@
-"""Material rules: what the classifier saw -> PASS / REJECT / REVIEW, with reasons.
+"""Judging a sample under a material rule: what the classifier saw -> PASS / REJECT / REVIEW,
+with reasons. The one judge: the gate (intake.inspection) and every offline figure (training's
+card, `intake vision evaluate`, the gate calibration) call it, the gate with its config's
+`MaterialRule`, offline tools with the same rules or a `vision.evaluation.RuleSpec`.
 
 Pure. The order of checks is the fail-safe order: anything the gate cannot judge is REVIEW
 before any label is looked at, and only a confident, agreed, accepted label is PASS.
-`vision.evaluation.screen_frames` mirrors `judge` for the offline figures (a test pins them).
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, Protocol
 
-from intake.config import MaterialRule
-from intake.lane.status import Verdict
 from vision.aggregate import aggregate
 from vision.classifier import Prediction
 from vision.model_card import GateCalibration
 from vision.particles import Measurements
+
+
+Verdict = Literal["pass", "reject", "review"]
+
+
+class Rule(Protocol):
+    """What a verdict depends on in a material's rule (the gate's `intake.config.MaterialRule`)."""
+
+    @property
+    def accept(self) -> Collection[str]: ...   # labels that pass
+    @property
+    def reject(self) -> Mapping[str, str]: ...  # label -> reason code when seen
+    @property
+    def min_confidence(self) -> float: ...
+    @property
+    def max_particle_mm(self) -> float | None: ...
+    @property
+    def max_elongated_share(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +74,7 @@ class Judgement:
     reasons: list[str] = field(default_factory=list)
 
 
-def judge(rule: MaterialRule | None, evidence: Evidence, abstain_below: float = 0.0,
+def judge(rule: Rule | None, evidence: Evidence, abstain_below: float = 0.0,
           gate: GateCalibration | None = None) -> Judgement:
     """Decide one sample. `abstain_below` is the model card's per-image threshold: one view
     that sure of a rejected label condemns the load. `gate` is the card's multi-frame
@@ -109,7 +128,7 @@ def dissent(evidence: Evidence, tile_doubt: float) -> bool:
     return any(label != evidence.label and conf >= tile_doubt for _, label, conf in evidence.tiles)
 
 
-def contamination(rule: MaterialRule, evidence: Evidence, threshold: float) -> tuple[list[str], list[str]]:
+def contamination(rule: Rule, evidence: Evidence, threshold: float) -> tuple[list[str], list[str]]:
     """(condemning, unconfirmed) reject reasons. Contamination is local: one frame that
     confidently shows a rejected label condemns the load, even when the other frames see clean
     material. A tile alone condemns only when its whole frame is itself a confident view;
@@ -123,7 +142,7 @@ def contamination(rule: MaterialRule, evidence: Evidence, threshold: float) -> t
     return condemning, unconfirmed
 
 
-def particle_checks(rule: MaterialRule, m: Measurements | None) -> tuple[list[str], list[str]]:
+def particle_checks(rule: Rule, m: Measurements | None) -> tuple[list[str], list[str]]:
     """(reject reasons, review reasons) from the rule's particle limits. A limit the
     measurement cannot vouch for is a review reason: a missing figure never passes."""
     if rule.max_particle_mm is None and rule.max_elongated_share is None:
