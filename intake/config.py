@@ -136,6 +136,26 @@ class IdentificationConfig(Strict):
     lab_token: str = Field("", description="bearer token for the lab results API; empty: API off")
 
 
+class PrinterConfig(Strict):
+    """The lane's kiosk receipt printer (ESC/POS): raw TCP 9100, a serial line, or a USB
+    printer's character device. Tickets print on it after each weigh-out."""
+    link: Literal["tcp", "serial", "usb"]
+    host: Optional[str] = Field(None, min_length=1, description="tcp: the printer's address")
+    port: int = Field(9100, gt=0, lt=65536, description="tcp: the raw printing port")
+    device: Optional[str] = Field(None, min_length=1, description="serial: path or pyserial URL; usb: /dev/usb/lp0")
+    baud: int = Field(9600, gt=0, description="serial only")
+    timeout_s: float = Field(5.0, gt=0, le=60, description="a job not taken within this is a failed print")
+    paper_mm: Literal[58, 80] = 80
+
+    @model_validator(mode="after")
+    def _address(self) -> "PrinterConfig":
+        if self.link == "tcp" and (not self.host or self.device):
+            raise ValueError("a tcp printer needs host (and no device)")
+        if self.link != "tcp" and (not self.device or self.host):
+            raise ValueError(f"a {self.link} printer needs device (and no host)")
+        return self
+
+
 class LaneConfig(Strict):
     id: str = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")
     rfid: RfidConfig | None = None
@@ -145,6 +165,7 @@ class LaneConfig(Strict):
     gateio: ModbusDevice
     camera: CameraConfig
     safety: SafetyConfig = SafetyConfig()
+    printer: PrinterConfig | None = None    # no printer: tickets are still issued, printed later
 
 
 class RateOverride(Strict):
@@ -271,6 +292,22 @@ class SiteConfig(Strict):
     sync_interval_s: float = Field(5.0, gt=0)
 
 
+class TicketConfig(Strict):
+    """Weighing tickets (intake.ticket): where the QR points and which clock the paper shows."""
+    base_url: str = Field("", pattern=r"^(https?://[^\s?#]+)?$",
+                          description="public address of this gate's /t/<code> pages; empty: http://web_host:web_port")
+    timezone: str = Field("UTC", description="IANA zone the ticket's times are printed in")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {name!r}") from exc
+        return name
+
+
 class GateConfig(Strict):
     site: SiteConfig
     lanes: list[LaneConfig] = Field(min_length=1)
@@ -279,6 +316,11 @@ class GateConfig(Strict):
     model: ModelConfig = ModelConfig()
     materials: dict[str, MaterialRule] = Field(min_length=1)
     retention: RetentionConfig = RetentionConfig()
+    tickets: TicketConfig = TicketConfig()
+
+    def ticket_url(self) -> str:
+        """Where a ticket's QR code points (its /t/<code> page is under this)."""
+        return self.tickets.base_url or f"http://{self.site.web_host}:{self.site.web_port}"
 
     @model_validator(mode="after")
     def _unique_lanes(self) -> "GateConfig":

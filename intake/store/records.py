@@ -16,6 +16,7 @@ from intake.store import crashpoint
 from intake.store.master_changes import as_actor
 from intake.store.integrity import REFUSAL as INTEGRITY_REFUSAL, state_for
 from intake.store.tables import utcnow
+from intake.ticket.tables import Ticket
 from intake.store.tables import (
     Decision, DeliveryOrder, Frame, Inspection, Material, Sample, SampleResult, Supplier, Vehicle, Visit,
     Weighing,
@@ -205,6 +206,7 @@ class Records:
             sample = session.exec(select(Sample).where(Sample.visit_id == visit_id)).first()
             decisions = list(session.exec(
                 select(Decision).where(Decision.visit_id == visit_id).order_by(Decision.id)))  # type: ignore[arg-type]
+            ticket = session.exec(select(Ticket.number).where(Ticket.visit_id == visit_id)).first()
         decision = decisions[-1] if decisions else None
         gross, second = weights.get("in"), weights.get("out")
         out_at = next((w.recorded_at for w in weighed if w.kind == "out"), None)
@@ -225,6 +227,7 @@ class Records:
             "verdict": decision.verdict if decision else None,
             "reasons": list(decision.reasons) if decision else [],
             "label": decision.label if decision else None,
+            "ticket": ticket,   # the weighing ticket's number; None until one is issued
         }
 
 

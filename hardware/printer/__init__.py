@@ -1,0 +1,1 @@
+"""Receipt printers: ESC/POS job builder, the links that send a job, a TCP 9100 simulator."""

@@ -1,0 +1,58 @@
+"""A receipt printer on TCP 9100 that keeps what it was sent: the demo prints to it, the tests
+decode what it caught. One job per connection, as a raw-port printer takes them."""
+from __future__ import annotations
+
+import socket
+import threading
+from collections import deque
+
+
+class PrinterSimulator:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, keep: int = 1000) -> None:
+        self._server = socket.create_server((host, port))
+        self._server.settimeout(0.2)
+        self.host, self.port = host, int(self._server.getsockname()[1])
+        self.jobs: deque[bytes] = deque(maxlen=keep)   # newest `keep` jobs: a long demo stays bounded
+        self.offline = False       # True: connections are refused (a printer switched off)
+        self._done = threading.Condition()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="printer-sim", daemon=True)
+
+    def start(self) -> "PrinterSimulator":
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except (TimeoutError, OSError):
+                continue
+            if self.offline:
+                conn.close()
+                continue
+            with conn:
+                self._take(conn)
+
+    def _take(self, conn: socket.socket) -> None:
+        conn.settimeout(5.0)
+        job = bytearray()
+        try:
+            while chunk := conn.recv(65536):
+                job += chunk
+        except OSError:
+            pass   # a sender that went away: keep what came, as a printer would print it
+        with self._done:
+            self.jobs.append(bytes(job))
+            self._done.notify_all()
+
+    def wait_jobs(self, count: int, timeout_s: float = 5.0) -> list[bytes]:
+        """The jobs caught so far, once there are at least `count` (or the timeout passed)."""
+        with self._done:
+            self._done.wait_for(lambda: len(self.jobs) >= count, timeout=timeout_s)
+            return list(self.jobs)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._server.close()
