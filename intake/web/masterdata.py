@@ -27,9 +27,27 @@ from intake.web.verified import failing
 STATES = ("open", "closed", "all")
 
 
-def _changes(engine: Engine, reader: Engine, table: str) -> tuple[list[MasterChange], set[int | str]]:
+def _shown(value: Any) -> str:
+    """A watched value as the change record holds it (canonical JSON: times as {"$t": iso})."""
+    if isinstance(value, dict) and set(value) == {"$t"}:
+        return str(value["$t"]).replace("T", " ")[:19]
+    return "—" if value is None else str(value)
+
+
+def _changes(engine: Engine, reader: Engine, table: str) -> list[dict[str, Any]]:
+    """The table's newest change records as the page lists them; one that fails its chain link
+    is named, its content not shown as fact."""
     changes = recent_changes(reader, table)
-    return changes, failing(engine, reader, MasterChange, [c.id for c in changes])
+    bad = failing(engine, reader, MasterChange, [c.id for c in changes])
+    out = []
+    for c in changes:
+        old = c.old or {}
+        lines = ["created"] if c.old is None else [
+            f"{k} {_shown(old.get(k))} → {_shown(v)}" for k, v in c.new.items() if old.get(k) != v]
+        shown = c.id not in bad
+        out.append({"at": c.at, "by": c.by, "lines": lines, "why": c.why, "bad": not shown,
+                    "row": (c.new.get("plate") or c.new.get("code") if shown else None) or c.row_pk})
+    return out
 
 
 def masterdata_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
@@ -39,8 +57,7 @@ def masterdata_router(staff: Staff, engine: Engine, templates: Jinja2Templates) 
 
     def page(request: Request, who: Principal, name: str, context: dict[str, Any], status: int = 200) -> Response:
         table = "deliveryorder" if name == "admin_orders.html" else "vehicle"
-        changes, bad = _changes(engine, reader, table)
-        response = templates.TemplateResponse(request, name, {"who": who, "changes": changes, "bad_changes": bad,
+        response = templates.TemplateResponse(request, name, {"who": who, "changes": _changes(engine, reader, table),
                                                               **context}, status_code=status)
         response.headers["Cache-Control"] = "no-store"
         return response

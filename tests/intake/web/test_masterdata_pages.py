@@ -89,6 +89,7 @@ def test_correcting_a_stored_tare_is_recorded_and_dated(app_client: TestClient, 
         "csrf": csrf_of(page.text), "tare_kg": str(vehicle.stored_tare_kg - 40), "weighed_on": day,
         "reason": "re-weighed empty on the certified scale"})
     assert reply.status_code == 200 and f"{vehicle.stored_tare_kg} → {vehicle.stored_tare_kg - 40} kg" in reply.text
+    assert f"stored_tare_at {vehicle.stored_tare_at:%Y-%m-%d %H:%M:%S} → {day} 00:00:00" in reply.text
     change = last_change(store)
     assert (change.table_name, change.by, change.why) == ("vehicle", "adm", "re-weighed empty on the certified scale")
     assert (change.old["stored_tare_kg"], change.new["stored_tare_kg"]) == (vehicle.stored_tare_kg, vehicle.stored_tare_kg - 40)
@@ -172,3 +173,14 @@ def test_reviewers_anonymous_and_forged_posts_are_refused(app_client: TestClient
                             headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
     assert cross.status_code == 403
     assert last_change(store).id == before and first(store, DeliveryOrder).is_open
+
+
+def test_a_tampered_change_record_is_not_shown_as_fact(app_client: TestClient, store: Store) -> None:
+    con = sqlite3.connect(Path(store.engine.url.database))
+    with con:
+        con.execute("UPDATE master_change SET why = 'nobody asked' WHERE id = "
+                    "(SELECT max(id) FROM master_change WHERE table_name = 'vehicle')")
+    con.close()
+    log_in(app_client, "adm")
+    page = app_client.get("/admin/vehicles")
+    assert page.status_code == 200 and "fails verification" in page.text and "nobody asked" not in page.text
