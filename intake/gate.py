@@ -29,6 +29,7 @@ from intake.lane.status import StatusHub
 from intake.memory import tune_malloc
 from intake.store.startup import open_store
 from intake.store.records import Records
+from intake.ticket.desk import TicketDesk
 from intake.watchdog import Watchdog
 from vision.classifier import ModelError, OnnxClassifier
 
@@ -89,6 +90,7 @@ class Gate:
     lane_hang_s: float = LANE_HANG_S          # wall s without a heartbeat: the loop is hung
     inspection_grace_s: float = INSPECTION_GRACE_S
     link: Any = None      # intake.sync.client.LinkStatus while `intake run` syncs to a centre
+    tickets: Any = None   # intake.ticket.desk.TicketDesk: a ticket after each weigh-out
 
     def health(self) -> dict[str, object]:
         report: dict[str, object] = {"model": self.model.problem or "ok", "lanes_running": len(self.lanes)}
@@ -114,8 +116,10 @@ async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,
     _note_configuration(cfg, records)
     lab_results.ensure_tables(records.engine)
     gate = Gate(cfg, clock, StatusHub(), records, load_model(cfg))
+    gate.tickets = TicketDesk(cfg, records.engine)
+    stack.push_async_callback(gate.tickets.drain)   # prints in progress finish before the store closes
     for lane in cfg.lanes:
-        driver = await _open_lane(gate, lane, stack, on_visit_done)
+        driver = await _open_lane(gate, lane, stack, gate.tickets.wrap(lane, on_visit_done))
         gate.lanes.append(driver)
         if lane.rfid is not None:
             _start_rfid(gate, lane, driver, stack)

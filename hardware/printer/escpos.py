@@ -50,6 +50,24 @@ def display_width(text: str) -> int:
     return sum(2 if ord(ch) >= 0x1100 and not 0xFF61 <= ord(ch) <= 0xFFDC else 1 for ch in text)
 
 
+def fit(text: str, columns: int) -> list[str]:
+    """Break a line into pieces of at most `columns`: at the last space where there is one,
+    else between characters (Chinese has no spaces). A printer would wrap mid-character."""
+    parts, current = [], ""
+    for ch in text:
+        if current and display_width(current + ch) > columns:
+            head, space, tail = current.rpartition(" ")
+            if space and head:
+                parts.append(head)
+                current = tail + ch
+            else:
+                parts.append(current)
+                current = ch
+        else:
+            current += ch
+    return [*parts, current]
+
+
 class Receipt:
     """Build a receipt top to bottom; `bytes()` is the complete job, ending in a cut."""
 
@@ -60,13 +78,15 @@ class Receipt:
         self._out = bytearray(ESC + b"@" + FS + b"&")   # reset, then Chinese mode on
 
     def text(self, line: str, *, bold: bool = False, size: int = 1, align: Align = "left") -> "Receipt":
-        """One line. Characters GB18030 cannot hold would print as garbage: refused here."""
+        """One line, broken to the paper's width. Characters GB18030 cannot hold would print
+        as garbage: refused here (UnicodeEncodeError)."""
         if not 1 <= size <= 8:
             raise ValueError("character size 1..8")
         self._out += ESC + b"a" + bytes([_ALIGN[align]])
         self._out += ESC + b"E" + bytes([1 if bold else 0])
         self._out += GS + b"!" + bytes([(size - 1) << 4 | (size - 1)])
-        self._out += line.encode(ENCODING, errors="strict") + LF
+        for piece in fit(line, self.columns // size):
+            self._out += piece.encode(ENCODING, errors="strict") + LF
         if bold or size != 1:
             self._out += ESC + b"E\x00" + GS + b"!\x00"
         return self

@@ -17,6 +17,7 @@ from hardware.camera.simulator import CameraSimulator
 from hardware.ident.simulator import RfidSimulator
 from hardware.modbus.gateio_sim import GateIOSimulator
 from hardware.modbus.sampler_sim import SamplerSimulator
+from hardware.printer.simulator import PrinterSimulator
 from hardware.scale.simulator import IndicatorSimulator
 from hardware.sim.clock import SimClock
 from hardware.sim.plant import Plant, PlantTiming, StepHook
@@ -139,8 +140,11 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         camera_sim = CameraSimulator(cfg.site.data_dir / "camera")
         rfid_sim = RfidSimulator("em4100")
         stack.callback(rfid_sim.close)
+        printer_sim = PrinterSimulator().start()   # the kiosk's receipt printer on TCP 9100
+        stack.callback(printer_sim.stop)
         cfg = _with_devices(cfg, scale_port, sampler_port, gateio_port, camera_sim.source, rfid_sim.port,
                             opts.protocol, opts.command)
+        cfg = _with_printer(cfg, printer_sim.port)
 
         done: asyncio.Queue[str] = asyncio.Queue()
         gate = await open_gate(cfg, clock, stack, on_visit_done=done.put_nowait)
@@ -151,7 +155,7 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
                       images_for=sample_images(lane.camera.frames, seed=7),
                       on_step=_steps_to(opts.plugins), timing=opts.plant_timing)
         if opts.on_devices is not None:
-            opts.on_devices({"sampler": sampler_sim, "gateio": gateio_sim})
+            opts.on_devices({"sampler": sampler_sim, "gateio": gateio_sim, "printer": printer_sim})
         for plugin in opts.plugins:
             plugin.attach(DemoDevices(clock, indicator, sampler_sim, gateio_sim, camera_sim, plant, gate))
         url = await _start_web(gate, opts, stack) if opts.web else None
@@ -264,6 +268,13 @@ def _with_devices(cfg: GateConfig, scale: str, sampler: int, gateio: int, camera
         "camera": lane.camera.model_copy(update={"source": camera}),
     })
     return cfg.model_copy(update={"lanes": [lane, *cfg.lanes[1:]]})
+
+
+def _with_printer(cfg: GateConfig, port: int) -> GateConfig:
+    """Each lane configured with a printer prints to the simulator instead."""
+    lanes = [lane.model_copy(update={"printer": lane.printer.model_copy(update={"port": port})})
+             if lane.printer is not None else lane for lane in cfg.lanes]
+    return cfg.model_copy(update={"lanes": lanes})
 
 
 async def _start_web(gate: Gate, opts: DemoOptions, stack: AsyncExitStack) -> str:

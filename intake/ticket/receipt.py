@@ -1,7 +1,7 @@
 """The ticket as ESC/POS bytes for a kiosk's thermal roll printer (58 or 80 mm)."""
 from __future__ import annotations
 
-from hardware.printer.escpos import Receipt, display_width
+from hardware.printer.escpos import Receipt, display_width, fit
 from intake.ticket.layout import REPRINT, SCAN, TITLE, TicketLayout
 
 
@@ -18,7 +18,7 @@ def receipt_bytes(lay: TicketLayout, paper_mm: int = 80) -> bytes:
             job.pair(row.label, row.value)
         else:   # label on its line, the value under it, broken to the paper's width
             job.text(row.label)
-            for part in _split(row.value, job.columns - 2):
+            for part in fit(row.value, job.columns - 2):
                 job.text("  " + part)
     job.rule()
     job.qr(lay.verify_url, module=6 if paper_mm == 80 else 4)
@@ -27,13 +27,3 @@ def receipt_bytes(lay: TicketLayout, paper_mm: int = 80) -> bytes:
     job.feed(2)
     return job.bytes()
 
-
-def _split(text: str, columns: int) -> list[str]:
-    parts, current = [], ""
-    for ch in text:
-        if current and display_width(current + ch) > columns:
-            parts.append(current)
-            current = ch
-        else:
-            current += ch
-    return [*parts, current]

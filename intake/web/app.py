@@ -41,6 +41,7 @@ def create_app(
     engine: Engine | None = None,
     data_dir: Path | None = None,
     staff: StaffSettings | None = None,
+    ticket_tz: str = "UTC",
 ) -> FastAPI:
     """Build the app.
 
@@ -58,6 +59,7 @@ def create_app(
     engine: the gate's database; without it only the kiosk, API and health are served.
     data_dir: the site's data_dir, under which frame files are recorded.
     staff: session, cookie and throttling settings for the staff pages.
+    ticket_tz: the zone the public ticket pages (/t/<code>) show times in.
     """
     # No interactive docs: nothing here needs them, and they load scripts from a CDN.
     app = FastAPI(title="Intake gate", docs_url=None, redoc_url=None, openapi_url=None)
@@ -72,6 +74,9 @@ def create_app(
     app.include_router(api_router(hub))
     app.include_router(health_router(hub, health))
     if engine is not None:
+        from intake.web.tickets import tickets_router
+
+        app.include_router(tickets_router(engine, templates, ticket_tz))   # public: the code is the key
         _mount_staff(app, templates, engine, data_dir, staff or StaffSettings())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
