@@ -1,9 +1,10 @@
 """The gate's ticket desk: after each weigh-out the lane's visit gets its ticket, and the lane's
 kiosk printer prints it.
 
-Nothing here may hold a truck or change its route. The ticket is issued after the weigh-out
-and the decision are committed; an issue that fails (store trouble) is logged and the ticket
-is issued later by `intake ticket issue`; printing runs in a worker thread beside the lane, and
+Nothing here may change a truck's route or keep it. The ticket is issued after the weigh-out
+and the decision are committed, in the lane's visit-done step (one transaction; the exit
+barrier opens after it); an issue that fails (store trouble) is logged and the ticket is issued
+later by `intake ticket issue --pending`; printing runs in a worker thread beside the lane, and
 a printer that is off or out of paper is a failed print record, reprinted by `intake ticket
 print`.
 """
