@@ -9,6 +9,7 @@ import asyncio
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from hardware.camera.capture import Camera
@@ -67,10 +68,11 @@ class ModelState:
     problem: str | None = None   # why there is no classifier: shown on /health and the kiosk
 
 
-def load_model(cfg: GateConfig) -> ModelState:
-    """A missing or damaged model does not stop the weighing; it sends every sample to REVIEW."""
+def load_model(cfg: GateConfig, path: Path | None = None) -> ModelState:
+    """A missing or damaged model does not stop the weighing; it sends every sample to REVIEW.
+    `path`: the model in service by the registry (intake.learning), else `model.path`."""
     try:
-        clf = OnnxClassifier.load(cfg.model.path)
+        clf = OnnxClassifier.load(path or cfg.model.path)
     except ModelError as exc:
         log.error("model unavailable, all samples go to REVIEW: %s", exc)
         return ModelState(None, problem=str(exc))
@@ -91,6 +93,7 @@ class Gate:
     inspection_grace_s: float = INSPECTION_GRACE_S
     link: Any = None      # intake.sync.client.LinkStatus while `intake run` syncs to a centre
     tickets: Any = None   # intake.ticket.desk.TicketDesk: a ticket after each weigh-out
+    follower: Any = None  # intake.learning.live.ModelFollower: the model the registry has in service
 
     def health(self) -> dict[str, object]:
         report: dict[str, object] = {"model": self.model.problem or "ok", "lanes_running": len(self.lanes)}
@@ -115,7 +118,8 @@ async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,
     tags.ensure_tables(records.engine)
     _note_configuration(cfg, records)
     lab_results.ensure_tables(records.engine)
-    gate = Gate(cfg, clock, StatusHub(), records, load_model(cfg))
+    gate = Gate(cfg, clock, StatusHub(), records, load_model(cfg, _in_service(cfg, records)))
+    gate.follower = _follower(cfg, records, gate.model)
     gate.tickets = TicketDesk(cfg, records.engine)
     stack.push_async_callback(gate.tickets.drain)   # prints in progress finish before the store closes
     for lane in cfg.lanes:
@@ -124,6 +128,19 @@ async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,
         if lane.rfid is not None:
             _start_rfid(gate, lane, driver, stack)
     return gate
+
+
+def _in_service(cfg: GateConfig, records: Records) -> Path:
+    from intake.learning.registry import in_service
+
+    return in_service(records.engine, cfg.site.data_dir, cfg.model.path).path
+
+
+def _follower(cfg: GateConfig, records: Records, model: ModelState) -> Any:
+    from intake.learning.live import Loaded, ModelFollower
+
+    return ModelFollower(records.engine, cfg.site.data_dir, cfg.model.path,
+                         Loaded(model.sha256, model.classifier, model.problem))
 
 
 def _note_configuration(cfg: GateConfig, records: Records) -> None:
@@ -190,6 +207,8 @@ async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,
     m = gate.model
     inspector = Inspector(gate.cfg, lane, gate.records, ModbusSampler(sampler, lane.sampler, clock),
                           camera, m.classifier, m.sha256, m.abstain_below, clock)
+    if gate.follower is not None:   # a promoted model from the next inspection on
+        inspector.follow = gate.follower.current
     driver = LaneDriver(lane, clock, reader, gateio, inspector, gate.records, gate.hub, on_visit_done)
     driver.threads["scale"] = reader
     return driver

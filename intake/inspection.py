@@ -93,8 +93,22 @@ class Inspector:
         # Set by the lane driver: told True before the sampler cycle may START, False once it
         # ended however it ended, so the lane checks the interlocks itself in between.
         self.on_probe: Callable[[bool], None] = lambda running: None
+        # Set by the gate: the model the registry has in service (intake.learning.live).
+        self.follow: Callable[[], object] | None = None
+
+    def _use(self, loaded) -> None:
+        """Judge with `loaded` (intake.learning.live.Loaded) from this inspection on."""
+        sha = loaded.sha256 if loaded.classifier is not None else None   # no model judged: none recorded
+        if sha == self.model_sha256 and loaded.classifier is self.classifier:
+            return
+        self.classifier, self.model_sha256 = loaded.classifier, sha
+        card = getattr(loaded.classifier, "card", None)
+        self.abstain_below = float(card.abstain_confidence) if card is not None else 0.0
+        self.gate = getattr(card, "gate", None)
 
     async def inspect(self, adm: Admission) -> Outcome:
+        if self.follow is not None:   # between inspections only: this truck keeps one model
+            self._use(await asyncio.to_thread(self.follow))
         s = self.cfg.sampling
         # The keyed, audited selection (recorded before anything acts on it).
         plan = await asyncio.to_thread(self.sampling.decide, adm.visit, adm.supplier, adm.material,

@@ -22,6 +22,7 @@ app.add_typer(sample.app, name="sample", help="Blind sample labels (QR) and lab 
 app.add_typer(sampling.app, name="sampling", help="Sampling plan: audit a day, reveal its seed, draw a plan, rates.")
 app.add_typer(sync.app, name="sync", help="Forward the records to the central PostgreSQL (store and forward).")
 app.add_typer(lane.app, name="lane", help="Reset a lane after a latched safety fault; its safety log.")
+app.add_typer(__import__("intake.cli.model").cli.model.app, name="model", help="Model registry: promote, roll back, list.")
 app.add_typer(ticket.app, name="ticket", help="Weighing tickets (磅单): issue, print, verify against the records.")
 app.add_typer(masterdata.materials_app, name="materials", help="Import materials from CSV (master data, chained).")
 app.add_typer(masterdata.suppliers_app, name="suppliers", help="Import suppliers from CSV (master data, chained).")

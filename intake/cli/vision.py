@@ -27,6 +27,7 @@ from vision.preprocess import load_image
 from vision.synth.variation import VARIATIONS
 
 app = typer.Typer(help="Image classifier: classify, train, evaluate.", no_args_is_help=True)
+app.add_typer(__import__("intake.cli.learning").cli.learning.dataset_app, name="dataset")
 
 ModelOpt = Annotated[Path, typer.Option("--model", help="ONNX file; its card is the .json beside it")]
 OOD_FOLDER = "ood"  # non-tray pictures beside the label folders (vision.report)
@@ -173,8 +174,16 @@ def train(
     abstain_target: Annotated[Optional[float], typer.Option(help="validation accuracy wanted above the abstain threshold")] = None,
     data_cache: Annotated[Optional[Path], typer.Option(help="keep generated splits here (comparison runs)")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="tiny model in seconds (tests, smoke checks)")] = False,
+    from_export: Annotated[Optional[Path], typer.Option(
+        "--from", help="fine-tune the model in service on this dataset export plus the base data")] = None,
+    base: Annotated[Optional[Path], typer.Option(help="with --from: the model to start from (default: in service)")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="with --from: site config (its model registry)")] = None,
 ) -> None:
     """Train the classifier on synthetic images and write the ONNX model and its card."""
+    if from_export is not None:
+        from intake.cli.learning import train_from
+
+        return train_from(from_export, out, base, config, None, quick, seed, epochs)
     if importlib.util.find_spec("torch") is None or importlib.util.find_spec("onnx") is None:
         fail("training needs the 'train' extra: pip install torch==2.13.0 onnx==1.23.2")
     if arch not in ("intakenet", "lite0"):
@@ -236,14 +245,30 @@ def generate(
 
 @app.command()
 def evaluate(
-    model: ModelOpt,
-    data: Annotated[Path, typer.Option("--data", help="one sub-folder of images per label; non-tray pictures in ood/")],
+    model: Annotated[Optional[Path], typer.Option("--model", help="ONNX file (with --candidate: default the model in service)")] = None,
+    data: Annotated[Optional[Path], typer.Option("--data", help="one sub-folder of images per label; non-tray pictures in ood/")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="folder for confusion.png, reliability.png, metrics.json")] = None,
     config: Annotated[Optional[Path], typer.Option(help="gate config whose material rules define a false pass")] = None,
     use_tiles: Annotated[bool, typer.Option("--tiles", help="judge each image by its whole frame and 4 tiles")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="metrics as one JSON object")] = False,
+    candidate: Annotated[Optional[Path], typer.Option(
+        help="compare this model with --model on the frozen validation set; recorded for intake model promote")] = None,
+    plant: Annotated[Optional[Path], typer.Option(help="with --candidate: dataset export whose held-back photos join the set")] = None,
+    generated: Annotated[int, typer.Option(help="with --candidate: generated trays per label")] = 20,
+    ood: Annotated[int, typer.Option(help="with --candidate: non-tray pictures per kind")] = 3,
+    real: Annotated[bool, typer.Option(help="with --candidate: the frozen real validation series")] = True,
+    record: Annotated[bool, typer.Option(help="with --candidate: record the evaluation in the registry")] = True,
+    db: Annotated[Optional[str], typer.Option("--db", help="with --candidate: the store (default: the config's)")] = None,
+    key: Annotated[Optional[str], typer.Option("--key", help="with --candidate: audit key env:NAME or file:PATH")] = None,
 ) -> None:
-    """Confusion matrix, precision/recall, false-pass rate, abstention, ECE and OOD review rate."""
+    """Confusion matrix, precision/recall, false-pass rate, abstention, ECE and OOD review rate;
+    with --candidate, the candidate against the model in service."""
+    if candidate is not None:
+        from intake.cli.learning import evaluate_candidate
+
+        return evaluate_candidate(candidate, model, plant, out, config, db, key, record, generated, ood, real, as_json)
+    if model is None or data is None:
+        fail("give --model and --data (or --candidate)")
     from vision.report import evaluate_folder, labelled_files, write_plots
 
     classifier = _load_classifier(model)

@@ -56,6 +56,12 @@ class TrainConfig(BaseModel):
     data_cache: Path | None = Field(None, description="folder to keep generated splits in (comparison runs)")
     selection: str | None = Field(None, description="why this architecture ships; written into the card")
     abstain_target: float = Field(0.99, gt=0, le=1, description="validation accuracy wanted above the abstain threshold")
+    # Fine-tuning (intake vision train --from): start from this ONNX model's weights instead
+    # of ImageNet or random ones, and add the plant's exported photos (vision.dataset) that are
+    # not held back, each `plant_repeat` times.
+    init_from: Path | None = Field(None, description="ONNX model whose weights the run starts from")
+    plant_data: Path | None = Field(None, description="dataset export folder (intake vision dataset export)")
+    plant_repeat: int = Field(4, ge=1, description="times each plant photo is in the training set")
     show_progress: bool = True
 
     @model_validator(mode="after")

@@ -63,10 +63,14 @@ def train(cfg: TrainConfig, console: Console | None = None) -> TrainResult:
 def _build(cfg: TrainConfig) -> object:
     from vision.train.net import build_lite0, build_net, freeze_lite0
 
-    if cfg.arch != "lite0":
-        return build_net(len(LABELS), cfg.width)
-    net = build_lite0(len(LABELS))
-    freeze_lite0(net, cfg.freeze_blocks)
+    net = build_net(len(LABELS), cfg.width) if cfg.arch != "lite0" else build_lite0(len(LABELS))
+    if cfg.arch == "lite0":
+        freeze_lite0(net, cfg.freeze_blocks)
+    if cfg.init_from is not None:   # fine-tuning: the model in service, BatchNorm kept as loaded
+        from vision.train.finetune import freeze_batchnorm, load_onnx_weights
+
+        load_onnx_weights(net, cfg.init_from)
+        freeze_batchnorm(net)
     return net
 
 
@@ -92,6 +96,10 @@ def _splits(cfg: TrainConfig) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     val_set = split(cfg.val_per_label, cfg.val_seed, "validation set")
     if cfg.real_per_label:
         train_set = _concat(train_set, _real(cfg, cfg.real_per_label, cfg.seed))
+    if cfg.plant_data is not None:
+        from vision.train.finetune import plant_split
+
+        train_set = _concat(train_set, plant_split(cfg.plant_data, cfg.input_size, cfg.plant_repeat))
     if cfg.outlier_per_kind:
         key = f"outlier-{cfg.outlier_seed}-{cfg.outlier_per_kind}-{cfg.gen_size}-{cfg.input_size}"
         train_set = _concat(train_set, _cached(cfg, key, lambda: outlier_split(
@@ -194,6 +202,9 @@ def _card(
             + (f"; real: {cfg.real_per_label}/label (not empty) made from the train series of data/real-photos "
                f"(vision.synth.real_texture: packed or in a tray, clean or with clay / foreign objects), "
                f"validation {max(2, cfg.real_per_label // 4)}/label of other crops" if cfg.real_per_label else "")
+            + (f"; fine-tuned from {sha256_file(cfg.init_from)} (BatchNorm statistics kept)" if cfg.init_from else "")
+            + (f"; plant photos of the export {cfg.plant_data.name} (not held back), each x{cfg.plant_repeat}"
+               if cfg.plant_data is not None else "")
         ),
         seed=cfg.seed,
         architecture=(describe_lite0(cfg.input_size, cfg.freeze_blocks) if cfg.arch == "lite0"

@@ -1,0 +1,155 @@
+"""A candidate model against the model in service, on one frozen validation set, judged as
+the gate judges one photo of a load (frame-quality gate, whole frame + 4 tiles, the card's
+thresholds for one view, the material rules).
+
+The set: generated trays of the held-out ('shifted') ranges at a seed no training uses, the
+frozen real validation series (data/real-photos, split by series), generated non-tray
+pictures, and the plant's held-back reviewed photos (vision.dataset). The same images judge
+both models, so their figures can be compared number for number.
+
+Figures per model: false-pass rate (a photo PASSed under a material that does not accept its
+true label), good-load PASS rate (a photo of an accepted label PASSed under that material),
+recall per label (whole-frame top label), non-tray pictures -> REVIEW under every material,
+and milliseconds per photo (whole frame + tiles)."""
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from vision.classifier import OnnxClassifier, Prediction
+from vision.evaluation import DEMO_RULES, screen
+from vision.judging import Rule
+from vision.model_card import LABELS
+from vision.quality import assess
+
+GENERATED_SEED = 5007   # no training, calibration or benchmark uses it
+OOD_SEED = 6007
+OOD = -1                # label index of a non-tray picture
+
+
+@dataclass(frozen=True)
+class Photo:
+    source: str          # generated | real | plant | non-tray
+    image: np.ndarray
+    y: int               # label index, or OOD
+
+
+class Figures(BaseModel):
+    sha256: str
+    n: int
+    false_pass_rate: float
+    false_passes: int
+    good_pass_rate: float
+    good_pass_by_source: dict[str, float]
+    false_pass_by_source: dict[str, float]
+    recall: dict[str, float]
+    ood_review_rate: float | None
+    ood_pass: int
+    ms_per_photo: float
+    confusion: list[list[int]]
+
+
+class Comparison(BaseModel):
+    dataset: str
+    candidate: Figures
+    current: Figures
+    worse: list[str]     # the figures that block a promotion, with both values
+
+
+def frozen_set(generated_per_label: int = 20, ood_per_kind: int = 3, real: bool = True,
+               plant: Path | None = None) -> tuple[list[Photo], str]:
+    """The photos and a description that names what is in them and a digest of their pixels."""
+    from vision.synth.ood import ood_set
+    from vision.train.data import photo_split
+
+    images, y = photo_split(generated_per_label, GENERATED_SEED, 256, "shifted")
+    photos = [Photo("generated", im, int(k)) for im, k in zip(images, y)]
+    if real:
+        from vision.real import load, photos as real_photos
+
+        photos += [Photo("real", load(p), LABELS.index(p.label)) for p in real_photos("val")]
+    if plant is not None:
+        from vision.dataset import load_manifest
+        from vision.preprocess import load_image
+
+        held = load_manifest(plant).usable(held=True)
+        photos += [Photo("plant", load_image(plant / str(i.file)), LABELS.index(i.label)) for i in held]
+    photos += [Photo("non-tray", im, OOD) for _, im in ood_set(ood_per_kind, OOD_SEED)]
+    digest = hashlib.sha256()
+    for p in photos:
+        digest.update(p.image.tobytes())
+    counts = {s: sum(p.source == s for p in photos) for s in ("generated", "real", "plant", "non-tray")}
+    text = ", ".join(f"{s} {n}" for s, n in counts.items())
+    return photos, f"{text} (generated 'shifted' seed {GENERATED_SEED}; sha256 {digest.hexdigest()[:16]})"
+
+
+def _judge(classifier: OnnxClassifier, photos: Sequence[Photo],
+           advance: Callable[[], None] | None) -> tuple[list[list[Prediction]], float]:
+    """Each photo's predictions (empty: it failed the frame-quality gate) and ms per photo."""
+    preds: list[list[Prediction]] = []
+    started = time.perf_counter()
+    for p in photos:
+        preds.append(classifier.classify_tiles(p.image) if assess(p.image).ok else [])
+        if advance is not None:
+            advance()
+    return preds, 1000 * (time.perf_counter() - started) / max(len(photos), 1)
+
+
+def figures(classifier: OnnxClassifier, photos: Sequence[Photo], rules: Mapping[str, Rule] | None = None,
+            advance: Callable[[], None] | None = None) -> Figures:
+    rules = rules or DEMO_RULES
+    card = classifier.card
+    preds, ms = _judge(classifier, photos, advance)
+    verdicts = [{m: screen(pr, r, card.abstain_confidence, card.gate) if pr else "review" for m, r in rules.items()}
+                for pr in preds]
+    fp: dict[str, list[bool]] = {}
+    good: dict[str, list[bool]] = {}
+    for photo, vs in zip(photos, verdicts):
+        if photo.y == OOD:
+            continue
+        for m, rule in rules.items():
+            kept = good if LABELS[photo.y] in rule.accept else fp
+            kept.setdefault(photo.source, []).append(vs[m] == "pass")
+    ood = [vs for p, vs in zip(photos, verdicts) if p.y == OOD]
+    confusion = np.zeros((len(LABELS), len(LABELS)), int)
+    for photo, pr in zip(photos, preds):
+        if photo.y != OOD and pr:
+            confusion[photo.y, LABELS.index(pr[0].label)] += 1
+    all_fp, all_good = [v for vs in fp.values() for v in vs], [v for vs in good.values() for v in vs]
+    rows = confusion.sum(1)
+    return Figures(
+        sha256=card.sha256, n=len(photos), false_pass_rate=_rate(all_fp), false_passes=int(sum(all_fp)),
+        good_pass_rate=_rate(all_good), good_pass_by_source={s: _rate(v) for s, v in good.items()},
+        false_pass_by_source={s: _rate(v) for s, v in fp.items()},
+        recall={label: float(confusion[i, i] / rows[i]) for i, label in enumerate(LABELS) if rows[i]},
+        ood_review_rate=_rate([all(v == "review" for v in vs.values()) for vs in ood]) if ood else None,
+        ood_pass=sum(any(v == "pass" for v in vs.values()) for vs in ood),
+        ms_per_photo=round(ms, 2), confusion=confusion.tolist(),
+    )
+
+
+def _rate(values: Sequence[bool]) -> float:
+    return float(np.mean(values)) if len(values) else 0.0
+
+
+def worse(candidate: Figures, current: Figures) -> list[str]:
+    """What blocks a promotion: more false passes, or fewer good loads passing, on this set."""
+    found = []
+    if candidate.false_pass_rate > current.false_pass_rate:
+        found.append(f"false-pass {candidate.false_pass_rate:.4f} > {current.false_pass_rate:.4f}")
+    if candidate.good_pass_rate < current.good_pass_rate:
+        found.append(f"good-load PASS {candidate.good_pass_rate:.4f} < {current.good_pass_rate:.4f}")
+    return found
+
+
+def compare(candidate: OnnxClassifier, current: OnnxClassifier, photos: Sequence[Photo], dataset: str,
+            rules: Mapping[str, Rule] | None = None, advance: Callable[[], None] | None = None) -> Comparison:
+    cand = figures(candidate, photos, rules, advance)
+    cur = figures(current, photos, rules, advance)
+    return Comparison(dataset=dataset, candidate=cand, current=cur, worse=worse(cand, cur))
