@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, ClassVar, Final, Literal, Optional
@@ -441,16 +441,51 @@ def _csv_lines(header: Sequence[str], rows: Iterator[Sequence[object]], chunk_ro
 
 VISIT_COLUMNS: Final[tuple[str, ...]] = (
     "visit", "opened_at", "lane", "plate", "supplier", "material", "order", "gross_kg", "tare_kg", "exit_kg",
-    "received", "net_kg", "verdict", "reasons", "label", "reviewed")
+    "received", "net_kg", "verdict", "reasons", "label", "reviewed", "verified")
+FAILS = "record fails verification"
+# The ids among some ids of a table whose rows fail their chain links (intake.web.verified.failing).
+RowCheck = Callable[[type[SQLModel], list[Any]], set[Any]]
 
 
 def day_window(since: date, until: date) -> tuple[datetime, datetime]:
     return _day_start(since), _day_start(until + timedelta(days=1))
 
 
-def export_visits(engine: Engine, since: date, until: date, chunk_rows: int = 500) -> Iterator[str]:
-    """CSV of the visits opened in [since, until], one line each, with the current verdict."""
+def export_visits(engine: Engine, since: date, until: date, chunk_rows: int = 500,
+                  check: RowCheck | None = None) -> Iterator[str]:
+    """CSV of the visits opened in [since, until], one line each, with the current verdict.
+    With `check`, each chunk's visit, weighing and decision rows are checked against their
+    chain links first: a line resting on a row that fails says so in `verified` and carries
+    no weights, net or verdict, so a forged figure is never exported as fact."""
     start, end = day_window(since, until)
+    query = _visits_query(start, end)
+
+    def line(r: Sequence[Any], ok: bool) -> tuple[object, ...]:
+        v, at, lane, plate, sup, mat, order, g, t, route, verdict, reasons, label, rev = r[:14]
+        if not ok:
+            return (v, at.isoformat(), lane, plate, sup, mat, order, None, None, None, "", None, "", "", "",
+                    "yes" if rev else "no", FAILS)
+        received = route in (None, "pass")   # sent back with its load: nothing received
+        net = (g - t if g is not None and t is not None else None) if received else 0
+        return (v, at.isoformat(), lane, plate, sup, mat, order, g, t if received else None,
+                None if received else t, "yes" if received else "no", net, verdict or "",
+                ";".join(reasons or []), label or "", "yes" if rev else "no", "yes" if check else "not checked")
+
+    def rows() -> Iterator[Sequence[object]]:
+        with Session(engine) as session:
+            batch: list[Sequence[Any]] = []
+            for r in session.execute(query.execution_options(yield_per=1000)):
+                batch.append(tuple(r))
+                if len(batch) >= chunk_rows:
+                    yield from _checked(batch, check, line)
+                    batch = []
+            yield from _checked(batch, check, line)
+
+    return _csv_lines(VISIT_COLUMNS, rows(), chunk_rows)
+
+
+def _visits_query(start: datetime, end: datetime) -> Any:
+    """Each visit with its weighings, the decision in force now and the one that routed it."""
     gross = aliased(Weighing)
     tare = aliased(Weighing)
     latest = (select(func.max(Decision.id)).where(col(Decision.visit_id) == col(Visit.id))
@@ -462,10 +497,12 @@ def export_visits(engine: Engine, since: date, until: date, chunk_rows: int = 50
         col(Decision.visit_id) == col(Visit.id),
         or_(tare.recorded_at.is_(None), col(Decision.decided_at) <= tare.recorded_at))
         .correlate(Visit, tare).scalar_subquery())
-    query = (
-        select(Visit.id, Visit.opened_at, Visit.lane, Vehicle.plate, Supplier.code, Material.code, DeliveryOrder.code,
-               gross.weight_kg, tare.weight_kg, routed.verdict, Decision.verdict, Decision.reasons, Decision.label,
-               reviewed)
+    columns: list[Any] = [
+        Visit.id, Visit.opened_at, Visit.lane, Vehicle.plate, Supplier.code, Material.code, DeliveryOrder.code,
+        gross.weight_kg, tare.weight_kg, routed.verdict, Decision.verdict, Decision.reasons, Decision.label,
+        reviewed, gross.id, tare.id, Decision.id, routed.id]   # the last four: the rows a line rests on
+    return (
+        select(*columns)
         .join(Vehicle, col(Vehicle.id) == col(Visit.vehicle_id))
         .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
         .join(Supplier, col(Supplier.id) == col(DeliveryOrder.supplier_id))
@@ -478,17 +515,18 @@ def export_visits(engine: Engine, since: date, until: date, chunk_rows: int = 50
         .order_by(col(Visit.opened_at))
     )
 
-    def rows() -> Iterator[Sequence[object]]:
-        with Session(engine) as session:
-            for v, at, lane, plate, sup, mat, order, g, t, route, verdict, reasons, label, rev in session.execute(
-                    query.execution_options(yield_per=1000)):
-                received = route in (None, "pass")   # sent back with its load: nothing received
-                net = (g - t if g is not None and t is not None else None) if received else 0
-                yield (v, at.isoformat(), lane, plate, sup, mat, order, g, t if received else None,
-                       None if received else t, "yes" if received else "no", net, verdict or "",
-                       ";".join(reasons or []), label or "", "yes" if rev else "no")
 
-    return _csv_lines(VISIT_COLUMNS, rows(), chunk_rows)
+def _checked(batch: list[Sequence[Any]], check: RowCheck | None,
+             line: Callable[[Sequence[Any], bool], tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+    """The batch's lines, each told whether its visit, weighing and decision rows verify."""
+    if not batch:
+        return
+    bad_visits = check(Visit, [r[0] for r in batch]) if check else set()
+    bad_weighings = check(Weighing, [i for r in batch for i in (r[14], r[15]) if i is not None]) if check else set()
+    bad_decisions = check(Decision, [i for r in batch for i in (r[16], r[17]) if i is not None]) if check else set()
+    for r in batch:
+        ok = (r[0] not in bad_visits and not {r[14], r[15]} & bad_weighings and not {r[16], r[17]} & bad_decisions)
+        yield line(r, ok)
 
 
 INSPECTION_COLUMNS: Final[tuple[str, ...]] = (

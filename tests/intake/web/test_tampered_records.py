@@ -3,6 +3,8 @@ not served as fact: the item page names the failing rows instead of the forged v
 can be recorded on it, the queue warns, exports refuse, /health is down and the kiosk is closed."""
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -93,6 +95,32 @@ def test_an_untouched_store_is_served_as_before(hub: StatusHub, store: Store) ->
         assert state_for(store.engine).ok and state_for(store.engine).whole_verified_at is not None
     finally:
         server.stop()
+
+
+def test_an_edit_made_after_the_start_verify_is_not_exported_as_fact(staff_server: WebServer, store: Store) -> None:
+    """The whole chain verified at the first export; then a weighing is raised by 5,000 kg with
+    sqlite3. The next export checks each line's rows as it reads them: the forged visit's line
+    says it fails verification and carries no weight, the others are verified; exports stop."""
+    client = login(staff_server.url, "rev")
+    before = list(csv.DictReader(io.StringIO(client.get("/export/visits.csv").text)))
+    assert before and all(r["verified"] == "yes" for r in before)
+    item = store.items[0]
+    gross = next(r["gross_kg"] for r in before if r["visit"] == item.visit)
+    con = sqlite3.connect(store.engine.url.database)
+    with con:
+        con.execute("UPDATE weighing SET weight_kg = weight_kg + 5000 WHERE visit_id = ? AND kind = 'in'",
+                    (item.visit,))
+    con.close()
+    reply = client.get("/export/visits.csv")
+    assert reply.status_code == 200
+    after = {r["visit"]: r for r in csv.DictReader(io.StringIO(reply.text))}
+    forged = after[item.visit]
+    assert forged["verified"] == "record fails verification"
+    assert forged["gross_kg"] == forged["net_kg"] == forged["verdict"] == ""
+    assert str(int(gross) + 5000) not in reply.text
+    assert all(r["verified"] == "yes" for v, r in after.items() if v != item.visit)
+    assert not state_for(store.engine).ok
+    assert client.get("/export/visits.csv").status_code == 409
 
 
 def test_the_gates_web_app_verifies_in_the_background_and_closes_the_lanes(
