@@ -57,6 +57,15 @@ def evaluations(engine: Engine, limit: int = 10) -> list[ModelEvaluation]:
         return list(session.exec(select(ModelEvaluation).order_by(col(ModelEvaluation.id).desc()).limit(limit)))
 
 
+def version_of(engine: Engine, sha256: str | None) -> ModelVersion | None:
+    """The registered version of a model file (None: never registered, e.g. the shipped one
+    before any promotion)."""
+    if not sha256:
+        return None
+    with Session(engine) as session:
+        return session.exec(select(ModelVersion).where(col(ModelVersion.sha256) == sha256)).first()
+
+
 def service_stack(records: list[ModelPromotion]) -> list[int]:
     """Version ids, the one in service last."""
     stack: list[int] = []

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from intake.auth.sessions import Principal
 from intake.config import LABELS
+from intake.learning.registry import version_of
 from intake.store import reviews
 from intake.store.db import read_only
 from intake.store.integrity import state_for
@@ -152,6 +153,7 @@ class ReviewPages:
         bad = detail_failures(self.engine, self.reader, detail)
         context = {"who": who, **item_context(detail), "query": filter_query(f), "error": error,
                    "removal": removal_of(self.reader, detail.visit.id) if detail.frames else None,
+                   "model_version": version_of(self.reader, detail.inspection.model_sha256) if detail.inspection else None,
                    **unverified_context(bad)}
         return _page(self.templates, request, "review_item.html", context, status)
 

@@ -208,6 +208,17 @@ def test_reviewed_loads_train_a_candidate_that_is_promoted_only_when_not_worse(t
     with Session(engine) as session:
         latest = session.exec(select(Inspection).order_by(col(Inspection.id).desc())).first()
     assert latest is not None and latest.model_sha256 == sha256_file(same)
+    server = WebServer(create_app(hub, engine=engine, data_dir=tmp_path / "data"))
+    server.start()
+    try:   # the review page names the registered version that judged the load
+        client = httpx.Client(base_url=server.url, headers={"Sec-Fetch-Site": "same-origin"}, timeout=20)
+        form = client.get("/login")
+        client.post("/login", data={"csrf": csrf_of(form.text), "username": "li.wei", "password": PASSWORD,
+                                    "next": "/review"}, headers={"Origin": server.url})
+        page = client.get(f"/review/{latest.id}").text
+        assert f"v3 · {sha256_file(same)[:16]}" in page, page
+    finally:
+        server.stop()
     code, stdout = _cli("audit", "verify", "--config", cfg)
     assert code == 0, stdout
     assert os.path.isfile(tmp_path / "data" / "models" / sha256_file(same)[:16] / "model.onnx")
