@@ -96,13 +96,14 @@ class Gate:
     follower: Any = None  # intake.learning.live.ModelFollower: the model the registry has in service
 
     def health(self) -> dict[str, object]:
-        report: dict[str, object] = {"model": self.model.problem or "ok", "lanes_running": len(self.lanes)}
+        problem = self.follower.problem if self.follower is not None else self.model.problem   # after a promotion too
+        report: dict[str, object] = {"model": problem or "ok", "lanes_running": len(self.lanes)}
         ages = {lane.cfg.id: round(self.clock.wall(self.clock.now() - lane.heartbeat), 2) for lane in self.lanes}
         report["heartbeat_age_s"] = ages   # wall seconds since each lane loop last ran
         report["loops"] = self.watchdog.report()   # each watched loop: ok / down (why) / failed
         link = self.link.health() if self.link is not None else {}
         report.update({k: v for k, v in link.items() if k != "status"})
-        if self.model.problem or not self.watchdog.healthy() or link.get("status") == "degraded":
+        if problem or not self.watchdog.healthy() or link.get("status") == "degraded":
             report["status"] = "degraded"  # weighing may go on; samples, a lane or the sync are held
         return report
 

@@ -40,6 +40,11 @@ class ModelFollower:
         self._loaded = loaded
         self._checked = time.monotonic()
 
+    @property
+    def problem(self) -> str | None:
+        """Why there is no model in service now (None: there is one), for /health."""
+        return self._loaded.problem
+
     def current(self) -> Loaded:
         """The model in service now (blocking: call from a worker thread)."""
         with self._lock:
