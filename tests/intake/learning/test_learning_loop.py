@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from hardware.sim.trucks import demo_trucks
@@ -128,23 +129,32 @@ def test_reviewed_loads_train_a_candidate_that_is_promoted_only_when_not_worse(t
     # Retention took one reviewed load's photos (labelled_days set): listed, not skipped.
     gone = reviewed[0]
     files, freed, _ = delete_files(tmp_path / "data", frame_files(engine, gone))
-    from sqlmodel import Session
-
     with Session(engine) as session:
         session.add(FrameRemoval(visit_id=gone, verdict="reject", rule="labelled older than 30 days",
                                  files=files, bytes_freed=freed))
         session.commit()
+    # The lab reports on a load nobody reviewed: a failed silt figure labels it muddy.
+    from intake.lab.results import attach_result
+    from intake.store.tables import Sample
+
+    with Session(engine) as session:
+        tested = next(s for s in session.exec(select(Sample)) if s.visit_id not in reviewed)
+    attach_result(engine, tested.blind_code, "silt_pct", "7.5", "%", "plant lab", "fail")
     cfg = str(_config(tmp_path))
 
     code, stdout = _cli("vision", "dataset", "export", "--out", str(tmp_path / "export"), "--config", cfg, "--json")
     assert code == 0, stdout
     summary = _json(stdout)[0]
     manifest = json.loads((tmp_path / "export" / "manifest.json").read_text(encoding="utf-8"))
-    assert summary["loads"] == len(reviewed) and summary["removed_by_retention"] == files > 0
+    assert summary["loads"] == len(set(reviewed)) + 1 and summary["removed_by_retention"] == files > 0
+    lab = [i for i in manifest["items"] if i["source"] == "lab"]
+    assert lab and {i["visit"] for i in lab} == {tested.visit_id} and {i["label"] for i in lab} == {"muddy"}
+    assert all(i["labelled_by"] == "plant lab" for i in lab)
     removed = [i for i in manifest["items"] if i["visit"] == gone]
     assert removed and all(i["file"] is None and "removed by retention" in i["missing"] for i in removed)
     shipped = sha256_file(Path("models/intake-classifier/model.onnx"))
-    assert all(i["model_sha256"] == shipped and i["labelled_by"] == "li.wei" for i in manifest["items"])
+    assert all(i["model_sha256"] == shipped for i in manifest["items"])
+    assert all(i["labelled_by"] == "li.wei" for i in manifest["items"] if i["source"] == "review")
 
     cand = tmp_path / "cand"
     code, stdout = _cli("vision", "train", "--from", str(tmp_path / "export"), "--out", str(cand), "--quick",
@@ -203,7 +213,6 @@ def test_reviewed_loads_train_a_candidate_that_is_promoted_only_when_not_worse(t
     # A gate started now judges with the promoted model, and each inspection records it.
     again, _ = _demo(tmp_path)
     from intake.store.tables import Inspection
-    from sqlmodel import col, select
 
     with Session(engine) as session:
         latest = session.exec(select(Inspection).order_by(col(Inspection.id).desc())).first()
