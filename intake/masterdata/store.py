@@ -10,17 +10,18 @@ change-record guards while writing, rolls the whole import back.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from intake.masterdata.csvfile import RowError
 from intake.masterdata.plan import Plan, Snapshot, make_plan
 from intake.masterdata.rows import MODELS, Kind, Row
-from intake.store.chain import ChainError
+from intake.store.chain import ChainError, read_row
 from intake.store.db import read_only
-from intake.store.master_changes import as_actor, drift
+from intake.store.master_changes import as_actor, drift, latest_values, pending_seals, watched_values
 from intake.store.tables import DeliveryOrder, Material, Supplier, Vehicle, Visit
 
 Progress = Callable[[int, int], None]
@@ -54,16 +55,35 @@ def _values(kind: Kind, obj: Any, names: tuple[dict[int, str], ...]) -> dict[str
             "vehicle": plates.get(obj.vehicle_id), "expected_kg": obj.expected_kg, "open": obj.is_open}
 
 
-def snapshot(session: Session, kind: Kind) -> tuple[Snapshot, dict[str, Any]]:
-    """The store's state for a plan, and the mapped rows by key (for writing)."""
+TAINT = "(edited outside the gate): run intake audit verify; it is not changed until that is resolved"
+
+
+def row_drift(conn: Connection, table: Any, pk: str) -> str | None:
+    """How one master row differs from its latest change record, or None when it does not (or
+    is waiting to be sealed). The per-row form of master_changes.drift, for the rows an import
+    changes: the whole-database scan is kept out of the write transaction."""
+    name = table.__tablename__
+    row = read_row(conn, table.__table__, pk)
+    if row is None or (name, pk) in pending_seals(conn):
+        return None
+    recorded = latest_values(conn, name, pk)
+    if recorded is None:
+        return "has no change record"
+    now = watched_values(row, name)
+    differ = sorted(k for k in now if now[k] != recorded.get(k))
+    return ("differs from its change record: " + ", ".join(differ)) if differ else None
+
+
+def snapshot(session: Session, kind: Kind, scan_drift: bool = True) -> tuple[Snapshot, dict[str, Any]]:
+    """The store's state for a plan, and the mapped rows by key (for writing). `scan_drift`:
+    mark every row that differs from its change record (one pass over the master tables)."""
     names = _codes(session)
     table = TABLES[kind]
     key = MODELS[kind].KEY
     objects = {getattr(o, key): o for o in session.exec(select(table))}
     by_id = {str(o.id): k for k, o in objects.items()}
-    tainted = {by_id[pk]: f"{kind[:-1]} {by_id[pk]} {detail} (edited outside the gate): run intake audit "
-                          "verify; it is not changed until that is resolved"
-               for problem, name, pk, detail in drift(session.connection())
+    tainted = {by_id[pk]: f"{kind[:-1]} {by_id[pk]} {detail} {TAINT}"
+               for problem, name, pk, detail in (drift(session.connection()) if scan_drift else ())
                if name == table.__tablename__ and pk in by_id and problem in ("master_drift", "master_unrecorded")}
     used: frozenset[str] = frozenset()
     if kind == "orders":
@@ -73,6 +93,20 @@ def snapshot(session: Session, kind: Kind) -> tuple[Snapshot, dict[str, Any]]:
                     suppliers=frozenset(names[0].values()), materials=frozenset(names[1].values()),
                     vehicles=frozenset(names[2].values()), used=used, tainted=tainted)
     return snap, objects
+
+
+def _checked_plan(session: Session, kind: Kind, rows: list[tuple[int, Row]]) -> tuple[Plan, dict[str, Any]]:
+    """The plan inside the write transaction: drift looked up only for the rows it changes."""
+    snap, objects = snapshot(session, kind, scan_drift=False)
+    plan = make_plan(kind, rows, snap)
+    conn = session.connection()
+    tainted = {}
+    for c in plan.changes:
+        if c.action == "changed" and (found := row_drift(conn, TABLES[kind], str(objects[c.key].id))):
+            tainted[c.key] = f"{kind[:-1]} {c.key} {found} {TAINT}"
+    if tainted:
+        plan = make_plan(kind, rows, replace(snap, tainted=tainted))
+    return plan, objects
 
 
 def plan_import(engine: Engine, kind: Kind, rows: list[tuple[int, Row]], errors: list[RowError]) -> Plan:
@@ -86,8 +120,7 @@ def run_import(engine: Engine, kind: Kind, rows: list[tuple[int, Row]], by: str,
     """Write the plan in one transaction, each row's change record naming its line; raises
     ImportFailed (nothing written) on any error."""
     with as_actor(Session(engine, autoflush=False), by, why) as session:
-        snap, objects = snapshot(session, kind)
-        plan = make_plan(kind, rows, snap)
+        plan, objects = _checked_plan(session, kind, rows)
         if plan.errors:
             raise ImportFailed(plan)
         ids = [{v: k for k, v in names.items()} for names in _codes(session)]
