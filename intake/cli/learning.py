@@ -81,10 +81,20 @@ def export(out: Path = typer.Option(..., "--out", help="Folder for manifest.json
 
 def in_service_model(config: Optional[Path], db: Optional[str]) -> Path:
     """The model the registry has in service (the configured one before any promotion)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from intake.learning.registry import in_service
 
+    url, cfg = resolve(db, config)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        note(f"no gate database at {url}: using the configured model {cfg.model.path}")
+        return cfg.model.path   # never create a database to read a registry from
     engine, cfg = _engine(db, config)
-    return in_service(engine, cfg.site.data_dir, cfg.model.path).path
+    try:
+        return in_service(engine, cfg.site.data_dir, cfg.model.path).path
+    except SQLAlchemyError as exc:   # a database from before migration 0013
+        note(f"no model registry in {url} ({type(exc).__name__}): using the configured model")
+        return cfg.model.path
 
 
 def train_from(export_dir: Path, out: Path, base: Optional[Path], config: Optional[Path], db: Optional[str],
