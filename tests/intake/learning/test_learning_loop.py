@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import shutil
+import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -31,9 +32,9 @@ from tests.intake.web.staff_support import csrf_of
 from vision.model_card import ModelCard, card_path, sha256_file
 
 PASSWORD = "correct horse battery"
+SHIPPED = Path("models/intake-classifier/model.onnx")
 TRUCKS = 5
-pytestmark = pytest.mark.skipif(not shutil.which("true") or __import__("importlib").util.find_spec("torch") is None,
-                                reason="training needs the train extra")
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="training needs the train extra")
 
 
 def _config(tmp: Path) -> Path:
@@ -111,123 +112,148 @@ def _clone(model: Path, folder: Path, temperature: float | None = None) -> Path:
     return target
 
 
-def test_reviewed_loads_train_a_candidate_that_is_promoted_only_when_not_worse(tmp_path: Path) -> None:
-    out, gate = _demo(tmp_path)
+@dataclass
+class Loop:
+    tmp: Path
+    engine: Any
+    hub: StatusHub
+    reviewed: list[str]
+    cfg: str = ""
+
+    def evaluate(self, model: Path) -> dict:
+        code, stdout = _cli("vision", "evaluate", "--candidate", str(model), "--plant", str(self.tmp / "export"),
+                            "--generated", "6", "--ood", "1", "--no-real", "--config", self.cfg,
+                            "--out", str(self.tmp / f"eval-{model.parent.name}"), "--json")
+        assert code == 0, stdout
+        return _json(stdout)[0]
+
+    def promote(self, model: Path, *extra: str, user: str = "boss", reason: str = "plant data") -> tuple[int, str]:
+        return _cli("model", "promote", str(model), "--user", user, "--reason", reason, "--config", self.cfg,
+                    "--json", *extra)
+
+
+def _reviewed_plant(tmp: Path) -> Loop:
+    """Demo loads judged by the gate, every queued one reviewed in the review page."""
+    out, gate = _demo(tmp)
     engine = gate.records.engine
     users = Users(engine)
     users.add("li.wei", PASSWORD, "reviewer")
     users.add("boss", PASSWORD, "admin")
     hub = StatusHub()
     hub.publish(LaneStatus(lane="1"))
-    server = WebServer(create_app(hub, engine=engine, data_dir=tmp_path / "data"))
+    server = WebServer(create_app(hub, engine=engine, data_dir=tmp / "data"))
     server.start()
     try:
         reviewed = _review_all(server.url, {t.plate: t.load_label for t in demo_trucks(TRUCKS)})
     finally:
         server.stop()
     assert reviewed, out
-    # Retention took one reviewed load's photos (labelled_days set): listed, not skipped.
-    gone = reviewed[0]
-    files, freed, _ = delete_files(tmp_path / "data", frame_files(engine, gone))
-    with Session(engine) as session:
-        session.add(FrameRemoval(visit_id=gone, verdict="reject", rule="labelled older than 30 days",
-                                 files=files, bytes_freed=freed))
-        session.commit()
-    # The lab reports on a load nobody reviewed: a failed silt figure labels it muddy.
+    return Loop(tmp, engine, hub, reviewed, str(_config(tmp)))
+
+
+def _retention_and_lab(loop: Loop) -> tuple[str, int, str]:
+    """Retention took one reviewed load's photos (labelled_days set); the lab reports on a load
+    nobody reviewed (a failed silt figure: muddy). Returns (removed visit, files, lab visit)."""
     from intake.lab.results import attach_result
     from intake.store.tables import Sample
 
-    with Session(engine) as session:
-        tested = next(s for s in session.exec(select(Sample)) if s.visit_id not in reviewed)
-    attach_result(engine, tested.blind_code, "silt_pct", "7.5", "%", "plant lab", "fail")
-    cfg = str(_config(tmp_path))
+    gone = loop.reviewed[0]
+    files, freed, _ = delete_files(loop.tmp / "data", frame_files(loop.engine, gone))
+    with Session(loop.engine) as session:
+        session.add(FrameRemoval(visit_id=gone, verdict="reject", rule="labelled older than 30 days",
+                                 files=files, bytes_freed=freed))
+        session.commit()
+        tested = next(s for s in session.exec(select(Sample)) if s.visit_id not in loop.reviewed)
+    attach_result(loop.engine, tested.blind_code, "silt_pct", "7.5", "%", "plant lab", "fail")
+    return gone, files, tested.visit_id
 
-    code, stdout = _cli("vision", "dataset", "export", "--out", str(tmp_path / "export"), "--config", cfg, "--json")
+
+def _export(loop: Loop, gone: str, files: int, lab_visit: str) -> None:
+    code, stdout = _cli("vision", "dataset", "export", "--out", str(loop.tmp / "export"), "--config", loop.cfg, "--json")
     assert code == 0, stdout
     summary = _json(stdout)[0]
-    manifest = json.loads((tmp_path / "export" / "manifest.json").read_text(encoding="utf-8"))
-    assert summary["loads"] == len(set(reviewed)) + 1 and summary["removed_by_retention"] == files > 0
-    lab = [i for i in manifest["items"] if i["source"] == "lab"]
-    assert lab and {i["visit"] for i in lab} == {tested.visit_id} and {i["label"] for i in lab} == {"muddy"}
+    items = json.loads((loop.tmp / "export" / "manifest.json").read_text(encoding="utf-8"))["items"]
+    assert summary["loads"] == len(set(loop.reviewed)) + 1 and summary["removed_by_retention"] == files > 0
+    lab = [i for i in items if i["source"] == "lab"]
+    assert lab and {i["visit"] for i in lab} == {lab_visit} and {i["label"] for i in lab} == {"muddy"}
     assert all(i["labelled_by"] == "plant lab" for i in lab)
-    removed = [i for i in manifest["items"] if i["visit"] == gone]
+    removed = [i for i in items if i["visit"] == gone]
     assert removed and all(i["file"] is None and "removed by retention" in i["missing"] for i in removed)
-    shipped = sha256_file(Path("models/intake-classifier/model.onnx"))
-    assert all(i["model_sha256"] == shipped for i in manifest["items"])
-    assert all(i["labelled_by"] == "li.wei" for i in manifest["items"] if i["source"] == "review")
+    assert all(i["model_sha256"] == sha256_file(SHIPPED) for i in items)
+    assert all(i["labelled_by"] == "li.wei" for i in items if i["source"] == "review")
 
-    cand = tmp_path / "cand"
-    code, stdout = _cli("vision", "train", "--from", str(tmp_path / "export"), "--out", str(cand), "--quick",
-                        "--config", cfg)
+
+def _fine_tune_and_promote(loop: Loop) -> Path:
+    """A candidate trained on a tiny budget: refused if worse, then an admin's override."""
+    cand = loop.tmp / "cand"
+    code, stdout = _cli("vision", "train", "--from", str(loop.tmp / "export"), "--out", str(cand), "--quick",
+                        "--config", loop.cfg)
     assert code == 0, stdout
-    assert "fine-tuned from " + shipped in ModelCard.model_validate_json(card_path(cand / "model.onnx").read_text()).training_data
-
-    def evaluate(model: Path) -> dict:
-        code, stdout = _cli("vision", "evaluate", "--candidate", str(model), "--plant", str(tmp_path / "export"),
-                            "--generated", "6", "--ood", "1", "--no-real", "--config", cfg,
-                            "--out", str(tmp_path / f"eval-{model.parent.name}"), "--json")
-        assert code == 0, stdout
-        return _json(stdout)[0]
-
-    # The fine-tuned candidate: refused if its figures are worse, then an admin's override.
-    first = evaluate(cand / "model.onnx")
-    assert (tmp_path / "eval-cand" / "confusion-candidate.png").is_file()
-    code, stdout = _cli("model", "promote", str(cand / "model.onnx"), "--user", "boss", "--reason", "first plant data",
-                        "--config", cfg, "--json")
+    card = ModelCard.model_validate_json(card_path(cand / "model.onnx").read_text(encoding="utf-8"))
+    assert "fine-tuned from " + sha256_file(SHIPPED) in card.training_data
+    first = loop.evaluate(cand / "model.onnx")
+    assert (loop.tmp / "eval-cand" / "confusion-candidate.png").is_file()
+    code, stdout = loop.promote(cand / "model.onnx")
     if first["worse"]:
         assert code == 1
-        code, stdout = _cli("model", "promote", str(cand / "model.onnx"), "--user", "boss", "--override",
-                            "--reason", "plant photos outweigh the generated set", "--config", cfg, "--json")
+        code, stdout = loop.promote(cand / "model.onnx", "--override", reason="plant photos outweigh the set")
         assert code == 0 and _json(stdout)[0]["override"] is True
     else:
         assert code == 0, stdout
-    fine_tuned = sha256_file(cand / "model.onnx")
-    assert registry.in_service(engine, tmp_path / "data", Path("x")).sha256 == fine_tuned
+    assert registry.in_service(loop.engine, loop.tmp / "data", Path("x")).sha256 == sha256_file(cand / "model.onnx")
+    return cand / "model.onnx"
 
-    # A candidate sure of nothing passes no good load: worse, refused, even for an admin without --override.
-    unsure = _clone(cand / "model.onnx", tmp_path / "unsure", temperature=1000.0)
-    result = evaluate(unsure)
+
+def _refuse_roll_back_promote(loop: Loop, fine_tuned: Path) -> Path:
+    # A candidate sure of nothing passes no good load: worse, refused without --override.
+    unsure = _clone(fine_tuned, loop.tmp / "unsure", temperature=1000.0)
+    result = loop.evaluate(unsure)
     assert result["current"]["good_pass_rate"] == 0 or result["worse"], result
     if result["worse"]:
-        code, _ = _cli("model", "promote", str(unsure), "--user", "boss", "--reason", "try", "--config", cfg)
-        assert code == 1
-    # A non-admin cannot promote at all.
-    code, _ = _cli("model", "promote", str(unsure), "--user", "li.wei", "--reason", "try", "--config", cfg)
-    assert code == 1
-
-    # Rolled back: the shipped model is in service again.
-    code, stdout = _cli("model", "rollback", "--user", "boss", "--reason", "more reviews needed", "--config", cfg, "--json")
-    assert code == 0 and _json(stdout)[0]["sha256"] == shipped
+        assert loop.promote(unsure)[0] == 1
+    assert loop.promote(unsure, user="li.wei")[0] == 1       # a reviewer cannot promote at all
+    code, stdout = _cli("model", "rollback", "--user", "boss", "--reason", "more reviews needed", "--config", loop.cfg,
+                        "--json")
+    assert code == 0 and _json(stdout)[0]["sha256"] == sha256_file(SHIPPED)
     # The same network under a new SHA-256 measures the same: not worse, promoted.
-    same = _clone(Path("models/intake-classifier/model.onnx"), tmp_path / "same")
-    assert evaluate(same)["worse"] == []
-    code, stdout = _cli("model", "promote", str(same), "--user", "boss", "--reason", "equal figures", "--config", cfg)
+    same = _clone(SHIPPED, loop.tmp / "same")
+    assert loop.evaluate(same)["worse"] == []
+    code, stdout = loop.promote(same, reason="equal figures")
     assert code == 0, stdout
-    code, stdout = _cli("model", "list", "--config", cfg, "--json")
-    rows = _json(stdout)
+    rows = _json(_cli("model", "list", "--config", loop.cfg, "--json")[1])
     assert [r["version"] for r in rows if "version" in r and "sha256" in r] == ["v1", "v2", "v3"]
     assert [r["action"] for r in rows if "promotion" in r] == ["promote", "rollback", "promote"]
-    code, stdout = _cli("model", "list", "--config", cfg)
+    code, stdout = _cli("model", "list", "--config", loop.cfg)
     assert code == 0 and "Model in service: v3" in stdout
+    return same
 
-    # A gate started now judges with the promoted model, and each inspection records it.
-    again, _ = _demo(tmp_path)
+
+def _restarted_gate_uses(loop: Loop, promoted: Path) -> None:
+    """A gate started now judges with the promoted model; each inspection and the review page say so."""
     from intake.store.tables import Inspection
 
-    with Session(engine) as session:
+    _demo(loop.tmp)
+    with Session(loop.engine) as session:
         latest = session.exec(select(Inspection).order_by(col(Inspection.id).desc())).first()
-    assert latest is not None and latest.model_sha256 == sha256_file(same)
-    server = WebServer(create_app(hub, engine=engine, data_dir=tmp_path / "data"))
+    assert latest is not None and latest.model_sha256 == sha256_file(promoted)
+    server = WebServer(create_app(loop.hub, engine=loop.engine, data_dir=loop.tmp / "data"))
     server.start()
-    try:   # the review page names the registered version that judged the load
+    try:
         client = httpx.Client(base_url=server.url, headers={"Sec-Fetch-Site": "same-origin"}, timeout=20)
         form = client.get("/login")
         client.post("/login", data={"csrf": csrf_of(form.text), "username": "li.wei", "password": PASSWORD,
                                     "next": "/review"}, headers={"Origin": server.url})
         page = client.get(f"/review/{latest.id}").text
-        assert f"v3 · {sha256_file(same)[:16]}" in page, page
+        assert f"v3 · {sha256_file(promoted)[:16]}" in page, page
     finally:
         server.stop()
-    code, stdout = _cli("audit", "verify", "--config", cfg)
+
+
+def test_reviewed_loads_train_a_candidate_that_is_promoted_only_when_not_worse(tmp_path: Path) -> None:
+    loop = _reviewed_plant(tmp_path)
+    _export(loop, *_retention_and_lab(loop))
+    promoted = _refuse_roll_back_promote(loop, _fine_tune_and_promote(loop))
+    _restarted_gate_uses(loop, promoted)
+    code, stdout = _cli("audit", "verify", "--config", loop.cfg)
     assert code == 0, stdout
-    assert os.path.isfile(tmp_path / "data" / "models" / sha256_file(same)[:16] / "model.onnx")
+    assert (tmp_path / "data" / "models" / sha256_file(promoted)[:16] / "model.onnx").is_file()
