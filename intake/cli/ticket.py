@@ -139,8 +139,13 @@ def verify_cmd(ref: str = typer.Argument(..., help="The code from the QR, its UR
     from intake.ticket.layout import layout
     from intake.ticket.verify import check_ticket
 
-    engine, cfg = _open(db, config, key, migrate=False)
-    check = check_ticket(engine, ref)
+    from sqlalchemy.exc import OperationalError
+
+    engine, cfg = _open(db, config, key, migrate=False)   # a verifier changes nothing, not even the schema
+    try:
+        check = check_ticket(engine, ref)
+    except OperationalError as exc:   # no ticket table: not a gate database, or one before migration 0012
+        fail(f"cannot read tickets there ({exc.orig}); is it a gate database at the newest migration?", 2)
     if check is None:
         fail(f"no ticket {ref!r} on this gate", 2)
     if json_out:

@@ -23,6 +23,21 @@ class EscPosError(ValueError):
     pass
 
 
+def _qr_function(out: Decoded, fn: int, payload: bytes, stored: bytes) -> bytes:
+    """One GS ( k QR function; returns the symbol buffer after it."""
+    if fn == 65:
+        out.qr_model = payload[0] - 0x30
+    elif fn == 69:
+        out.qr_level = payload[0]
+    elif fn == 80:
+        return payload[1:]
+    elif fn == 81:
+        out.qr.append(stored)
+    elif fn != 67:
+        raise EscPosError(f"unknown QR function {fn}")
+    return stored
+
+
 def decode(job: bytes) -> Decoded:
     out, i, text, size, stored = Decoded(), 0, bytearray(), 0, b""
     while i < len(job):
@@ -55,19 +70,9 @@ def decode(job: bytes) -> Decoded:
                 out.cut, i = True, i + (4 if job[i + 2] in (65, 66) else 3)
             elif op == b"(" and job[i + 2:i + 3] == b"k":
                 n = job[i + 3] | job[i + 4] << 8
-                cn, fn, payload = job[i + 5], job[i + 6], job[i + 7:i + 5 + n]
-                if cn != 49:
-                    raise EscPosError(f"GS ( k for symbol {cn}, not QR")
-                if fn == 65:
-                    out.qr_model = payload[0] - 0x30
-                elif fn == 69:
-                    out.qr_level = payload[0]
-                elif fn == 80:
-                    stored = payload[1:]
-                elif fn == 81:
-                    out.qr.append(stored)
-                elif fn != 67:
-                    raise EscPosError(f"unknown QR function {fn}")
+                if job[i + 5] != 49:
+                    raise EscPosError(f"GS ( k for symbol {job[i + 5]}, not QR")
+                stored = _qr_function(out, job[i + 6], job[i + 7:i + 5 + n], stored)
                 i += 5 + n
             else:
                 raise EscPosError(f"unknown GS {op!r} at {i}")

@@ -85,3 +85,14 @@ def test_a_later_issue_continues_the_numbers(records, visits, cli):
     issue_ticket(records.engine, visits[0], PLANT)
     out = cli("issue", visits[2], "--json")
     assert out.exit_code == 0 and json.loads(out.stdout)["ticket"] == 2
+
+
+def test_verify_on_a_database_without_tickets_says_so(tmp_path, monkeypatch):
+    import sqlite3 as lite
+
+    other = tmp_path / "other.db"
+    lite.connect(other).execute("CREATE TABLE chainlink (seq INTEGER)").connection.close()
+    monkeypatch.setenv("INTAKE_TEST_TICKET_KEY", KEY.decode())
+    out = CliRunner().invoke(app, ["ticket", "verify", "1", "--db", f"sqlite:///{other}",
+                                   "--key", "env:INTAKE_TEST_TICKET_KEY"])
+    assert out.exit_code == 2 and "cannot read tickets" in out.stderr
