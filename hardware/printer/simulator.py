@@ -8,11 +8,11 @@ from collections import deque
 
 
 class PrinterSimulator:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, keep: int = 1000) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, keep: int = 100) -> None:
         self._server = socket.create_server((host, port))
         self._server.settimeout(0.2)
         self.host, self.port = host, int(self._server.getsockname()[1])
-        self.jobs: deque[bytes] = deque(maxlen=keep)   # newest `keep` jobs: a long demo stays bounded
+        self.jobs: deque[bytes] = deque(maxlen=keep)   # newest `keep` jobs (~1.3 kB each): a soak stays flat
         self.offline = False       # True: connections are refused (a printer switched off)
         self._done = threading.Condition()
         self._stop = threading.Event()

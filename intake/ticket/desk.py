@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.engine import Engine
@@ -35,6 +36,9 @@ class TicketDesk:
         self.cfg, self.engine = cfg, engine
         self.issued: dict[str, int] = {}      # visit -> ticket number, this run (the demo reads it)
         self._prints: set[asyncio.Task[None]] = set()
+        # One job at a time per lane's printer: two tickets' bytes interleaved on a serial line
+        # would print as one garbled ticket (a raw TCP port refuses or queues a second job).
+        self._printer_locks: dict[str, threading.Lock] = {lane.id: threading.Lock() for lane in cfg.lanes}
 
     def wrap(self, lane: LaneConfig, then: VisitDone | None) -> VisitDone:
         """The lane's visit-done callback: the ticket first, then whatever else was asked."""
@@ -65,8 +69,9 @@ class TicketDesk:
     def _print(self, lane: LaneConfig, ticket_id: int, number: int) -> None:
         assert lane.printer is not None
         try:
-            printed = print_receipt(self.engine, ticket_id, link_of(lane.printer), base_url=self.cfg.ticket_url(),
-                                    tz=self.cfg.tickets.timezone, paper_mm=lane.printer.paper_mm)
+            with self._printer_locks.setdefault(lane.id, threading.Lock()):
+                printed = print_receipt(self.engine, ticket_id, link_of(lane.printer), base_url=self.cfg.ticket_url(),
+                                        tz=self.cfg.tickets.timezone, paper_mm=lane.printer.paper_mm)
         except Exception:
             log.exception("lane %s: ticket %08d not printed and not recorded", lane.id, number)
             return
