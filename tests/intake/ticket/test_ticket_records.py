@@ -143,3 +143,27 @@ def test_no_key_means_not_vouched(db_path, tickets):
     keyless = Records(open_engine(f"sqlite:///{db_path}", None, migrate=False))
     check = check_ticket(keyless.engine, tickets[0].code)
     assert check is not None and not check.vouched and check.problem
+
+
+def test_a_database_from_before_migration_0012_gets_tickets_from_its_next_weigh_out(tmp_path):
+    """Migration 0012 adds the tables to a working database; visits weighed out before it have
+    no ticket until `intake ticket issue --pending` gives them one (numbered from 1)."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from intake.store.db import open_engine
+    from intake.store.migrate import alembic_config
+    from tests.intake.store.conftest import fill
+
+    path = tmp_path / "old.db"
+    old = create_engine(f"sqlite:///{path}")
+    with old.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0011")
+    old.dispose()
+    records = Records(open_engine(f"sqlite:///{path}", KEY))   # migrates to head
+    visits = fill(records, trucks=2)
+    assert pending_visits(records.engine) == visits
+    assert [issue_ticket(records.engine, v, PLANT).number for v in visits] == [1, 2]
+    assert verify(records.engine, KEY).ok
