@@ -88,7 +88,7 @@ def _summary(kind: Kind, name: str, encoding: str, plan: Plan, dry_run: bool, js
 def _run(kind: Kind, file: Path, dry_run: bool, by: str, why: Optional[str], encoding: Optional[str],
          json_out: bool, db: Optional[str], config: Optional[Path], key: Optional[str]) -> None:
     from intake.masterdata.csvfile import decode, read_table
-    from intake.masterdata.rows import MODELS, parse
+    from intake.masterdata.rows import MODELS, parse, references
     from intake.masterdata.store import ImportFailed, plan_import, run_import
 
     try:
@@ -104,7 +104,7 @@ def _run(kind: Kind, file: Path, dry_run: bool, by: str, why: Optional[str], enc
         finish(False)
     rows, errors = parse(model, table.records)
     engine = _engine(db, config, key)
-    plan = plan_import(engine, kind, rows, table.errors + errors)
+    plan = plan_import(engine, kind, rows, table.errors + errors, references(model, table.records, errors))
     if plan.errors:
         _errors(plan.errors, json_out)
         finish(False)

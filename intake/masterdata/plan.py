@@ -103,10 +103,15 @@ def _two_open_orders(changes: list[Change], snap: Snapshot) -> list[RowError]:
 
 
 def make_plan(kind: Kind, rows: list[tuple[int, Row]], snap: Snapshot,
-              errors: list[RowError] | None = None) -> Plan:
+              errors: list[RowError] | None = None,
+              partial: list[tuple[int, dict[str, str]]] | None = None) -> Plan:
     """The plan for the parsed rows against the store's state; `errors` are the parse errors,
-    kept with the rest so one run names every problem."""
+    kept with the rest so one run names every problem; `partial`, the reference cells of the
+    rows that failed to parse (rows.references), are checked too."""
     found = list(errors or [])
+    for line, cells in partial or []:
+        found += [e for e in _references(kind, line, {**dict.fromkeys(("supplier", "material", "vehicle"), None), **cells}, snap)
+                  if e.column in cells]
     first: dict[str, int] = {}
     changes: list[Change] = []
     key_name = MODELS[kind].KEY

@@ -131,6 +131,29 @@ def parse(model: type[Row], records: list[Record]) -> tuple[list[tuple[int, Row]
     return rows, errors
 
 
+REFERENCES = ("supplier", "material", "vehicle")   # cells naming another master row
+
+
+def references(model: type[Row], records: list[Record], errors: list[RowError]) -> list[tuple[int, dict[str, str]]]:
+    """For the records that failed to parse: their reference cells that are fine on their
+    own, so the plan can still say "no supplier 'xx'" on a line with a bad number too."""
+    bad: dict[int, set[str | None]] = {}
+    for e in errors:
+        bad.setdefault(e.line, set()).add(e.column)
+    out = []
+    for record in records:
+        if record.line not in bad:
+            continue
+        cells = {}
+        for name in (n for n in REFERENCES if n in model.model_fields and n not in bad[record.line]):
+            value = unicodedata.normalize("NFKC", record.cells.get(name, "")).strip()
+            if value:
+                cells[name] = value.upper() if name == "vehicle" else value
+        if cells:
+            out.append((record.line, cells))
+    return out
+
+
 def clean_reason(text: str | None) -> str:
     """A staff member's reason for a change, as it goes on the record: required, one line."""
     value = " ".join(unicodedata.normalize("NFKC", text or "").split())

@@ -109,10 +109,11 @@ def _checked_plan(session: Session, kind: Kind, rows: list[tuple[int, Row]]) -> 
     return plan, objects
 
 
-def plan_import(engine: Engine, kind: Kind, rows: list[tuple[int, Row]], errors: list[RowError]) -> Plan:
+def plan_import(engine: Engine, kind: Kind, rows: list[tuple[int, Row]], errors: list[RowError],
+                partial: list[tuple[int, dict[str, str]]] | None = None) -> Plan:
     """The plan against the store as it is, read without the write lock (nothing written)."""
     with Session(read_only(engine)) as session:
-        return make_plan(kind, rows, snapshot(session, kind)[0], errors)
+        return make_plan(kind, rows, snapshot(session, kind)[0], errors, partial)
 
 
 def run_import(engine: Engine, kind: Kind, rows: list[tuple[int, Row]], by: str, why: str,

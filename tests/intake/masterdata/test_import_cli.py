@@ -120,6 +120,7 @@ def test_dry_run_writes_nothing_and_needs_no_name(gate: Gate) -> None:
 BAD_ORDERS = [
     ("code,supplier,material,vehicle,open\nPO-9,hx-sand,sand,沪A·S2001,yes\n", 1, "expected_kg", "missing column"),
     (ORDER_HEAD + "PO-9,xx,sand,沪A·S2009,100,no\n", 2, "supplier", "no supplier 'xx'"),
+    (ORDER_HEAD + "PO-9,xx,sand,沪A·S2001,1.5,no\n", 2, "supplier", "no supplier 'xx'"),   # beside a bad number
     (ORDER_HEAD + "PO-9,hx-sand,sand,沪A·S2001,2O000,no\n", 2, "expected_kg", "not a whole number"),
     (ORDER_HEAD + "PO-9,hx-sand,sand,沪A·S2001,100,no\npo-9,hx-sand,sand,沪A·S2001,100,no\n", 3, "code",
      "duplicate code 'PO-9' (first on line"),

@@ -157,3 +157,17 @@ def test_any_vehicle_file_parses_to_rows_or_named_errors(cells):
 def test_whole_numbers_round_trip(kg, shape):
     rows, errors = orders(ORDER_HEAD + f"PO-1,s,sand,A1,{shape.format(kg)},\n")
     assert errors == [] and rows[0][1].expected_kg == kg
+
+
+def test_a_line_with_a_bad_cell_still_has_its_references_checked():
+    from intake.masterdata.rows import references
+
+    table = read_table(ORDER_HEAD + "PO-3,xx,sand,z9,12.5,\nPO-4,s,sand,A3,bad,\n", "UTF-8",
+                       OrderRow.required(), OrderRow.OPTIONAL)
+    rows, errors = parse(OrderRow, table.records)
+    p = make_plan("orders", rows, SNAP, errors, references(OrderRow, table.records, errors))
+    assert [str(e) for e in p.errors] == [
+        "line 2, column expected_kg: not a whole number: '12.5' (digits only, no separators)",
+        "line 2, column supplier: no supplier 'xx'",
+        "line 2, column vehicle: no vehicle 'Z9'",
+        "line 3, column expected_kg: not a whole number: 'bad' (digits only, no separators)"]
