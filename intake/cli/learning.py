@@ -187,4 +187,7 @@ def comparison_table(result: Any) -> Table:
     table.add_row("non-tray -> REVIEW", pct(c.ood_review_rate), pct(k.ood_review_rate))
     table.add_row("non-tray -> PASS (count)", str(c.ood_pass), str(k.ood_pass))
     table.add_row("ms per photo (whole + 4 tiles)", f"{c.ms_per_photo:.1f}", f"{k.ms_per_photo:.1f}")
+    table.add_row("3-photo generated loads: false-pass", pct(c.loads_false_pass_rate), pct(k.loads_false_pass_rate))
+    table.add_row("3-photo generated loads: good PASS", pct(c.loads_good_pass_rate), pct(k.loads_good_pass_rate))
+    table.add_row("3-photo non-tray loads -> PASS (count)", str(c.loads_ood_pass), str(k.loads_ood_pass))
     return table
