@@ -50,54 +50,62 @@ def _changes(engine: Engine, reader: Engine, table: str) -> list[dict[str, Any]]
     return out
 
 
-def masterdata_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
-    router = APIRouter(prefix="/admin", tags=["admin"])
-    admin = staff.page("admin")
-    reader = read_only(engine)
+class MasterPages:
+    """Rendering the two pages, with an error or a done notice (a post's answer)."""
 
-    def page(request: Request, who: Principal, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    def __init__(self, staff: Staff, engine: Engine, templates: Jinja2Templates) -> None:
+        self.staff, self.engine, self.templates = staff, engine, templates
+        self.reader = read_only(engine)   # listing only reads: never the gate's write lock
+
+    def page(self, request: Request, who: Principal, name: str, context: dict[str, Any], status: int) -> Response:
         table = "deliveryorder" if name == "admin_orders.html" else "vehicle"
-        response = templates.TemplateResponse(request, name, {"who": who, "changes": _changes(engine, reader, table),
-                                                              **context}, status_code=status)
+        response = self.templates.TemplateResponse(request, name, {
+            "who": who, "changes": _changes(self.engine, self.reader, table), **context}, status_code=status)
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    def orders_page(request: Request, who: Principal, q: str, state: str, error: str | None = None,
-                    done: str | None = None, status: int = 200) -> Response:
+    def orders(self, request: Request, who: Principal, q: str, state: str, error: str | None = None,
+               done: str | None = None, status: int = 200) -> Response:
         state = state if state in STATES else "open"
-        return page(request, who, "admin_orders.html", {
-            "orders": list_orders(reader, q[:64], state), "q": q[:64], "state": state, "states": STATES,
+        return self.page(request, who, "admin_orders.html", {
+            "orders": list_orders(self.reader, q[:64], state), "q": q[:64], "state": state, "states": STATES,
             "error": error, "done": done}, status)
 
-    def vehicles_page(request: Request, who: Principal, q: str, error: str | None = None,
-                      done: str | None = None, status: int = 200) -> Response:
-        return page(request, who, "admin_vehicles.html", {
-            "vehicles": list_vehicles(reader, q[:64]), "q": q[:64], "error": error, "done": done,
-            "today": staff.settings.today().isoformat()}, status)
+    def vehicles(self, request: Request, who: Principal, q: str, error: str | None = None,
+                 done: str | None = None, status: int = 200) -> Response:
+        return self.page(request, who, "admin_vehicles.html", {
+            "vehicles": list_vehicles(self.reader, q[:64]), "q": q[:64], "error": error, "done": done,
+            "today": self.staff.settings.today().isoformat()}, status)
+
+
+def masterdata_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
+    router = APIRouter(prefix="/admin", tags=["admin"])
+    admin = staff.page("admin")
+    pages = MasterPages(staff, engine, templates)
 
     @router.get("/orders", response_class=HTMLResponse)
     def orders(request: Request, q: str = "", state: str = "open", done: str | None = None,
                who: Principal = Depends(admin)) -> Response:
-        return orders_page(request, who, q, state, done=(done or "")[:200] or None)
+        return pages.orders(request, who, q, state, done=(done or "")[:200] or None)
 
     @router.post("/orders/{order_id}/{action}")
     def order_action(request: Request, order_id: PathId, action: str,
                      post: StaffPost = Depends(staff.post("admin"))) -> Response:
         q, state = post.form.get("q", "")[:64], post.form.get("state", "open")
         if action not in ("open", "close"):
-            return orders_page(request, post.principal, q, state, "no such action", status=404)
+            return pages.orders(request, post.principal, q, state, "no such action", status=404)
         try:
             change = set_order_open(engine, order_id, action == "open", post.principal.username,
                                     clean_reason(post.form.get("reason")))
         except (ValueError, EditRefused) as exc:
-            return orders_page(request, post.principal, q, state, str(exc), status=400)
+            return pages.orders(request, post.principal, q, state, str(exc), status=400)
         done = f"order {change.new.get('code')} {'opened' if action == 'open' else 'closed'} (change record {change.id})"
         return RedirectResponse(f"/admin/orders?{_query(q=q, state=state, done=done)}", status_code=303)
 
     @router.get("/vehicles", response_class=HTMLResponse)
     def vehicles(request: Request, q: str = "", done: str | None = None,
                  who: Principal = Depends(admin)) -> Response:
-        return vehicles_page(request, who, q, done=(done or "")[:200] or None)
+        return pages.vehicles(request, who, q, done=(done or "")[:200] or None)
 
     @router.post("/vehicles/{vehicle_id}/tare")
     def tare(request: Request, vehicle_id: PathId, post: StaffPost = Depends(staff.post("admin"))) -> Response:
@@ -108,7 +116,7 @@ def masterdata_router(staff: Staff, engine: Engine, templates: Jinja2Templates) 
             weighed = tare_time(_date(form.get("weighed_on")), staff.settings.today())
             change = correct_tare(engine, vehicle_id, kg, weighed, post.principal.username, reason)
         except (ValueError, EditRefused) as exc:
-            return vehicles_page(request, post.principal, q, str(exc), status=400)
+            return pages.vehicles(request, post.principal, q, str(exc), status=400)
         done = (f"vehicle {change.new.get('plate')}: stored tare {(change.old or {}).get('stored_tare_kg')} → "
                 f"{kg} kg (change record {change.id})")
         return RedirectResponse(f"/admin/vehicles?{_query(q=q, done=done)}", status_code=303)

@@ -193,3 +193,14 @@ def test_a_large_file_goes_in_with_progress(gate: Gate) -> None:
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout)["added"] == 2000
     assert gate.state()[0] == 2003 and gate.verify()["ok"]
+
+
+def test_the_gate_admits_a_truck_on_an_imported_order(gate: Gate) -> None:
+    from intake.store.records import Admission, Records
+
+    engine = open_engine(gate.url, KEY, migrate=False)
+    admission = Records(engine).admit("沪B·G2001", "1")
+    assert isinstance(admission, Admission)
+    assert (admission.supplier, admission.material, admission.bed_mm) == ("ds-stone", "gravel", (8000, 2400))
+    assert gate.verify()["ok"]   # the visit is chained on top of the imported records
+    engine.dispose()
