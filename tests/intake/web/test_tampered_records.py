@@ -129,7 +129,7 @@ def test_the_gates_web_app_verifies_in_the_background_and_closes_the_lanes(
     on its own, /health goes down and every kiosk says why."""
     from types import SimpleNamespace
 
-    from intake.config import IdentificationConfig
+    from intake.config import IdentificationConfig, TicketConfig
     from intake.runtime import web_app
     from tests.intake.web.review_seed import AUDIT_KEY
 
@@ -137,7 +137,8 @@ def test_the_gates_web_app_verifies_in_the_background_and_closes_the_lanes(
     site = SimpleNamespace(audit_key="env:INTAKE_PROBE_KEY", database=str(forged.engine.url),
                            data_dir=forged.data_dir, kiosk_display_token="")
     gate = SimpleNamespace(hub=hub, health=lambda: {"model": "ok"}, records=SimpleNamespace(engine=forged.engine),
-                           cfg=SimpleNamespace(site=site, identification=IdentificationConfig()), lanes=[])
+                           cfg=SimpleNamespace(site=site, identification=IdentificationConfig(),
+                                              tickets=TicketConfig()), lanes=[])
     server = WebServer(web_app(gate))  # type: ignore[arg-type]
     server.start()
     try:
