@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Awaitable, Callable, Coroutine, Protocol
@@ -316,7 +317,9 @@ class LaneDriver:
         reading = self.scale.latest()
         await self._watch_indicator(reading)
         weight, motion = frame_to_kg(reading.frame if reading.known else None)
-        self._last = Readings(now=self.clock.now(), weight_kg=weight, motion=motion,
+        now = self.clock.now()
+        age_s = max(0.0, time.monotonic() - reading.at) * self.clock.speed   # the reader's clock is monotonic
+        self._last = Readings(now=now, weight_kg=weight, motion=motion, frame_at=now - age_s if reading.known else None,
                               front_blocked=inputs.front_blocked, rear_blocked=inputs.rear_blocked,
                               deck_occupied=inputs.deck_occupied, entry_loop=inputs.entry_loop,
                               exit_loop=inputs.exit_loop)

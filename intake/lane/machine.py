@@ -61,6 +61,10 @@ class Readings:
     deck_occupied: bool
     entry_loop: bool = False     # a vehicle under the entry barrier
     exit_loop: bool = False      # a vehicle under the exit barriers (plant and return)
+    # When the indicator sent the weight read (same clock as `now`); None: as of `now`. A polled
+    # or busy link may deliver no new frame for a while, and one old frame seen at every tick
+    # is no proof the deck stood still.
+    frame_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -428,7 +432,10 @@ def _weighing(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[Lane
         return _void(state, ev.now, "weight_unknown")
     steady = _update_steady(state.steady, ev, cfg, state.positioned)
     state = replace(state, steady=steady)
-    if steady is None or ev.now - steady.start < cfg.stable_time_s:
+    # Stable means: a frame that arrived stable_time_s after the window began, every reading
+    # since in the band; not the same early frame looked at for that long.
+    arrived = ev.now if ev.frame_at is None else ev.frame_at
+    if steady is None or arrived - steady.start < cfg.stable_time_s:
         return state, []
     weight = ev.weight_kg
     assert weight is not None

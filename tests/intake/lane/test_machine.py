@@ -94,6 +94,37 @@ def test_without_a_motion_flag_only_identical_frames_are_steady():
     assert state.steady is not None and state.steady.start == 3.0
 
 
+def test_one_old_frame_looked_at_for_the_whole_window_is_not_a_stable_weight():
+    # A polled indicator on a busy link: the frame read at every tick arrived at 3.0 s, while
+    # the truck was still driving on, and nothing newer comes. However long the lane looks at
+    # it, no weight is recorded; a frame that arrived 2 s into the window is.
+    state = on_deck()
+    for t in (3.0, 4.0, 5.0, 6.0, 8.0, 12.0):
+        state, cmds = step(state, Readings(t, 33820, None, False, False, True, frame_at=3.0), CFG)
+        assert cmds == [], t
+    assert state.steady is not None and state.steady.start == 3.0
+    state, cmds = step(state, Readings(12.5, 33820, None, False, False, True, frame_at=4.9), CFG)
+    assert cmds == []                                   # arrived 1.9 s into the window
+    state, cmds = step(state, Readings(13.0, 33820, None, False, False, True, frame_at=5.0), CFG)
+    assert cmds == [RecordWeight("v1", "in", 33820), Inspect("v1")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 5.0)), min_size=1, max_size=40))
+def test_a_weight_is_recorded_only_from_a_frame_that_arrived_a_full_window_after_it_began(ticks):
+    # Ticks (gap, frame age) of one identical weight: whatever the timing, the recorded frame
+    # arrived at least stable_time_s after the window's first tick.
+    state, t = on_deck(), 3.0
+    start = None
+    for gap, age in ticks:
+        t += gap
+        state, cmds = step(state, Readings(t, 30000, False, False, False, True, frame_at=t - age), CFG)
+        start = state.steady.start if state.steady is not None and start is None else start
+        if cmds:
+            assert start is not None and (t - age) - start >= CFG.stable_time_s
+            break
+
+
 def test_motion_flag_blocked_grating_or_unknown_weight_restart_the_window():
     for kwargs in (dict(motion=True), dict(rear=True), dict(front=True)):
         state, _ = settle(on_deck(), 30000, seconds=1.5)
