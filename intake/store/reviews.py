@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, ClassVar, Final, Literal, Optional
@@ -471,15 +471,12 @@ def export_visits(engine: Engine, since: date, until: date, chunk_rows: int = 50
                 None if received else t, "yes" if received else "no", net, verdict or "",
                 ";".join(reasons or []), label or "", "yes" if rev else "no", "yes" if check else "not checked")
 
+    refs: Refs = ((Visit, lambda r: (r[0],)), (Weighing, lambda r: (r[14], r[15])), (Decision, lambda r: (r[16], r[17])))
+
     def rows() -> Iterator[Sequence[object]]:
         with Session(engine) as session:
-            batch: list[Sequence[Any]] = []
-            for r in session.execute(query.execution_options(yield_per=1000)):
-                batch.append(tuple(r))
-                if len(batch) >= chunk_rows:
-                    yield from _checked(batch, check, line)
-                    batch = []
-            yield from _checked(batch, check, line)
+            yield from _checked_lines(session.execute(query.execution_options(yield_per=1000)), chunk_rows,
+                                      check, refs, line)
 
     return _csv_lines(VISIT_COLUMNS, rows(), chunk_rows)
 
@@ -516,27 +513,44 @@ def _visits_query(start: datetime, end: datetime) -> Any:
     )
 
 
-def _checked(batch: list[Sequence[Any]], check: RowCheck | None,
-             line: Callable[[Sequence[Any], bool], tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
-    """The batch's lines, each told whether its visit, weighing and decision rows verify."""
+# The rows a CSV line rests on: (table, the ids of its rows in that table, from the query row).
+Refs = Sequence[tuple[type[SQLModel], Callable[[Sequence[Any]], tuple[Any, ...]]]]
+Line = Callable[[Sequence[Any], bool], tuple[object, ...]]
+
+
+def _checked_lines(result: Iterable[Any], chunk_rows: int, check: RowCheck | None, refs: Refs,
+                   line: Line) -> Iterator[tuple[object, ...]]:
+    """The query's lines, a chunk at a time, each told whether the rows it rests on verify."""
+    batch: list[Sequence[Any]] = []
+    for r in result:
+        batch.append(tuple(r))
+        if len(batch) >= chunk_rows:
+            yield from _checked(batch, check, refs, line)
+            batch = []
+    yield from _checked(batch, check, refs, line)
+
+
+def _checked(batch: list[Sequence[Any]], check: RowCheck | None, refs: Refs, line: Line) -> Iterator[tuple[object, ...]]:
     if not batch:
         return
-    bad_visits = check(Visit, [r[0] for r in batch]) if check else set()
-    bad_weighings = check(Weighing, [i for r in batch for i in (r[14], r[15]) if i is not None]) if check else set()
-    bad_decisions = check(Decision, [i for r in batch for i in (r[16], r[17]) if i is not None]) if check else set()
+    bad: dict[type[SQLModel], set[Any]] = {}
+    if check is not None:
+        for table, pick in refs:
+            bad.setdefault(table, set()).update(check(table, [i for r in batch for i in pick(r) if i is not None]))
     for r in batch:
-        ok = (r[0] not in bad_visits and not {r[14], r[15]} & bad_weighings and not {r[16], r[17]} & bad_decisions)
-        yield line(r, ok)
+        yield line(r, not any(set(pick(r)) & bad.get(table, set()) for table, pick in refs))
 
 
 INSPECTION_COLUMNS: Final[tuple[str, ...]] = (
     "inspection", "visit", "recorded_at", "supplier", "material", "model_sha256", "label", "confidence",
-    "frames_agree", "faults", "frames", "review_verdict", "review_label", "reviewer")
+    "frames_agree", "faults", "frames", "review_verdict", "review_label", "reviewer", "verified")
 
 
-def export_inspections(engine: Engine, since: date, until: date) -> Iterator[str]:
+def export_inspections(engine: Engine, since: date, until: date, chunk_rows: int = 500,
+                       check: RowCheck | None = None) -> Iterator[str]:
     """CSV of inspections recorded in [since, until]; with the latest review's verdict and label,
-    which is the training label for the image set."""
+    which is the training label for the image set. With `check`, a line whose inspection or
+    review row fails its chain link says so in `verified` and carries no label or verdict."""
     start, end = day_window(since, until)
     frames = (select(func.count()).select_from(Frame).where(col(Frame.inspection_id) == col(Inspection.id))
               .correlate(Inspection).scalar_subquery())
@@ -544,7 +558,7 @@ def export_inspections(engine: Engine, since: date, until: date) -> Iterator[str
                      .correlate(Sample).scalar_subquery())
     query = (
         select(Inspection, Sample.visit_id, Supplier.code, Material.code, frames,
-               Review.new_verdict, Review.label, Review.reviewer)
+               Review.new_verdict, Review.label, Review.reviewer, Review.id)
         .join(Sample, col(Sample.id) == col(Inspection.sample_id))
         .join(Visit, col(Visit.id) == col(Sample.visit_id))
         .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
@@ -555,11 +569,20 @@ def export_inspections(engine: Engine, since: date, until: date) -> Iterator[str
         .order_by(col(Inspection.id))
     )
 
+    def line(r: Sequence[Any], ok: bool) -> tuple[object, ...]:
+        i, visit, sup, mat, n, rv, rl, who = r[:8]
+        if not ok:
+            return (i.id, visit, i.recorded_at.isoformat(), sup, mat, "", "", "", "", "", n, "", "", "", FAILS)
+        conf = "" if i.confidence is None else f"{i.confidence:.4f}"
+        return (i.id, visit, i.recorded_at.isoformat(), sup, mat, i.model_sha256 or "", i.label or "", conf,
+                "yes" if i.frames_agree else "no", ";".join(i.faults or []), n, rv or "", rl or "", who or "",
+                "yes" if check else "not checked")
+
+    refs: Refs = ((Inspection, lambda r: (r[0].id,)), (Review, lambda r: (r[8],)))
+
     def rows() -> Iterator[Sequence[object]]:
         with Session(engine) as session:
-            for i, visit, sup, mat, n, rv, rl, who in session.execute(query.execution_options(yield_per=1000)):
-                conf = "" if i.confidence is None else f"{i.confidence:.4f}"
-                yield (i.id, visit, i.recorded_at.isoformat(), sup, mat, i.model_sha256 or "", i.label or "", conf,
-                       "yes" if i.frames_agree else "no", ";".join(i.faults or []), n, rv or "", rl or "", who or "")
+            yield from _checked_lines(session.execute(query.execution_options(yield_per=1000)), chunk_rows,
+                                      check, refs, line)
 
-    return _csv_lines(INSPECTION_COLUMNS, rows())
+    return _csv_lines(INSPECTION_COLUMNS, rows(), chunk_rows)

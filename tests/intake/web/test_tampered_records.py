@@ -123,6 +123,23 @@ def test_an_edit_made_after_the_start_verify_is_not_exported_as_fact(staff_serve
     assert client.get("/export/visits.csv").status_code == 409
 
 
+def test_a_forged_inspection_label_is_not_exported_as_training_data(staff_server: WebServer, store: Store) -> None:
+    """The inspections export is the training label set: a label forged after the start verify
+    is exported as failing verification, without the label."""
+    client = login(staff_server.url, "rev")
+    before = list(csv.DictReader(io.StringIO(client.get("/export/inspections.csv").text)))
+    assert before and all(r["verified"] == "yes" for r in before)
+    item = store.items[0]
+    con = sqlite3.connect(store.engine.url.database)
+    with con:
+        con.execute("UPDATE inspection SET label = 'clean_sand', confidence = 0.99 WHERE id = ?", (item.inspection,))
+    con.close()
+    after = {r["inspection"]: r for r in csv.DictReader(io.StringIO(client.get("/export/inspections.csv").text))}
+    forged = after[str(item.inspection)]
+    assert forged["verified"] == "record fails verification" and forged["label"] == forged["confidence"] == ""
+    assert all(r["verified"] == "yes" for i, r in after.items() if i != str(item.inspection))
+
+
 def test_the_gates_web_app_verifies_in_the_background_and_closes_the_lanes(
         hub: StatusHub, forged: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """intake run and the demo serve runtime.web_app: its background verify finds the forgery
