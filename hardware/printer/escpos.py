@@ -16,6 +16,7 @@ Commands used (Epson ESC/POS reference):
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 ESC, GS, FS, LF = b"\x1b", b"\x1d", b"\x1c", b"\n"
@@ -51,18 +52,24 @@ def display_width(text: str) -> int:
 
 
 def fit(text: str, columns: int) -> list[str]:
-    """Break a line into pieces of at most `columns`: at the last space where there is one,
-    else between characters (Chinese has no spaces). A printer would wrap mid-character."""
+    """Break a line into pieces of at most `columns` (a printer would wrap mid-character)."""
+    return break_lines(text, lambda line: display_width(line) > columns)
+
+
+def break_lines(text: str, too_wide: Callable[[str], bool]) -> list[str]:
+    """Break `text` into lines none of which is `too_wide`: at the last space where the line
+    has one (English), else between any two characters (Chinese has no spaces). A line
+    broken between characters does not start with the space it broke at."""
     parts, current = [], ""
     for ch in text:
-        if current and display_width(current + ch) > columns:
+        if current and too_wide(current + ch):
             head, space, tail = current.rpartition(" ")
             if space and head:
                 parts.append(head)
                 current = tail + ch
             else:
                 parts.append(current)
-                current = ch
+                current = ch.lstrip()
         else:
             current += ch
     return [*parts, current]

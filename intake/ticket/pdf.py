@@ -19,6 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from hardware.printer.escpos import break_lines
 from intake.ticket.layout import REPRINT, SCAN, TITLE, TicketLayout
 
 FONT = "STSong-Light"
@@ -38,21 +39,8 @@ def qr_png(data: str, scale: int = 10) -> bytes:
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
-    """Break a value into lines that fit: at the last space when the line has one (English),
-    else between any two characters (Chinese has no spaces)."""
-    lines, current = [], ""
-    for ch in text:
-        if current and pdfmetrics.stringWidth(current + ch, FONT, size) > width:
-            head, space, tail = current.rpartition(" ")
-            if space and head:
-                lines.append(head)
-                current = tail + ch
-            else:
-                lines.append(current)
-                current = ch.lstrip()
-        else:
-            current += ch
-    return [*lines, current]
+    """Break a value into lines that fit `width` points at `size`."""
+    return break_lines(text, lambda line: pdfmetrics.stringWidth(line, FONT, size) > width)
 
 
 class _Geometry:
