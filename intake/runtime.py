@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.types import ASGIApp
 
-from hardware.sim.clock import SimClock
+from hardware.clock import MonotonicClock
 from intake.config import GateConfig
 from intake.gate import Gate, identify_on_lane, open_gate, run_lanes
 
@@ -25,7 +25,7 @@ async def run_gate(cfg: GateConfig) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with AsyncExitStack() as stack:
-        gate = await open_gate(cfg, SimClock(1.0), stack)
+        gate = await open_gate(cfg, MonotonicClock(), stack)
         url = await start_web(web_app(gate), cfg.site.web_host, cfg.site.web_port, stack,
                               cfg.site.forwarded_allow_ips)
         log.info("gate running; kiosk at %s/kiosk/%s", url, cfg.lanes[0].id)

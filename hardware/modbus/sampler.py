@@ -24,7 +24,7 @@ from hardware.modbus.registers import (
     Table,
     regs_to_u32,
 )
-from hardware.sim.clock import SimClock
+from hardware.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class SamplerClient:
                              points_done=regs["points_done"][0],
                              boom_clear=bool(regs["boom_clear"][0]))
 
-    async def run_sample(self, plan: SamplePlan, *, clock: SimClock, timeout_s: float = 600.0,
+    async def run_sample(self, plan: SamplePlan, *, clock: Clock, timeout_s: float = 600.0,
                          heartbeat_timeout_s: float = 2.0, ack_timeout_s: float = 5.0,
                          poll_s: float = 0.2, guard: Guard | None = None) -> SampleResult:
         """One full cycle. All durations are simulated seconds on `clock`.
@@ -142,7 +142,7 @@ class SamplerClient:
             await self._stop_quietly(exc)
             raise
 
-    async def _wait_ready(self, clock: SimClock, timeout_s: float, poll_s: float) -> None:
+    async def _wait_ready(self, clock: Clock, timeout_s: float, poll_s: float) -> None:
         """Wait for IDLE: a RESET we just wrote takes one PLC scan to show. FAULT fails now."""
         deadline = clock.now() + timeout_s
         while (status := await self.read_status()).state is not SamplerState.IDLE:
@@ -174,7 +174,7 @@ async def _hold(guard: Guard | None) -> None:
 class _CycleWatch:
     """Judges each status poll of a running cycle: None = keep polling, else the result."""
 
-    def __init__(self, plan: SamplePlan, clock: SimClock, timeout_s: float,
+    def __init__(self, plan: SamplePlan, clock: Clock, timeout_s: float,
                  heartbeat_timeout_s: float, ack_timeout_s: float) -> None:
         self._plan, self._clock = plan, clock
         self._t0 = clock.now()

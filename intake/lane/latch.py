@@ -11,7 +11,7 @@ import math
 
 from sqlalchemy.engine import Engine
 
-from hardware.sim.clock import SimClock
+from hardware.clock import Clock
 from intake.store import lane_events
 from intake.store.lane_events import ResetRequest
 
@@ -24,7 +24,7 @@ IDLE_POLL_WALL_S = 1.0
 
 
 class LatchDesk:
-    def __init__(self, engine: Engine, lane: str, clock: SimClock) -> None:
+    def __init__(self, engine: Engine, lane: str, clock: Clock) -> None:
         self.engine, self.lane, self.clock = engine, lane, clock
         self._after = 0                 # requests up to this id are answered or older than us
         self._next_look = -math.inf
