@@ -9,6 +9,7 @@ import asyncio
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -19,7 +20,7 @@ from hardware.modbus.gateio import GateIOClient
 from hardware.modbus.plan import SamplePlan
 from hardware.modbus.sampler import SamplerClient
 from hardware.scale.reader import ScaleReader
-from hardware.sim.clock import SimClock
+from hardware.clock import Clock
 from intake.config import GateConfig, LaneConfig, SamplerConfig
 from intake.ident import tags
 from intake.lab import results as lab_results
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 class ModbusSampler:
     """The inspector's view of the sampler PLC: one call per sample, timeouts from config."""
 
-    def __init__(self, client: SamplerClient, cfg: SamplerConfig, clock: SimClock) -> None:
+    def __init__(self, client: SamplerClient, cfg: SamplerConfig, clock: Clock) -> None:
         self.client, self.cfg, self.clock = client, cfg, clock
 
     async def take(self, code: int, points_mm: list[tuple[int, int]], bed_mm: tuple[int, int],
@@ -82,7 +83,7 @@ def load_model(cfg: GateConfig, path: Path | None = None) -> ModelState:
 @dataclass
 class Gate:
     cfg: GateConfig
-    clock: SimClock
+    clock: Clock
     hub: StatusHub
     records: Records
     model: ModelState
@@ -108,9 +109,12 @@ class Gate:
         return report
 
 
-async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,
-                    on_visit_done: Callable[[str], Awaitable[None] | None] | None = None) -> Gate:
-    """Connect every device of every lane; everything opened is closed by `stack`."""
+async def open_gate(cfg: GateConfig, clock: Clock, stack: AsyncExitStack,
+                    on_visit_done: Callable[[str], Awaitable[None] | None] | None = None,
+                    on_refused: Callable[[str, str, str], None] | None = None) -> Gate:
+    """Connect every device of every lane; everything opened is closed by `stack`.
+    `on_visit_done(visit)` once a visit is over, `on_refused(lane, plate, reason)` once per
+    truck refused at the entry."""
     tuned = tune_malloc()   # before the worker threads make their arenas (intake/memory.py)
     if tuned:
         log.info("malloc set for a long run: %s", tuned)
@@ -124,7 +128,8 @@ async def open_gate(cfg: GateConfig, clock: SimClock, stack: AsyncExitStack,
     gate.tickets = TicketDesk(cfg, records.engine)
     stack.push_async_callback(gate.tickets.drain)   # prints in progress finish before the store closes
     for lane in cfg.lanes:
-        driver = await _open_lane(gate, lane, stack, gate.tickets.wrap(lane, on_visit_done))
+        refused = None if on_refused is None else partial(on_refused, lane.id)
+        driver = await _open_lane(gate, lane, stack, gate.tickets.wrap(lane, on_visit_done), refused)
         gate.lanes.append(driver)
         if lane.rfid is not None:
             _start_rfid(gate, lane, driver, stack)
@@ -186,7 +191,8 @@ def identify_on_lane(gate: Gate, lane_id: str, plate: str) -> bool:
 
 
 async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,
-                     on_visit_done: Callable[[str], Awaitable[None] | None] | None) -> LaneDriver:
+                     on_visit_done: Callable[[str], Awaitable[None] | None] | None,
+                     on_refused: Callable[[str, str], None] | None = None) -> LaneDriver:
     lane = paced(lane, gate.clock.speed)
     clock, sc = gate.clock, lane.scale
     poll = max(clock.wall(sc.poll_period_s), 0.005)
@@ -210,7 +216,7 @@ async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,
                           camera, m.classifier, m.sha256, m.abstain_below, clock)
     if gate.follower is not None:   # a promoted model from the next inspection on
         inspector.follow = gate.follower.current
-    driver = LaneDriver(lane, clock, reader, gateio, inspector, gate.records, gate.hub, on_visit_done)
+    driver = LaneDriver(lane, clock, reader, gateio, inspector, gate.records, gate.hub, on_visit_done, on_refused)
     driver.threads["scale"] = reader
     return driver
 

@@ -16,8 +16,9 @@ from typing import Awaitable, Callable, Protocol
 import cv2
 import numpy as np
 
-from hardware.sim.clock import SimClock
+from hardware.clock import Clock
 from intake.config import CameraConfig, GateConfig, LaneConfig
+from intake.lane.status import Verdict
 from vision.judging import Evidence, Judgement, evidence_of, judge
 from intake.sampling.service import Decided, Sampling
 from intake.store.records import Admission, Records
@@ -54,9 +55,30 @@ class Classifier(Protocol):
     def classify_tiles(self, image_bgr: np.ndarray) -> list: ...  # whole frame first, then its tiles
 
 
+class LaneSide(Protocol):
+    """What the inspector asks of the lane whose truck it inspects (intake.lane.driver)."""
+
+    def holds(self) -> tuple[str, ...]:
+        """Anti-cheat and device holds raised since the weigh-in."""
+        ...
+
+    async def interlock_failures(self) -> list[str]:
+        """The interlocks that refuse sampler motion now (empty: the probe may start)."""
+        ...
+
+    async def probe_guard(self, boom_clear: bool | None = None) -> list[str]:
+        """The same, asked at every poll while the probe is out."""
+        ...
+
+    def probe_cycle(self, running: bool) -> None:
+        """True before the sampler cycle may START, False once it ended however it ended, so
+        the lane checks the interlocks itself in between."""
+        ...
+
+
 @dataclass(frozen=True)
 class Outcome:
-    verdict: str | None
+    verdict: Verdict | None
     reasons: tuple[str, ...]
     label: str | None
 
@@ -67,7 +89,7 @@ class Inspector:
 
     def __init__(self, cfg: GateConfig, lane: LaneConfig, records: Records, sampler: Sampler,
                  camera: Camera, classifier: Classifier | None, model_sha256: str | None,
-                 abstain_below: float, clock: SimClock) -> None:
+                 abstain_below: float, clock: Clock) -> None:
         self.clock = clock
         self.cfg, self.lane, self.records = cfg, lane, records
         self.sampler, self.camera, self.classifier = sampler, camera, classifier
@@ -84,15 +106,6 @@ class Inspector:
         self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"inference-{lane.id}")
         self._running: Future | None = None
         self.mm_per_px, self.scale_fault = camera_scale(lane.camera)
-        # Set by the lane driver: anti-cheat/device holds raised since the weigh-in.
-        self.holds: Callable[[], tuple[str, ...]] = lambda: ()
-        # Set by the lane driver: which interlocks refuse sampler motion right now.
-        self.interlocks: Callable[[], Awaitable[list[str]]] | None = None
-        # Set by the lane driver: the same, asked at every poll while the probe is out.
-        self.guard: Callable[[], Awaitable[list[str]]] | None = None
-        # Set by the lane driver: told True before the sampler cycle may START, False once it
-        # ended however it ended, so the lane checks the interlocks itself in between.
-        self.on_probe: Callable[[bool], None] = lambda running: None
         # Set by the gate: the model the registry has in service (intake.learning.live).
         self.follow: Callable[[], object] | None = None
 
@@ -106,7 +119,7 @@ class Inspector:
         self.abstain_below = float(card.abstain_confidence) if card is not None else 0.0
         self.gate = getattr(card, "gate", None)
 
-    async def inspect(self, adm: Admission) -> Outcome:
+    async def inspect(self, adm: Admission, lane: LaneSide) -> Outcome:
         if self.follow is not None:   # between inspections only: this truck keeps one model
             self._use(await asyncio.to_thread(self.follow))
         s = self.cfg.sampling
@@ -117,27 +130,25 @@ class Inspector:
             await asyncio.to_thread(self.records.record_decision, adm.visit, None, [], None)
             return Outcome(None, (), None)
         if plan.plan_error:
-            return await self._decide(adm, Judgement("review", [f"plan:{plan.plan_error}"]), None)
+            return await self._decide(adm, Judgement("review", [f"plan:{plan.plan_error}"]), None, lane)
         code = blind_code(s.secret, adm.visit)
         sample_id = await asyncio.to_thread(self.records.record_sample, self._sample_row(adm, plan, code))
         try:
-            await self._wait_interlocks()
-            if self.guard is None:
-                raise RuntimeError("interlock:not_wired")
-            self.on_probe(True)
+            await self._wait_interlocks(lane)
+            lane.probe_cycle(True)
             try:
-                mass_g = await self.sampler.take(code, plan.points_mm, adm.bed_mm, guard=self.guard)
+                mass_g = await self.sampler.take(code, plan.points_mm, adm.bed_mm, guard=lane.probe_guard)
             finally:
-                self.on_probe(False)
+                lane.probe_cycle(False)
         except Exception as exc:  # any sampler failure: recorded, then REVIEW
             reason = str(exc) if str(exc).startswith("interlock:") else f"sampler:{exc}"
             await asyncio.to_thread(self.records.record_sample_result,
                                     SampleResult(sample_id=sample_id, status="failed", failure=reason))
-            return await self._decide(adm, Judgement("review", [reason]), None)
+            return await self._decide(adm, Judgement("review", [reason]), None, lane)
         await asyncio.to_thread(self.records.record_sample_result,
                                 SampleResult(sample_id=sample_id, status="taken", mass_g=mass_g))
         judgement, label = await asyncio.to_thread(self._judge_frames, adm, sample_id)
-        return await self._decide(adm, judgement, label)
+        return await self._decide(adm, judgement, label, lane)
 
     def _classify(self, image: np.ndarray) -> list:
         """The frame's predictions: the whole frame first, then its tiles when tiling is on."""
@@ -155,12 +166,10 @@ class Inspector:
         self.inference_seconds += time.perf_counter() - started
         return pred
 
-    async def _wait_interlocks(self) -> None:
+    async def _wait_interlocks(self, lane: LaneSide) -> None:
         """Poll until every interlock holds; on timeout the sample fails (REVIEW), probe never moves."""
-        if self.interlocks is None:
-            raise RuntimeError("interlock:not_wired")
         deadline = self.clock.now() + self.lane.sampler.interlock_timeout_s
-        while failed := await self.interlocks():
+        while failed := await lane.interlock_failures():
             if self.clock.now() > deadline:
                 raise RuntimeError("interlock:" + ",".join(failed))
             await self.clock.sleep(0.25)
@@ -169,8 +178,8 @@ class Inspector:
         return Sample(visit_id=adm.visit, blind_code=code,
                       draw=plan.selection.draw, points_m=[list(p) for p in plan.points_m])
 
-    async def _decide(self, adm: Admission, judgement: Judgement, label: str | None) -> Outcome:
-        holds = self.holds()
+    async def _decide(self, adm: Admission, judgement: Judgement, label: str | None, lane: LaneSide) -> Outcome:
+        holds = lane.holds()
         if holds and judgement.verdict == "pass":
             judgement = Judgement("review", list(holds))  # never record a PASS for a held load
         await asyncio.to_thread(self.records.record_decision, adm.visit, judgement.verdict,

@@ -105,6 +105,8 @@ class Meter:
         self.t0 = time.monotonic()
 
     def __call__(self, summary: dict) -> None:
+        if "refused" in summary:   # turned away at the entry: not a finished truck
+            return
         self.summaries.append((summary["plate"], summary["verdict"]))
         n = len(self.summaries)
         if n >= self.warmup and (n - self.warmup) % self.every == 0:

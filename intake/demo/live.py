@@ -17,10 +17,14 @@ class LiveView:
     def __init__(self, keep: int = 12) -> None:
         self.finished: deque[dict] = deque(maxlen=keep)
         self.count = 0
+        self.refused = 0
         self.gate: Gate | None = None
         self.url: str | None = None
 
     def add(self, summary: dict) -> None:
+        if "refused" in summary:   # a truck turned away at the entry: no visit to list
+            self.refused += 1
+            return
         self.finished.appendleft(summary)
         self.count += 1
 
@@ -37,7 +41,7 @@ class LiveView:
                               "—" if s.weight_kg is None else f"{s.weight_kg:,}",
                               {True: "yes", False: "moving", None: ""}[s.weight_stable],
                               f"[{VERDICT_STYLE[s.verdict]}]{s.verdict or ''}", ", ".join(s.reasons))
-        trucks = Table(title=f"Finished trucks ({self.count})", expand=True)
+        trucks = Table(title=f"Finished trucks ({self.count}); refused at the entry: {self.refused}", expand=True)
         for col in ("plate", "supplier", "material", "gross", "tare", "net", "sampled", "label", "verdict", "reasons"):
             trucks.add_column(col)
         for t in self.finished:

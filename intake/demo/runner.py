@@ -146,8 +146,10 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
                             opts.protocol, opts.command)
         cfg = _with_printer(cfg, printer_sim.port)
 
-        done: asyncio.Queue[str] = asyncio.Queue()
-        gate = await open_gate(cfg, clock, stack, on_visit_done=done.put_nowait)
+        done: asyncio.Queue[str | dict] = asyncio.Queue()   # visits over, and refusal lines
+        gate = await open_gate(cfg, clock, stack, on_visit_done=done.put_nowait,
+                               on_refused=lambda lane_id, plate, reason: done.put_nowait(
+                                   refusal_line(lane_id, plate, reason)))
         trucks = demo_trucks(opts.trucks) if opts.trucks else list(DEMO_MIX)
         await asyncio.to_thread(masterdata.seed, gate.records.engine, trucks)
         # Trucks identify themselves by their RFID card, read over the simulated reader's pty.
@@ -209,15 +211,23 @@ async def _drive_plant(plant: Plant, trucks: list[TruckScenario], forever: bool,
             return
 
 
-async def _report(gate: Gate, done: asyncio.Queue[str], emit: Emit) -> None:
+def refusal_line(lane: str, identified: str, reason: str) -> dict:
+    """The demo's line for a truck refused at the entry: it has no visit, so no weighings.
+    `identified` is what the lane read: a plate, or "tag:<card>" for a card bound to no vehicle."""
+    plate = None if identified.startswith("tag:") else identified
+    return {"plate": plate, "identified_as": identified, "lane": lane, "refused": reason, "verdict": None}
+
+
+async def _report(gate: Gate, done: asyncio.Queue[str | dict], emit: Emit) -> None:
     while True:
-        visit = await done.get()
-        emit(await asyncio.to_thread(gate.records.visit_summary, visit))
+        item = await done.get()
+        emit(item if isinstance(item, dict) else await asyncio.to_thread(gate.records.visit_summary, item))
 
 
-async def _drain(done: asyncio.Queue[str], gate: Gate, emit: Emit) -> None:
+async def _drain(done: asyncio.Queue[str | dict], gate: Gate, emit: Emit) -> None:
     while not done.empty():
-        emit(gate.records.visit_summary(done.get_nowait()))
+        item = done.get_nowait()
+        emit(item if isinstance(item, dict) else gate.records.visit_summary(item))
 
 
 def _indicator(opts: DemoOptions, cfg: GateConfig, clock: SimClock,

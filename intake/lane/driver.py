@@ -1,7 +1,10 @@
 """The asyncio shell around the pure lane machine: read devices, step, execute commands.
 
-Commands are executed strictly in order, and records are committed (in a worker thread) before
-the next command runs, so no barrier moves before the record that justifies it is durable.
+Every decision is the machine's (intake.lane.machine.step); this loop turns what the devices,
+the store and the watchdog report into events and carries out the commands the machine
+returns. Commands are executed strictly in order, and records are committed (in a worker
+thread) before the next command runs, so no barrier moves before the record that justifies it
+is durable.
 """
 from __future__ import annotations
 
@@ -9,34 +12,35 @@ import asyncio
 import logging
 import time
 from dataclasses import replace
-from decimal import Decimal
-from typing import Any, Awaitable, Callable, Coroutine, Protocol
+from functools import partial
+from typing import Any, Awaitable, Callable, Coroutine
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from hardware.clock import Clock
 from hardware.modbus.gateio import GateInputs
 from hardware.modbus.heartbeat import HeartbeatWatch
-from hardware.scale.frame import WeightFrame
 from hardware.scale.reader import Reading
-from hardware.sim.clock import SimClock
 from intake.config import LaneConfig
 from intake.inspection import Inspector
 from intake.lane.barriers import ArmOrder, all_down, arm_faults, stamped
+from intake.lane.devices import GateIO, ScaleSource, frame_to_kg
 from intake.lane.interlocks import ProbeSignals, failing, view_of
 from intake.lane.latch import LatchDesk
 from intake.lane.machine import (
-    BARRIERS, Admitted, Barrier, BarrierName, Command, DeviceFault, Event, Inspect, InspectionDone, LaneFaults,
-    LaneReset, LaneState, Interlocks, Phase, ProbeCycle, Readings, RecordHold, RecordLatch, RecordReset,
-    RecordVoid, RecordWeight, Refuse, StopProbe, not_admissible, step,
+    BARRIERS, Admitted, ArmsClosed, Barrier, BarrierName, BarrierNotTaken, CloseWhenClear, Command, DeviceFault,
+    Event, Inspect, InspectionDone, Interlocks, IOLink, LaneFaults, LaneReset, LaneState, LoopDown, LoopUp,
+    Phase, ProbeCycle, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid, RecordWeight, Refuse,
+    Refused, ShowRefusal, StopProbe, StoreBack, StoreFailed, VisitOver, not_admissible, owed_visit, step,
 )
-from intake.lane.status import LaneStatus, LaneStep, StatusHub
+from intake.lane.status import LaneStatus, StatusHub
+from intake.lane.view import lane_status
 from intake.store.crashpoint import crash_point
 from intake.store.outage import StoreOutage
 from intake.store.records import Admission, Records, Refusal
 from intake.watchdog import Heartbeat, Watchdog, WatchedThread, thread_loop
 
 log = logging.getLogger(__name__)
-REFUSAL_SHOWN_S = 30.0   # simulated seconds a refusal stays on the kiosk
 # Wall seconds without a heartbeat before the watchdog calls a loop hung. A lane tick may wait on
 # several Modbus timeouts (2 x 2 s each) when the I/O module is gone, so allow for those.
 LANE_HANG_S = 30.0
@@ -44,40 +48,19 @@ INSPECTION_GRACE_S = 30.0   # beyond the inspection's own time limit
 THREAD_HANG_MIN_S = 12.0    # a reader thread beats at least once per reopen backoff (5 s at most)
 INSPECTION_MIN_WALL_S = 5.0  # frames, classifier and records take real time at any clock speed
 STOP_TIMEOUT_S = 2.0        # wall seconds a STOP to the sampler may take; its e-stop is the last word
+IO_TIMEOUT_S = 5.0          # wall seconds for one I/O module call while failing closed
 
-_TO_KG = {"kg": Decimal(1), "t": Decimal(1000), "g": Decimal("0.001"), "lb": Decimal("0.45359237")}
-
-
-class ScaleSource(Protocol):
-    def latest(self) -> Reading: ...
-
-
-class GateIO(Protocol):
-    async def read_inputs(self) -> GateInputs: ...
-    async def read_heartbeat(self) -> int: ...
-    async def read_barriers(self) -> dict[BarrierName, bool]: ...
-    async def set_barrier(self, name: BarrierName, open: bool) -> None: ...
-    async def set_lights(self, *, entry: str | None = None, exit: str | None = None) -> None: ...
-
-
-def frame_to_kg(frame: WeightFrame | None) -> tuple[int | None, bool | None]:
-    """An indicator frame as whole kilograms, or None when it is no usable weight."""
-    if frame is None or not frame.usable:
-        return None, None
-    weight = frame.weight * _TO_KG[frame.unit]
-    if weight != weight.to_integral_value():
-        # Not a whole kilogram (a lb or g scale): the gate records kg as reported, never rounded.
-        return None, None
-    return int(weight), (None if frame.stable is None else not frame.stable)
+VisitDone = Callable[[str], Awaitable[None] | None]
+RefusalSeen = Callable[[str, str], None]
 
 
 class LaneDriver:
-    def __init__(self, cfg: LaneConfig, clock: SimClock, scale: ScaleSource, gateio: GateIO,
+    def __init__(self, cfg: LaneConfig, clock: Clock, scale: ScaleSource, gateio: GateIO,
                  inspector: Inspector, records: Records, hub: StatusHub,
-                 on_visit_done: Callable[[str], Awaitable[None] | None] | None = None) -> None:
+                 on_visit_done: VisitDone | None = None, on_refused: RefusalSeen | None = None) -> None:
         self.cfg, self.clock, self.scale, self.gateio = cfg, clock, scale, gateio
         self.inspector, self.records, self.hub = inspector, records, hub
-        self.on_visit_done = on_visit_done
+        self.on_visit_done, self.on_refused = on_visit_done, on_refused
         self.state = LaneState()
         self.plates: asyncio.Queue[str] = asyncio.Queue(maxsize=16)
         self._events: asyncio.Queue[Event] = asyncio.Queue(maxsize=16)
@@ -85,25 +68,14 @@ class LaneDriver:
         self._inspection: asyncio.Task[None] | None = None
         self._status = LaneStatus(lane=cfg.id)
         hub.publish(self._status)  # the lane exists for the kiosk from the start
-        self._fault: str | None = None
-        self._open = {"entry": False, "plant": False, "return": False}
-        self._pending: list[Barrier] = []      # barrier commands the I/O module did not take yet
-        self._restarts: tuple[int, int] | None = None   # the reader's (epoch, power_ups) at the last tick
-        self._refused_at: float | None = None
-        self._store_fault: str | None = None
+        self._open: dict[BarrierName, bool] = {"entry": False, "plant": False, "return": False}   # taken
         self._outage = StoreOutage(records)
         self.visits_done = 0
         self.verdicts: dict[str, int] = {}    # inspection outcomes since start, for /metrics
-        self._driver_out = False          # latched from the kiosk pushbutton, per pass
-        self._confirm_was = True          # a button already held at start is no press
         self._last: Readings | None = None
-        inspector.interlocks = self.interlock_failures
-        inspector.guard = self.probe_guard
         self._orders: dict[BarrierName, ArmOrder] = {}   # what each arm was last told, and when
         self._io_hb = HeartbeatWatch(cfg.safety.io_heartbeat_timeout_s, clock.now())
-        self._unknown_since: float | None = None   # the guard's view of the indicator
-        inspector.holds = lambda: self.state.holds
-        inspector.on_probe = self._note_probe
+        self._unknown_since: float | None = None   # the probe guard's view of the indicator
         self._inputs: GateInputs | None = None      # the I/O module's inputs at this tick
         self._latch = LatchDesk(records.engine, cfg.id, clock)
         self.heartbeat = 0.0
@@ -111,25 +83,27 @@ class LaneDriver:
         self._job: Admission | None = None
         self._beats: dict[str, Heartbeat] = {}
         self.threads: dict[str, WatchedThread] = {}   # device reader threads: "scale", "rfid"
-        self._down: dict[str, str] = {}       # watched loop -> why it is down (closes the lane)
         self._started = False
         self._grace = INSPECTION_GRACE_S
+
+    # ---- supervision ----------------------------------------------------------------------
 
     def supervise(self, dog: Watchdog, stop: asyncio.Event, lane_hang_s: float = LANE_HANG_S,
                   inspection_grace_s: float = INSPECTION_GRACE_S) -> None:
         """Hand the lane loop and the inspection worker to the watchdog, which starts them."""
         self._grace = inspection_grace_s
         loops: list[tuple[str, Callable[[], Coroutine[Any, Any, None]], float]] = [
-            ("lane", lambda: self.run(stop), lane_hang_s),
-            ("inspection", lambda: self.inspection_worker(stop), lane_hang_s)]
+            ("lane", partial(self.run, stop), lane_hang_s),
+            ("inspection", partial(self.inspection_worker, stop), lane_hang_s)]
         for name, device in self.threads.items():
-            loops.append((name, lambda name=name, device=device: thread_loop(device, self._beats[name], stop),
-                          max(lane_hang_s, THREAD_HANG_MIN_S)))
+            loops.append((name, partial(self._thread_loop, name, device, stop), max(lane_hang_s, THREAD_HANG_MIN_S)))
         for part, factory, period in loops:
             self._beats[part] = dog.watch(
                 f"{part} {self.cfg.id}", factory, period_s=period, lane=self.cfg.id,
-                on_down=lambda reason, final, part=part: self._loop_down(part, reason, final),
-                on_up=lambda part=part: self._loop_up(part))
+                on_down=partial(self._loop_down, part), on_up=partial(self._loop_up, part))
+
+    async def _thread_loop(self, name: str, device: WatchedThread, stop: asyncio.Event) -> None:
+        await thread_loop(device, self._beats[name], stop)
 
     def _beat(self, part: str) -> None:
         beat = self._beats.get(part)
@@ -137,52 +111,16 @@ class LaneDriver:
             beat.beat()
 
     async def _loop_down(self, part: str, reason: str, final: bool) -> None:
-        """A loop is hung or gone: no truck is admitted, no entry or plant barrier opens, and
-        whatever it was doing for the truck on the deck can no longer be vouched for."""
-        self._down[part] = f"watchdog:{part}:{reason}"
-        self._publish(self._last)
         job, self._job = (self._job, None) if part == "inspection" else (None, self._job)
-        if job is not None and self.state.visit == job.visit:
-            # The worker died with this truck's inspection: held, and its lane gets the outcome.
-            self._push(DeviceFault(self.clock.now(), "inspection_restarted"))
-            self._push(InspectionDone(self.clock.now(), None, ()))
-        if final and part == "lane" and self.state.visit is not None and self.state.phase in (
-                Phase.ENTERING, Phase.WEIGHING, Phase.INSPECTING):
-            # Nobody will finish this visit now: record it for REVIEW from outside the dead loop.
-            visit = self.state.visit
-            self.state = LaneState(phase=Phase.IDLE, since=self.clock.now(), open=self.state.open,
-                                   faults=self.state.faults, latched=self.state.latched)
-            await asyncio.to_thread(self.records.record_decision, visit, "review", [f"watchdog:{part}_down"], None)
-            await self._visit_done(visit)
-        await self._close_if_clear()
-
-    async def _close_if_clear(self) -> None:
-        """Fail closed: lights red; each arm down once nothing has been under it (its loop, and
-        for the exit arms the deck and front grating) for loop_clear_s. Never onto a vehicle."""
-        try:
-            await asyncio.wait_for(self.gateio.set_lights(entry="red", exit="red"), 5.0)
-            closing = set(BARRIERS)
-            deadline = self.clock.now() + self.cfg.safety.loop_clear_s
-            while closing:
-                inputs = await asyncio.wait_for(self.gateio.read_inputs(), 5.0)
-                if inputs.entry_loop:
-                    closing.discard("entry")
-                if inputs.deck_occupied or inputs.front_blocked or inputs.exit_loop:
-                    closing -= {"plant", "return"}
-                if self.clock.now() >= deadline:
-                    break
-                await self.clock.sleep(0.1)
-            for name in sorted(closing):
-                await asyncio.wait_for(self.gateio.set_barrier(name, False), 5.0)
-                self._open[name] = False
-                self._orders[name] = ArmOrder(False, None)
-                self.state = replace(self.state, open=self.state.open - {name})
-        except Exception as exc:   # the I/O module is part of the trouble: leave it to its fail-safe
-            log.warning("lane %s: could not close the barriers: %s", self.cfg.id, exc)
+        event = LoopDown(self.clock.now(), part, reason, final, job.visit if job is not None else None)
+        if part == "lane":
+            await self._apply(event)   # its loop is not running: nobody else steps the machine now
+        else:
+            self._push(event)          # the lane loop applies it at its next tick, in order
+        self._publish(self._last)
 
     def _loop_up(self, part: str) -> None:
-        self._down.pop(part, None)
-        self._publish(self._last)
+        self._push(LoopUp(self.clock.now(), part))
 
     def _push(self, event: Event) -> None:
         try:
@@ -194,6 +132,8 @@ class LaneDriver:
         """An identification event (RFID, plate camera, kiosk code). Drops when flooded."""
         if not self.plates.full():
             self.plates.put_nowait(plate)
+
+    # ---- the loops ------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
         tick = max(self.cfg.scale.frame_period_s, self.clock.speed * 0.005)
@@ -211,7 +151,7 @@ class LaneDriver:
             except (SQLAlchemyError, OSError) as exc:
                 # The store refused a record (disk full, read-only, locked): whatever that record
                 # would have justified does not happen, and no new truck is admitted.
-                self._store_failed(exc)
+                await self._store_failed(exc)
             await self.clock.sleep(tick)
         if self._inspection is not None:
             self._inspection.cancel()
@@ -245,43 +185,8 @@ class LaneDriver:
             await self._inspect(adm)
             self._job = None
 
-    def _store_failed(self, exc: BaseException, opened: str | None = None) -> None:
-        s = self.state
-        # The visit in flight, unless its route barrier is already open (its records are all in);
-        # or one just `opened` for a truck still outside.
-        done = s.phase is Phase.ROUTING and s.route is not None and self._open.get(s.route, False)
-        in_flight = s.visit if s.phase is not Phase.IDLE and not done else opened
-        self._outage.fail(exc, in_flight, self.clock.now())
-        self._store_fault = self._outage.fault
-        log.error("lane %s out of service (%s), a record could not be written: %s", self.cfg.id,
-                  self._store_fault, exc)
-        self._publish(None)
-
-    async def _store_retry(self) -> None:
-        """Out of service for the store: nobody is admitted, the lane stands still (no record,
-        no barrier) and tries to write again at intervals. Once it can, the visit in flight is
-        held for review and sent back by the return lane."""
-        while not self.plates.empty():
-            self.plates.get_nowait()   # refused now; the truck's reader announces it again
-        now = self.clock.now()
-        inspecting = self._job is not None or (self._inspection is not None and not self._inspection.done())
-        if inspecting or not self._outage.due(now) or not await asyncio.to_thread(self._outage.retry, now):
-            self._store_fault = self._outage.fault
-            self._publish(None)
-            return
-        visit, reason = self._outage.owed, self._outage.reason
-        self._outage.clear()
-        self._store_fault = None
-        if visit is not None and self.state.visit == visit:
-            self.state = replace(self.state, phase=Phase.ROUTING, since=now, verdict="review",
-                                 reasons=(reason,), route="return", steady=None,
-                                 open=self.state.open | {"return"})
-            await self._move_barrier(Barrier("return", True))
-            await self._visit_done(visit)
-        self._publish(None)
-
     async def _tick(self) -> None:
-        if self._store_fault:
+        if self.state.store_fault:
             await self._store_retry()
             return
         while not self._events.empty():
@@ -295,34 +200,53 @@ class LaneDriver:
         await self._admit_next()
         self._publish(readings)
 
+    # ---- the store ------------------------------------------------------------------------
+
+    async def _store_failed(self, exc: BaseException, opened: str | None = None) -> None:
+        self._outage.fail(exc, owed_visit(self.state, opened), self.clock.now())
+        assert self._outage.fault is not None
+        log.error("lane %s out of service (%s), a record could not be written: %s", self.cfg.id,
+                  self._outage.fault, exc)
+        await self._apply(StoreFailed(self.clock.now(), self._outage.fault))
+        self._publish(None)
+
+    async def _store_retry(self) -> None:
+        """Out of service for the store: nobody is admitted, the lane stands still (no record,
+        no barrier) and tries to write again at intervals; the machine ends the owed visit."""
+        while not self.plates.empty():
+            self.plates.get_nowait()   # refused now; the truck's reader announces it again
+        now = self.clock.now()
+        inspecting = self._job is not None or (self._inspection is not None and not self._inspection.done())
+        if inspecting or not self._outage.due(now) or not await asyncio.to_thread(self._outage.retry, now):
+            if self._outage.fault is not None:
+                await self._apply(StoreFailed(now, self._outage.fault))
+            self._publish(None)
+            return
+        owed, reason = self._outage.owed, self._outage.reason
+        self._outage.clear()
+        await self._apply(StoreBack(now, owed, reason))
+        self._publish(None)
+
+    # ---- devices --------------------------------------------------------------------------
+
     async def _read(self) -> Readings | None:
         try:
             inputs = await self._read_io()
         except Exception as exc:
-            if self._fault is None and self.state.phase is not Phase.IDLE:
-                # Gratings and loops unseen: the truck's position can no longer be vouched for.
-                await self._apply(DeviceFault(self.clock.now(), "gate_io_lost"))
-            self._fault = f"gate_io:{exc}"
+            await self._apply(IOLink(self.clock.now(), f"gate_io:{exc}"))
             return None
-        self._fault = None
         self._inputs = inputs
         await self._watch_safety(inputs)
-        await self._retry_pending()
-        # Only a press (a rising edge) counts: a button stuck on, or still held by the driver
-        # before, must not let the probe move over this truck.
-        pressed = inputs.driver_confirm and not self._confirm_was
-        self._confirm_was = inputs.driver_confirm
-        if pressed and self.state.phase in (Phase.WEIGHING, Phase.INSPECTING):
-            self._driver_out = True
+        await self._apply(IOLink(self.clock.now(), None))   # orders it missed are sent again
         reading = self.scale.latest()
-        await self._watch_indicator(reading)
         weight, motion = frame_to_kg(reading.frame if reading.known else None)
         now = self.clock.now()
         age_s = max(0.0, time.monotonic() - reading.at) * self.clock.speed   # the reader's clock is monotonic
         self._last = Readings(now=now, weight_kg=weight, motion=motion, frame_at=now - age_s if reading.known else None,
                               front_blocked=inputs.front_blocked, rear_blocked=inputs.rear_blocked,
                               deck_occupied=inputs.deck_occupied, entry_loop=inputs.entry_loop,
-                              exit_loop=inputs.exit_loop)
+                              exit_loop=inputs.exit_loop, driver_confirm=inputs.driver_confirm,
+                              restarts=_restarts(reading))
         return self._last
 
     async def _read_io(self) -> GateInputs:
@@ -354,20 +278,10 @@ class LaneDriver:
                 log.error("lane %s closed: %s", self.cfg.id, ", ".join(faults))
             await self._apply(LaneFaults(now, faults))
 
-    async def _watch_indicator(self, reading: Reading) -> None:
-        """A reconnected port or a power-up frame means the indicator restarted under a truck.
-        The reader counts both as they happen (epoch, power_ups), so a reboot whose few
-        power-up frames all arrive between two ticks is still seen."""
-        restarts = (reading.epoch, reading.power_ups)
-        reset = self._restarts is not None and restarts != self._restarts
-        self._restarts = restarts
-        if reset and self.state.phase not in (Phase.IDLE, Phase.ROUTING):
-            await self._apply(DeviceFault(self.clock.now(), "indicator_reset"))
+    # ---- the probe's interlocks (asked by the inspector, intake.inspection.LaneSide) ----------
 
-    async def _retry_pending(self) -> None:
-        pending, self._pending = self._pending, []
-        for command in pending:
-            await self._move_barrier(command)
+    def holds(self) -> tuple[str, ...]:
+        return self.state.holds
 
     async def interlock_failures(self) -> list[str]:
         """Asked by the inspector before the probe may move; any doubt refuses."""
@@ -393,7 +307,7 @@ class LaneDriver:
             log.error("lane %s: interlock broken during the probe cycle: %s", self.cfg.id, broken)
         return broken or (list(self.state.probe_stopped) if boom_clear is None else [])
 
-    def _note_probe(self, running: bool) -> None:
+    def probe_cycle(self, running: bool) -> None:
         """The inspector's word that the probe cycle begins or ended. Applied at once, not
         queued: the tick's own check must know from the first instant the probe may move."""
         self.state, commands = step(self.state, ProbeCycle(self.clock.now(), running), self.cfg.weighing)
@@ -408,13 +322,6 @@ class LaneDriver:
             if broken:
                 await self._apply(Interlocks(self.clock.now(), tuple(broken)))
 
-    async def _stop_probe(self, reason: str) -> None:
-        log.error("lane %s: stopping the probe (%s)", self.cfg.id, reason)
-        try:
-            await asyncio.wait_for(self.inspector.sampler.stop(), STOP_TIMEOUT_S)
-        except Exception as exc:   # the client's own guard sends STOP again at its next poll
-            log.error("lane %s: STOP not taken by the sampler: %r", self.cfg.id, exc)
-
     def _broken(self, inputs: GateInputs, boom_clear: bool | None) -> list[str]:
         """The interlocks broken now, from these inputs and the indicator's latest reading."""
         now = self.clock.now()
@@ -428,40 +335,65 @@ class LaneDriver:
             positioned=inputs.truck_in_position,
             arms_down=bool(self._orders) and not s.open
             and all_down(self._orders, {n: inputs.arm(n) for n in BARRIERS}),
-            driver_out=self._driver_out, zone_intrusion=inputs.zone_intrusion,
+            driver_out=s.driver_out, zone_intrusion=inputs.zone_intrusion,
             io_stale=self._io_hb.stale_for(now) is not None, lane_faults=s.faults, boom_clear=boom_clear)
         return failing(view_of(signals, self.cfg.weighing.drift_band_kg, self.cfg.weighing.unknown_timeout_s))
+
+    # ---- admission ------------------------------------------------------------------------
 
     async def _admit_next(self) -> None:
         while not self.plates.empty():
             plate = self.plates.get_nowait()
-            if not_admissible(self.state) is not None or self._fault or self._store_fault or self._down:
+            if not_admissible(self.state) is not None:
                 continue  # busy or out of service: the truck's reader will announce it again
             result = await asyncio.to_thread(self.records.admit, plate, self.cfg.id)
             if isinstance(result, Refusal):
-                self._status = replace_status(self._status, plate=plate, reasons=[result.reason])
-                self._refused_at = self.clock.now()
-                log.info("lane %s refused %s: %s", self.cfg.id, plate, result.reason)
+                await self._apply(Refused(self.clock.now(), plate, result.reason))
                 continue
             self._admission = result
-            self._driver_out = False
             holds: list[str] = []
             if result.kind == "in":
                 window = self.clock.wall(self.cfg.weighing.repeat_window_s)
                 try:
                     holds = await asyncio.to_thread(self.records.checks_at_admission, result.visit, window)
                 except (SQLAlchemyError, OSError) as exc:
-                    self._store_failed(exc, opened=result.visit)   # its visit is recorded: end it too
+                    await self._store_failed(exc, opened=result.visit)   # its visit is recorded: end it too
                     return
             await self._apply(Admitted(self.clock.now(), result.visit, plate, result.kind, tuple(holds)))
             return
 
+    # ---- commands -------------------------------------------------------------------------
+
     async def _apply(self, event: Event) -> None:
-        self.state, commands = step(self.state, event, self.cfg.weighing)
+        self.state, commands = step(self.state, event, self.cfg.weighing, self.cfg.safety)
         for command in commands:
             await self._execute(command)
 
     async def _execute(self, command: Command) -> None:
+        if isinstance(command, (RecordWeight, RecordHold, RecordVoid, VisitOver)):
+            await self._record(command)
+        elif isinstance(command, Inspect):
+            assert self._admission is not None
+            if self._beats:
+                self._jobs.put_nowait(self._admission)   # the supervised worker takes it
+            else:
+                self._inspection = asyncio.create_task(self._inspect(self._admission))
+        elif isinstance(command, Barrier):
+            await self._move_barrier(command)
+        elif isinstance(command, StopProbe):
+            await self._stop_probe(command.reason)
+        elif isinstance(command, CloseWhenClear):
+            await self._apply(ArmsClosed(self.clock.now(), await self._close_if_clear()))
+        elif isinstance(command, (RecordLatch, RecordReset)):
+            await self._latch_record(command)
+        elif isinstance(command, ShowRefusal):
+            log.info("lane %s refused %s: %s", self.cfg.id, command.plate, command.reason)
+            if self.on_refused is not None:
+                self.on_refused(command.plate, command.reason)
+        elif isinstance(command, Refuse):
+            log.info("lane %s: %s", self.cfg.id, command.reason)
+
+    async def _record(self, command: RecordWeight | RecordHold | RecordVoid | VisitOver) -> None:
         if isinstance(command, RecordWeight):
             await asyncio.to_thread(self.records.record_weight, command.visit, command.kind,
                                     command.weight_kg, self.cfg.scale.port,
@@ -476,49 +408,72 @@ class LaneDriver:
         elif isinstance(command, RecordHold):
             await asyncio.to_thread(self.records.record_decision, command.visit, "review",
                                     list(command.reasons), None)
-        elif isinstance(command, RecordVoid):
-            await asyncio.to_thread(self.records.record_decision, command.visit, "review",
-                                    [command.reason], None)
+        else:
+            if isinstance(command, RecordVoid):
+                await asyncio.to_thread(self.records.record_decision, command.visit, "review",
+                                        [command.reason], None)
             await self._visit_done(command.visit)
-        elif isinstance(command, Inspect):
-            assert self._admission is not None
-            if self._beats:
-                self._jobs.put_nowait(self._admission)   # the supervised worker takes it
-            else:
-                self._inspection = asyncio.create_task(self._inspect(self._admission))
-        elif isinstance(command, Barrier):
-            await self._move_barrier(command)
-        elif isinstance(command, StopProbe):
-            await self._stop_probe(command.reason)
-        elif isinstance(command, RecordLatch):
+
+    async def _latch_record(self, command: RecordLatch | RecordReset) -> None:
+        if isinstance(command, RecordLatch):
             await self._latch.latched(command.faults)
-        elif isinstance(command, RecordReset):
-            await self._latch.answer(command.request, command.by, command.cleared, command.refused_by)
-            log.warning("lane %s: reset by %s %s", self.cfg.id, command.by,
-                        f"refused, still active: {command.refused_by}" if command.refused_by
-                        else f"cleared {command.cleared}")
-        elif isinstance(command, Refuse):
-            log.info("lane %s: %s", self.cfg.id, command.reason)
+            return
+        await self._latch.answer(command.request, command.by, command.cleared, command.refused_by)
+        log.warning("lane %s: reset by %s %s", self.cfg.id, command.by,
+                    f"refused, still active: {command.refused_by}" if command.refused_by
+                    else f"cleared {command.cleared}")
 
     async def _move_barrier(self, command: Barrier) -> None:
-        if command.open and command.name != "return" and self._down:
-            # A loop is down: nobody enters and nothing goes to the plant. Sending a truck back
-            # with its load (the return route) stays possible.
-            log.error("lane %s: %s barrier kept closed, %s", self.cfg.id, command.name, self._down)
-            return
         try:
             await self.gateio.set_barrier(command.name, command.open)
             crash_point(f"barrier_{command.name}_{'open' if command.open else 'closed'}")
             self._open[command.name] = command.open
             self._orders[command.name] = ArmOrder(command.open, None)
-            # The lights follow the barriers: green only where the driver may go now.
-            exit_open = self._open["plant"] or self._open["return"]
-            await self.gateio.set_lights(entry="green" if self._open["entry"] else "red",
-                                         exit="green" if exit_open else "red")
-        except Exception as exc:  # module gone: keep the command, retry when it answers again
+            await self._lights()
+        except Exception as exc:  # module gone: the machine keeps the order and sends it again
             log.warning("lane %s: barrier %s not taken: %s", self.cfg.id, command.name, exc)
-            self._fault = f"gate_io:{exc}"
-            self._pending.append(command)
+            await self._apply(BarrierNotTaken(self.clock.now(), command.name, command.open, f"gate_io:{exc}"))
+
+    async def _lights(self) -> None:
+        """The lights follow the barriers: green only where the driver may go now."""
+        exit_open = self._open["plant"] or self._open["return"]
+        await self.gateio.set_lights(entry="green" if self._open["entry"] else "red",
+                                     exit="green" if exit_open else "red")
+
+    async def _close_if_clear(self) -> tuple[BarrierName, ...]:
+        """Fail closed: lights red; each arm down once nothing has been under it (its loop, and
+        for the exit arms the deck and front grating) for loop_clear_s. Never onto a vehicle."""
+        lowered: list[BarrierName] = []
+        try:
+            await asyncio.wait_for(self.gateio.set_lights(entry="red", exit="red"), IO_TIMEOUT_S)
+            closing: set[BarrierName] = set(BARRIERS)
+            deadline = self.clock.now() + self.cfg.safety.loop_clear_s
+            while closing:
+                inputs = await asyncio.wait_for(self.gateio.read_inputs(), IO_TIMEOUT_S)
+                if inputs.entry_loop:
+                    closing.discard("entry")
+                if inputs.deck_occupied or inputs.front_blocked or inputs.exit_loop:
+                    closing -= {"plant", "return"}
+                if self.clock.now() >= deadline:
+                    break
+                await self.clock.sleep(0.1)
+            for name in sorted(closing):
+                await asyncio.wait_for(self.gateio.set_barrier(name, False), IO_TIMEOUT_S)
+                self._open[name] = False
+                self._orders[name] = ArmOrder(False, None)
+                lowered.append(name)
+        except Exception as exc:   # the I/O module is part of the trouble: leave it to its fail-safe
+            log.warning("lane %s: could not close the barriers: %s", self.cfg.id, exc)
+        return tuple(lowered)
+
+    async def _stop_probe(self, reason: str) -> None:
+        log.error("lane %s: stopping the probe (%s)", self.cfg.id, reason)
+        try:
+            await asyncio.wait_for(self.inspector.sampler.stop(), STOP_TIMEOUT_S)
+        except Exception as exc:   # the client's own guard sends STOP again at its next poll
+            log.error("lane %s: STOP not taken by the sampler: %r", self.cfg.id, exc)
+
+    # ---- inspection -----------------------------------------------------------------------
 
     def _inspection_limit(self) -> float:
         """Wall seconds: the sampler cycle and camera limits on the (simulated) clock, but
@@ -529,10 +484,10 @@ class LaneDriver:
     async def _inspect(self, adm: Admission) -> None:
         limit = self._inspection_limit()
         try:
-            outcome = await asyncio.wait_for(self.inspector.inspect(adm), timeout=limit)
+            outcome = await asyncio.wait_for(self.inspector.inspect(adm, self), timeout=limit)
             verdict, reasons = outcome.verdict, outcome.reasons
         except SQLAlchemyError as exc:  # the store stopped taking records: held until it is back
-            self._store_failed(exc)
+            await self._store_failed(exc)
             return
         except Exception as exc:  # timeout or a bug: the truck is held, never passed
             log.exception("inspection of %s failed", adm.visit)
@@ -541,7 +496,7 @@ class LaneDriver:
             try:
                 await asyncio.to_thread(self.records.record_decision, adm.visit, verdict, list(reasons), None)
             except SQLAlchemyError as failed:
-                self._store_failed(failed)
+                await self._store_failed(failed)
                 return
         key = verdict or "unsampled"
         self.verdicts[key] = self.verdicts.get(key, 0) + 1
@@ -554,48 +509,19 @@ class LaneDriver:
             if asyncio.iscoroutine(result):
                 await result
 
+    # ---- the kiosk ------------------------------------------------------------------------
+
     def _publish(self, readings: Readings | None) -> None:
-        s = self.state
-        adm = self._admission if s.visit and self._admission and self._admission.visit == s.visit else None
-        status = LaneStatus(
-            lane=self.cfg.id, step=self._step_name(), visit=s.visit,
-            plate=s.plate or (self._status.plate if self._refusal() else None),
-            material=adm.material if adm else None,
-            weight_kg=readings.weight_kg if readings else None,
-            weight_stable=None if readings is None or readings.motion is None else not readings.motion,
-            verdict=s.verdict, reasons=list(s.reasons) if s.visit else self._refusal(),
-            fault=(self._store_fault or "; ".join(self._down.values()) or self._fault
-                   or ", ".join(s.faults or s.latched) or None),
-            awaiting_reset=bool(s.latched) and not s.faults,
-        )
+        s, adm = self.state, self._admission
+        material = adm.material if s.visit and adm is not None and adm.visit == s.visit else None
+        status = lane_status(self.cfg.id, s, self.clock.now(), material=material,
+                             weight_kg=readings.weight_kg if readings else None,
+                             motion=readings.motion if readings else None)
         if status.model_dump(exclude={"updated_at"}) != self._status.model_dump(exclude={"updated_at"}):
             self._status = status
             self.hub.publish(status)
 
-    def _refusal(self) -> list[str]:
-        """A refusal stays on the kiosk for a while, then the lane invites the next truck."""
-        if self._refused_at is None or self.clock.now() - self._refused_at > REFUSAL_SHOWN_S:
-            return []
-        return list(self._status.reasons)
 
-    def _step_name(self) -> LaneStep:
-        s = self.state
-        if self._fault or self._store_fault or self._down or s.faults or (s.latched and s.phase is Phase.IDLE):
-            # A latched fault whose condition has gone lets the pass in progress finish (the
-            # kiosk tells that truck its way), then the lane waits for a technician's reset.
-            return LaneStep.OUT_OF_SERVICE
-        if s.phase is Phase.ENTERING:
-            return LaneStep.ARRIVING
-        if s.phase is Phase.WEIGHING:
-            if not s.positioned:
-                return LaneStep.POSITIONING
-            return LaneStep.WEIGHING_IN if s.kind == "in" else LaneStep.WEIGHING_OUT
-        if s.phase is Phase.INSPECTING:
-            return LaneStep.SAMPLING
-        if s.phase is Phase.ROUTING:
-            return LaneStep.DECIDED if s.kind == "in" else LaneStep.LEAVING
-        return LaneStep.IDLE
-
-
-def replace_status(status: LaneStatus, **changes: object) -> LaneStatus:
-    return status.model_copy(update=changes)
+def _restarts(reading: Reading) -> tuple[int, int]:
+    """The reader counts a reconnected port and each power-up frame as they happen."""
+    return reading.epoch, reading.power_ups

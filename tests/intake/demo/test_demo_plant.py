@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, create_engine, select
 
 from hardware.sim.trucks import demo_trucks
+from intake.demo.masterdata import demo_tag
 from intake.demo.runner import DEMO_CONFIG, DemoOptions, run_demo
 from intake.store.tables import Decision, Frame, Sample, SampleResult, Weighing
 
@@ -103,8 +104,13 @@ def test_an_unknown_truck_is_refused_and_never_enters(tmp_path):
     code, out, db = run(tmp_path, 8)
     assert code == 0
     unknown = demo_trucks(8)[7]
-    assert not unknown.registered and unknown.plate not in {s["plate"] for s in out}
-    assert len(out) == 7
+    visits = [s for s in out if "refused" not in s]
+    assert not unknown.registered and unknown.plate not in {s["plate"] for s in visits}
+    assert len(visits) == 7
+    # One line for the refused truck however often its card was read while it waited.
+    card = f"tag:{demo_tag(unknown.plate)}"   # its card is bound to no vehicle: no plate known
+    assert [s for s in out if "refused" in s] == [
+        {"plate": None, "identified_as": card, "lane": "1", "refused": "unknown_vehicle", "verdict": None}]
 
 
 def test_driver_in_the_cab_blocks_the_sampler_and_the_truck_is_held(tmp_path):

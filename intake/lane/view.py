@@ -1,0 +1,46 @@
+"""What the kiosk and /health are shown of a lane's machine state: the one place the machine's
+phases are mapped to the driver's steps (LaneStep)."""
+from __future__ import annotations
+
+from intake.lane.events import Phase
+from intake.lane.service import REFUSAL_SHOWN_S
+from intake.lane.state import LaneState, out_of_service
+from intake.lane.status import LaneStatus, LaneStep
+
+
+def lane_step(state: LaneState) -> LaneStep:
+    if out_of_service(state) or state.faults or (state.latched and state.phase is Phase.IDLE):
+        # A latched fault whose condition has gone lets the pass in progress finish (the
+        # kiosk tells that truck its way), then the lane waits for a technician's reset.
+        return LaneStep.OUT_OF_SERVICE
+    if state.phase is Phase.ENTERING:
+        return LaneStep.ARRIVING
+    if state.phase is Phase.WEIGHING:
+        if not state.positioned:
+            return LaneStep.POSITIONING
+        return LaneStep.WEIGHING_IN if state.kind == "in" else LaneStep.WEIGHING_OUT
+    if state.phase is Phase.INSPECTING:
+        # The probe cycle first (the driver out of the cab), then the camera and classifier.
+        return LaneStep.INSPECTING if state.sampled and not state.probe else LaneStep.SAMPLING
+    if state.phase is Phase.ROUTING:
+        return LaneStep.DECIDED if state.kind == "in" else LaneStep.LEAVING
+    return LaneStep.IDLE
+
+
+def fault_shown(state: LaneState) -> str | None:
+    return out_of_service(state) or ", ".join(state.faults or state.latched) or None
+
+
+def lane_status(lane: str, state: LaneState, now: float, *, weight_kg: int | None,
+                motion: bool | None, material: str | None) -> LaneStatus:
+    """The kiosk's snapshot. A refusal stays on it for REFUSAL_SHOWN_S, then the lane
+    invites the next truck."""
+    refused = state.refused
+    showing = refused if refused is not None and state.visit is None and now - refused.now <= REFUSAL_SHOWN_S \
+        else None
+    return LaneStatus(
+        lane=lane, step=lane_step(state), visit=state.visit,
+        plate=state.plate or (showing.plate if showing else None), material=material,
+        weight_kg=weight_kg, weight_stable=None if motion is None else not motion, verdict=state.verdict,
+        reasons=list(state.reasons) if state.visit else ([showing.reason] if showing else []),
+        fault=fault_shown(state), awaiting_reset=bool(state.latched) and not state.faults)
