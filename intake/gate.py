@@ -198,7 +198,7 @@ async def _open_lane(gate: Gate, lane: LaneConfig, stack: AsyncExitStack,
     poll = max(clock.wall(sc.poll_period_s), 0.005)
     # Wall seconds, with a jitter floor at high simulated speed; a polled indicator answers once
     # per poll, so its weight is stale after two polls, not two stream frames.
-    period = max(clock.wall(sc.frame_period_s), poll if sc.command or sc.protocol == "sics" else 0.0, 0.05)
+    period = max(clock.wall(sc.frame_period_s), poll if sc.polled else 0.0, 0.05)
     reader = ScaleReader(sc.port, sc.protocol, protocol_options=sc.decoder_options(),
                          baudrate=sc.baud, bytesize=sc.bytesize, parity=sc.parity, frame_period=period,
                          poll_period=poll)
