@@ -23,7 +23,6 @@ from hardware.scale.reader import ScaleReader
 from hardware.clock import Clock
 from intake.config import GateConfig, LaneConfig, SamplerConfig
 from intake.ident import tags
-from intake.lab import results as lab_results
 from intake.inspection import Inspector
 from intake.lane.driver import INSPECTION_GRACE_S, LANE_HANG_S, LaneDriver
 from intake.lane.pacing import paced
@@ -120,9 +119,7 @@ async def open_gate(cfg: GateConfig, clock: Clock, stack: AsyncExitStack,
         log.info("malloc set for a long run: %s", tuned)
     records = Records(open_store(cfg.site))  # key, quick_check, migrations, chain tail, recovery
     stack.callback(records.engine.dispose)
-    tags.ensure_tables(records.engine)
     _note_configuration(cfg, records)
-    lab_results.ensure_tables(records.engine)
     gate = Gate(cfg, clock, StatusHub(), records, load_model(cfg, _in_service(cfg, records)))
     gate.follower = _follower(cfg, records, gate.model)
     gate.tickets = TicketDesk(cfg, records.engine)

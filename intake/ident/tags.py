@@ -16,10 +16,6 @@ class VehicleTag(SQLModel, table=True):
     active: bool = True                            # a lost card is deactivated, not deleted
 
 
-def ensure_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine, tables=[VehicleTag.__table__])  # type: ignore[attr-defined]
-
-
 def plate_for_tag(engine: Engine, tag: str) -> str | None:
     with Session(engine) as session:
         row = session.exec(

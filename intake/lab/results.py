@@ -44,10 +44,6 @@ class SampleInfo:
     verdict: str | None
 
 
-def ensure_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine, tables=[LabResult.__table__])  # type: ignore[attr-defined]
-
-
 def find_sample(engine: Engine, code: int) -> SampleInfo:
     with Session(engine) as session:
         sample = session.exec(select(Sample).where(Sample.blind_code == code)).first()
