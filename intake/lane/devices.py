@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
-from hardware.modbus.gateio import GateInputs
+from hardware.modbus.gateio import GateInputs, Light
 from hardware.scale.frame import WeightFrame
 from hardware.scale.reader import Reading
 from intake.lane.events import BarrierName
@@ -23,7 +23,7 @@ class GateIO(Protocol):
     async def read_heartbeat(self) -> int: ...
     async def read_barriers(self) -> dict[BarrierName, bool]: ...
     async def set_barrier(self, name: BarrierName, open: bool) -> None: ...
-    async def set_lights(self, *, entry: str | None = None, exit: str | None = None) -> None: ...
+    async def set_lights(self, *, entry: Light | None = None, exit: Light | None = None) -> None: ...
 
 
 class LaneSampler(Protocol):
