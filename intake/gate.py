@@ -44,13 +44,15 @@ class ModbusSampler:
         self.client, self.cfg, self.clock = client, cfg, clock
 
     async def take(self, code: int, points_mm: list[tuple[int, int]], bed_mm: tuple[int, int],
-                   guard: Callable[[], Awaitable[list[str]]] | None = None) -> int:
+                   guard: Callable[[], Awaitable[list[str]]] | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> int:
         plan = SamplePlan.of(code, points_mm, bed_mm)
         # Poll the PLC every 0.2 simulated s, but at most every 5 ms of wall time on a fast clock;
         # the interlocks are asked at every poll.
         result = await self.client.run_sample(plan, clock=self.clock, timeout_s=self.cfg.timeout_s,
                                               heartbeat_timeout_s=self.cfg.heartbeat_timeout_s,
-                                              poll_s=max(self.cfg.poll_s, self.clock.speed * 0.005), guard=guard)
+                                              poll_s=max(self.cfg.poll_s, self.clock.speed * 0.005), guard=guard,
+                                              progress=progress)
         return result.sample_grams
 
     async def boom_clear(self) -> bool:

@@ -39,9 +39,11 @@ class Sampler(Protocol):
         ...
 
     async def take(self, code: int, points_mm: list[tuple[int, int]], bed_mm: tuple[int, int],
-                   guard: Callable[[], Awaitable[list[str]]] | None = None) -> int:
+                   guard: Callable[[], Awaitable[list[str]]] | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> int:
         """Run one sample cycle; return the sample mass in grams or raise. `guard` names the
-        interlocks broken now; any stops the probe ("interlock:<names>")."""
+        interlocks broken now; any stops the probe ("interlock:<names>"). `progress(done, n)`
+        hears the cores taken as the sampler reports them."""
         ...
 
 
@@ -68,6 +70,10 @@ class LaneSide(Protocol):
 
     async def probe_guard(self, boom_clear: bool | None = None) -> list[str]:
         """The same, asked at every poll while the probe is out."""
+        ...
+
+    def probe_progress(self, done: int, total: int) -> None:
+        """The truck is drawn for sampling (done 0), then the cores the sampler has taken."""
         ...
 
     def probe_cycle(self, running: bool) -> None:
@@ -133,11 +139,13 @@ class Inspector:
             return await self._decide(adm, Judgement("review", [f"plan:{plan.plan_error}"]), None, lane)
         code = blind_code(s.secret, adm.visit)
         sample_id = await asyncio.to_thread(self.records.record_sample, self._sample_row(adm, plan, code))
+        lane.probe_progress(0, len(plan.points_mm))   # the driver is asked to leave the cab
         try:
             await self._wait_interlocks(lane)
             lane.probe_cycle(True)
             try:
-                mass_g = await self.sampler.take(code, plan.points_mm, adm.bed_mm, guard=lane.probe_guard)
+                mass_g = await self.sampler.take(code, plan.points_mm, adm.bed_mm, guard=lane.probe_guard,
+                                                 progress=lane.probe_progress)
             finally:
                 lane.probe_cycle(False)
         except Exception as exc:  # any sampler failure: recorded, then REVIEW

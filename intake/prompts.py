@@ -12,7 +12,7 @@ import shutil
 from typing import Sequence
 
 from intake.lane.status import LaneStatus, StatusHub
-from intake.web.i18n import INSTRUCTIONS, instruction_key
+from intake.web.i18n import INSTRUCTIONS, status_key
 
 KEPT_PROMPTS = 1000   # prompts remembered (tests, diagnosis); the log keeps them all
 
@@ -46,7 +46,7 @@ class PromptAnnouncer:
                 task.cancel()
 
     def announce(self, status: LaneStatus) -> None:
-        key = instruction_key(status.step, status.verdict)
+        key = status_key(status)
         if self._last.get(status.lane) == key:
             return
         self._last[status.lane] = key

@@ -113,14 +113,16 @@ class SamplerClient:
 
     async def run_sample(self, plan: SamplePlan, *, clock: Clock, timeout_s: float = 600.0,
                          heartbeat_timeout_s: float = 2.0, ack_timeout_s: float = 5.0,
-                         poll_s: float = 0.2, guard: Guard | None = None) -> SampleResult:
+                         poll_s: float = 0.2, guard: Guard | None = None,
+                         progress: Callable[[int, int], None] | None = None) -> SampleResult:
         """One full cycle. All durations are simulated seconds on `clock`.
 
         Raises SamplerError (after telling the sampler to stop) on a fault, on no DONE within
         `timeout_s`, on a heartbeat unchanged for `heartbeat_timeout_s`, on a START not taken
         within `ack_timeout_s`, and on any Modbus or connection error. `guard` is asked
         before START and at every poll of the cycle; any interlock it names as broken stops
-        the probe (SamplerError "interlock:<names>").
+        the probe (SamplerError "interlock:<names>"). `progress(done, n)` is told the points
+        done whenever the count the PLC reports changes (for the driver's kiosk).
         """
         try:
             await self._wait_ready(clock, ack_timeout_s, poll_s)
@@ -128,8 +130,12 @@ class SamplerClient:
             await _hold(guard)
             await self.start()
             watch = _CycleWatch(plan, clock, timeout_s, heartbeat_timeout_s, ack_timeout_s)
+            done = 0
             while True:
                 status = await self.read_status()
+                if progress is not None and status.points_done != done:
+                    done = status.points_done
+                    progress(min(done, len(plan.points_mm)), len(plan.points_mm))
                 # The interlocks first: a probe the lane stopped for a break reads as idle, and
                 # must end as that break; nor is a DONE taken while one is broken.
                 await _hold(guard)

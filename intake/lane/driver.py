@@ -30,10 +30,10 @@ from intake.lane.latch import LatchDesk
 from intake.lane.machine import (
     BARRIERS, Admitted, ArmsClosed, Barrier, BarrierName, BarrierNotTaken, CloseWhenClear, Command, DeviceFault,
     Event, Inspect, InspectionDone, Interlocks, IOLink, LaneFaults, LaneReset, LaneState, LoopDown, LoopUp,
-    Phase, ProbeCycle, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid, RecordWeight, Refuse,
+    Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid, RecordWeight, Refuse,
     Refused, ShowRefusal, StopProbe, StoreBack, StoreFailed, VisitOver, not_admissible, owed_visit, step,
 )
-from intake.lane.status import LaneStatus, StatusHub
+from intake.lane.status import LaneStatus, Receipt, StatusHub
 from intake.lane.view import lane_status
 from intake.store.crashpoint import crash_point
 from intake.store.outage import StoreOutage
@@ -67,6 +67,7 @@ class LaneDriver:
         self._admission: Admission | None = None
         self._inspection: asyncio.Task[None] | None = None
         self._status = LaneStatus(lane=cfg.id)
+        self._receipt: tuple[str, Receipt] | None = None   # the last visit weighed out, for the kiosk
         hub.publish(self._status)  # the lane exists for the kiosk from the start
         self._open: dict[BarrierName, bool] = {"entry": False, "plant": False, "return": False}   # taken
         self._outage = StoreOutage(records)
@@ -313,6 +314,11 @@ class LaneDriver:
         self.state, commands = step(self.state, ProbeCycle(self.clock.now(), running), self.cfg.weighing)
         assert not commands
 
+    def probe_progress(self, done: int, total: int) -> None:
+        """The inspector's word that the truck is drawn (done 0) or that cores were taken."""
+        self.state, commands = step(self.state, ProbeProgress(self.clock.now(), done, total), self.cfg.weighing)
+        assert not commands
+
     async def _watch_probe(self) -> None:
         """The lane's own interlock check at every tick while the probe cycle runs: a break
         stops the probe from here too, not only at the sampler client's next poll, which a
@@ -405,6 +411,7 @@ class LaneDriver:
                 if found:
                     await asyncio.to_thread(self.records.record_decision, command.visit, "review", found, None)
                 await self._visit_done(command.visit)
+                await self._keep_receipt(command.visit)
         elif isinstance(command, RecordHold):
             await asyncio.to_thread(self.records.record_decision, command.visit, "review",
                                     list(command.reasons), None)
@@ -511,10 +518,21 @@ class LaneDriver:
 
     # ---- the kiosk ------------------------------------------------------------------------
 
+    async def _keep_receipt(self, visit: str) -> None:
+        """The weighings and ticket the leaving driver is shown; a failed read shows none."""
+        try:
+            facts = await asyncio.to_thread(self.records.visit_summary, visit)
+        except Exception:
+            log.exception("lane %s: no receipt for the kiosk for visit %s", self.cfg.id, visit)
+            return
+        self._receipt = (visit, Receipt.model_validate(facts))
+
     def _publish(self, readings: Readings | None) -> None:
         s, adm = self.state, self._admission
-        material = adm.material if s.visit and adm is not None and adm.visit == s.visit else None
-        status = lane_status(self.cfg.id, s, self.clock.now(), material=material,
+        ours = s.visit is not None and adm is not None and adm.visit == s.visit
+        material, name = (adm.material, adm.material_name) if ours and adm is not None else (None, None)
+        receipt = self._receipt[1] if self._receipt is not None and self._receipt[0] == s.visit else None
+        status = lane_status(self.cfg.id, s, self.clock.now(), material=material, material_name=name, receipt=receipt,
                              weight_kg=readings.weight_kg if readings else None,
                              motion=readings.motion if readings else None)
         if status.model_dump(exclude={"updated_at"}) != self._status.model_dump(exclude={"updated_at"}):

@@ -89,6 +89,15 @@ class LaneReset:
 
 
 @dataclass(frozen=True)
+class ProbeProgress:
+    """The inspector drew this truck for sampling (`done` 0), or the sampler reports the
+    cores taken so far: what the kiosk shows the driver waiting in the safe zone."""
+    now: float
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class ProbeCycle:
     """The sampler's probe cycle began (the START may be written from now on) or ended."""
     now: float
@@ -167,7 +176,8 @@ class Refused:
     reason: str
 
 
-Event = Union[Admitted, Readings, InspectionDone, DeviceFault, LaneFaults, LaneReset, ProbeCycle, Interlocks,
+Event = Union[Admitted, Readings, InspectionDone, DeviceFault, LaneFaults, LaneReset, ProbeCycle, ProbeProgress,
+              Interlocks,
               IOLink, BarrierNotTaken, StoreFailed, StoreBack, LoopDown, LoopUp, ArmsClosed, Refused]
 
 

@@ -33,11 +33,11 @@ from intake.config import SafetyConfig, WeighingConfig
 from intake.lane.events import (
     BARRIERS, EXIT_BARRIERS, Admitted, ArmsClosed, Barrier, BarrierName, BarrierNotTaken, CloseWhenClear,
     Command, DeviceFault, Event, Inspect, InspectionDone, Interlocks, IOLink, LaneFaults, LaneReset, LoopDown,
-    LoopUp, PassKind, Phase, ProbeCycle, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid,
+    LoopUp, PassKind, Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid,
     RecordWeight, Refuse, Refused, ShowRefusal, StopProbe, StoreBack, StoreFailed, VisitOver,
 )
 from intake.lane.passes import (
-    not_admissible, on_admitted, on_fault, on_inspected, on_interlocks, on_lane_faults, on_probe_cycle,
+    not_admissible, on_admitted, on_fault, on_inspected, on_interlocks, on_lane_faults, on_probe_cycle, on_probe_progress,
     on_readings, on_reset,
 )
 from intake.lane.service import ServiceEvent, on_service, owed_visit
@@ -46,7 +46,8 @@ from intake.lane.state import LaneState, Steady, needed_open
 __all__ = [
     "BARRIERS", "EXIT_BARRIERS", "Admitted", "ArmsClosed", "Barrier", "BarrierName", "BarrierNotTaken",
     "CloseWhenClear", "Command", "DeviceFault", "Event", "IOLink", "Inspect", "InspectionDone", "Interlocks",
-    "LaneFaults", "LaneReset", "LaneState", "LoopDown", "LoopUp", "PassKind", "Phase", "ProbeCycle", "Readings",
+    "LaneFaults", "LaneReset", "LaneState", "LoopDown", "LoopUp", "PassKind", "Phase", "ProbeCycle", "ProbeProgress",
+    "Readings",
     "RecordHold", "RecordLatch", "RecordReset", "RecordVoid", "RecordWeight", "Refuse", "Refused",
     "ShowRefusal", "Steady", "StopProbe", "StoreBack", "StoreFailed", "VisitOver", "loop_clear",
     "not_admissible", "owed_visit", "step",
@@ -88,6 +89,8 @@ def _on_pass_event(state: LaneState, event: Event) -> tuple[LaneState, list[Comm
         return on_reset(state, event)
     if isinstance(event, ProbeCycle):
         return on_probe_cycle(state, event), []
+    if isinstance(event, ProbeProgress):
+        return on_probe_progress(state, event), []
     assert isinstance(event, Interlocks)
     return on_interlocks(state, event)
 

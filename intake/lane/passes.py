@@ -11,7 +11,7 @@ from dataclasses import replace
 from intake.config import WeighingConfig
 from intake.lane.events import (
     Admitted, Barrier, BarrierName, Command, DeviceFault, EXIT_BARRIERS, Inspect, InspectionDone, Interlocks,
-    LaneFaults, LaneReset, Phase, ProbeCycle, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid,
+    LaneFaults, LaneReset, Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid,
     RecordWeight, Refuse, StopProbe, VisitOver,
 )
 from intake.lane.state import LaneState, Steady, next_pass, out_of_service
@@ -36,6 +36,13 @@ def on_reset(state: LaneState, ev: LaneReset) -> tuple[LaneState, list[Command]]
     if state.faults:
         return state, [RecordReset(ev.by, ev.request, (), state.faults)]
     return replace(state, latched=()), [RecordReset(ev.by, ev.request, state.latched, ())]
+
+
+def on_probe_progress(state: LaneState, ev: ProbeProgress) -> LaneState:
+    """Shown only: the cores taken so far change no decision."""
+    if state.phase is not Phase.INSPECTING or state.points == (ev.done, ev.total):
+        return state
+    return replace(state, points=(ev.done, ev.total))
 
 
 def on_probe_cycle(state: LaneState, ev: ProbeCycle) -> LaneState:

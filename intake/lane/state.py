@@ -37,6 +37,7 @@ class LaneState:
     probe: bool = False                # the sampler's probe cycle is running
     probe_stopped: tuple[str, ...] = ()   # the interlocks the lane stopped this cycle for
     sampled: bool = False              # this pass's probe cycle has run (the classifier's turn)
+    points: tuple[int, int] | None = None   # (cores taken, cores planned) once drawn for sampling
     driver_out: bool = False           # the driver pressed the kiosk button during this pass
     # ---- the lane's, kept from one pass to the next (next_pass) ----
     open: frozenset[BarrierName] = frozenset()   # arms ordered open and not yet ordered closed

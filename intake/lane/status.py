@@ -24,6 +24,20 @@ class LaneStep(StrEnum):
 
 
 Verdict = Literal["pass", "reject", "review"]
+Route = Literal["plant", "return"]
+# Where the driver is in the probe cycle: drawn and asked to leave the cab and press the button,
+# the press taken, the probe running, the cycle over (safe to get back in).
+ProbeStage = Literal["press", "confirmed", "running", "done"]
+
+
+class Receipt(BaseModel):
+    """What the driver is shown once the truck is weighed out: the weighings and the ticket."""
+    gross_kg: int | None = None
+    tare_kg: int | None = None     # None when the load went back: the second weight is an exit weight
+    exit_kg: int | None = None
+    net_kg: int | None = None
+    received: bool = False
+    ticket: int | None = None
 
 
 class LaneStatus(BaseModel):
@@ -32,10 +46,16 @@ class LaneStatus(BaseModel):
     visit: str | None = None
     plate: str | None = None
     material: str | None = None
+    material_name: tuple[str, str] | None = None   # (zh, en) as the plant's master data names it
     weight_kg: int | None = None       # live reading, None when the weight is unknown
     weight_stable: bool | None = None
     verdict: Verdict | None = None
     reasons: list[str] = Field(default_factory=list)
+    route: Route | None = None         # the exit barrier ordered for this truck
+    probe: ProbeStage | None = None
+    points_done: int | None = None
+    points_total: int | None = None
+    receipt: Receipt | None = None     # set while the truck leaves after its weigh-out
     fault: str | None = None           # why the lane is out of service, if it is
     # The fault's condition has gone but the lane stays closed until a technician resets it
     # (`intake lane reset`); `fault` still names what latched.

@@ -32,6 +32,7 @@ class Admission:
     supplier: str
     material: str
     bed_mm: tuple[int, int]
+    material_name: tuple[str, str] | None = None   # (zh, en) from the material's master data
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ class Records:
         material = session.get(Material, order.material_id)
         assert supplier is not None and material is not None
         return Admission(visit.id, kind, vehicle.plate, supplier.code, material.code,
-                         (vehicle.bed_length_mm, vehicle.bed_width_mm))
+                         (vehicle.bed_length_mm, vehicle.bed_width_mm),
+                         (material.name_zh or material.name, material.name or material.code))
 
     # ---- what happened -------------------------------------------------------------------
 

@@ -26,8 +26,9 @@ STEP_LABELS: Final[dict[LaneStep, Text]] = {
     LaneStep.OUT_OF_SERVICE: ("暂停服务", "Out of service"),
 }
 
-# What the driver must do now. Keyed by step, or "step.verdict" where the verdict changes the
-# instruction; see instruction_key(). Before the probe may move, the driver leaves the cab for
+# What the driver must do now. Keyed by step, "step.probe" in the probe cycle, and
+# "step.route.verdict" / "step.route" once an exit arm is ordered, so the words follow the arm
+# that opened (see instruction_key()). Before the probe may move, the driver leaves the cab for
 # the marked safe zone beside the kiosk and confirms with its pushbutton (a sampler interlock).
 INSTRUCTIONS: Final[dict[str, Text]] = {
     "idle": ("请驶上地磅", "Please drive onto the scale"),
@@ -35,14 +36,21 @@ INSTRUCTIONS: Final[dict[str, Text]] = {
     "positioning": ("请完全驶上地磅并停车", "Drive fully onto the scale and stop"),
     "weighing_in": ("正在称重，请勿移动", "Weighing, do not move"),
     "sampling": ("请下车到安全区，按下绿色确认按钮", "Leave the cab, stand in the safe zone, press the green button"),
-    "inspecting": ("正在检验样品，请稍候", "Inspecting the sample, please wait"),
-    # A decision without a verdict should not happen; if it does, hold the driver.
+    "sampling.confirmed": ("已确认，请留在安全区，取样即将开始", "Button press taken: stay in the safe zone, sampling starts"),
+    "sampling.running": ("正在取样，请留在安全区，远离车辆", "Sampling: stay in the safe zone, keep away from the truck"),
+    "inspecting": ("请稍候，正在处理", "Please wait, processing"),
+    "inspecting.done": ("取样完成，请回到驾驶室，等待检验结果", "Sampling done: get back in the cab and wait for the result"),
+    # A decision whose arm is not ordered yet: hold the driver.
     "decided": ("请等待", "Please wait"),
-    "decided.pass": ("合格，请前往卸料区", "Accepted: proceed to the unloading bay"),
-    "decided.reject": ("不合格，请从返回通道离开", "Rejected: leave by the return lane"),
-    "decided.review": ("待人工复核，请等待", "Held for review: please wait"),
+    "decided.plant": ("请驶入厂区卸料", "Drive into the plant to unload"),
+    "decided.plant.pass": ("合格，请驶入厂区卸料", "Accepted: drive into the plant to unload"),
+    "decided.plant.unsampled": ("本车未抽检，请驶入厂区卸料", "Not sampled this time: drive into the plant to unload"),
+    "decided.return": ("请从退回通道离开", "Leave by the return lane"),
+    "decided.return.reject": ("不合格，请从退回通道离开", "Rejected: leave by the return lane"),
+    "decided.return.review": ("待人工复核，请从退回通道离开，等待通知",
+                              "Held for review: leave by the return lane, the plant will contact you"),
     "unloading": ("卸料后请返回地磅称皮重", "After unloading, return to the scale"),
-    "unloading.reject": ("请从返回通道离开", "Leave by the return lane"),
+    "unloading.reject": ("请从退回通道离开", "Leave by the return lane"),
     "weighing_out": ("正在称皮重，请勿移动", "Weighing the empty truck, do not move"),
     "leaving": ("称重完成，请驶离地磅", "Done: please drive off the scale"),
     "out_of_service": ("暂停服务，请勿驶上地磅", "Out of service: do not drive onto the scale"),
@@ -70,6 +78,13 @@ LABELS: Final[dict[str, Text]] = {
     "reasons": ("原因", "Reasons"),
     "fault": ("故障", "Fault"),
     "connection_lost": ("连接中断，正在重新连接", "Connection lost, reconnecting"),
+    "points": ("已取样 {done} / {total} 点", "Core {done} of {total} taken"),
+    "gross": ("毛重", "Gross"),
+    "tare": ("皮重", "Tare"),
+    "exit": ("出场重量", "Exit weight"),
+    "net": ("净重", "Net"),
+    "not_received": ("未收货", "Not received"),
+    "ticket": ("磅单号", "Ticket no."),
 }
 
 # Why a truck was not admitted: replaces the idle instruction until the next truck.
@@ -139,11 +154,20 @@ REASONS: Final[dict[str, Text]] = {
 UNKNOWN: Final[str] = "— —"  # shown for a weight or plate nobody knows
 
 
-def instruction_key(step: LaneStep | str, verdict: Verdict | str | None) -> str:
-    """The most specific INSTRUCTIONS key for this step and verdict (the script mirrors this)."""
-    if verdict is not None and f"{step}.{verdict}" in INSTRUCTIONS:
-        return f"{step}.{verdict}"
-    return str(step)
+def instruction_key(step: LaneStep | str, verdict: Verdict | str | None, route: str | None = None,
+                    probe: str | None = None) -> str:
+    """The most specific INSTRUCTIONS key (the script mirrors this): the probe stage, then the
+    arm ordered with the verdict (None: not sampled), the arm alone, the verdict, the step."""
+    keys = [f"{step}.{probe}"] if probe else []
+    if route:
+        keys += [f"{step}.{route}.{verdict or 'unsampled'}", f"{step}.{route}"]
+    if verdict:
+        keys.append(f"{step}.{verdict}")
+    return next((key for key in keys if key in INSTRUCTIONS), str(step))
+
+
+def status_key(status: LaneStatus) -> str:
+    return instruction_key(status.step, status.verdict, status.route, status.probe)
 
 
 def instruction(status: LaneStatus) -> Text:
@@ -155,7 +179,7 @@ def instruction(status: LaneStatus) -> Text:
         for key in (status.fault, first, family):
             if key in REFUSALS:
                 return REFUSALS[key]
-    return INSTRUCTIONS[instruction_key(status.step, status.verdict)]
+    return INSTRUCTIONS[status_key(status)]
 
 
 def reason(code: str) -> Text:
@@ -166,10 +190,11 @@ def reason(code: str) -> Text:
     return REASONS.get(code, (code, code))
 
 
-def material(code: str | None) -> Text | None:
+def material(code: str | None, name: tuple[str, str] | None = None) -> Text | None:
+    """The plant's own names for the material (master data) when the lane knows them."""
     if code is None:
         return None
-    return MATERIALS.get(code, (code, code))
+    return name or MATERIALS.get(code, (code, code))
 
 
 def format_weight(weight_kg: int | None) -> str:

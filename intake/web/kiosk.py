@@ -36,6 +36,29 @@ class KioskView:
     verdict_label: i18n.Text | None
     reasons: list[i18n.Text]
     fault: str | None
+    points: i18n.Text | None              # "core 3 of 6" while the probe cycle runs
+    points_done: int | None
+    points_total: int | None
+    receipt: list[tuple[str, i18n.Text, str]]   # (key, label, value) once weighed out
+    ticket: str | None
+
+
+def points_text(status: LaneStatus) -> i18n.Text | None:
+    if status.probe not in ("confirmed", "running") or status.points_total is None:
+        return None
+    zh, en = i18n.LABELS["points"]
+    done, total = status.points_done or 0, status.points_total
+    return zh.format(done=done, total=total), en.format(done=done, total=total)
+
+
+def receipt_rows(status: LaneStatus) -> list[tuple[str, i18n.Text, str]]:
+    """Gross, tare (or exit weight for a load sent back) and net, as the ticket states them."""
+    r = status.receipt
+    if r is None:
+        return []
+    second = ("tare", r.tare_kg) if r.received else ("exit", r.exit_kg)
+    rows = [("gross", r.gross_kg), second, ("net", r.net_kg)]
+    return [(key, i18n.LABELS[key], i18n.format_weight(kg) + " kg") for key, kg in rows]
 
 
 def kiosk_view(status: LaneStatus) -> KioskView:
@@ -53,11 +76,16 @@ def kiosk_view(status: LaneStatus) -> KioskView:
         weight=i18n.format_weight(status.weight_kg),
         stability=stability,
         plate=status.plate or i18n.UNKNOWN,
-        material=i18n.material(status.material),
+        material=i18n.material(status.material, status.material_name),
         verdict=status.verdict,
         verdict_label=i18n.VERDICT_LABELS[status.verdict] if status.verdict else None,
         reasons=[i18n.reason(code) for code in status.reasons],
         fault=status.fault,
+        points=points_text(status),
+        points_done=status.points_done,
+        points_total=status.points_total,
+        receipt=receipt_rows(status),
+        ticket=str(status.receipt.ticket) if status.receipt and status.receipt.ticket is not None else None,
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from intake.lane.status import LaneStatus, LaneStep, StatusHub
+from intake.lane.status import LaneStatus, LaneStep, Receipt, StatusHub
 from intake.web.app import create_app
 from intake.web.server import WebServer
 from tests.e2e.browser_support import SCREENSHOTS
@@ -96,12 +96,24 @@ def test_kiosk_follows_a_truck_live(server: WebServer, hub: StatusHub, page: Pag
     expect(instruction).to_contain_text("正在称重，请勿移动")
     shot(page, "weighing")
 
-    publish(server, hub, step=LaneStep.SAMPLING, weight_kg=32480, weight_stable=True, **truck)
+    on = {"weight_kg": 32480, "weight_stable": True, **truck}
+    publish(server, hub, step=LaneStep.SAMPLING, probe="press", points_done=0, points_total=6, **on)
     expect(instruction).to_contain_text("请下车到安全区")   # the sampler interlock needs the driver out
     expect(page.get_by_test_id("verdict")).to_be_hidden()
+    expect(page.get_by_test_id("points")).to_be_hidden()
+    publish(server, hub, step=LaneStep.SAMPLING, probe="confirmed", points_done=0, points_total=6, **on)
+    expect(instruction).to_contain_text("已确认，请留在安全区")   # the press was taken
+    expect(page.get_by_test_id("points")).to_contain_text("已取样 0 / 6 点")
+    publish(server, hub, step=LaneStep.SAMPLING, probe="running", points_done=4, points_total=6, **on)
+    expect(page.get_by_test_id("points")).to_contain_text("Core 4 of 6 taken")
+    expect(page.locator('[data-field="points-bar"]')).to_have_attribute("value", "4")
+    shot(page, "sampling")
+    publish(server, hub, step=LaneStep.INSPECTING, probe="done", points_done=6, points_total=6, **on)
+    expect(instruction).to_contain_text("请回到驾驶室")
+    expect(page.get_by_test_id("points")).to_be_hidden()
 
     reasons = ["wrong_material", "label=clean_gravel"]
-    publish(server, hub, step=LaneStep.DECIDED, verdict="reject", reasons=reasons, weight_kg=32480, weight_stable=True, **truck)
+    publish(server, hub, step=LaneStep.DECIDED, verdict="reject", route="return", reasons=reasons, **on)
     verdict = page.get_by_test_id("verdict")
     expect(verdict).to_be_visible()
     expect(verdict).to_contain_text("不合格")
@@ -109,16 +121,29 @@ def test_kiosk_follows_a_truck_live(server: WebServer, hub: StatusHub, page: Pag
     expect(verdict).to_have_class("verdict verdict-reject")
     expect(page.get_by_test_id("reasons")).to_contain_text("物料与订单不符")   # wrong_material, for the driver
     expect(page.get_by_test_id("reasons")).to_contain_text("Material does not match the order")
-    expect(instruction).to_contain_text("不合格，请从返回通道离开")
+    expect(instruction).to_contain_text("不合格，请从退回通道离开")
     shot(page, "reject")
 
-    publish(server, hub, step=LaneStep.DECIDED, verdict="pass", weight_kg=32480, weight_stable=True, **truck)
+    publish(server, hub, step=LaneStep.DECIDED, verdict="pass", route="plant", **on)
+    expect(instruction).to_contain_text("合格，请驶入厂区卸料")
     expect(verdict).to_contain_text("合格")
     expect(verdict).to_have_class("verdict verdict-pass")
     expect(page.get_by_test_id("reasons")).to_have_text("")
     shot(page, "pass")
 
+    receipt = Receipt(gross_kg=32480, tare_kg=14210, net_kg=18270, received=True, ticket=1042)
+    publish(server, hub, step=LaneStep.LEAVING, verdict="pass", route="return", receipt=receipt,
+            weight_kg=14210, weight_stable=True, **truck)
+    shown = page.get_by_test_id("receipt")
+    expect(shown).to_contain_text("毛重")
+    expect(shown).to_contain_text("32 480 kg")
+    expect(shown).to_contain_text("14 210 kg")
+    expect(shown).to_contain_text("18 270 kg")
+    expect(page.get_by_test_id("ticket")).to_contain_text("1042")
+    shot(page, "leaving")
+
     publish(server, hub, step=LaneStep.OUT_OF_SERVICE, fault="scale_stale: no frame for 2.1 s")
+    expect(page.get_by_test_id("receipt")).to_be_hidden()
     expect(page.get_by_test_id("step")).to_contain_text("暂停服务")
     expect(page.get_by_test_id("fault")).to_contain_text("scale_stale")
     expect(verdict).to_be_hidden()

@@ -11,7 +11,7 @@ from intake.prompts import PromptAnnouncer
 def statuses() -> list[LaneStatus]:
     return [LaneStatus(lane="1", step=LaneStep.IDLE), LaneStatus(lane="1", step=LaneStep.IDLE, weight_kg=40),
             LaneStatus(lane="1", step=LaneStep.WEIGHING_IN),
-            LaneStatus(lane="1", step=LaneStep.DECIDED, verdict="reject")]
+            LaneStatus(lane="1", step=LaneStep.DECIDED, verdict="reject", route="return")]
 
 
 def test_each_new_instruction_is_announced_once_and_spoken(tmp_path):
@@ -31,8 +31,8 @@ def test_each_new_instruction_is_announced_once_and_spoken(tmp_path):
         return announcer
 
     announcer = asyncio.run(scenario())
-    assert announcer.spoken == [("1", "idle"), ("1", "weighing_in"), ("1", "decided.reject")]
-    assert said.read_text(encoding="utf-8").splitlines() == ["请驶上地磅", "正在称重，请勿移动", "不合格，请从返回通道离开"]
+    assert announcer.spoken == [("1", "idle"), ("1", "weighing_in"), ("1", "decided.return.reject")]
+    assert said.read_text(encoding="utf-8").splitlines() == ["请驶上地磅", "正在称重，请勿移动", "不合格，请从退回通道离开"]
 
 
 def test_speech_falls_back_to_logging_when_the_speaker_is_missing():

@@ -28,16 +28,66 @@
     return (kg < 0 ? "-" : "") + digits;
   }
 
+  // Mirrors intake.web.i18n.instruction_key: the probe stage, then the arm ordered with the
+  // verdict (none: not sampled), the arm alone, the verdict, the step.
+  function instructionKey(step, verdict, route, probe) {
+    const keys = probe ? [step + "." + probe] : [];
+    if (route) keys.push(step + "." + route + "." + (verdict || "unsampled"), step + "." + route);
+    if (verdict) keys.push(step + "." + verdict);
+    return keys.find((key) => table.instructions[key]) || step;
+  }
+
   // Mirrors intake.web.i18n.instruction.
-  function instruction(step, verdict, reasons, fault) {
+  function instruction(step, verdict, reasons, fault, route, probe) {
     if (step === "idle" && reasons && reasons.length && table.refusals[reasons[0]]) return table.refusals[reasons[0]];
     if (step === "out_of_service" && fault) {
       const family = fault.split(":")[0];  // "watchdog:<loop>:<why>" -> "watchdog"
       if (table.refusals[fault]) return table.refusals[fault];
       if (table.refusals[family]) return table.refusals[family];
     }
-    const specific = table.instructions[step + "." + verdict];
-    return (verdict && specific) || table.instructions[step] || [step, step];
+    return table.instructions[instructionKey(step, verdict, route, probe)] || [step, step];
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+  }
+
+  // Mirrors intake.web.kiosk.points_text.
+  function renderPoints(s) {
+    const shown = (s.probe === "confirmed" || s.probe === "running") && s.points_total !== null;
+    part("points").hidden = !shown;
+    if (!shown) return;
+    const values = { done: s.points_done || 0, total: s.points_total };
+    const label = table.labels.points;
+    setText(field("points"), [fill(label[0], values), fill(label[1], values)]);
+    const bar = field("points-bar");
+    bar.max = s.points_total || 1;
+    bar.value = s.points_done || 0;
+  }
+
+  // Mirrors intake.web.kiosk.receipt_rows.
+  function renderReceipt(s) {
+    const r = s.receipt;
+    part("receipt").hidden = !r;
+    if (!r) return;
+    const rows = [["gross", r.gross_kg], r.received ? ["tare", r.tare_kg] : ["exit", r.exit_kg], ["net", r.net_kg]];
+    field("receipt-rows").replaceChildren(...rows.map(([key, kg]) => {
+      const row = document.createElement("div");
+      row.className = "receipt-row receipt-" + key;
+      const dt = document.createElement("dt");
+      for (const lang of ["zh", "en"]) {
+        const span = document.createElement("span");
+        span.className = lang;
+        dt.append(span);
+      }
+      setText(dt, table.labels[key]);
+      const dd = document.createElement("dd");
+      dd.textContent = formatWeight(kg) + " kg";
+      row.append(dt, dd);
+      return row;
+    }));
+    part("ticket").hidden = r.ticket === null;
+    field("ticket").textContent = r.ticket === null ? "" : String(r.ticket);
   }
 
   function stabilityOf(s) {
@@ -59,7 +109,7 @@
     plate.textContent = s.plate || unknown;
     plate.classList.toggle("plate-unknown", !s.plate);
     part("material").hidden = !s.material;
-    if (s.material) setText(field("material"), table.materials[s.material] || [s.material, s.material]);
+    if (s.material) setText(field("material"), s.material_name || table.materials[s.material] || [s.material, s.material]);
   }
 
   function renderVerdict(s) {
@@ -84,12 +134,14 @@
     body.dataset.step = s.step;
     body.dataset.verdict = s.verdict || "";
     setText(part("step"), table.steps[s.step] || [s.step, s.step]);
-    setText(part("instruction"), instruction(s.step, s.verdict, s.reasons, s.fault));
+    setText(part("instruction"), instruction(s.step, s.verdict, s.reasons, s.fault, s.route, s.probe));
     part("fault").hidden = !s.fault;
     field("fault").textContent = s.fault || "";
     renderWeight(s);
     renderTruck(s);
     renderVerdict(s);
+    renderPoints(s);
+    renderReceipt(s);
   }
 
   // --- the link ---------------------------------------------------------------------------

@@ -26,7 +26,20 @@ def test_every_step_has_label_and_instruction(step: LaneStep) -> None:
 @pytest.mark.parametrize("verdict", get_args(Verdict))
 def test_every_verdict_has_label_and_decided_instruction(verdict: str) -> None:
     assert _is_bilingual(i18n.VERDICT_LABELS[verdict])
-    assert i18n.instruction_key(LaneStep.DECIDED, verdict) == f"decided.{verdict}"
+    route = "plant" if verdict == "pass" else "return"
+    assert i18n.instruction_key(LaneStep.DECIDED, verdict, route) == f"decided.{route}.{verdict}"
+
+
+@pytest.mark.parametrize(("verdict", "route"), [("pass", "plant"), (None, "plant"), ("reject", "return"),
+                                                ("review", "return"), (None, "return"), ("pass", "return")])
+def test_a_decision_tells_the_driver_the_way_the_arm_opened(verdict: str | None, route: str) -> None:
+    """Whatever the verdict, the words name the arm that was ordered open: never "wait" at an
+    open return arm, never "leave" at an open plant arm."""
+    zh, en = i18n.instruction(LaneStatus(lane="1", step=LaneStep.DECIDED, verdict=verdict, route=route))
+    if route == "plant":
+        assert "驶入厂区" in zh and "into the plant" in en and "退回" not in zh
+    else:
+        assert "退回通道" in zh and "return lane" in en and "厂区" not in zh
 
 
 def test_every_text_is_bilingual() -> None:

@@ -66,17 +66,18 @@ def test_each_step_shows_chinese_and_english(client: TestClient, hub: StatusHub,
 
 
 @pytest.mark.parametrize(
-    ("verdict", "zh", "en"),
+    ("verdict", "route", "zh", "en"),
     [
-        ("pass", "合格，请前往卸料区", "Accepted: proceed to the unloading bay"),
-        ("reject", "不合格，请从返回通道离开", "Rejected: leave by the return lane"),
-        ("review", "待人工复核，请等待", "Held for review: please wait"),
+        ("pass", "plant", "合格，请驶入厂区卸料", "Accepted: drive into the plant to unload"),
+        ("reject", "return", "不合格，请从退回通道离开", "Rejected: leave by the return lane"),
+        ("review", "return", "待人工复核，请从退回通道离开", "Held for review: leave by the return lane"),
     ],
 )
 def test_decided_shows_verdict_block_and_reasons(
-    client: TestClient, hub: StatusHub, verdict: str, zh: str, en: str
+    client: TestClient, hub: StatusHub, verdict: str, route: str, zh: str, en: str
 ) -> None:
-    status = LaneStatus(lane="1", step=LaneStep.DECIDED, verdict=verdict, reasons=["low_confidence", "muddy"])
+    status = LaneStatus(lane="1", step=LaneStep.DECIDED, verdict=verdict, route=route,
+                        reasons=["low_confidence", "muddy"])
     page = render(client, hub, status)
     assert zh in page.text["instruction"] and en in page.text["instruction"]
     assert visible(page, "verdict")
@@ -157,3 +158,60 @@ def test_static_files_are_served(client: TestClient) -> None:
     assert "EventSource" in client.get("/static/kiosk.js").text
     assert client.get("/static/kiosk.css").headers["content-type"].startswith("text/css")
     assert client.get("/static/../app.py").status_code == 404
+
+
+def test_a_truck_not_sampled_is_told_to_drive_into_the_plant(client: TestClient, hub: StatusHub) -> None:
+    page = render(client, hub, LaneStatus(lane="1", step=LaneStep.DECIDED, route="plant"))
+    assert "本车未抽检，请驶入厂区卸料" in page.text["instruction"]
+    assert "drive into the plant" in page.text["instruction"]
+    assert not visible(page, "verdict")
+
+
+@pytest.mark.parametrize(
+    ("probe", "step", "zh", "points"),
+    [
+        ("press", LaneStep.SAMPLING, "按下绿色确认按钮", None),
+        ("confirmed", LaneStep.SAMPLING, "已确认，请留在安全区", "已取样 0 / 6 点"),
+        ("running", LaneStep.SAMPLING, "正在取样，请留在安全区", "已取样 4 / 6 点"),
+        ("done", LaneStep.INSPECTING, "请回到驾驶室", None),
+    ],
+)
+def test_the_probe_cycle_shows_the_press_taken_progress_and_when_to_get_back_in(
+    client: TestClient, hub: StatusHub, probe: str, step: LaneStep, zh: str, points: str | None
+) -> None:
+    done = 4 if probe == "running" else 0
+    page = render(client, hub, LaneStatus(lane="1", step=step, probe=probe, points_done=done, points_total=6))
+    assert zh in page.text["instruction"]
+    assert visible(page, "points") == (points is not None)
+    if points is not None:
+        assert points in page.text["points"]
+        assert f"Core {done} of 6 taken" in page.text["points"]
+
+
+def test_leaving_shows_the_weighings_and_the_ticket(client: TestClient, hub: StatusHub) -> None:
+    from intake.lane.status import Receipt
+
+    receipt = Receipt(gross_kg=39800, tare_kg=14200, net_kg=25600, received=True, ticket=1042)
+    page = render(client, hub, LaneStatus(lane="1", step=LaneStep.LEAVING, route="return", verdict="pass",
+                                          receipt=receipt))
+    shown = " ".join(page.text["receipt"].split())
+    for words in ("毛重", "39 800 kg", "皮重", "14 200 kg", "净重", "Net", "25 600 kg", "磅单号", "1042"):
+        assert words in shown, words
+    assert "称重完成" in page.text["instruction"]
+
+
+def test_a_load_sent_back_shows_its_exit_weight_and_net_zero(client: TestClient, hub: StatusHub) -> None:
+    from intake.lane.status import Receipt
+
+    receipt = Receipt(gross_kg=38960, exit_kg=38940, net_kg=0, received=False, ticket=1043)
+    page = render(client, hub, LaneStatus(lane="1", step=LaneStep.LEAVING, route="return", verdict="reject",
+                                          receipt=receipt))
+    shown = " ".join(page.text["receipt"].split())
+    assert "出场重量" in shown and "38 940 kg" in shown and "皮重" not in shown
+    assert "净重" in shown and "0 kg" in shown
+
+
+def test_material_is_named_as_the_plant_names_it(client: TestClient, hub: StatusHub) -> None:
+    page = render(client, hub, LaneStatus(lane="1", step=LaneStep.WEIGHING_IN, plate="苏A·12345",
+                                          material="sand", material_name=("机制砂 0-4", "Manufactured sand 0/4")))
+    assert "机制砂 0-4" in page.text["material"] and "Manufactured sand 0/4" in page.text["material"]
