@@ -40,11 +40,23 @@ class IntegrityState:
     whole_verified_at: datetime | None = None   # the last whole-chain verify that passed
     checkpoint: Path | None = None              # where this database's signed head is kept
     bad_rows: set[tuple[str, str]] = field(default_factory=set)   # (table, pk) seen failing on read
+    # Failed only because the verifier could not run (the database busy, a read error): nothing
+    # vouches for the records, so the lanes stay closed, but the next verify that passes reopens
+    # them. A mismatch is evidence, and stays until the gate starts on records that verify.
+    unverified: bool = False
 
-    def fail(self, problem: str) -> None:
+    def fail(self, problem: str, *, could_not_run: bool = False) -> None:
         if self.ok:
             log.error("audit chain does not verify, lanes closed to new trucks: %s", problem)
-        self.ok, self.problem = False, self.problem or problem
+            self.ok, self.problem, self.unverified = False, problem, could_not_run
+        elif self.unverified and not could_not_run:
+            self.problem, self.unverified = problem, False   # the evidence replaces the doubt
+
+    def passed(self) -> None:
+        """A verify ran and found the chain whole: only a could-not-run failure is lifted."""
+        if not self.ok and self.unverified:
+            log.warning("audit chain verifies again, lanes open to trucks (was: %s)", self.problem)
+            self.ok, self.problem, self.unverified = True, None, False
 
     def health(self) -> dict[str, Any]:
         out: dict[str, Any] = {"integrity": "ok" if self.ok else f"failed: {self.problem}",
@@ -83,6 +95,7 @@ def _run(engine: Engine, key: bytes, checkpoint: Path | None, whole: bool) -> Re
     state.runs += 1
     state.duration_s, state.records = time.perf_counter() - started, report.records
     if report.ok:
+        state.passed()
         state.verified_at = utcnow()
         if whole:
             state.whole_verified_at = state.verified_at
@@ -153,5 +166,5 @@ async def run_periodic(engine: Engine, key: bytes, checkpoint: Path, interval_s:
             await asyncio.to_thread(verify_whole, engine, key, checkpoint)
         except Exception as exc:   # the verifier itself failing is no proof the chain is good
             log.exception("background chain verify failed")
-            state_for(engine).fail(f"verify could not run: {type(exc).__name__}")
+            state_for(engine).fail(f"verify could not run: {type(exc).__name__}", could_not_run=True)
         await asyncio.sleep(interval_s)

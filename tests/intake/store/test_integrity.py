@@ -107,3 +107,18 @@ def test_the_whole_verify_also_catches_a_rollback_past_the_checkpoint(filled: Re
     sql(db_path, "DELETE FROM visit WHERE id NOT IN (SELECT row_pk FROM chainlink WHERE table_name = 'visit')")
     state = verify_whole(reopen(db_path).engine, KEY, cp(db_path))
     assert not state.ok and "rollback" in (state.problem or "")
+
+
+def test_a_verify_that_could_not_run_closes_the_lanes_until_one_passes(filled: Records, db_path: Path) -> None:
+    """A busy or unreadable database proves nothing either way: lanes closed, reopened by the
+    next verify that passes. A mismatch found meanwhile is evidence and is never lifted."""
+    verify_at_start(filled.engine, KEY, cp(db_path))
+    state = state_for(filled.engine)
+    state.fail("verify could not run: OperationalError", could_not_run=True)
+    assert isinstance(filled.admit(DEMO_MIX[0].plate, "1"), Refusal)
+    assert verify_whole(filled.engine, KEY).ok and state.problem is None
+    sql(db_path, "UPDATE weighing SET weight_kg = weight_kg + 5000 WHERE id = (SELECT min(id) FROM weighing)")
+    state.fail("verify could not run: OperationalError", could_not_run=True)
+    assert not verify_whole(filled.engine, KEY).ok and "mismatch" in (state.problem or "")
+    sql(db_path, "UPDATE weighing SET weight_kg = weight_kg - 5000 WHERE id = (SELECT min(id) FROM weighing)")
+    assert not verify_whole(filled.engine, KEY).ok   # put back by hand: still closed until a restart verifies
