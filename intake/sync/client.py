@@ -6,6 +6,11 @@ new), reads the next contiguous records from the local chain, signs the batch wi
 key and hands it to the centre in one transaction. Connection trouble is retried with
 exponential backoff; a refusal (gap, tampering, unknown site) is not retried blindly: it is
 reported and the mark stays where it is.
+
+The centre's mark is also the site's checkpoint kept off the gate PC: every round first checks
+that the local chain still holds the link the centre last received, unchanged. A database
+restored from an old copy, swapped or rewritten (with its local checkpoint) is caught there,
+and closes the lanes like any chain that fails verification.
 """
 from __future__ import annotations
 
@@ -16,16 +21,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from intake.store.tables import SyncCursor, utcnow
+from intake.store.integrity import state_for
+from intake.store.tables import ChainLink, SyncCursor, utcnow
 from intake.sync.central import ensure_schema, high_water
 from intake.sync.message import sign_batch
 from intake.sync.outbox import local_head, read_batch
-from intake.sync.receiver import Gap, Receipt, Refused, ingest
+from intake.sync.receiver import Gap, Receipt, Refused, RolledBack, ingest
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH = 500
@@ -106,7 +112,8 @@ def sync_step(local: Engine, central: Engine, site: str, key: bytes,
               batch_size: int = DEFAULT_BATCH) -> tuple[Receipt | None, int, int]:
     """Send at most one batch. Returns (receipt, or None when caught up; local head; centre's mark)."""
     with central.connect() as conn:
-        high_seq, _ = high_water(conn, site)
+        high_seq, high_mac = high_water(conn, site)
+    check_against_centre(local, site, high_seq, high_mac)
     head = local_head(local)
     outbox = read_batch(local, high_seq, batch_size)
     if not outbox.records:
@@ -116,6 +123,24 @@ def sync_step(local: Engine, central: Engine, site: str, key: bytes,
         return None, head, high_seq
     receipt = ingest(central, sign_batch(key, site, outbox.records))
     return receipt, head, receipt.high_seq
+
+
+def check_against_centre(local: Engine, site: str, high_seq: int, high_mac: str | None) -> None:
+    """Raises RolledBack, and fails the gate's integrity state, unless the local chain holds
+    the centre's last link with the same MAC."""
+    if high_seq == 0:
+        return
+    with local.connect() as conn:
+        mac = conn.execute(select(ChainLink.mac).where(ChainLink.seq == high_seq)).scalar()
+    if mac == high_mac:
+        return
+    if mac is None:
+        problem = (f"the centre holds site {site!r}'s chain up to link {high_seq}; the local database "
+                   "ends before it (restored from an older copy or replaced)")
+    else:
+        problem = f"link {high_seq} differs from the one the centre received (the local chain was rewritten)"
+    state_for(local).fail(f"rolled back behind the centre: {problem}")
+    raise RolledBack(problem, high_seq)
 
 
 def catch_up(local: Engine, central: Engine, site: str, key: bytes, *, batch_size: int = DEFAULT_BATCH,

@@ -51,6 +51,12 @@ class Tampered(Refused):
     kind = "tampered"
 
 
+class RolledBack(Refused):
+    """The local chain no longer holds the link the centre last received: the database was
+    rolled back, replaced or rewritten behind what the centre already keeps."""
+    kind = "rolled_back"
+
+
 @dataclass(frozen=True)
 class Receipt:
     inserted: int
