@@ -1,9 +1,12 @@
 """`intake db`: migrate (with a backup first), back up, check the gate's database.
 
-Also the options `intake audit` and `intake sync` share: which database, which key. Both default
-to the site configuration (the demo's when none is given)."""
+Also the options every command that opens the gate's database shares: which database, which
+key. A command never picks a site by itself: it takes `--config gate.toml` (or the file named by
+INTAKE_CONFIG) or an explicit `--db`, and it opens only a database that exists (only `db upgrade`
+makes one), so a typo or the wrong folder is an error, not a new empty database."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -15,23 +18,52 @@ from intake.cli.output import JSON, emit, err, fail, finish, show
 from intake.config import ConfigError, GateConfig, load_config
 
 DB = typer.Option(None, "--db", help="SQLAlchemy URL (default: the config's site.database).")
-CONFIG = typer.Option(None, "--config", help="Site configuration (default: the demo's).")
+CONFIG = typer.Option(None, "--config", help="Site configuration (default: $INTAKE_CONFIG).")
+NO_SITE = ("which gate? give --config gate.toml (or set INTAKE_CONFIG to it), or --db URL; "
+           "the demo's is intake/demo/demo.toml")
 KEY = typer.Option(None, "--key", help="Audit key source env:NAME or file:PATH (default: the config's).")
 
 
+def config_path(config: Optional[Path]) -> Optional[Path]:
+    named = os.environ.get("INTAKE_CONFIG")
+    return config or (Path(named) if named else None)
+
+
 def site_config(config: Optional[Path]) -> GateConfig:
+    """The site's configuration; with none named, the built-in defaults (the demo's), which
+    only commands given an explicit --db reach (see `resolve`)."""
     from intake.demo.runner import DEMO_CONFIG
 
     try:
-        return load_config(config or DEMO_CONFIG)
+        return load_config(config_path(config) or DEMO_CONFIG)
     except ConfigError as exc:
         fail(str(exc), 2)
         raise  # unreachable; for the type checker
 
 
-def resolve(db: Optional[str], config: Optional[Path]) -> tuple[str, GateConfig]:
+def resolve(db: Optional[str], config: Optional[Path], *, create: bool = False) -> tuple[str, GateConfig]:
+    """The database URL and the site's configuration. Refuses (exit 2) to guess a site, and to
+    open an SQLite file that does not exist unless `create`."""
+    if db is None and config_path(config) is None:
+        fail(NO_SITE, 2)
     cfg = site_config(config)
-    return db or cfg.site.database, cfg
+    url = db or cfg.site.database
+    if not create:
+        must_exist(url)
+    return url, cfg
+
+
+def must_exist(url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        fail(f"bad database URL: {exc}", 2)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not Path(str(parsed.database)).exists():
+        fail(f"no database at {parsed.database}: start the gate once, or make it with `intake db upgrade`", 2)
 
 
 def audit_key(key: Optional[str], cfg: GateConfig) -> bytes:
@@ -65,7 +97,7 @@ def upgrade(db: Optional[str] = DB, config: Optional[Path] = CONFIG, json_out: b
     from intake.store.db import StoreError, integrity_check
     from intake.store.migrate import MigrationError, current_revision, head_revision, upgrade as run_upgrade
 
-    url, _ = resolve(db, config)
+    url, _ = resolve(db, config, create=True)
     engine = _engine(url)
     try:
         integrity_check(engine)

@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
 from rich.table import Table
 
-from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve
+from intake.cli.db import CONFIG, DB, KEY, audit_key, config_path, resolve, site_config
 from intake.cli.output import JSON, OK, emit, err, exit_with, fail, show
 
 app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
@@ -31,7 +31,12 @@ def _engines(central: Optional[str], db: Optional[str], config: Optional[Path], 
 
     if not central:
         fail("--central URL is required", 2)
-    url, cfg = resolve(db, config)
+    if local:
+        url, cfg = resolve(db, config)
+    else:   # the centre only: a site named by --site and --key stands without a config
+        if config_path(config) is None and not (site and key):
+            fail("which site? give --config gate.toml (or set INTAKE_CONFIG), or --site NAME and --key", 2)
+        url, cfg = "", site_config(config)
     secret = audit_key(key, cfg)
     try:
         central_engine = make_engine(str(central))

@@ -19,20 +19,15 @@ from intake.cli.output import JSON, emit, fail, line, note
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 DbOption = typer.Option(None, "--db", help="SQLAlchemy URL of the gate's database.")
-ConfigOption = typer.Option(None, "--config", help="Take the database URL from this gate.toml.")
+ConfigOption = typer.Option(None, "--config", help="Take the database URL from this gate.toml (default: $INTAKE_CONFIG).")
 
 
 def _users(db: Optional[str], config: Optional[Path]) -> Users:
-    from intake.config import ConfigError, SiteConfig, load_config
+    from intake.cli.db import resolve
     from intake.store.db import open_engine
 
-    url = db
-    if url is None and config is not None:
-        try:
-            url = load_config(config).site.database
-        except ConfigError as exc:
-            fail(str(exc))
-    return Users(open_engine(url or SiteConfig(name="-").database))
+    url, _ = resolve(db, config)
+    return Users(open_engine(url))
 
 
 def _password(from_stdin: bool) -> str:

@@ -83,7 +83,12 @@ class Technician:
 
 @pytest.fixture
 def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'gate.db'}"
+    """The gate's database, made as `intake db upgrade` makes it (commands open only one that exists)."""
+    from intake.store.db import open_engine
+
+    url = f"sqlite:///{tmp_path / 'gate.db'}"
+    open_engine(url).dispose()
+    return url
 
 
 @pytest.fixture

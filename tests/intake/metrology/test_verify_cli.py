@@ -127,10 +127,12 @@ def test_no_confirmation_exits_2(db_url) -> None:
 @pytest.mark.parametrize(("flag", "value", "why"), [
     ("--e", "30", "not 1, 2 or 5"), ("--max", "abc", "not a number"), ("--loads", "70000", "Max"),
     ("--max", "600000", "outside 500..10000"), ("--protocol", "nope", "nope")])
-def test_bad_input_exits_2_before_touching_anything(tmp_path, db_url, flag, value, why) -> None:
+def test_bad_input_exits_2_before_touching_anything(tmp_path, flag, value, why) -> None:
     from typer.testing import CliRunner
 
     from intake.cli.scale import app
+
+    db_url = f"sqlite:///{tmp_path / 'gate.db'}"   # not made: the input is refused before the database is asked for
 
     args = ["verify", "--port", "loop://", "--protocol", "toledo", "--max", "60000", "--e", "20",
             "--db", db_url, "--key", "env:METRO_KEY"]
