@@ -3,7 +3,8 @@
     .venv/bin/python scripts/bench_grading.py [--fit] [--json]
 
 `--fit` fits the regressor (vision.grading_fit) on the train series of data/real-photos only
-and writes models/grading.json; without it the committed coefficients are measured. Reports,
+and writes models/grading.json (then adds the validation figures below to it, measured after
+the fit); without it the committed coefficients are measured. Reports,
 on the frozen validation series only, the median relative error |estimate - published| /
 published of D10, D50 and D90 for: the regressor, the old wavelet method (its factors refitted
 on train), and the best constant guess (the train series' median), which any method must beat.
@@ -66,6 +67,9 @@ def main() -> None:
         "val_median_rel_error_d50_by_series": _by_series(index, val, estimate, published),
         "ms_per_1024px_image": _timing(),
     }
+    if args.fit:
+        COEFFICIENTS.write_text(coef.model_copy(update={"validation": {k: v for k, v in out.items() if not k.startswith("ms_")}}).model_dump_json(indent=2) + "\n",
+                                encoding="utf-8")
     print(json.dumps(out) if args.json else json.dumps(out, indent=2))
 
 

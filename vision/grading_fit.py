@@ -40,13 +40,17 @@ class Coefficients(BaseModel):
     alpha: float
     targets: dict[str, Target]
     fitted_on: str
+    # Written after the fit by scripts/bench_grading.py --fit: the figures on the validation
+    # series, which the fit never read.
+    validation: dict[str, object] | None = None
 
     def predict_log(self, log_features: np.ndarray) -> np.ndarray:
         """(n, 3) log D10/D50/D90 in px from (n, features) log features."""
         x, ref = _design(log_features, self.features.index(self.reference))
         w = np.array([self.targets[t].weights for t in TARGETS]).T
         b = np.array([self.targets[t].intercept for t in TARGETS])
-        return ref[:, None] + b[None, :] + x @ w
+        out: np.ndarray = ref[:, None] + b[None, :] + x @ w
+        return out
 
 
 def _design(log_features: np.ndarray, ref_index: int) -> tuple[np.ndarray, np.ndarray]:

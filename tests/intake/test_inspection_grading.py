@@ -42,3 +42,14 @@ def test_without_a_calibration_a_rule_with_grading_limits_never_passes(inspect_f
                                     rules={"fine": FINE_SAND}, mm_per_px=None)
     assert row.measurements["grading"] == {"measured": False, "reason": "no_calibration"}
     assert judgement.verdict == "review" and "grading_not_measured" in judgement.reasons
+
+
+def test_the_review_page_shows_the_grading_or_why_not(inspect_frames):
+    from tests.intake.test_inspection_particles import _render
+
+    _, row = inspect_frames([load(photos("val")[0])], mm_per_px=0.1)
+    g = row.measurements["grading"]
+    assert (f'data-testid="grading-d">{g["d10_mm"]:.2f} / {g["d50_mm"]:.2f} / {g["d90_mm"]:.2f} mm<'
+            in _render(row))
+    row.measurements = {**row.measurements, "grading": {"measured": False, "reason": "no_calibration"}}
+    assert "Not graded (no_calibration)." in _render(row)
