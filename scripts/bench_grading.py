@@ -65,6 +65,10 @@ def main() -> None:
         "val_median_rel_error_constant_guess": _err(constant, published[val]),
         "train_median_rel_error": _err(estimate[train], published[train]),
         "val_median_rel_error_d50_by_series": _by_series(index, val, estimate, published),
+        # How far a rule's D50 limit must sit from a material's true D50 for the grading to
+        # put the load on the right side: the share of photos graded within each factor.
+        "val_share_d50_within_factor": _within(estimate[val, 1], published[val, 1]),
+        "val_share_d50_within_factor_old_wavelet": _within(raw[val, 1] * factors[1], published[val, 1]),
         "ms_per_1024px_image": _timing(),
     }
     if args.fit:
@@ -76,6 +80,11 @@ def main() -> None:
 def _err(estimate: np.ndarray, published: np.ndarray) -> dict[str, float]:
     e = np.median(np.abs(estimate - published) / published, axis=0)
     return dict(zip(("d10", "d50", "d90"), (round(float(v), 3) for v in e)))
+
+
+def _within(estimate: np.ndarray, published: np.ndarray) -> dict[str, float]:
+    ratio = np.maximum(estimate / published, published / estimate)
+    return {f"x{f}": round(float(np.mean(ratio <= f)), 3) for f in (1.25, 1.5, 2.0, 3.0)}
 
 
 def _by_series(index: list, val: np.ndarray, estimate: np.ndarray, published: np.ndarray) -> dict[str, float]:

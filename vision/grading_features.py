@@ -42,7 +42,8 @@ def grey(image: np.ndarray) -> np.ndarray:
         raise ValueError(f"image too small to grade: {g.shape}")
     if not float(g.std()) > 0.5:   # grey levels out of 255: no texture to measure
         raise ValueError("image has no texture to grade (flat)")
-    return (g - g.mean()) / float(g.std())
+    out: np.ndarray = (g - g.mean()) / float(g.std())
+    return out
 
 
 def line_spectrum(lines: np.ndarray) -> np.ndarray:
@@ -56,14 +57,16 @@ def line_spectrum(lines: np.ndarray) -> np.ndarray:
     weight[0] = 1.0
     if n % 2 == 0:
         weight[-1] = 1.0
-    return power * weight / float(n) ** 2
+    out: np.ndarray = power * weight / float(n) ** 2
+    return out
 
 
 def wavelet_power(power: np.ndarray, n: int, scales: np.ndarray) -> np.ndarray:
     """Mean Morlet wavelet power of the lines at each scale, from their power spectrum."""
     omega = 2 * np.pi * np.fft.rfftfreq(n)
     daughter = np.exp(-((scales[:, None] * omega[None, :] - OMEGA0) ** 2)) * scales[:, None]  # |psi|^2
-    return daughter @ power
+    out: np.ndarray = daughter @ power
+    return out
 
 
 def spectra(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -84,7 +87,8 @@ def wavelet_density(rows: np.ndarray, n_rows: int, cols: np.ndarray, n_cols: int
 
 def quantiles(wavelengths: np.ndarray, density: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
     cdf = np.cumsum(density)
-    return np.exp(np.interp(qs, cdf, np.log(wavelengths)))
+    out: np.ndarray = np.exp(np.interp(qs, cdf, np.log(wavelengths)))
+    return out
 
 
 def autocorrelation(rows: np.ndarray, n_rows: int, cols: np.ndarray, n_cols: int) -> np.ndarray:
@@ -94,7 +98,8 @@ def autocorrelation(rows: np.ndarray, n_rows: int, cols: np.ndarray, n_cols: int
     for power, n in ((rows, n_rows), (cols, n_cols)):
         ac = np.fft.irfft(power, n)[: half + 1]
         curves.append(ac / ac[0])
-    return (curves[0] + curves[1]) / 2
+    out: np.ndarray = (curves[0] + curves[1]) / 2
+    return out
 
 
 def fall_lags(curve: np.ndarray, levels: tuple[float, ...]) -> np.ndarray:
