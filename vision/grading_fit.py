@@ -9,7 +9,7 @@ differences of logs enter the sum, so an image drawn at twice the scale (every f
 exactly twice the estimate: the regressor learns the *shape* of the spectrum and of the
 autocorrelation curve, the size comes from the reference length. Ridge (Hoerl & Kennard 1970)
 keeps the 16 weights small on a small training set; its strength is chosen by leave-one-series-
-out cross-validation on the train series alone.
+out cross-validation on the train series alone; each series weighs the same in the fit.
 
 Pure numpy. Fitted by `scripts/bench_grading.py --fit`, stored in `models/grading.json`.
 """
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-ALPHAS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+ALPHAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 TARGETS = ("d10", "d50", "d90")
 
 
@@ -59,23 +59,33 @@ def _design(log_features: np.ndarray, ref_index: int) -> tuple[np.ndarray, np.nd
     return others - ref[:, None], ref
 
 
-def ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """(intercepts, weights) of ridge regression, the intercept not penalised."""
-    mx, my = x.mean(axis=0), y.mean(axis=0)
+def ridge(x: np.ndarray, y: np.ndarray, alpha: float, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(intercepts, weights) of ridge regression with row weights `rows` (default equal), the
+    intercept not penalised."""
+    r = np.ones(len(x)) if rows is None else rows
+    mx, my = np.average(x, axis=0, weights=r), np.average(y, axis=0, weights=r)
     xc, yc = x - mx, y - my
-    w = np.linalg.solve(xc.T @ xc + alpha * len(x) * np.eye(x.shape[1]), xc.T @ yc)
+    w = np.linalg.solve(xc.T @ (xc * r[:, None]) + alpha * r.sum() * np.eye(x.shape[1]), xc.T @ (yc * r[:, None]))
     return my - mx @ w, w
+
+
+def series_weights(groups: np.ndarray) -> np.ndarray:
+    """1 / the size of each row's series: every series (site, camera) counts the same, so the
+    largest series of beach sands does not decide the fit alone."""
+    names, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    out: np.ndarray = 1.0 / counts[inverse]
+    return out
 
 
 def fit(log_features: np.ndarray, log_targets: np.ndarray, groups: Sequence[str], names: Sequence[str],
         reference: str, fitted_on: str) -> Coefficients:
     """Choose the ridge strength by leave-one-series-out error (median |log error|), then fit
-    on all of the given (train) rows."""
+    on all of the given (train) rows, each series weighted the same."""
     ref_index = list(names).index(reference)
     x, ref = _design(log_features, ref_index)
     y = log_targets - ref[:, None]
     alpha = min(ALPHAS, key=lambda a: _cv_error(x, y, np.asarray(groups), a))
-    b, w = ridge(x, y, alpha)
+    b, w = ridge(x, y, alpha, series_weights(np.asarray(groups)))
     return Coefficients(
         method="ridge in log space on wavelet-spectrum quantiles (Buscombe 2013) and autocorrelation "
                "fall lags (Rubin 2004), relative to " + reference,
@@ -90,6 +100,6 @@ def _cv_error(x: np.ndarray, y: np.ndarray, groups: np.ndarray, alpha: float) ->
     errors = []
     for g in np.unique(groups):
         held = groups == g
-        b, w = ridge(x[~held], y[~held], alpha)
+        b, w = ridge(x[~held], y[~held], alpha, series_weights(groups[~held]))
         errors.append(np.abs(x[held] @ w + b - y[held]))
     return float(np.median(np.concatenate(errors)))

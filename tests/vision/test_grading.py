@@ -27,23 +27,24 @@ def test_coarser_grains_grade_coarser() -> None:
     fine, coarse = grade(packed(4, 1)), grade(packed(12, 2))
     assert 2.0 < coarse.d50_px / fine.d50_px < 4.5  # three times the radius
     assert fine.d10_px <= fine.d50_px <= fine.d90_px
-    d50 = [grade(packed(r, r, side=480)).d50_px for r in (6, 9, 12, 16, 20, 24)]
+    radii = (6, 12, 24)
+    d50 = [grade(packed(r, r, side=480)).d50_px for r in radii]
     assert d50 == sorted(d50)
-    slope = np.polyfit(np.log([6, 9, 12, 16, 20, 24]), np.log(d50), 1)[0]
-    assert 0.6 < slope < 1.2  # measured 0.74 on independent beds: sub-linear (see docs/grading.md)
+    slope = np.polyfit(np.log(radii), np.log(d50), 1)[0]
+    assert 0.5 < slope < 1.2  # measured 0.69 on independent beds: sub-linear (see docs/grading.md)
 
 
 @settings(max_examples=6, deadline=None)
 @given(radius=st.integers(12, 24), seed=st.integers(0, 10_000), step=st.sampled_from([2, 3]))
 def test_the_same_bed_seen_smaller_grades_smaller_in_proportion(radius: int, seed: int, step: int) -> None:
     """One bed photographed at 1/step the resolution: every percentile divides by step, within
-    20 % while the grains stay well resolved (radius >= 12 px in the smaller picture). Measured:
-    0.85-0.95 x step; the edge lengths at 1/4 resolution see the fixed 1 px edge width."""
+    15 % while the grains stay well resolved (radius >= 12 px in the smaller picture).
+    Measured: 0.96-1.06 x step."""
     big = packed(radius * step, seed, side=320 * step)
     small = cv2.resize(big, (320, 320), interpolation=cv2.INTER_AREA)
     a, b = grade(big), grade(small)
     for k in ("d10_px", "d50_px", "d90_px"):
-        assert getattr(a, k) / getattr(b, k) == pytest.approx(step, rel=0.2), k
+        assert getattr(a, k) / getattr(b, k) == pytest.approx(step, rel=0.15), k
 
 
 def test_the_regressor_is_exactly_scale_equivariant() -> None:
