@@ -231,6 +231,8 @@ class Inspector:
         no scale or any failure is 'not graded' (which a rule with grading limits holds)."""
         if self.mm_per_px is None:
             return None, {"measured": False, "reason": self.scale_fault or "no_calibration"}
+        if not images:
+            return None, {"measured": False, "reason": "no_good_frame"}
         try:
             g = combine([grade(im, self.mm_per_px) for im in images], self.mm_per_px)
         except Exception as exc:  # no frame to grade, a flat frame, a bug: never a PASS by grading

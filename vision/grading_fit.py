@@ -72,7 +72,7 @@ def ridge(x: np.ndarray, y: np.ndarray, alpha: float, rows: np.ndarray | None = 
 def series_weights(groups: np.ndarray) -> np.ndarray:
     """1 / the size of each row's series: every series (site, camera) counts the same, so the
     largest series of beach sands does not decide the fit alone."""
-    names, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
     out: np.ndarray = 1.0 / counts[inverse]
     return out
 

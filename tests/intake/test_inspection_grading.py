@@ -53,3 +53,11 @@ def test_the_review_page_shows_the_grading_or_why_not(inspect_frames):
             in _render(row))
     row.measurements = {**row.measurements, "grading": {"measured": False, "reason": "no_calibration"}}
     assert "Not graded (no_calibration)." in _render(row)
+
+
+def test_no_frame_through_the_quality_gate_is_not_graded_and_held(inspect_frames):
+    black = np.zeros((256, 256, 3), np.uint8)
+    judgement, row = inspect_frames([black, black.copy()], material="fine", rules={"fine": FINE_SAND},
+                                    mm_per_px=0.5)
+    assert row.measurements["grading"] == {"measured": False, "reason": "no_good_frame"}
+    assert judgement.verdict == "review"
