@@ -232,6 +232,12 @@ class SamplingConfig(Strict):
         return self
 
 
+class ShareAbove(Strict):
+    """At most `share` of the surface coarser than `size_mm` (from the grading's percentiles)."""
+    size_mm: float = Field(gt=0, description="sieve size, mm")
+    share: float = Field(ge=0, le=1, description="largest share of the surface coarser than size_mm")
+
+
 class MaterialRule(Strict):
     name_zh: str
     accept: list[str] = Field(description="labels that pass")
@@ -241,6 +247,18 @@ class MaterialRule(Strict):
     # cannot be measured is REVIEW, never PASS.
     max_particle_mm: Optional[float] = Field(None, gt=0, description="largest grain width allowed, mm")
     max_elongated_share: Optional[float] = Field(None, ge=0, le=1, description="share of elongated grains allowed")
+    # Grading limits (vision.grading, on packed material). Set, with a camera scale: the grading
+    # decides sand or gravel (a D50 out of range is wrong_material), and a load that cannot be
+    # graded is REVIEW, never PASS.
+    min_d50_mm: Optional[float] = Field(None, gt=0, description="finest median grain size allowed, mm")
+    max_d50_mm: Optional[float] = Field(None, gt=0, description="coarsest median grain size allowed, mm")
+    max_share_above: Optional[ShareAbove] = Field(None, description="{ size_mm, share }: coarse share allowed")
+
+    @model_validator(mode="after")
+    def _d50_range(self) -> "MaterialRule":
+        if self.min_d50_mm is not None and self.max_d50_mm is not None and self.min_d50_mm >= self.max_d50_mm:
+            raise ValueError(f"min_d50_mm ({self.min_d50_mm}) must be below max_d50_mm ({self.max_d50_mm})")
+        return self
 
     @model_validator(mode="after")
     def _labels_known(self) -> "MaterialRule":

@@ -24,6 +24,7 @@ from intake.sampling.service import Decided, Sampling
 from intake.store.records import Admission, Records
 from intake.store.tables import Frame, Inspection, Sample, SampleResult
 from vision import particles
+from vision.grading import Grading, combine, grade
 from vision.calibration import Calibration
 from vision.model_card import GateCalibration
 from vision.quality import assess, distinct_views, frozen, thumbnail
@@ -221,7 +222,23 @@ class Inspector:
             rows.append(row)
         evidence = self._evidence(images, rows, preds, faults)
         good = [im for im, row in zip(images, rows) if row.quality_ok]
-        return self._record(sample_id, rows, replace(evidence, particles=self._measure(good)), rule)
+        graded, graded_json = self._grade(good)
+        return self._record(sample_id, rows, replace(evidence, particles=self._measure(good), grading=graded), rule,
+                            graded_json)
+
+    def _grade(self, images: list[np.ndarray]) -> tuple[Grading | None, dict]:
+        """The load's grading (vision.grading, median over the good frames) and its record;
+        no scale or any failure is 'not graded' (which a rule with grading limits holds)."""
+        if self.mm_per_px is None:
+            return None, {"measured": False, "reason": self.scale_fault or "no_calibration"}
+        if not images:
+            return None, {"measured": False, "reason": "no_good_frame"}
+        try:
+            g = combine([grade(im, self.mm_per_px) for im in images], self.mm_per_px)
+        except Exception as exc:  # no frame to grade, a flat frame, a bug: never a PASS by grading
+            log.warning("grading failed: %s", exc)
+            return None, {"measured": False, "reason": f"error:{type(exc).__name__}"}
+        return g, {"measured": True, **g.to_json()}
 
     def _measure(self, images: list[np.ndarray]) -> particles.Measurements:
         """Particle figures over the frames that passed the quality gate; any failure is
@@ -253,12 +270,18 @@ class Inspector:
         same = self.gate.same_view if self.gate else 1.0
         return evidence_of(preds, distinct_views(seen, same))
 
-    def _record(self, sample_id: int, rows: list[Frame], ev: Evidence, rule) -> tuple[Judgement, str | None]:
+    def _record(self, sample_id: int, rows: list[Frame], ev: Evidence, rule,
+                grading: dict | None = None) -> tuple[Judgement, str | None]:
+        """Judge and store. The Inspection's `measurements` are the particle figures with the
+        load's grading under `grading` (both when the frames got that far)."""
         judgement = judge(rule, ev, self.abstain_below, self.gate)
+        measurements = ev.particles.to_json() if ev.particles else None
+        if grading is not None:
+            measurements = {**(measurements or {}), "grading": grading}
         inspection = Inspection(sample_id=sample_id, model_sha256=self.model_sha256, label=ev.label,
                                 confidence=ev.confidence if ev.label else None,
                                 probs=dict(ev.probs), frames_agree=ev.frames_agree, faults=list(ev.faults),
-                                measurements=ev.particles.to_json() if ev.particles else None)
+                                measurements=measurements)
         self.records.record_inspection(inspection, rows)
         return judgement, ev.label
 

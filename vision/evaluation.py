@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vision.classifier import Prediction
+from vision.grading_rules import ShareLimit
 from vision.judging import Rule, Verdict, evidence_of, judge
 from vision.model_card import GateCalibration, GateMetrics
 
@@ -26,6 +27,9 @@ class RuleSpec:
     min_confidence: float = 0.6
     max_particle_mm: float | None = None
     max_elongated_share: float | None = None
+    min_d50_mm: float | None = None
+    max_d50_mm: float | None = None
+    max_share_above: ShareLimit | None = None
 
 
 # The materials of intake/demo/demo.toml (the CLI passes the real config's rules instead).

@@ -1,29 +1,39 @@
-"""Grain-size distribution of a packed surface, without separating grains: a wavelet method
-after Buscombe (2013), "Transferable wavelet method for grain-size distribution from images of
-sediment surfaces and thin sections, and other natural granular patterns", Sedimentology 60.
+"""Grain-size distribution of a packed surface, without separating grains.
 
-A packed bed of grains is a random texture whose dominant wavelengths scale with the grains.
-Each image row and column is transformed with a Morlet wavelet at geometrically spaced scales
-(computed in the Fourier domain: one FFT per line, one product per scale); the power at each
-scale, divided by the scale (the bias correction of Liu et al. 2007), normalised to sum to
-one, is read as the share of the surface made of grains of that size. Percentiles of that
-distribution, times one dimensionless factor fitted on photos of known grading
-(`scripts/bench_grading.py`), are D10 / D50 / D90 in pixels; a camera calibration (mm per
-pixel) turns them into millimetres.
+A packed bed of grains is a random texture whose lengths scale with the grains. Two published
+measures of that texture (`vision.grading_features`, both from one power spectrum per image
+direction):
+
+- the Morlet wavelet spectrum of Buscombe (2013), "Transferable wavelet method for grain-size
+  distribution from images of sediment surfaces and thin sections, and other natural granular
+  patterns", Sedimentology 60: its percentiles, with the scale-bias correction of Liu et al.
+  (2007);
+- the autocorrelation curve of Rubin (2004), "A simple autocorrelation algorithm for
+  determining grain size from digital images of sediment", J. Sedimentary Research 74: the lags
+  at which it falls to fixed levels;
+
+are mapped to D10 / D50 / D90 in pixels by a ridge regressor in log space (`vision.grading_fit`,
+scale-equivariant: twice the grains, twice the estimate) fitted on the train series of
+data/real-photos against their published percentiles (`scripts/bench_grading.py --fit`, which
+writes `models/grading.json`). A camera calibration (mm per pixel) turns them into millimetres.
+The old method (wavelet percentiles times one factor each, `FACTORS`) is kept for the benchmark.
+A trend for the gate, not a certified sieve grading.
 """
 from __future__ import annotations
 
-import cv2
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from vision.preprocess import as_bgr
+from vision.grading_features import SPECTRUM_QUANTILES, features, spectra, wavelet_density
+from vision.grading_fit import Coefficients
 
-OMEGA0 = 6.0  # Morlet centre frequency; the usual choice, admissible in practice
-FOURIER = 4 * np.pi / (OMEGA0 + np.sqrt(2 + OMEGA0**2))  # scale -> equivalent wavelength (Torrence & Compo 1998)
-# Per percentile (D10, D50, D90): fitted by scripts/bench_grading.py on the train series of
-# data/real-photos (geometric mean ratio of the published percentile to the wavelet one);
-# the validation series only measure them.
+COEFFICIENTS = Path(__file__).resolve().parent.parent / "models" / "grading.json"
+# The old estimator's factors per percentile (D10, D50, D90): the geometric mean ratio of the
+# published percentile to the wavelet one on the train series. Kept as the benchmark's baseline.
 FACTORS = (4.202, 1.405, 0.586)
 
 
@@ -37,6 +47,7 @@ class Grading(BaseModel):
     d10_mm: float | None = None
     d50_mm: float | None = None
     d90_mm: float | None = None
+    frames: int = 1
 
     def share_above(self, size_mm: float) -> float | None:
         """Share of the surface coarser than `size_mm`, interpolated in log size between the
@@ -44,49 +55,58 @@ class Grading(BaseModel):
         nothing finer). None without a camera calibration."""
         if self.d10_mm is None or self.d50_mm is None or self.d90_mm is None:
             return None
-        sizes = np.log([self.d10_mm, self.d50_mm, self.d90_mm])
+        sizes = np.log(np.maximum.accumulate([self.d10_mm, self.d50_mm, self.d90_mm]))
         passing = float(np.interp(np.log(size_mm), sizes, [0.1, 0.5, 0.9]))
         return round(1.0 - passing, 4)
 
-
-def spectrum(image: np.ndarray, n_scales: int = 40) -> tuple[np.ndarray, np.ndarray]:
-    """(wavelengths in px, normalised density) of the image's rows and columns."""
-    grey = cv2.cvtColor(as_bgr(image), cv2.COLOR_BGR2GRAY).astype(np.float64)
-    grey = (grey - grey.mean()) / (grey.std() + 1e-9)
-    short = min(grey.shape)
-    if short < 32:
-        raise ValueError(f"image too small to grade: {grey.shape}")
-    # Up to wavelengths near the short side: macro photos show grains a third of the frame wide.
-    scales = np.geomspace(1.0, short / (1.2 * FOURIER), n_scales)
-    power = _line_power(grey, scales) + _line_power(grey.T, scales)
-    density = power / scales  # rectified spectrum (Liu et al. 2007)
-    return scales * FOURIER, density / density.sum()
+    def to_json(self) -> dict[str, float | int | str | None]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.model_dump().items()}
 
 
-def _line_power(lines: np.ndarray, scales: np.ndarray) -> np.ndarray:
-    """Mean Morlet power of every line at each scale."""
-    n = lines.shape[1]
-    spec = np.fft.rfft(lines * np.hanning(n), axis=1)
-    omega = 2 * np.pi * np.fft.rfftfreq(n)
-    out = np.empty(len(scales))
-    for i, s in enumerate(scales):
-        daughter = np.exp(-0.5 * (s * omega - OMEGA0) ** 2) * np.sqrt(s)  # Morlet in Fourier space
-        out[i] = np.mean(np.abs(np.fft.irfft(spec * daughter, n, axis=1)) ** 2)
-    return out
+@lru_cache(maxsize=4)
+def coefficients(path: Path = COEFFICIENTS) -> Coefficients:
+    return Coefficients.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 def percentiles(image: np.ndarray) -> tuple[float, float, float]:
-    """The spectrum's 10th, 50th and 90th percentile wavelengths in px, before the factors."""
-    wavelengths, density = spectrum(image)
+    """The wavelet spectrum's 10th, 50th and 90th percentile wavelengths in px (old method,
+    before its factors)."""
+    rows, n_rows, cols, n_cols = spectra(image)
+    wl, density = wavelet_density(rows, int(n_rows), cols, int(n_cols))
     cdf = np.cumsum(density)
-    p10, p50, p90 = (float(np.exp(np.interp(q, cdf, np.log(wavelengths)))) for q in (0.1, 0.5, 0.9))
+    p10, p50, p90 = (float(np.exp(np.interp(q, cdf, np.log(wl)))) for q in (0.1, 0.5, 0.9))
     return p10, p50, p90
 
 
-def grade(
-    image: np.ndarray, mm_per_px: float | None = None, factors: tuple[float, float, float] = FACTORS
-) -> Grading:
-    """D10 / D50 / D90 of a packed surface; in mm too when the camera's scale is known."""
-    d10, d50, d90 = (p * f for p, f in zip(percentiles(image), factors))
+def wavelet_grade(image: np.ndarray, factors: tuple[float, float, float] = FACTORS) -> tuple[float, float, float]:
+    """The old estimate: wavelet percentiles times one factor each, px."""
+    p10, p50, p90 = percentiles(image)
+    return p10 * factors[0], p50 * factors[1], p90 * factors[2]
+
+
+def grade(image: np.ndarray, mm_per_px: float | None = None, fit: Coefficients | None = None) -> Grading:
+    """D10 / D50 / D90 of a packed surface; in mm too when the camera's scale is known.
+    Raises ValueError on an image it cannot grade (too small, flat, not finite)."""
+    fit = fit or coefficients()
+    logs = np.log(features(image))[None, :]
+    if not np.all(np.isfinite(logs)):
+        raise ValueError("texture features not finite (a flat or broken image)")
+    d10, d50, d90 = np.maximum.accumulate(np.exp(fit.predict_log(logs)[0]))
+    return _grading(float(d10), float(d50), float(d90), mm_per_px)
+
+
+def _grading(d10: float, d50: float, d90: float, mm_per_px: float | None, frames: int = 1) -> Grading:
     mm = {} if mm_per_px is None else {"d10_mm": d10 * mm_per_px, "d50_mm": d50 * mm_per_px, "d90_mm": d90 * mm_per_px}
-    return Grading(d10_px=round(d10, 2), d50_px=round(d50, 2), d90_px=round(d90, 2), **mm)
+    return Grading(d10_px=round(d10, 2), d50_px=round(d50, 2), d90_px=round(d90, 2), frames=frames, **mm)
+
+
+def combine(gradings: Sequence[Grading], mm_per_px: float | None) -> Grading:
+    """One load's grading from its frames: the median of each percentile."""
+    if not gradings:
+        raise ValueError("no frame graded")
+    d10, d50, d90 = (float(np.median([getattr(g, f"d{k}_px") for g in gradings])) for k in (10, 50, 90))
+    return _grading(d10, d50, d90, mm_per_px, frames=len(gradings))
+
+
+__all__ = ["COEFFICIENTS", "FACTORS", "SPECTRUM_QUANTILES", "Grading", "coefficients", "combine", "grade",
+           "percentiles", "wavelet_grade"]

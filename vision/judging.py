@@ -15,6 +15,8 @@ from typing import Literal, Protocol
 
 from vision.aggregate import aggregate
 from vision.classifier import Prediction
+from vision.grading import Grading
+from vision.grading_rules import ShareLimit, by_grading, grading_checks
 from vision.model_card import GateCalibration
 from vision.particles import Measurements
 
@@ -35,6 +37,12 @@ class Rule(Protocol):
     def max_particle_mm(self) -> float | None: ...
     @property
     def max_elongated_share(self) -> float | None: ...
+    @property
+    def min_d50_mm(self) -> float | None: ...   # grading limits (vision.grading_rules)
+    @property
+    def max_d50_mm(self) -> float | None: ...
+    @property
+    def max_share_above(self) -> ShareLimit | None: ...
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class Evidence:
     ood: bool = False                           # the model's out-of-distribution flag on any frame
     particles: Measurements | None = None       # None: no calibrated camera, nothing measured
     views: int = 1                              # distinct views among the classified frames
+    grading: Grading | None = None              # the load's grading (vision.grading); None: not graded
 
 
 def evidence_of(groups: Sequence[Sequence[Prediction]], views: int = 1) -> Evidence:
@@ -83,6 +92,7 @@ def judge(rule: Rule | None, evidence: Evidence, abstain_below: float = 0.0,
     must reach `abstain_below` and any dissenting tile holds the load."""
     if rule is None:
         return Judgement("review", ["unknown_material"])
+    evidence = by_grading(rule, evidence)  # with grading limits, sand or gravel is the grading's call
     if evidence.faults:
         return Judgement("review", list(evidence.faults))
     if evidence.label is None:
@@ -92,9 +102,10 @@ def judge(rule: Rule | None, evidence: Evidence, abstain_below: float = 0.0,
     threshold = max(rule.min_confidence, abstain_below)
     condemning, unconfirmed = contamination(rule, evidence, threshold)
     too_big, unmeasured = particle_checks(rule, evidence.particles)
-    if condemning or too_big:
-        return Judgement("reject", sorted(set(condemning)) + too_big)
-    reasons: list[str] = list(unmeasured)
+    off_grade, ungraded = grading_checks(rule, evidence.grading)
+    if condemning or too_big or off_grade:
+        return Judgement("reject", list(dict.fromkeys(sorted(set(condemning)) + too_big + off_grade)))
+    reasons: list[str] = list(unmeasured) + ungraded
     if unconfirmed:
         reasons += ["contamination_unconfirmed", *sorted(set(unconfirmed))]
     if not evidence.frames_agree or dissent(evidence, gate.tile_doubt if gate else 0.0):

@@ -21,6 +21,7 @@ from intake.cli.output import err as _err
 from intake.cli.output import out as _out
 
 from vision.classifier import ModelError, OnnxClassifier, Prediction
+from vision.grading import Grading, grade
 from vision.judging import Rule, evidence_of, judge
 from vision.particles import Measurements, measure
 from vision.preprocess import load_image
@@ -40,7 +41,7 @@ def _load_classifier(model: Path) -> OnnxClassifier:
         fail(f"model error: {exc}", FAILED)
 
 
-Judge = Callable[[list[Prediction], float, Measurements | None], tuple[str, list[str]]]
+Judge = Callable[[list[Prediction], float, Measurements | None, Grading | None], tuple[str, list[str]]]
 
 
 def _judge_hook(material: str, config: Path | None) -> Judge:
@@ -60,10 +61,10 @@ def _judge_hook(material: str, config: Path | None) -> Judge:
     rule = rules[material]
 
     def run(predictions: list[Prediction], abstain_below: float,
-            measured: Measurements | None) -> tuple[str, list[str]]:
+            measured: Measurements | None, graded: Grading | None) -> tuple[str, list[str]]:
         # One frame and, with --tiles, its tiles, judged as the gate judges one view; with
-        # --mm-per-px the particle limits of the rule apply too.
-        evidence = replace(evidence_of([predictions], 1), particles=measured)
+        # --mm-per-px the particle and grading limits of the rule apply too.
+        evidence = replace(evidence_of([predictions], 1), particles=measured, grading=graded)
         judgement = judge(rule, evidence, abstain_below)
         return str(judgement.verdict), [str(r) for r in judgement.reasons]
 
@@ -86,7 +87,8 @@ def classify(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
     use_tiles: Annotated[bool, typer.Option("--tiles", help="verdict from the whole frame and its 4 tiles")] = False,
     mm_per_px: Annotated[Optional[float], typer.Option(
-        "--mm-per-px", min=0.001, help="camera scale: adds particle sizes (largest, median, elongated share)")] = None,
+        "--mm-per-px", min=0.001,
+        help="camera scale: adds particle sizes (largest, median, elongated share) and the grading (D10/D50/D90)")] = None,
 ) -> None:
     """Classify each image; prints label, confidence and probabilities."""
     judge = _judge_hook(material, config) if material else None
@@ -98,6 +100,7 @@ def classify(
             image = load_image(path, max_side=None if full else max(classifier.card.input_shape[2:]))
             predictions = classifier.classify_tiles(image) if use_tiles else [classifier.classify(image)]
             measured = measure(image, mm_per_px) if mm_per_px is not None else None
+            graded = _grade(image, mm_per_px)
             prediction = predictions[0]
         except ValueError as exc:
             error(f"{path}: {exc}")
@@ -105,7 +108,7 @@ def classify(
             continue
         except ModelError as exc:
             fail(f"{path}: model error: {exc}", FAILED)
-        record = _record(path, predictions, judge, classifier.card.abstain_confidence, measured)
+        record = _record(path, predictions, judge, classifier.card.abstain_confidence, measured, graded)
         if as_json:
             emit(record)
         else:
@@ -114,11 +117,24 @@ def classify(
         exit_with(USAGE)  # each unreadable image was named above
 
 
+def _grade(image: Any, mm_per_px: float | None) -> tuple[Grading | None, dict[str, Any]] | None:
+    """The grading of one image with --mm-per-px (None without); one that cannot be computed
+    is recorded as not measured, which a rule with grading limits holds."""
+    if mm_per_px is None:
+        return None
+    try:
+        g = grade(image, mm_per_px)
+    except ValueError as exc:
+        return None, {"measured": False, "reason": str(exc)}
+    return g, {"measured": True, **g.to_json()}
+
+
 def _record(path: Path, predictions: list[Prediction], judge: Judge | None, abstain_below: float,
-            measured: Measurements | None = None) -> dict[str, Any]:
+            measured: Measurements | None = None,
+            graded: tuple[Grading | None, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The DESIGN.md classification contract (label etc. of the whole frame); verdict and
     reasons only with --material, decided from the whole frame and its tiles; particle sizes
-    only with --mm-per-px."""
+    and the grading only with --mm-per-px."""
     prediction = predictions[0]
     record: dict[str, Any] = {
         "image": str(path),
@@ -128,8 +144,11 @@ def _record(path: Path, predictions: list[Prediction], judge: Judge | None, abst
     }
     if measured is not None:
         record["particles"] = measured.to_json()
+    if graded is not None:
+        record["grading"] = graded[1]
     if judge is not None:
-        record["verdict"], record["reasons"] = judge(predictions, abstain_below, measured)
+        record["verdict"], record["reasons"] = judge(predictions, abstain_below, measured,
+                                                     graded[0] if graded else None)
     return record
 
 
@@ -138,6 +157,10 @@ def _print_human(record: dict[str, Any], uncertain: bool) -> None:
     line = f"{escape(record['image'])}: [bold]{record['label']}[/bold] {record['confidence']:.3f}{flag}"
     if "particles" in record:
         line += f"  [{_particles_text(record['particles'])}]"
+    if "grading" in record:
+        g = record["grading"]
+        line += (f"  [D10/D50/D90 {g['d10_mm']:.2f}/{g['d50_mm']:.2f}/{g['d90_mm']:.2f} mm]" if g["measured"]
+                 else f"  [not graded: {escape(str(g['reason']))}]")
     if "verdict" in record:
         line += f"  -> {record['verdict']} {'; '.join(record['reasons'])}"
     _out.print(line)
@@ -297,8 +320,8 @@ def evaluate(
 
 def _rule_specs(config: Path | None) -> Mapping[str, Rule]:
     """The gate config's material rules (default: the shipped demo config), judged by the
-    gate's own judge. The particle limits are lifted: these figures are the classifier's, on
-    photos nobody measured, and a limit without a measurement is REVIEW by design."""
+    gate's own judge. The particle and grading limits are lifted: these figures are the
+    classifier's, on photos nobody measured, and a limit without a measurement is REVIEW by design."""
     from intake.config import ConfigError, load_config
 
     path = config or _default_config()
@@ -306,7 +329,8 @@ def _rule_specs(config: Path | None) -> Mapping[str, Rule]:
         materials = load_config(path).materials
     except ConfigError as exc:
         fail(str(exc))
-    return {name: rule.model_copy(update={"max_particle_mm": None, "max_elongated_share": None})
+    return {name: rule.model_copy(update={"max_particle_mm": None, "max_elongated_share": None,
+                                          "min_d50_mm": None, "max_d50_mm": None, "max_share_above": None})
             for name, rule in materials.items()}
 
 

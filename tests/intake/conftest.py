@@ -35,10 +35,10 @@ def classifier() -> OnnxClassifier:
 
 @pytest.fixture
 def inspect_frames(tmp_path: Path, classifier: OnnxClassifier) -> InspectFrames:
-    """inspect_frames(frames, material=..., abstain_below=..., **camera settings) ->
-    (judgement, the stored Inspection row). `abstain_below=None`: the model card's own."""
+    """inspect_frames(frames, material=..., abstain_below=..., rules={name: MaterialRule},
+    **camera settings) -> (judgement, the stored Inspection row). `abstain_below=None`: the model card's own."""
     def run(frames: list[np.ndarray], *, material: str = "sand", abstain_below: float | None = 0.0,
-            **camera: Any) -> tuple[Judgement, Inspection]:
+            rules: dict[str, Any] | None = None, **camera: Any) -> tuple[Judgement, Inspection]:
         folder = tmp_path / "camera"
         folder.mkdir()
         for i, image in enumerate(frames):
@@ -47,7 +47,7 @@ def inspect_frames(tmp_path: Path, classifier: OnnxClassifier) -> InspectFrames:
         lane = cfg.lanes[0]
         lane = lane.model_copy(update={"camera": lane.camera.model_copy(update={"frames": len(frames), **camera})})
         cfg = cfg.model_copy(update={"site": cfg.site.model_copy(update={"data_dir": tmp_path / "data"}),
-                                     "lanes": [lane]})
+                                     "lanes": [lane], "materials": {**cfg.materials, **(rules or {})}})
         records = Records(open_engine(f"sqlite:///{tmp_path / 'gate.db'}", KEY))
         masterdata.seed(records.engine, [DEMO_MIX[0]])
         cam = Camera(str(folder / "frame_%03d.png"), timeout_s=5.0)

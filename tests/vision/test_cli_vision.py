@@ -5,6 +5,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from intake.cli.vision import app
@@ -119,3 +120,30 @@ def test_classify_with_mm_per_px_measures_known_grains_and_the_sand_limit_applie
     assert human.exit_code == 0 and "grains, largest" in human.stdout
     refused = runner.invoke(app, ["classify", "--model", str(committed_model), "--mm-per-px", "0", str(path)])
     assert refused.exit_code == 2
+
+
+def test_classify_with_mm_per_px_grades_and_the_rule_s_grading_limits_apply(
+        tmp_path: Path, committed_model: Path) -> None:
+    from intake.cli.vision import _default_config
+    from vision.synth.generator import generate
+
+    path = tmp_path / "gravel.png"
+    cv2.imwrite(str(path), generate("clean_gravel", np.random.default_rng(5), size=256))
+    config = tmp_path / "gate.toml"
+    config.write_text(_default_config().read_text(encoding="utf-8") + '\n[materials.fine]\nname_zh = "细砂"\n'
+                      'accept = ["clean_sand"]\nreject = { clean_gravel = "wrong_material" }\nmax_d50_mm = 1.0\n',
+                      encoding="utf-8")
+    args = ["classify", "--model", str(committed_model), "--mm-per-px", "0.5", "--config", str(config),
+            "--material", "fine"]
+    result = runner.invoke(app, [*args, "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.stdout)
+    g = line["grading"]
+    assert g["measured"] is True and g["d50_mm"] == pytest.approx(g["d50_px"] * 0.5, rel=1e-3) and g["d50_mm"] > 1.0
+    assert line["verdict"] == "reject" and line["reasons"][:2] == ["wrong_material", "d50_above_max"]
+    human = runner.invoke(app, [*args, str(path)])
+    assert human.exit_code == 0 and f"D50/D90 {g['d10_mm']:.2f}/{g['d50_mm']:.2f}" in human.stdout
+    ungraded = runner.invoke(app, ["classify", "--model", str(committed_model), "--config", str(config),
+                                   "--material", "fine", "--json", str(path)])
+    # Not graded: the look alone decides as before; a confident gravel view on sand still rejects.
+    assert json.loads(ungraded.stdout)["reasons"] == ["wrong_material"] and "grading" not in ungraded.stdout
