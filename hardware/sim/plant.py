@@ -122,8 +122,8 @@ class Plant:
         """All trucks, arriving `arrival_gap_s` apart; returns when every one has left.
         `max_queue`: the next truck arrives only once fewer than this many wait for their first
         pass (a soak keeps the deck busy without an ever-growing queue)."""
-        await self.gateio.set_inputs(front_blocked=False, rear_blocked=False, deck_occupied=False,
-                               entry_loop=False, exit_loop=False)
+        await self._io(front_blocked=False, rear_blocked=False, deck_occupied=False,
+                       entry_loop=False, exit_loop=False)
         tasks: set[asyncio.Task[None]] = set()
         failures: list[BaseException] = []
 

@@ -6,10 +6,11 @@ import asyncio
 import json
 import logging
 import socket
+import contextlib
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Awaitable, Callable, Protocol
 
 import numpy as np
 
@@ -48,6 +49,7 @@ class DemoOptions:
     plugins: tuple[DemoPlugin, ...] = ()  # play along with the plant (tests/faults injects faults)
     pluggable_scale: bool = False        # the indicator behind a by-id link a plugin may unplug
     fixed_io_port: bool = False          # the I/O module on a port it keeps across a restart
+    io_late_s: float = 0.0               # the I/O module comes up this long (simulated s) after the gate
     arrival_gap_s: float = 15.0          # simulated seconds between arrivals (scripts/soak.py paces it)
     max_queue: int | None = None         # arrivals wait while this many trucks queue (soak)
     plant_timing: PlantTiming = PlantTiming()   # e.g. drivers who wait longer at a closed lane (tests)
@@ -133,10 +135,12 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         sampler_sim = SamplerSimulator(clock=clock, scan_s=max(0.1, opts.speed * 0.002))
         sampler_port = await sampler_sim.start()
         stack.push_async_callback(sampler_sim.stop)
-        io_port = _free_port() if opts.fixed_io_port else 0
+        io_port = _free_port() if opts.fixed_io_port or opts.io_late_s else 0
         gateio_sim = GateIOSimulator(clock, port=io_port)
         gateio_port = await gateio_sim.start()
         stack.push_async_callback(gateio_sim.stop)
+        if opts.io_late_s:
+            await gateio_sim.stop()   # absent when the gate starts (see _bring_up_late)
         camera_sim = CameraSimulator(cfg.site.data_dir / "camera")
         rfid_sim = RfidSimulator("em4100")
         stack.callback(rfid_sim.close)
@@ -156,6 +160,8 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         plant = Plant(clock, gateio_sim, camera_sim, identify=lambda plate: rfid_sim.show(masterdata.demo_tag(plate)),
                       images_for=sample_images(lane.camera.frames, seed=7),
                       on_step=_steps_to(opts.plugins), timing=opts.plant_timing)
+        if opts.io_late_s:
+            stack.push_async_callback(_bring_up_late(gateio_sim, plant, clock, opts.io_late_s))
         if opts.on_devices is not None:
             opts.on_devices({"sampler": sampler_sim, "gateio": gateio_sim, "printer": printer_sim})
         for plugin in opts.plugins:
@@ -183,6 +189,27 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
             log.error("barrier lowered onto a vehicle: %s", gateio_sim.strikes[:5])
             return 1
         return 0 if opts.trucks is None or sorted(plant.finished) == expected else 1
+
+
+def _bring_up_late(io: GateIOSimulator, plant: Plant, clock: SimClock,
+                   after_s: float) -> Callable[[], Awaitable[None]]:
+    """The I/O module switched on `after_s` after the gate (a commissioning day); returns what
+    cancels it if the run ends first."""
+    plant.io_offline = True
+
+    async def up() -> None:
+        await clock.sleep(after_s)
+        await io.start()
+        plant.io_offline = False
+        await io.set_inputs()   # publish what the deck did while it was off
+
+    task = asyncio.create_task(up(), name="io-late")
+
+    async def cancel() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return cancel
 
 
 def _steps_to(plugins: tuple[DemoPlugin, ...]) -> StepHook | None:

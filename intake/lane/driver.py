@@ -9,6 +9,7 @@ is durable.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import replace
@@ -18,7 +19,7 @@ from typing import Any, Awaitable, Callable, Coroutine
 from sqlalchemy.exc import SQLAlchemyError
 
 from hardware.clock import Clock
-from hardware.modbus.gateio import GateInputs
+from hardware.modbus.gateio import GateInputs, GateIOError
 from hardware.modbus.heartbeat import HeartbeatWatch
 from hardware.scale.reader import Reading
 from intake.config import LaneConfig
@@ -49,6 +50,9 @@ THREAD_HANG_MIN_S = 12.0    # a reader thread beats at least once per reopen bac
 INSPECTION_MIN_WALL_S = 5.0  # frames, classifier and records take real time at any clock speed
 STOP_TIMEOUT_S = 2.0        # wall seconds a STOP to the sampler may take; its e-stop is the last word
 IO_TIMEOUT_S = 5.0          # wall seconds for one I/O module call while failing closed
+# Wall seconds between tries of an I/O module absent at start: doubling, and well inside the
+# lane loop's watchdog period (it beats at each try).
+START_RETRY_FIRST_S, START_RETRY_MAX_S = 0.5, 10.0
 
 VisitDone = Callable[[str], Awaitable[None] | None]
 RefusalSeen = Callable[[str, str], None]
@@ -140,8 +144,7 @@ class LaneDriver:
     async def run(self, stop: asyncio.Event) -> None:
         tick = max(self.cfg.scale.frame_period_s, self.clock.speed * 0.005)
         if not self._started:
-            await self._start_safe()
-            self._started = True
+            await self._start_when_io_answers(stop)
         elif self.state.phase is not Phase.IDLE:
             # Restarted by the watchdog under a truck: void its pass, or hold its load.
             await self._apply(DeviceFault(self.clock.now(), "watchdog_restart"))
@@ -157,6 +160,27 @@ class LaneDriver:
             await self.clock.sleep(tick)
         if self._inspection is not None:
             self._inspection.cancel()
+
+    async def _start_when_io_answers(self, stop: asyncio.Event) -> None:
+        """An I/O module absent or silent at start closes the lane with its reason on the kiosk
+        (the machine's IOLink), retried with backoff while the rest of the gate serves."""
+        delay_s = START_RETRY_FIRST_S
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(self._start_safe(), IO_TIMEOUT_S * 4)
+            except (GateIOError, asyncio.TimeoutError, OSError) as exc:
+                why = f"gate_io_unreachable: {str(exc).splitlines()[0][:160] or type(exc).__name__}"
+                if self.state.io_error != why:
+                    log.error("lane %s closed: %s; retrying every %.0f s at most", self.cfg.id, why, START_RETRY_MAX_S)
+                await self._apply(IOLink(self.clock.now(), why))
+                self._publish(None)
+                self._beat("lane")
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay_s)
+                delay_s = min(delay_s * 2, START_RETRY_MAX_S)
+                continue
+            self._started = True
+            return
 
     async def _start_safe(self) -> None:
         """Lights red; an arm found up stays up until the machine sees its loop clear for
