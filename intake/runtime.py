@@ -32,6 +32,10 @@ async def run_gate(cfg: GateConfig) -> int:
         tasks = [run_lanes(gate, stop)]
         if cfg.site.central_url:
             tasks.append(_sync(cfg, gate, stop))
+        if cfg.alarms.rules:
+            from intake.alarms.service import run_alarms
+
+            tasks.append(run_alarms(gate, stop))   # observes the gate; never awaited by a lane
         await asyncio.gather(*tasks)
     return 0
 

@@ -1,0 +1,54 @@
+"""What the watcher reads from the gate's records: new REJECT decisions and REVIEW decisions
+still waiting for a reviewer. Reads only, through the read-only engine (never the write lock)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from intake.alarms.limits import aware
+from intake.alarms.messages import AlarmEvent
+from intake.store.db import read_only
+from intake.store.reviews import Review
+from intake.store.tables import Decision, Vehicle, Visit
+
+
+def last_decision_id(engine: Engine) -> int:
+    with Session(read_only(engine)) as session:
+        return int(session.exec(select(func.max(Decision.id))).one() or 0)
+
+
+def _decisions(engine: Engine, *conds: object, limit: int) -> list[tuple[Decision, str, str]]:
+    query = (select(Decision, Visit.lane, Vehicle.plate)
+             .join(Visit, col(Visit.id) == col(Decision.visit_id))
+             .join(Vehicle, col(Vehicle.id) == col(Visit.vehicle_id))
+             .where(*conds).order_by(col(Decision.id)).limit(limit))
+    with Session(read_only(engine)) as session:
+        return [(d, lane, plate) for d, lane, plate in session.exec(query).all()]
+
+
+def new_rejects(engine: Engine, after_id: int, limit: int = 200) -> tuple[list[AlarmEvent], int]:
+    """REJECT decisions with an id above `after_id` (the gate's and reviewers'), and the new cursor."""
+    rows = _decisions(engine, col(Decision.id) > after_id, limit=limit)
+    events = [AlarmEvent(event="reject", at=d.decided_at, key=f"reject:{d.visit_id}:{d.id}", lane=lane,
+                         plate=plate, visit=d.visit_id, reasons=list(d.reasons or []))
+              for d, lane, plate in rows if d.verdict == "reject"]
+    return events, max([after_id, *(d.id or 0 for d, _, _ in rows)])
+
+
+def waiting_reviews(engine: Engine, now: datetime, after_min: float, limit: int = 200) -> list[AlarmEvent]:
+    """The gate's REVIEW decisions no reviewer has answered, decided `after_min` or more ago."""
+    by_review = exists().where(col(Review.decision_id) == col(Decision.id))
+    reviewed = exists().where(col(Review.visit_id) == col(Decision.visit_id))
+    rows = _decisions(engine, col(Decision.verdict) == "review", ~by_review, ~reviewed,
+                      col(Decision.decided_at) <= now - timedelta(minutes=after_min), limit=limit)
+    return [AlarmEvent(event="review_waiting", at=now, key=f"review:{d.visit_id}", lane=lane, plate=plate,
+                       visit=d.visit_id, reasons=list(d.reasons or []), threshold=after_min,
+                       detail=f"待复核 {_minutes(now, d.decided_at)} 分钟 / waiting {_minutes(now, d.decided_at)} min")
+            for d, lane, plate in rows]
+
+
+def _minutes(now: datetime, then: datetime) -> int:
+    return int((now - aware(then)).total_seconds() // 60)
