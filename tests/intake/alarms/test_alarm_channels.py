@@ -1,0 +1,100 @@
+"""Each channel against a real local server: the WeCom, DingTalk (with its sign) and plain JSON
+bodies as a robot endpoint receives them, and the mail as an SMTP server receives it."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from email.header import decode_header, make_header
+
+import pytest
+
+from intake.alarms.channels import DeliveryError, deliver
+from intake.alarms.config import AlarmsConfig, EmailChannel
+from intake.alarms.messages import AlarmEvent
+from tests.intake.alarms.conftest import T0, Capture, Robot, Smtp, alarms_config
+
+SITE, TZ = "一号搅拌站 Plant 1", "Asia/Shanghai"
+REJECT = AlarmEvent(event="reject", at=T0, key="reject:v1", lane="2", plate="京A·S1234", visit="v1",
+                    reasons=["muddy", "foreign_matter"])
+
+
+def _send(cfg: AlarmsConfig, name: str, suppressed: int = 0) -> str:
+    return deliver(cfg.channels[name], REJECT, SITE, TZ, suppressed, T0)
+
+
+def test_wecom_robot_gets_a_text_message_chinese_first(capture: Capture) -> None:
+    cfg = alarms_config(capture)
+    assert _send(cfg, "wecom") == "HTTP 200"
+    [post] = capture.posts
+    assert post.path == "/wecom" and post.query == {"key": ["abc"]}
+    assert post.content_type.startswith("application/json")
+    assert set(post.body) == {"msgtype", "text"} and post.body["msgtype"] == "text"
+    lines = post.body["text"]["content"].splitlines()
+    assert lines[0] == "【一号搅拌站 Plant 1 告警 Alarm】拒收 Load rejected"
+    assert "车道 Lane: 2" in lines and "车牌 Plate: 京A·S1234" in lines
+    assert "原因 Reason: 含泥量超标；含有杂物 / Too much mud or clay; Foreign matter found" in lines
+    assert "时间 Time: 2026-12-04 18:00:00 (Asia/Shanghai)" in lines   # 10:00 UTC in the site's zone
+
+
+def test_dingtalk_robot_post_is_signed_with_timestamp_and_secret(capture: Capture) -> None:
+    cfg = alarms_config(capture)
+    _send(cfg, "dingtalk", suppressed=3)
+    [post] = capture.posts
+    assert post.path == "/dingtalk" and post.query["access_token"] == ["t0k"]
+    stamp = post.query["timestamp"][0]
+    assert stamp == str(int(T0.timestamp() * 1000))   # the sending time, in ms
+    expected = base64.b64encode(hmac.new(b"SECtest-secret", f"{stamp}\nSECtest-secret".encode(),
+                                         hashlib.sha256).digest()).decode()
+    assert post.query["sign"] == [expected]   # parse_qs undid the URL encoding
+    assert post.body["msgtype"] == "text"
+    assert "3 similar alarm(s) held back by the rate limit" in post.body["text"]["content"]
+
+
+def test_dingtalk_without_a_secret_is_not_signed(capture: Capture) -> None:
+    cfg = AlarmsConfig.model_validate({"channels": {"dd": {"kind": "dingtalk", "url": capture.url("/dd?access_token=x")}}})
+    deliver(cfg.channels["dd"], REJECT, SITE, TZ, 0, T0)
+    assert "sign" not in capture.posts[0].query and "timestamp" not in capture.posts[0].query
+
+
+def test_plain_json_carries_every_fact_as_a_field(capture: Capture) -> None:
+    _send(alarms_config(capture), "json")
+    body = capture.posts[0].body
+    assert body["event"] == "reject" and body["lane"] == "2" and body["plate"] == "京A·S1234"
+    assert body["reasons"] == ["muddy", "foreign_matter"] and body["reasons_zh"] == "含泥量超标；含有杂物"
+    assert body["title_zh"] == "拒收" and body["title_en"] == "Load rejected"
+    assert body["at"] == "2026-12-04T10:00:00+00:00" and body["at_local"] == "2026-12-04T18:00:00+08:00"
+    assert body["site"] == SITE and body["suppressed"] == 0 and body["text"].startswith("【")
+
+
+def test_a_robot_that_refuses_with_an_errcode_is_a_failed_delivery(capture: Capture) -> None:
+    capture.answer = (200, {"errcode": 310000, "errmsg": "sign not match"})
+    with pytest.raises(DeliveryError, match="errcode 310000 sign not match"):
+        _send(alarms_config(capture), "dingtalk")
+
+
+def test_http_errors_and_a_target_that_is_down_are_failed_deliveries(robot: Robot) -> None:
+    cfg = alarms_config(robot.capture)
+    with pytest.raises(DeliveryError, match="ConnectionRefused|Connection refused"):
+        _send(cfg, "json")
+    robot.up().answer = (503, {"error": "busy"})
+    with pytest.raises(DeliveryError, match="HTTP 503"):
+        _send(cfg, "json")
+
+
+def test_mail_reaches_the_smtp_server_in_chinese_and_english(smtp: Smtp) -> None:
+    cfg = alarms_config(smtp=smtp)
+    assert _send(cfg, "mail") == "SMTP accepted"
+    [mail] = smtp.inbox.mails
+    assert smtp.inbox.envelopes == [("gate@plant.test", ["qa@plant.test", "ops@plant.test"])]
+    assert str(make_header(decode_header(mail["Subject"]))) == "[一号搅拌站 Plant 1] 拒收 Load rejected 车道 Lane 2 京A·S1234"
+    body = mail.get_payload(decode=True).decode(mail.get_content_charset())
+    assert "车牌 Plate: 京A·S1234" in body and "时间 Time: 2026-12-04 18:00:00 (Asia/Shanghai)" in body
+
+
+def test_starttls_asked_of_a_server_without_it_fails_rather_than_sending_in_clear(smtp: Smtp) -> None:
+    channel = EmailChannel(kind="email", host="127.0.0.1", port=smtp.port, starttls=True, sender="g@p.test",
+                           to=["qa@p.test"])
+    with pytest.raises(DeliveryError, match="STARTTLS|starttls"):
+        deliver(channel, REJECT, SITE, TZ, 0, T0)
+    assert smtp.inbox.mails == []
