@@ -1,9 +1,10 @@
-"""`intake alarms list|test|retry`: the alarm outbox, for technicians on the gate PC.
+"""`intake alarms list|test|retry|deliver`: the alarm outbox, for technicians on the gate PC.
 
 `list` shows the newest alarms with each channel's delivery (status, attempts, last error);
 `test` sends a test alarm to every configured channel (or `--channel`) now, through the outbox,
 and exits 1 if any channel did not take it; `retry` makes waiting (and with `--failed`, given-up)
-deliveries due now and runs one delivery pass."""
+deliveries due now and runs one delivery pass; `deliver` runs the delivery worker alone while
+the gate is stopped."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -113,3 +114,37 @@ def retry_cmd(failed: bool = typer.Option(False, "--failed", help="Also deliveri
     else:
         show(f"tried {tried}, still pending {left}")
     finish(left == 0)
+
+
+@app.command("deliver")
+def deliver_cmd(once: bool = typer.Option(False, "--once", help="One pass over what is due, then exit."),
+                interval: float = typer.Option(2.0, min=0.05, help="Wall seconds between passes."),
+                db: Optional[str] = DB, config: Optional[Path] = CONFIG, json_out: bool = JSON) -> None:
+    """Deliver the outbox without the gate (it is stopped, e.g. for maintenance) until SIGTERM or
+    Ctrl-C. Not beside a running `intake run`: that delivers its outbox itself."""
+    import asyncio
+    import signal
+
+    from intake.alarms.outbox import backlog
+    from intake.alarms.service import worker_for
+
+    engine, cfg = _open(db, config)
+    worker = worker_for(cfg, engine, _now)
+    if once:
+        tried = worker.run_once()
+        if json_out:
+            emit({"tried": tried, "pending": backlog(engine)})
+        else:
+            show(f"tried {tried}, pending {backlog(engine)}")
+        return
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        note(f"delivering alarms every {interval:g} s; {backlog(engine)} pending (Ctrl-C stops)")
+        await worker.run(stop, interval)
+
+    asyncio.run(main())
+    note(f"stopped; {backlog(engine)} pending")

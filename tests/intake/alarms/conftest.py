@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -166,3 +167,14 @@ def alarms_config(capture: Capture | None = None, smtp: Smtp | None = None, **ex
                            "rules": [{"event": "reject", "channels": list(channels), "every_min": 10}]}
     raw.update(extra)
     return AlarmsConfig.model_validate(raw)
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def site_toml(tmp_path: Path, alarms: str) -> Path:
+    """The demo's site config with an [alarms] section appended, as a file for the CLI."""
+    text = (ROOT / "intake/demo/demo.toml").read_text(encoding="utf-8")
+    path = tmp_path / "gate.toml"
+    path.write_text(text + "\n" + alarms, encoding="utf-8")
+    return path
