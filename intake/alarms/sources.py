@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func
+from sqlalchemy import ColumnElement, exists, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -20,7 +20,7 @@ def last_decision_id(engine: Engine) -> int:
         return int(session.exec(select(func.max(Decision.id))).one() or 0)
 
 
-def _decisions(engine: Engine, *conds: object, limit: int) -> list[tuple[Decision, str, str]]:
+def _decisions(engine: Engine, *conds: ColumnElement[bool], limit: int) -> list[tuple[Decision, str, str]]:
     query = (select(Decision, Visit.lane, Vehicle.plate)
              .join(Visit, col(Visit.id) == col(Decision.visit_id))
              .join(Vehicle, col(Vehicle.id) == col(Visit.vehicle_id))

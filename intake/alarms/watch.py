@@ -142,11 +142,15 @@ class AlarmWatcher:
         return raised
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until `stop`: a look every `poll_s` wall seconds. Errors are logged, never raised."""
-        while not stop.is_set():
+        """Until `stop`: a look every `poll_s` wall seconds, and one last look after it (what
+        the last seconds decided is in the outbox for the next start). Errors are logged, never
+        raised."""
+        while True:
             try:
                 await asyncio.to_thread(self.look, self.snapshot())
             except Exception:
                 log.exception("alarm watcher: this look failed; the next one goes on")
+            if stop.is_set():
+                return
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.cfg.poll_s)
