@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from intake.alarms.channels import deliver
+from intake.alarms.messages import AlarmEvent
 from intake.alarms.watch import AlarmWatcher, store_folder
 from intake.alarms.worker import DeliveryWorker
 from intake.config import GateConfig
@@ -36,6 +38,20 @@ def _gate_faults(gate: Any) -> Callable[[], frozenset[str]]:
     return faults
 
 
+def direct_sender(cfg: GateConfig, now: Callable[[], datetime] = utc_now) -> Callable[[AlarmEvent], None]:
+    """For an alarm the outbox could not take (the store failing): one try on each channel of
+    each rule that takes it, logged, never retried."""
+    def send(ev: AlarmEvent) -> None:
+        names = {name for _, rule in cfg.alarms.rules_for(ev.event, ev.lane, ev.threshold) for name in rule.channels}
+        for name in sorted(names):
+            try:
+                result = deliver(cfg.alarms.channels[name], ev, cfg.site.name, zone(cfg), 0, now())
+                log.warning("alarm %s sent to %s past the outbox: %s", ev.key, name, result)
+            except Exception as exc:   # nothing more can be done for it
+                log.error("alarm %s lost on %s (outbox and channel both failed): %s", ev.key, name, exc)
+    return send
+
+
 def watcher_for(gate: Any, now: Callable[[], datetime] = utc_now) -> AlarmWatcher:
     from intake.store.integrity import state_for
 
@@ -44,7 +60,7 @@ def watcher_for(gate: Any, now: Callable[[], datetime] = utc_now) -> AlarmWatche
     return AlarmWatcher(gate.records.engine, cfg.alarms, gate.hub, now=now,
                         folder=store_folder(cfg.site.database, cfg.site.data_dir),
                         chain_problem=lambda: None if integrity.ok else integrity.problem,
-                        gate_faults=_gate_faults(gate))
+                        gate_faults=_gate_faults(gate), direct=direct_sender(cfg, now))
 
 
 async def run_alarms(gate: Any, stop: asyncio.Event) -> None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from intake.alarms.config import AlarmsConfig
 from intake.alarms.messages import AlarmEvent
@@ -27,6 +27,7 @@ from intake.lane.status import LaneStatus, LaneStep, StatusHub
 
 log = logging.getLogger(__name__)
 GB = 1_000_000_000
+DIRECT_KEYS = 1000   # keys remembered of alarms sent past the outbox (bounded)
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,11 @@ def free_gb(folder: Path) -> float | None:
 class AlarmWatcher:
     def __init__(self, engine: Engine, cfg: AlarmsConfig, hub: StatusHub, *, now: Callable[[], datetime],
                  folder: Path, chain_problem: Callable[[], str | None] = lambda: None,
-                 gate_faults: Callable[[], frozenset[str]] = frozenset) -> None:
+                 gate_faults: Callable[[], frozenset[str]] = frozenset,
+                 direct: Callable[[AlarmEvent], None] | None = None) -> None:
         self.engine, self.cfg, self.hub, self.now, self.folder = engine, cfg, hub, now, folder
-        self.chain_problem, self.gate_faults = chain_problem, gate_faults
+        self.chain_problem, self.gate_faults, self.direct = chain_problem, gate_faults, direct
+        self._sent_direct: dict[str, None] = {}   # keys sent past the outbox, oldest first
         self.prev: Snapshot | None = None
         self.cursor: int | None = None   # the newest decision already looked at
 
@@ -120,26 +123,54 @@ class AlarmWatcher:
         return Snapshot(self.now(), lanes, self.gate_faults(), self.chain_problem())
 
     def look(self, snap: Snapshot) -> list[Raised]:
-        """Blocking (the database): everything new since the last look, into the outbox."""
-        wanted = {r.event for r in self.cfg.rules}
+        """Blocking (the database): everything new since the last look, into the outbox. What
+        the lanes, the chain and the disk say goes first: a store that fails to read or write
+        (the disk full) must not swallow the alarm that says so."""
+        wanted: set[str] = {r.event for r in self.cfg.rules}
         disk = [r.below_gb for r in self.cfg.rules if r.below_gb is not None]
         if disk:
             snap = Snapshot(snap.at, snap.lanes, snap.gate_faults, snap.chain_problem, free_gb(self.folder))
-        events = changes(self.prev, snap, disk)
+        events = [e for e in changes(self.prev, snap, disk) if e.event in wanted]
         self.prev = snap
+        raised = self._raise(events, snap.at)
+        try:
+            found = self._from_records(snap.at, wanted)
+        except SQLAlchemyError:
+            log.exception("alarm watcher: the records cannot be read now")
+            return raised
+        return raised + self._raise(found, snap.at)
+
+    def _from_records(self, now: datetime, wanted: set[str]) -> list[AlarmEvent]:
         if self.cursor is None:   # decisions from before this gate ran are not news
             self.cursor = last_decision_id(self.engine)
+            events: list[AlarmEvent] = []
         elif "reject" in wanted:
-            rejects, self.cursor = new_rejects(self.engine, self.cursor)
-            events += rejects
+            events, self.cursor = new_rejects(self.engine, self.cursor)
+        else:
+            events = []
         for rule in self.cfg.rules:
             if rule.after_min is not None:
-                events += waiting_reviews(self.engine, snap.at, rule.after_min)
+                events += waiting_reviews(self.engine, now, rule.after_min)
+        return events
+
+    def _raise(self, events: list[AlarmEvent], now: datetime) -> list[Raised]:
         raised: list[Raised] = []
         for ev in events:
-            if ev.event in wanted:
-                raised += raise_alarm(self.engine, self.cfg, ev, snap.at)
+            try:
+                raised += raise_alarm(self.engine, self.cfg, ev, now)
+            except SQLAlchemyError:
+                log.exception("alarm outbox refused %s; sending it once, directly", ev.key)
+                self._direct_once(ev)
         return raised
+
+    def _direct_once(self, ev: AlarmEvent) -> None:
+        """The outbox cannot take it: one direct try on its channels, once per key."""
+        if self.direct is None or ev.key in self._sent_direct:
+            return
+        self._sent_direct[ev.key] = None
+        while len(self._sent_direct) > DIRECT_KEYS:
+            del self._sent_direct[next(iter(self._sent_direct))]
+        self.direct(ev)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop`: a look every `poll_s` wall seconds, and one last look after it (what

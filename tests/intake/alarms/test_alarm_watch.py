@@ -149,3 +149,22 @@ def test_rules_for_a_lane_list(engine, capture: Capture, clock: Clock, tmp_path)
         lane: LaneView.of(s) for lane in hub.lanes() if (s := hub.latest(lane))}))
     with Session(engine) as session:
         assert [a.lane for a in session.exec(select(Alarm)).all()] == ["2"]
+
+
+def test_an_outbox_that_cannot_write_still_gets_the_alarm_out_once(engine, capture: Capture, clock: Clock,
+                                                                   tmp_path) -> None:
+    from intake.alarms.service import direct_sender
+    from intake.config import load_config
+    from tests.intake.alarms.conftest import ROOT
+
+    cfg = _cfg(capture, lane_closed={})
+    gate_cfg = load_config(ROOT / "intake/demo/demo.toml").model_copy(update={"alarms": cfg})
+    with engine.begin() as con:   # the store stops taking alarm rows (as a full disk would)
+        con.exec_driver_sql("ALTER TABLE alarm RENAME TO alarm_away")
+    hub = StatusHub()
+    watcher = AlarmWatcher(engine, cfg, hub, now=clock, folder=tmp_path, direct=direct_sender(gate_cfg, clock))
+    hub.publish(LaneStatus(lane="1", step=LaneStep.OUT_OF_SERVICE, fault="store:full"))
+    assert watcher.look(watcher.snapshot()) == []
+    watcher.look(watcher.snapshot())
+    [post] = capture.posts
+    assert post.path == "/json" and post.body["event"] == "lane_closed" and post.body["detail"] == "store:full"
