@@ -78,7 +78,9 @@ def _health(gate: Gate) -> dict[str, object]:
     from intake.store.integrity import state_for
     from intake.web.health import worst
 
-    report = dict(gate.health())
+    from intake.alarms.service import alarms_health
+
+    report = {**gate.health(), **alarms_health(gate.cfg, gate.records.engine)}
     integrity = state_for(gate.records.engine).health()
     status = worst(str(report.pop("status", "ok")), str(integrity.pop("status", "ok")))
     return {**report, **integrity, "status": status}

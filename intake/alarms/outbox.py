@@ -171,3 +171,11 @@ def due_by_id(engine: Engine, delivery_id: int) -> Due:
         a = session.get(Alarm, d.alarm_id)
         assert a is not None
         return Due(delivery_id, d.channel, d.attempts, AlarmEvent.model_validate(a.body), a.held_back, aware(a.at))
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Deliveries per status (pending, sent, failed), for /health."""
+    with Session(engine) as session:
+        rows = session.exec(select(AlarmDelivery.status, func.count()).group_by(AlarmDelivery.status)).all()
+    found = {str(status): int(n) for status, n in rows}
+    return {s: found.get(s, 0) for s in ("pending", "sent", "failed")}

@@ -63,6 +63,23 @@ def watcher_for(gate: Any, now: Callable[[], datetime] = utc_now) -> AlarmWatche
                         gate_faults=_gate_faults(gate), direct=direct_sender(cfg, now))
 
 
+def alarms_health(cfg: GateConfig, engine: Any) -> dict[str, object]:
+    """/health's view of the outbox: deliveries pending and given up. Never the gate's status:
+    alarms observe, a channel that is down closes no lane, and a fault here is reported, not
+    raised (a /health that raised would hide the gate's own status)."""
+    from intake.alarms.outbox import counts
+    from intake.store.db import read_only
+
+    try:
+        if not cfg.alarms.rules:
+            return {}
+        found = counts(read_only(engine))
+    except Exception as exc:
+        log.warning("alarm outbox not readable for /health: %s", exc)
+        return {"alarms": f"outbox unreadable: {type(exc).__name__}"}
+    return {"alarms": {"pending": found["pending"], "failed": found["failed"]}}
+
+
 async def run_alarms(gate: Any, stop: asyncio.Event) -> None:
     """Watch the gate and deliver its alarms until `stop` (nothing to do without rules)."""
     cfg: GateConfig = gate.cfg

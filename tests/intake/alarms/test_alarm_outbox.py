@@ -105,3 +105,22 @@ def test_one_channel_failing_does_not_hold_the_others(engine, capture: Capture, 
     assert {d.channel: d.status for d in item.deliveries} == {"wecom": "sent", "dingtalk": "sent", "json": "pending"}
     assert sorted(p.path for p in capture.posts) == ["/dingtalk", "/wecom"]
     assert aware(item.deliveries[2].next_at) == clock() + timedelta(seconds=10)   # backoff.first_s
+
+
+def test_health_shows_the_outbox_and_nothing_without_rules(engine, robot: Robot, clock: Clock) -> None:
+    from intake.alarms.service import alarms_health
+    from intake.config import load_config
+    from tests.intake.alarms.conftest import ROOT
+
+    site = load_config(ROOT / "intake/demo/demo.toml")
+    assert alarms_health(site, engine) == {}
+    cfg = alarms_config(robot.capture)
+    raise_alarm(engine, cfg, _reject(clock, "a"), clock())
+    site = site.model_copy(update={"alarms": cfg})
+    assert alarms_health(site, engine) == {"alarms": {"pending": 3, "failed": 0}}
+    _worker(engine, cfg, clock).run_once()   # the robot is down: all three wait
+    assert alarms_health(site, engine) == {"alarms": {"pending": 3, "failed": 0}}
+    robot.up()
+    clock.advance(minutes=1)
+    _worker(engine, cfg, clock).run_once()
+    assert alarms_health(site, engine) == {"alarms": {"pending": 0, "failed": 0}}
