@@ -21,6 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from intake.alarms import messages
@@ -56,7 +57,7 @@ def webhook_post(ch: WebhookChannel, ev: AlarmEvent, site: str, tz: str, suppres
     if ch.kind == "json":
         return Post(ch.url, messages.fields(ev, site, tz, suppressed))
     body = {"msgtype": "text", "text": {"content": messages.text(ev, site, tz, suppressed)}}
-    secret = secret_value(ch.secret)
+    secret = _secret(ch.secret)
     url = signed_url(ch.url, secret, now) if ch.kind == "dingtalk" and secret else ch.url
     return Post(url, body)
 
@@ -89,11 +90,21 @@ def _robot_answer(raw: bytes) -> None:
         raise DeliveryError(f"robot refused: errcode {code} {answer.get('errmsg', '') if isinstance(answer, dict) else ''}")
 
 
-def mail(ch: EmailChannel, ev: AlarmEvent, site: str, tz: str, suppressed: int) -> EmailMessage:
+def _secret(value: str) -> str:
+    """A configured secret; one named `env:NAME` that is not set fails the delivery, saying so."""
+    resolved = secret_value(value)
+    if value.startswith("env:") and not resolved:
+        raise DeliveryError(f"secret {value} is not set in the gate's environment")
+    return resolved
+
+
+def mail(ch: EmailChannel, ev: AlarmEvent, site: str, tz: str, suppressed: int, now: datetime) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = messages.subject(ev, site)
     msg["From"] = ch.sender
     msg["To"] = ", ".join(ch.to)
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(domain=ch.sender.rsplit("@", 1)[1])
     msg.set_content(messages.text(ev, site, tz, suppressed), charset="utf-8")
     return msg
 
@@ -104,7 +115,7 @@ def send_mail(ch: EmailChannel, msg: EmailMessage) -> str:
             if ch.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if ch.username:
-                smtp.login(ch.username, secret_value(ch.password))
+                smtp.login(ch.username, _secret(ch.password))
             refused = smtp.send_message(msg)
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"SMTP: {type(exc).__name__}: {exc}") from exc
@@ -117,5 +128,5 @@ def deliver(ch: WebhookChannel | EmailChannel, ev: AlarmEvent, site: str, tz: st
             now: datetime) -> str:
     """Send one alarm on one channel (blocking: run it in a worker thread). Raises DeliveryError."""
     if isinstance(ch, EmailChannel):
-        return send_mail(ch, mail(ch, ev, site, tz, suppressed))
+        return send_mail(ch, mail(ch, ev, site, tz, suppressed, now))
     return send_post(webhook_post(ch, ev, site, tz, suppressed, now), ch.kind, ch.timeout_s)

@@ -19,6 +19,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "disk_low": ("磁盘空间不足", "Disk space low"),
     "test": ("测试告警", "Test alarm"),
 }
+DETAIL_MAX = 300   # characters of detail in a message (a robot's text is at most 2048 bytes)
 
 
 class AlarmEvent(BaseModel):
@@ -57,7 +58,8 @@ def lines(ev: AlarmEvent, site: str, tz: str, suppressed: int = 0) -> list[str]:
         rzh, ren = _reasons(ev.reasons)
         out.append(f"原因 Reason: {rzh} / {ren}")
     if ev.detail:
-        out.append(f"详情 Detail: {ev.detail}")
+        detail = ev.detail if len(ev.detail) <= DETAIL_MAX else ev.detail[:DETAIL_MAX - 1] + "…"
+        out.append(f"详情 Detail: {detail}")
     out.append(f"时间 Time: {local:%Y-%m-%d %H:%M:%S} ({tz})")
     if suppressed:
         out.append(f"此前 {suppressed} 条同类告警被限流 / {suppressed} similar alarm(s) held back by the rate limit")

@@ -20,11 +20,13 @@ def last_decision_id(engine: Engine) -> int:
         return int(session.exec(select(func.max(Decision.id))).one() or 0)
 
 
-def _decisions(engine: Engine, *conds: ColumnElement[bool], limit: int) -> list[tuple[Decision, str, str]]:
+def _decisions(engine: Engine, *conds: ColumnElement[bool], limit: int,
+               newest: bool = False) -> list[tuple[Decision, str, str]]:
+    order = col(Decision.id).desc() if newest else col(Decision.id)
     query = (select(Decision, Visit.lane, Vehicle.plate)
              .join(Visit, col(Visit.id) == col(Decision.visit_id))
              .join(Vehicle, col(Vehicle.id) == col(Visit.vehicle_id))
-             .where(*conds).order_by(col(Decision.id)).limit(limit))
+             .where(*conds).order_by(order).limit(limit))
     with Session(read_only(engine)) as session:
         return [(d, lane, plate) for d, lane, plate in session.exec(query).all()]
 
@@ -39,11 +41,12 @@ def new_rejects(engine: Engine, after_id: int, limit: int = 200) -> tuple[list[A
 
 
 def waiting_reviews(engine: Engine, now: datetime, after_min: float, limit: int = 200) -> list[AlarmEvent]:
-    """The gate's REVIEW decisions no reviewer has answered, decided `after_min` or more ago."""
+    """The gate's REVIEW decisions no reviewer has answered, decided `after_min` or more ago;
+    the newest `limit` of them."""
     by_review = exists().where(col(Review.decision_id) == col(Decision.id))
     reviewed = exists().where(col(Review.visit_id) == col(Decision.visit_id))
     rows = _decisions(engine, col(Decision.verdict) == "review", ~by_review, ~reviewed,
-                      col(Decision.decided_at) <= now - timedelta(minutes=after_min), limit=limit)
+                      col(Decision.decided_at) <= now - timedelta(minutes=after_min), limit=limit, newest=True)
     return [AlarmEvent(event="review_waiting", at=now, key=f"review:{d.visit_id}", lane=lane, plate=plate,
                        visit=d.visit_id, reasons=list(d.reasons or []), threshold=after_min,
                        detail=f"待复核 {_minutes(now, d.decided_at)} 分钟 / waiting {_minutes(now, d.decided_at)} min")

@@ -114,6 +114,7 @@ class AlarmWatcher:
         self.engine, self.cfg, self.hub, self.now, self.folder = engine, cfg, hub, now, folder
         self.chain_problem, self.gate_faults, self.direct = chain_problem, gate_faults, direct
         self._sent_direct: dict[str, None] = {}   # keys sent past the outbox, oldest first
+        self._waiting: dict[float, set[str]] = {}   # after_min -> REVIEWs found waiting at the last look
         self.prev: Snapshot | None = None
         self.cursor: int | None = None   # the newest decision already looked at
 
@@ -148,9 +149,11 @@ class AlarmWatcher:
             events, self.cursor = new_rejects(self.engine, self.cursor)
         else:
             events = []
-        for rule in self.cfg.rules:
-            if rule.after_min is not None:
-                events += waiting_reviews(self.engine, now, rule.after_min)
+        for after in sorted({r.after_min for r in self.cfg.rules if r.after_min is not None}):
+            waiting = waiting_reviews(self.engine, now, after)
+            # Only the ones not already waiting at the last look (the outbox knows the rest).
+            events += [e for e in waiting if e.key not in self._waiting.get(after, set())]
+            self._waiting[after] = {e.key for e in waiting}
         return events
 
     def _raise(self, events: list[AlarmEvent], now: datetime) -> list[Raised]:

@@ -98,3 +98,29 @@ def test_starttls_asked_of_a_server_without_it_fails_rather_than_sending_in_clea
     with pytest.raises(DeliveryError, match="STARTTLS|starttls"):
         deliver(channel, REJECT, SITE, TZ, 0, T0)
     assert smtp.inbox.mails == []
+
+
+def test_a_secret_named_in_the_environment_but_missing_fails_the_delivery_by_name(capture: Capture,
+                                                                                  monkeypatch) -> None:
+    monkeypatch.delenv("INTAKE_TEST_NO_SUCH_SECRET", raising=False)
+    cfg = AlarmsConfig.model_validate({"channels": {"dd": {"kind": "dingtalk", "url": capture.url("/dd"),
+                                                           "secret": "env:INTAKE_TEST_NO_SUCH_SECRET"}}})
+    with pytest.raises(DeliveryError, match="env:INTAKE_TEST_NO_SUCH_SECRET is not set"):
+        deliver(cfg.channels["dd"], REJECT, SITE, TZ, 0, T0)
+    assert capture.posts == []   # never posted unsigned
+    monkeypatch.setenv("INTAKE_TEST_NO_SUCH_SECRET", "SECx")
+    deliver(cfg.channels["dd"], REJECT, SITE, TZ, 0, T0)
+    assert "sign" in capture.posts[0].query
+
+
+def test_a_long_detail_is_cut_to_fit_a_robot_message(capture: Capture) -> None:
+    long = REJECT.model_copy(update={"event": "chain_failure", "detail": "x" * 5000})
+    deliver(alarms_config(capture).channels["wecom"], long, SITE, TZ, 0, T0)
+    content = capture.posts[0].body["text"]["content"]
+    assert len(content.encode("utf-8")) < 2048 and "x" * 299 + "…" in content
+
+
+def test_mail_carries_date_and_message_id(smtp: Smtp) -> None:
+    _send(alarms_config(smtp=smtp), "mail")
+    mail = smtp.inbox.mails[0]
+    assert mail["Date"] == "Fri, 04 Dec 2026 10:00:00 +0000" and mail["Message-ID"].endswith("@plant.test>")
