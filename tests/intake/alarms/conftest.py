@@ -18,6 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 
+from sqlalchemy.engine import Engine
+
 from intake.alarms.config import AlarmsConfig
 from intake.store.db import open_engine
 from tests.intake.store.conftest import KEY
@@ -146,7 +148,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def engine(tmp_path):   # type: ignore[no-untyped-def]
+def engine(tmp_path: Path) -> Iterator[Engine]:
     eng = open_engine(f"sqlite:///{tmp_path / 'gate.db'}", KEY)
     yield eng
     eng.dispose()

@@ -6,8 +6,10 @@ import json
 from email.header import decode_header, make_header
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
-from typer.testing import CliRunner
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner, Result
 
 from intake.alarms.messages import AlarmEvent
 from intake.alarms.outbox import raise_alarm
@@ -42,7 +44,7 @@ channels = ["wecom", "mail"]
 """)
 
 
-def _cli(config: Path, engine):   # type: ignore[no-untyped-def]
+def _cli(config: Path, engine: Engine) -> Callable[..., Result]:
     runner = CliRunner()
     return lambda *args: runner.invoke(app, ["alarms", *args, "--config", str(config), "--db", str(engine.url)])
 

@@ -48,7 +48,7 @@ lanes = ["1"]
 """
 
 
-def _raw(extra: str) -> dict:   # type: ignore[type-arg]
+def _raw(extra: str) -> dict[str, object]:
     return tomllib.loads((ROOT / "intake/demo/demo.toml").read_text(encoding="utf-8") + extra)
 
 

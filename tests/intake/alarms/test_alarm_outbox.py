@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from intake.alarms.config import Backoff
+from intake.alarms.config import AlarmsConfig, Backoff
 from intake.alarms.limits import aware, retry_delay_s
 from intake.alarms.messages import AlarmEvent
 from intake.alarms.outbox import attempts_of, backlog, raise_alarm, recent
@@ -21,7 +22,7 @@ def _reject(clock: Clock, visit: str, lane: str = "1") -> AlarmEvent:
                       visit=visit, reasons=["muddy"])
 
 
-def _worker(engine, cfg, clock) -> DeliveryWorker:   # type: ignore[no-untyped-def]
+def _worker(engine: Engine, cfg: AlarmsConfig, clock: Clock) -> DeliveryWorker:
     return DeliveryWorker(engine, cfg, "Plant", "Asia/Shanghai", clock)
 
 

@@ -10,7 +10,9 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from intake.alarms.outbox import attempts_of, raise_alarm
@@ -28,12 +30,12 @@ def _deliverer(config: Path, db: str) -> subprocess.Popen[bytes]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
-def _delivery(engine) -> AlarmDelivery:   # type: ignore[no-untyped-def]
+def _delivery(engine: Engine) -> AlarmDelivery:
     with Session(engine) as session:
         return session.exec(select(AlarmDelivery)).one()
 
 
-def _until(check, what: str) -> None:   # type: ignore[no-untyped-def]
+def _until(check: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + WAIT_S
     while not check():
         assert time.monotonic() < deadline, f"not reached within {WAIT_S} s: {what}"

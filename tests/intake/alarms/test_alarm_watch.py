@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from pathlib import Path
+from typing import Sequence
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from hardware.sim.trucks import DEMO_MIX
@@ -24,7 +26,7 @@ from intake.store.tables import Decision
 from tests.intake.alarms.conftest import T0, Capture, Clock, alarms_config
 
 
-def _events(prev, cur, disk=()):   # type: ignore[no-untyped-def]
+def _events(prev: Snapshot | None, cur: Snapshot, disk: Sequence[float] = ()) -> list[tuple[str, str | None, str]]:
     return [(e.event, e.lane, e.detail) for e in changes(prev, cur, disk)]
 
 
@@ -57,7 +59,7 @@ def test_the_store_folder_is_the_sqlite_files() -> None:
     assert store_folder("postgresql://u@h/db", Path("var")).as_posix() == "var"
 
 
-def _records(engine) -> tuple[Records, list[str]]:   # type: ignore[no-untyped-def]
+def _records(engine: Engine) -> tuple[Records, list[str]]:
     records = Records(engine)
     trucks = list(DEMO_MIX[:2])
     masterdata.seed(engine, trucks)
@@ -69,7 +71,7 @@ def _records(engine) -> tuple[Records, list[str]]:   # type: ignore[no-untyped-d
     return records, visits
 
 
-def _cfg(capture: Capture, **rules) -> AlarmsConfig:   # type: ignore[no-untyped-def]
+def _cfg(capture: Capture, **rules: dict[str, object]) -> AlarmsConfig:
     base = alarms_config(capture)
     raw = [{"event": e, "channels": ["json"], "every_min": 0, **extra} for e, extra in rules.items()]
     return AlarmsConfig.model_validate({**base.model_dump(), "rules": raw})
