@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -179,3 +179,20 @@ def counts(engine: Engine) -> dict[str, int]:
         rows = session.exec(select(AlarmDelivery.status, func.count()).group_by(AlarmDelivery.status)).all()
     found = {str(status): int(n) for status, n in rows}
     return {s: found.get(s, 0) for s in ("pending", "sent", "failed")}
+
+
+def prune(engine: Engine, before: datetime, dry_run: bool = False) -> dict[str, int]:
+    """Remove alarms raised before `before` that wait for nothing (every delivery sent or given
+    up; suppressed rows), with their deliveries and attempts. Returns what was (or would be) removed."""
+    waiting = select(AlarmDelivery.alarm_id).where(AlarmDelivery.status == "pending")
+    with Session(engine) as session:
+        ids = list(session.exec(select(Alarm.id).where(col(Alarm.at) < before, col(Alarm.id).not_in(waiting))).all())
+        deliveries = list(session.exec(select(AlarmDelivery.id).where(col(AlarmDelivery.alarm_id).in_(ids))).all())
+        tries = session.exec(select(func.count()).select_from(AlarmAttempt)
+                             .where(col(AlarmAttempt.delivery_id).in_(deliveries))).one()
+        if not dry_run:
+            session.execute(delete(AlarmAttempt).where(col(AlarmAttempt.delivery_id).in_(deliveries)))
+            session.execute(delete(AlarmDelivery).where(col(AlarmDelivery.id).in_(deliveries)))
+            session.execute(delete(Alarm).where(col(Alarm.id).in_(ids)))
+            session.commit()
+    return {"alarms": len(ids), "deliveries": len(deliveries), "attempts": int(tries)}

@@ -1,10 +1,10 @@
-"""`intake alarms list|test|retry|deliver`: the alarm outbox, for technicians on the gate PC.
+"""`intake alarms list|test|retry|deliver|prune`: the alarm outbox, for technicians on the gate PC.
 
 `list` shows the newest alarms with each channel's delivery (status, attempts, last error);
 `test` sends a test alarm to every configured channel (or `--channel`) now, through the outbox,
 and exits 1 if any channel did not take it; `retry` makes waiting (and with `--failed`, given-up)
 deliveries due now and runs one delivery pass; `deliver` runs the delivery worker alone while
-the gate is stopped."""
+the gate is stopped; `prune` removes settled alarms past an age."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -148,3 +148,21 @@ def deliver_cmd(once: bool = typer.Option(False, "--once", help="One pass over w
 
     asyncio.run(main())
     note(f"stopped; {backlog(engine)} pending")
+
+
+@app.command("prune")
+def prune_cmd(days: float = typer.Option(90.0, min=1, help="Keep alarms younger than this many days."),
+              dry_run: bool = typer.Option(False, "--dry-run", help="Count what would go; remove nothing."),
+              db: Optional[str] = DB, config: Optional[Path] = CONFIG, json_out: bool = JSON) -> None:
+    """Remove settled alarms (all deliveries sent or given up) older than --days, with their attempts."""
+    from datetime import timedelta
+
+    from intake.alarms.outbox import prune
+
+    engine, _ = _open(db, config)
+    removed = prune(engine, _now() - timedelta(days=days), dry_run)
+    if json_out:
+        emit({**removed, "dry_run": dry_run})
+    else:
+        verb = "would remove" if dry_run else "removed"
+        show(f"{verb} {removed['alarms']} alarms, {removed['deliveries']} deliveries, {removed['attempts']} attempts")

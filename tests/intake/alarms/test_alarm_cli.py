@@ -92,3 +92,30 @@ def test_retry_delivers_what_waits(engine, robot: Robot, smtp: Smtp, tmp_path) -
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout.splitlines()[-1]) == {"due": 1, "tried": 1, "pending": 0}
     assert [p.path for p in robot.capture.posts] == ["/wecom"] and len(smtp.inbox.mails) == 1
+
+
+def test_prune_removes_old_settled_alarms_only(engine: Engine, robot: Robot, smtp: Smtp, tmp_path: Path) -> None:
+    from intake.alarms.outbox import recent
+    from intake.alarms.service import worker_for
+
+    config = _config(tmp_path, robot, smtp)
+    cli = _cli(config, engine)
+    cfg = load_config(config)
+    old = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    for visit, at in (("settled", old), ("also-settled", old), ("recent", datetime.now(timezone.utc))):
+        raise_alarm(engine, cfg.alarms, AlarmEvent(event="reject", at=at, key=f"reject:{visit}", lane=visit,
+                                                   plate=visit), at)
+    robot.up()
+    worker_for(cfg, engine, lambda: old).run_once()       # the two old ones are due then: sent
+    worker_for(cfg, engine, lambda: datetime.now(timezone.utc)).run_once()   # the recent one: sent
+    robot.down()
+    raise_alarm(engine, cfg.alarms, AlarmEvent(event="reject", at=old, key="reject:late", lane="late",
+                                               plate="late"), old)   # still pending (never tried)
+    raise_alarm(engine, cfg.alarms, AlarmEvent(event="reject", at=old, key="reject:held", lane="late",
+                                               plate="held"), old)   # held back by the rate limit: settled
+    dry = cli("prune", "--days", "30", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout) == {"alarms": 3, "deliveries": 4, "attempts": 4, "dry_run": True}
+    assert len(recent(engine)) == 5
+    assert cli("prune", "--days", "30").stdout.strip() == "removed 3 alarms, 4 deliveries, 4 attempts"
+    assert sorted(x.alarm.key for x in recent(engine)) == ["reject:late", "reject:recent"]
