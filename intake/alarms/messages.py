@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from intake.web.i18n import REFUSALS
 from intake.web.i18n import reason as reason_words
 
 TITLES: dict[str, tuple[str, str]] = {
@@ -33,6 +34,7 @@ class AlarmEvent(BaseModel):
     plate: str | None = None
     visit: str | None = None
     reasons: list[str] = Field(default_factory=list)
+    faults: list[str] = Field(default_factory=list)   # lane or device fault codes (gate_io_frozen, store:full)
     detail: str = ""           # free text: a fault's name, the free space, the chain's problem
     # review_waiting: the rule's after_min; disk_low: the rule's below_gb (the rule it is for)
     threshold: float | None = None
@@ -40,6 +42,19 @@ class AlarmEvent(BaseModel):
 
 def _reasons(codes: list[str]) -> tuple[str, str]:
     words = [reason_words(c) for c in codes]
+    return "；".join(w[0] for w in words), "; ".join(w[1] for w in words)
+
+
+def fault_words(code: str) -> tuple[str, str]:
+    """A fault code as the kiosk words it (store:full, watchdog:scale:..., barrier_entry_not_open)."""
+    for key in (code, code.split(":", 1)[0]):
+        if key in REFUSALS:
+            return REFUSALS[key]
+    return code, code
+
+
+def _faults(codes: list[str]) -> tuple[str, str]:
+    words = [fault_words(c) for c in codes]
     return "；".join(w[0] for w in words), "; ".join(w[1] for w in words)
 
 
@@ -57,6 +72,9 @@ def lines(ev: AlarmEvent, site: str, tz: str, suppressed: int = 0) -> list[str]:
     if ev.reasons:
         rzh, ren = _reasons(ev.reasons)
         out.append(f"原因 Reason: {rzh} / {ren}")
+    if ev.faults:
+        fzh, fen = _faults(ev.faults)
+        out.append(f"故障 Fault: {fzh} / {fen} ({', '.join(ev.faults)})")
     if ev.detail:
         detail = ev.detail if len(ev.detail) <= DETAIL_MAX else ev.detail[:DETAIL_MAX - 1] + "…"
         out.append(f"详情 Detail: {detail}")
@@ -81,8 +99,9 @@ def fields(ev: AlarmEvent, site: str, tz: str, suppressed: int = 0) -> dict[str,
     """The plain-JSON channel's body: every fact as its own field, and the text."""
     zh, en = TITLES.get(ev.event, (ev.event, ev.event))
     rzh, ren = _reasons(ev.reasons)
+    fzh, fen = _faults(ev.faults)
     return {"site": site, "event": ev.event, "title_zh": zh, "title_en": en, "lane": ev.lane,
             "plate": ev.plate, "visit": ev.visit, "reasons": list(ev.reasons), "reasons_zh": rzh,
-            "reasons_en": ren, "detail": ev.detail, "at": ev.at.isoformat(),
+            "reasons_en": ren, "faults": list(ev.faults), "faults_zh": fzh, "faults_en": fen, "detail": ev.detail, "at": ev.at.isoformat(),
             "at_local": ev.at.astimezone(ZoneInfo(tz)).isoformat(), "timezone": tz,
             "suppressed": suppressed, "text": text(ev, site, tz, suppressed)}

@@ -74,10 +74,11 @@ def _lane_changes(lane: str, before: LaneView | None, now: LaneView, at: datetim
     stamp = at.isoformat()
     if now.closed and (before is None or not before.closed):
         out.append(AlarmEvent(event="lane_closed", at=at, key=f"closed:{lane}:{stamp}", lane=lane,
-                              plate=now.plate, visit=now.visit, detail=now.fault or ""))
+                              plate=now.plate, visit=now.visit, detail=now.fault or "",
+                              faults=sorted(now.faults())))
     new = now.faults() - (before.faults() if before else set())
     out += [AlarmEvent(event="device_fault", at=at, key=f"fault:{lane}:{f}:{stamp}"[:200], lane=lane,
-                       plate=now.plate, visit=now.visit, detail=f) for f in sorted(new)]
+                       plate=now.plate, visit=now.visit, detail=f, faults=[f]) for f in sorted(new)]
     return out
 
 

@@ -170,3 +170,14 @@ def test_an_outbox_that_cannot_write_still_gets_the_alarm_out_once(engine, captu
     watcher.look(watcher.snapshot())
     [post] = capture.posts
     assert post.path == "/json" and post.body["event"] == "lane_closed" and post.body["detail"] == "store:full"
+
+
+def test_fault_codes_are_worded_like_the_kiosk_words_them() -> None:
+    from intake.alarms.messages import fault_words, text
+
+    [closed, _] = changes(None, Snapshot(T0, {"1": LaneView(True, "store:full")}))
+    assert closed.faults == ["store:full"]
+    assert "故障 Fault: 存储空间已满，暂停入场，请联系技术人员 / Storage full: no entry, call the technician (store:full)" \
+        in text(closed, "Plant", "UTC")
+    assert fault_words("watchdog:scale:silent")[1] == "A device program is restarting: no entry, please wait"
+    assert fault_words("something_new") == ("something_new", "something_new")
