@@ -113,7 +113,8 @@ def send_mail(ch: EmailChannel, msg: EmailMessage) -> str:
     try:
         with smtplib.SMTP(ch.host, ch.port, timeout=ch.timeout_s) as smtp:
             if ch.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                cafile = str(ch.ca_file) if ch.ca_file is not None else None
+                smtp.starttls(context=ssl.create_default_context(cafile=cafile))
             if ch.username:
                 smtp.login(ch.username, _secret(ch.password))
             refused = smtp.send_message(msg)

@@ -5,7 +5,8 @@ error naming the field (`alarms.rules.1.after_min`), and nothing starts."""
 from __future__ import annotations
 
 import os
-from typing import Annotated, Literal, Union
+from pathlib import Path
+from typing import Annotated, Literal, Optional, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -46,11 +47,19 @@ class EmailChannel(_Strict):
     host: str = Field(min_length=1)
     port: int = Field(25, gt=0, lt=65536)
     starttls: bool = False
+    ca_file: Optional[Path] = Field(None, description="starttls: PEM file of the CA that signed the server's "
+                                                        "certificate; empty: the system's trust store")
     username: str = ""
     password: str = Field("", description="the SMTP password, or env:NAME")
     sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
     to: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(min_length=1)
     timeout_s: float = Field(20.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _ca_with_tls(self) -> "EmailChannel":
+        if self.ca_file is not None and not self.starttls:
+            raise ValueError("ca_file: only with starttls = true")
+        return self
 
 
 Channel = Annotated[Union[WebhookChannel, EmailChannel], Field(discriminator="kind")]

@@ -5,14 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ssl
+import subprocess
 from email.header import decode_header, make_header
+from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from intake.alarms.channels import DeliveryError, deliver
 from intake.alarms.config import AlarmsConfig, EmailChannel
 from intake.alarms.messages import AlarmEvent
-from tests.intake.alarms.conftest import T0, Capture, Robot, Smtp, alarms_config
+from tests.intake.alarms.conftest import T0, Capture, Inbox, Robot, Smtp, alarms_config, free_port
 
 SITE, TZ = "一号搅拌站 Plant 1", "Asia/Shanghai"
 REJECT = AlarmEvent(event="reject", at=T0, key="reject:v1", lane="2", plate="京A·S1234", visit="v1",
@@ -124,3 +128,34 @@ def test_mail_carries_date_and_message_id(smtp: Smtp) -> None:
     _send(alarms_config(smtp=smtp), "mail")
     mail = smtp.inbox.mails[0]
     assert mail["Date"] == "Fri, 04 Dec 2026 10:00:00 +0000" and mail["Message-ID"].endswith("@plant.test>")
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    cert, key = folder / "smtp.crt", folder / "smtp.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_starttls_with_the_plants_ca_delivers_and_an_unknown_certificate_is_refused(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    inbox = Inbox()
+    port = free_port()
+    server = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True)
+    server.start()
+    try:
+        trusted = EmailChannel(kind="email", host="127.0.0.1", port=port, starttls=True, ca_file=cert,
+                               sender="g@p.test", to=["qa@p.test"])
+        assert deliver(trusted, REJECT, SITE, TZ, 0, T0) == "SMTP accepted"
+        unknown = trusted.model_copy(update={"ca_file": None})   # the system store does not know it
+        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+            deliver(unknown, REJECT, SITE, TZ, 0, T0)
+        plain = trusted.model_copy(update={"starttls": False, "ca_file": None})   # the server insists on TLS
+        with pytest.raises(DeliveryError):
+            deliver(plain, REJECT, SITE, TZ, 0, T0)
+    finally:
+        server.stop()
+    assert len(inbox.mails) == 1 and "车牌 Plate: 京A·S1234" in inbox.mails[0].get_payload(decode=True).decode("utf-8")

@@ -81,6 +81,8 @@ def test_no_alarms_section_means_no_rules() -> None:
     (GOOD.replace("https://qyapi", "ftp://qyapi"), "alarms.channels.qa-wecom.wecom.url: String should match"),
     (GOOD.replace('timezone = "Asia/Shanghai"', 'timezone = "Asia/Beijing"'), "alarms.timezone: Value error, unknown time zone"),
     (GOOD.replace('kind = "wecom"\n', 'kind = "wecom"\nsecret = "x"\n'), "alarms.channels.qa-wecom.wecom: Value error, secret: only a dingtalk"),
+    (GOOD.replace("starttls = true", 'starttls = false\nca_file = "plant-ca.pem"'),
+     "alarms.channels.mail.email: Value error, ca_file: only with starttls = true"),
     (GOOD.replace("every_min = 240", "every_min = -1"), "alarms.rules.2.every_min: Input should be greater than or equal to 0"),
 ])
 def test_a_bad_alarms_config_names_the_field(extra: str, named: str) -> None:
