@@ -135,21 +135,27 @@ class AlarmWatcher:
         events = [e for e in changes(self.prev, snap, disk) if e.event in wanted]
         self.prev = snap
         raised = self._raise(events, snap.at)
-        try:
-            found = self._from_records(snap.at, wanted)
-        except SQLAlchemyError:
-            log.exception("alarm watcher: the records cannot be read now")
-            return raised
-        return raised + self._raise(found, snap.at)
+        for source in (self._rejects, self._reviews):
+            try:
+                found = source(snap.at, wanted)
+            except SQLAlchemyError:
+                log.exception("alarm watcher: the records cannot be read now")
+                continue
+            raised += self._raise(found, snap.at)
+        return raised
 
-    def _from_records(self, now: datetime, wanted: set[str]) -> list[AlarmEvent]:
+    def _rejects(self, now: datetime, wanted: set[str]) -> list[AlarmEvent]:
+        """REJECTs decided since the last look (the cursor moves only once they are read)."""
         if self.cursor is None:   # decisions from before this gate ran are not news
             self.cursor = last_decision_id(self.engine)
-            events: list[AlarmEvent] = []
-        elif "reject" in wanted:
-            events, self.cursor = new_rejects(self.engine, self.cursor)
-        else:
-            events = []
+            return []
+        if "reject" not in wanted:
+            return []
+        events, self.cursor = new_rejects(self.engine, self.cursor)
+        return events
+
+    def _reviews(self, now: datetime, wanted: set[str]) -> list[AlarmEvent]:
+        events: list[AlarmEvent] = []
         for after in sorted({r.after_min for r in self.cfg.rules if r.after_min is not None}):
             waiting = waiting_reviews(self.engine, now, after)
             # Only the ones not already waiting at the last look (the outbox knows the rest).

@@ -29,13 +29,21 @@ class DeliveryWorker:
         self.now, self.send = now, send
 
     def run_once(self) -> int:
-        """Try every due delivery once (blocking); returns how many were tried."""
-        items = due(self.engine, self.now())
-        for item in items:
-            self.attempt(item)
-        return len(items)
+        """Try every due delivery once (blocking); returns how many were tried. After a channel
+        fails, its other deliveries wait for the next pass: a channel that hangs until its
+        timeout costs one timeout a pass, not one per waiting alarm."""
+        down: set[str] = set()
+        tried = 0
+        for item in due(self.engine, self.now()):
+            if item.channel in down:
+                continue
+            tried += 1
+            if not self.attempt(item):
+                down.add(item.channel)
+        return tried
 
-    def attempt(self, item: Due) -> None:
+    def attempt(self, item: Due) -> bool:
+        """One try of one delivery, logged; True if the channel took it."""
         channel = self.cfg.channels.get(item.channel)
         if channel is None:
             ok, result = False, f"channel {item.channel!r} is not in the config"
@@ -50,6 +58,7 @@ class DeliveryWorker:
         status = record_attempt(self.engine, item, ok, result, self.now(), self.cfg.backoff)
         if not ok:
             log.warning("alarm delivery %s to %s failed (%s): %s", item.delivery_id, item.channel, status, result)
+        return ok
 
     async def run(self, stop: asyncio.Event, interval_s: float) -> None:
         """Until `stop`: deliver what is due, then wait `interval_s` wall seconds."""

@@ -125,3 +125,17 @@ def test_health_shows_the_outbox_and_nothing_without_rules(engine, robot: Robot,
     clock.advance(minutes=1)
     _worker(engine, cfg, clock).run_once()
     assert alarms_health(site, engine) == {"alarms": {"pending": 0, "failed": 0}}
+
+
+def test_a_channel_that_fails_is_tried_once_a_pass_not_once_an_alarm(engine, robot: Robot, clock: Clock) -> None:
+    cfg = alarms_config(robot.capture).model_copy(update={"backoff": Backoff(first_s=60)})
+    cfg = cfg.model_copy(update={"rules": [cfg.rules[0].model_copy(update={"channels": ["wecom", "json"],
+                                                                          "every_min": 0})]})
+    for visit in "abc":
+        raise_alarm(engine, cfg, _reject(clock, visit), clock())
+    worker = _worker(engine, cfg, clock)
+    assert worker.run_once() == 2   # one try per channel; the other four wait
+    robot.up()
+    assert worker.run_once() == 4   # the four not tried yet; the first two wait for their backoff
+    clock.advance(seconds=60)
+    assert worker.run_once() == 2 and backlog(engine) == 0 and len(robot.capture.posts) == 6
