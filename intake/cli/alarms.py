@@ -79,9 +79,11 @@ def test_cmd(channel: Optional[list[str]] = typer.Option(None, "--channel", help
 
     engine, cfg = _open(db, config)
     names = list(channel or cfg.alarms.channels)
+    if not cfg.alarms.channels:
+        fail("no channels configured: add [alarms.channels.<name>] to the site config (--config)", 2)
     unknown = [n for n in names if n not in cfg.alarms.channels]
-    if unknown or not names:
-        fail(f"--channel: unknown {', '.join(unknown)} (configured: {', '.join(cfg.alarms.channels) or 'none'})", 2)
+    if unknown:
+        fail(f"--channel: unknown {', '.join(unknown)} (configured: {', '.join(cfg.alarms.channels)})", 2)
     note(f"sending a test alarm to {len(names)} channel(s): {', '.join(names)}")
     results = send_test(engine, worker_for(cfg, engine, _now), names, _now())
     ok = True
@@ -120,8 +122,7 @@ def retry_cmd(failed: bool = typer.Option(False, "--failed", help="Also deliveri
 def deliver_cmd(once: bool = typer.Option(False, "--once", help="One pass over what is due, then exit."),
                 interval: float = typer.Option(2.0, min=0.05, help="Wall seconds between passes."),
                 db: Optional[str] = DB, config: Optional[Path] = CONFIG, json_out: bool = JSON) -> None:
-    """Deliver the outbox without the gate (it is stopped, e.g. for maintenance) until SIGTERM or
-    Ctrl-C. Not beside a running `intake run`: that delivers its outbox itself."""
+    """Deliver the outbox while the gate is stopped, until SIGTERM or Ctrl-C (not beside `intake run`)."""
     import asyncio
     import signal
 
