@@ -119,3 +119,8 @@ def test_prune_removes_old_settled_alarms_only(engine: Engine, robot: Robot, smt
     assert len(recent(engine)) == 5
     assert cli("prune", "--days", "30").stdout.strip() == "removed 3 alarms, 4 deliveries, 4 attempts"
     assert sorted(x.alarm.key for x in recent(engine)) == ["reject:late", "reject:recent"]
+
+
+def test_test_without_channels_says_where_to_add_them(engine: Engine, tmp_path: Path) -> None:
+    done = _cli(site_toml(tmp_path, ""), engine)("test")
+    assert done.exit_code == 2 and "no channels configured: add [alarms.channels.<name>]" in done.stderr
