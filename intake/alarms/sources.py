@@ -1,5 +1,5 @@
-"""What the watcher reads from the gate's records: new REJECT decisions and REVIEW decisions
-still waiting for a reviewer. Reads only, through the read-only engine (never the write lock)."""
+"""What the watcher reads from the gate's records: new REJECT decisions, decisions a device
+fault forced, and REVIEW decisions still waiting for a reviewer. Reads only, through the read-only engine (never the write lock)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -31,12 +31,31 @@ def _decisions(engine: Engine, *conds: ColumnElement[bool], limit: int,
         return [(d, lane, plate) for d, lane, plate in session.exec(query).all()]
 
 
-def new_rejects(engine: Engine, after_id: int, limit: int = 200) -> tuple[list[AlarmEvent], int]:
-    """REJECT decisions with an id above `after_id` (the gate's and reviewers'), and the new cursor."""
+# Decision reasons that say a device failed the truck (intake/inspection.py, intake/lane): the
+# sampler or camera raising, the scale signal lost or restarted, the I/O link, a restarted loop.
+DEVICE_PREFIXES = ("sampler:", "camera:")
+DEVICE_REASONS = frozenset({"weight_unknown", "indicator_reset", "gate_io_lost", "model_unavailable",
+                            "watchdog_restart", "inspection_restarted", "no_classification"})
+
+
+def device_reasons(reasons: list[str]) -> list[str]:
+    return [r for r in reasons if r in DEVICE_REASONS or r.startswith(DEVICE_PREFIXES)]
+
+
+def new_decisions(engine: Engine, after_id: int, limit: int = 200) -> tuple[list[AlarmEvent], int]:
+    """Decisions with an id above `after_id` (the gate's and reviewers'): a REJECT is a `reject`
+    event, one whose reasons name a device a `device_fault`. Returns them and the new cursor."""
     rows = _decisions(engine, col(Decision.id) > after_id, limit=limit)
-    events = [AlarmEvent(event="reject", at=d.decided_at, key=f"reject:{d.visit_id}:{d.id}", lane=lane,
-                         plate=plate, visit=d.visit_id, reasons=list(d.reasons or []))
-              for d, lane, plate in rows if d.verdict == "reject"]
+    events: list[AlarmEvent] = []
+    for d, lane, plate in rows:
+        reasons = list(d.reasons or [])
+        if d.verdict == "reject":
+            events.append(AlarmEvent(event="reject", at=d.decided_at, key=f"reject:{d.visit_id}:{d.id}", lane=lane,
+                                     plate=plate, visit=d.visit_id, reasons=reasons))
+        if faults := device_reasons(reasons):
+            events.append(AlarmEvent(event="device_fault", at=d.decided_at, key=f"fault:{d.visit_id}:{d.id}",
+                                     lane=lane, plate=plate, visit=d.visit_id, reasons=reasons,
+                                     detail=", ".join(faults)))
     return events, max([after_id, *(d.id or 0 for d, _, _ in rows)])
 
 

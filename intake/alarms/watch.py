@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from intake.alarms.config import AlarmsConfig
 from intake.alarms.messages import AlarmEvent
 from intake.alarms.outbox import Raised, raise_alarm
-from intake.alarms.sources import last_decision_id, new_rejects, waiting_reviews
+from intake.alarms.sources import last_decision_id, new_decisions, waiting_reviews
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class AlarmWatcher:
         events = [e for e in changes(self.prev, snap, disk) if e.event in wanted]
         self.prev = snap
         raised = self._raise(events, snap.at)
-        for source in (self._rejects, self._reviews):
+        for source in (self._decisions, self._reviews):
             try:
                 found = source(snap.at, wanted)
             except SQLAlchemyError:
@@ -144,15 +144,16 @@ class AlarmWatcher:
             raised += self._raise(found, snap.at)
         return raised
 
-    def _rejects(self, now: datetime, wanted: set[str]) -> list[AlarmEvent]:
-        """REJECTs decided since the last look (the cursor moves only once they are read)."""
+    def _decisions(self, now: datetime, wanted: set[str]) -> list[AlarmEvent]:
+        """REJECTs and device-forced decisions since the last look (the cursor moves only once
+        they are read)."""
         if self.cursor is None:   # decisions from before this gate ran are not news
             self.cursor = last_decision_id(self.engine)
             return []
-        if "reject" not in wanted:
+        if not wanted & {"reject", "device_fault"}:
             return []
-        events, self.cursor = new_rejects(self.engine, self.cursor)
-        return events
+        events, self.cursor = new_decisions(self.engine, self.cursor)
+        return [e for e in events if e.event in wanted]
 
     def _reviews(self, now: datetime, wanted: set[str]) -> list[AlarmEvent]:
         events: list[AlarmEvent] = []

@@ -181,3 +181,19 @@ def test_fault_codes_are_worded_like_the_kiosk_words_them() -> None:
         in text(closed, "Plant", "UTC")
     assert fault_words("watchdog:scale:silent")[1] == "A device program is restarting: no entry, please wait"
     assert fault_words("something_new") == ("something_new", "something_new")
+
+
+def test_a_decision_a_device_forced_is_a_device_fault(engine: Engine, capture: Capture, clock: Clock,
+                                                      tmp_path: Path) -> None:
+    records, (v_sampler, v_clean) = _records(engine)
+    cfg = _cfg(capture, device_fault={})
+    watcher = AlarmWatcher(engine, cfg, StatusHub(), now=clock, folder=tmp_path)
+    watcher.look(watcher.snapshot())
+    records.record_decision(v_sampler, "review", ["sampler:heartbeat lost"], None)
+    records.record_decision(v_clean, "review", ["low_confidence"], None)   # no device in it
+    assert [r.rule for r in watcher.look(watcher.snapshot())] == ["0.device_fault"]
+    DeliveryWorker(engine, cfg, "Plant", "Asia/Shanghai", clock).run_once()
+    [post] = capture.posts
+    assert (post.body["event"], post.body["visit"], post.body["detail"]) == ("device_fault", v_sampler,
+                                                                             "sampler:heartbeat lost")
+    assert post.body["plate"] == DEMO_MIX[0].plate and post.body["lane"] == "1"
