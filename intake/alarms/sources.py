@@ -15,9 +15,18 @@ from intake.store.reviews import Review
 from intake.store.tables import Decision, Vehicle, Visit
 
 
-def last_decision_id(engine: Engine) -> int:
+def resume_cursor(engine: Engine, lookback: timedelta, not_before: datetime) -> int:
+    """Where a starting watcher begins: before the decisions of the store's last `lookback` of
+    activity (none before `not_before`), so what was decided just before a crash is looked at
+    again; the outbox raises each fact once, so those alarmed already are not alarmed twice.
+    Older decisions are not news."""
     with Session(read_only(engine)) as session:
-        return int(session.exec(select(func.max(Decision.id))).one() or 0)
+        newest = session.exec(select(func.max(Decision.decided_at))).one()
+        if newest is None:
+            return 0
+        since = max(aware(newest) - lookback, not_before)
+        before = session.exec(select(func.max(Decision.id)).where(col(Decision.decided_at) < since)).one()
+        return int(before or 0)
 
 
 def _decisions(engine: Engine, *conds: ColumnElement[bool], limit: int,

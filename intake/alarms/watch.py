@@ -13,7 +13,7 @@ import logging
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine, make_url
@@ -22,11 +22,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from intake.alarms.config import AlarmsConfig
 from intake.alarms.messages import AlarmEvent
 from intake.alarms.outbox import Raised, raise_alarm
-from intake.alarms.sources import last_decision_id, new_decisions, waiting_reviews
+from intake.alarms.sources import new_decisions, resume_cursor, waiting_reviews
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
 
 log = logging.getLogger(__name__)
 GB = 1_000_000_000
+RESUME_LOOKBACK = timedelta(minutes=10)   # decisions looked at again at start (a crash's last ones) ...
+RESUME_MAX_AGE = timedelta(days=1)        # ... unless older than this: stale news
 DIRECT_KEYS = 1000   # keys remembered of alarms sent past the outbox (bounded)
 
 
@@ -147,11 +149,10 @@ class AlarmWatcher:
     def _decisions(self, now: datetime, wanted: set[str]) -> list[AlarmEvent]:
         """REJECTs and device-forced decisions since the last look (the cursor moves only once
         they are read)."""
-        if self.cursor is None:   # decisions from before this gate ran are not news
-            self.cursor = last_decision_id(self.engine)
-            return []
         if not wanted & {"reject", "device_fault"}:
             return []
+        if self.cursor is None:
+            self.cursor = resume_cursor(self.engine, RESUME_LOOKBACK, now - RESUME_MAX_AGE)
         events, self.cursor = new_decisions(self.engine, self.cursor)
         return [e for e in events if e.event in wanted]
 

@@ -79,11 +79,10 @@ def _cfg(capture: Capture, **rules: dict[str, object]) -> AlarmsConfig:
 
 def test_watcher_raises_new_rejects_and_reviews_left_waiting(engine, capture: Capture, clock: Clock, tmp_path) -> None:
     records, (v_reject, v_review) = _records(engine)
-    records.record_decision(v_reject, "reject", ["old"], "muddy")   # before the gate ran: not news
     cfg = _cfg(capture, reject={}, review_waiting={"after_min": 30})
     hub = StatusHub()
     watcher = AlarmWatcher(engine, cfg, hub, now=clock, folder=tmp_path)
-    watcher.look(watcher.snapshot())
+    assert watcher.look(watcher.snapshot()) == []
     records.record_decision(v_reject, "reject", ["muddy", "wrong_material"], "muddy")
     records.record_decision(v_review, "review", ["low_confidence"], None)
     with Session(engine) as session:
@@ -197,3 +196,20 @@ def test_a_decision_a_device_forced_is_a_device_fault(engine: Engine, capture: C
     assert (post.body["event"], post.body["visit"], post.body["detail"]) == ("device_fault", v_sampler,
                                                                              "sampler:heartbeat lost")
     assert post.body["plate"] == DEMO_MIX[0].plate and post.body["lane"] == "1"
+
+
+def test_a_restarted_watcher_looks_again_at_what_was_decided_just_before(engine: Engine, capture: Capture,
+                                                                          clock: Clock, tmp_path: Path) -> None:
+    records, (v_old, v_late) = _records(engine)
+    records.record_decision(v_old, "reject", ["muddy"], "muddy")
+    with engine.begin() as con:   # decided an hour before the last decision: long settled
+        con.exec_driver_sql("UPDATE decision SET decided_at = datetime(decided_at, '-1 hour') WHERE visit_id = ?",
+                            (v_old,))
+    records.record_decision(v_late, "reject", ["foreign_matter"], "foreign")   # then the gate crashes
+    cfg = _cfg(capture, reject={})
+    restarted = AlarmWatcher(engine, cfg, StatusHub(), now=clock, folder=tmp_path)
+    assert [r.rule for r in restarted.look(restarted.snapshot())] == ["0.reject"]   # the late one, not the old
+    again = AlarmWatcher(engine, cfg, StatusHub(), now=clock, folder=tmp_path)
+    assert again.look(again.snapshot()) == []   # a second restart: already in the outbox
+    with Session(engine) as session:
+        assert [a.body["visit"] for a in session.exec(select(Alarm)).all()] == [v_late]
