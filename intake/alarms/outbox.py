@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import ColumnElement, delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -29,7 +29,7 @@ def raise_alarm(engine: Engine, cfg: AlarmsConfig, ev: AlarmEvent, now: datetime
     for this key writes nothing; one inside its rate limit writes a suppressed row."""
     out: list[Raised] = []
     with Session(engine) as session:
-        for index, rule in cfg.rules_for(ev.event, ev.lane):
+        for index, rule in cfg.rules_for(ev.event, ev.lane, ev.threshold):
             name = f"{index}.{rule.event}"
             seen = session.exec(select(Alarm.id).where(Alarm.rule == name, Alarm.key == ev.key).limit(1)).first()
             if seen is not None:
@@ -50,7 +50,7 @@ def raise_alarm(engine: Engine, cfg: AlarmsConfig, ev: AlarmEvent, now: datetime
     return out
 
 
-def _lane_is(lane: str | None):  # type: ignore[no-untyped-def]
+def _lane_is(lane: str | None) -> ColumnElement[bool]:
     return col(Alarm.lane).is_(None) if lane is None else col(Alarm.lane) == lane
 
 

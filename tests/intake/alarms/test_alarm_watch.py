@@ -213,3 +213,23 @@ def test_a_restarted_watcher_looks_again_at_what_was_decided_just_before(engine:
     assert again.look(again.snapshot()) == []   # a second restart: already in the outbox
     with Session(engine) as session:
         assert [a.body["visit"] for a in session.exec(select(Alarm)).all()] == [v_late]
+
+
+def test_two_review_rules_each_fire_at_their_own_minutes(engine: Engine, capture: Capture, clock: Clock,
+                                                         tmp_path: Path) -> None:
+    records, (visit, _) = _records(engine)
+    base = alarms_config(capture)
+    cfg = AlarmsConfig.model_validate({**base.model_dump(), "rules": [
+        {"event": "review_waiting", "after_min": 30, "channels": ["json"]},
+        {"event": "review_waiting", "after_min": 60, "channels": ["wecom"]},
+        {"event": "disk_low", "below_gb": 1e9, "channels": ["json"]},
+        {"event": "disk_low", "below_gb": 1e12, "channels": ["wecom"]}]})
+    watcher = AlarmWatcher(engine, cfg, StatusHub(), now=clock, folder=tmp_path)
+    records.record_decision(visit, "review", ["low_confidence"], None)
+    with Session(engine) as session:
+        decided = aware(session.exec(select(Decision)).one().decided_at)
+    clock.at = decided + timedelta(minutes=31)
+    assert sorted(r.rule for r in watcher.look(watcher.snapshot())) == ["0.review_waiting", "2.disk_low",
+                                                                        "3.disk_low"]
+    clock.at = decided + timedelta(minutes=61)
+    assert [r.rule for r in watcher.look(watcher.snapshot())] == ["1.review_waiting"]
