@@ -13,14 +13,14 @@ from intake.alarms.tables import AlarmDelivery
 from intake.alarms.worker import DeliveryWorker
 
 
-def test_event(now: datetime) -> AlarmEvent:
+def probe_event(now: datetime) -> AlarmEvent:
     return AlarmEvent(event="test", at=now, key=f"test:{now.isoformat()}", lane=None,
                       detail="通道测试，无需处理 / channel test, no action needed")
 
 
 def send_test(engine: Engine, worker: DeliveryWorker, channels: list[str], now: datetime) -> dict[str, tuple[str, str]]:
     """channel -> (status, what the channel answered or why it failed), after one attempt each."""
-    ids = add_direct(engine, test_event(now), channels, now)
+    ids = add_direct(engine, probe_event(now), channels, now)
     out: dict[str, tuple[str, str]] = {}
     for name, delivery_id in zip(channels, ids):
         worker.attempt(due_by_id(engine, delivery_id))
