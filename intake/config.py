@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hardware.scale.codecs import get_codec, get_decoder
+from intake.alarms.config import AlarmsConfig
 
 LABELS = ("clean_sand", "clean_gravel", "muddy", "foreign", "empty")
 
@@ -335,6 +336,7 @@ class GateConfig(Strict):
     materials: dict[str, MaterialRule] = Field(min_length=1)
     retention: RetentionConfig = RetentionConfig()
     tickets: TicketConfig = TicketConfig()
+    alarms: AlarmsConfig = AlarmsConfig()   # intake.alarms: rules, channels, the outbox's retries
 
     def ticket_url(self) -> str:
         """Where a ticket's QR code points (its /t/<code> page is under this)."""

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from intake.alarms.service import alarms_health
 from intake.gate import Gate
 from intake.lane.status import LaneStep
 from intake.store.integrity import state_for
@@ -48,6 +49,18 @@ class GateCollector(Collector):
         yield from (trucks, verdicts, frames, errors, skipped, infer_n, infer_s, queue, beat, down)
         yield from self._watchdog()
         yield from self._integrity()
+        yield from self._alarms()
+
+    def _alarms(self) -> Iterator[Metric]:
+        """The alarm outbox's deliveries by status (only with alarm rules; never a scrape error)."""
+        health = alarms_health(self.gate.cfg, self.gate.records.engine).get("alarms")
+        if not isinstance(health, dict):
+            return
+        gauge = GaugeMetricFamily("intake_alarm_deliveries", "Alarm deliveries in the outbox by status",
+                                  labels=["status"])
+        for status in ("pending", "failed"):
+            gauge.add_metric([status], float(health[status]))
+        yield gauge
 
     def _integrity(self) -> Iterator[Metric]:
         state = state_for(self.gate.records.engine)

@@ -32,6 +32,10 @@ async def run_gate(cfg: GateConfig) -> int:
         tasks = [run_lanes(gate, stop)]
         if cfg.site.central_url:
             tasks.append(_sync(cfg, gate, stop))
+        if cfg.alarms.rules:
+            from intake.alarms.service import run_alarms
+
+            tasks.append(run_alarms(gate, stop))   # observes the gate; never awaited by a lane
         await asyncio.gather(*tasks)
     return 0
 
@@ -74,7 +78,9 @@ def _health(gate: Gate) -> dict[str, object]:
     from intake.store.integrity import state_for
     from intake.web.health import worst
 
-    report = dict(gate.health())
+    from intake.alarms.service import alarms_health
+
+    report = {**gate.health(), **alarms_health(gate.cfg, gate.records.engine)}
     integrity = state_for(gate.records.engine).health()
     status = worst(str(report.pop("status", "ok")), str(integrity.pop("status", "ok")))
     return {**report, **integrity, "status": status}

@@ -26,6 +26,7 @@ from hardware.sim.trucks import DEMO_MIX, TruckScenario, demo_trucks
 from hardware.sim.usb import PluggableIndicator
 from intake.config import GateConfig, RfidConfig, ScaleConfig, load_config
 from intake.demo import masterdata
+from intake.alarms.service import run_alarms
 from intake.gate import Gate, open_gate, run_lanes
 from vision.synth import generate
 
@@ -174,6 +175,7 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         stop = asyncio.Event()
         lanes = asyncio.create_task(run_lanes(gate, stop), name="lanes")
         reporter = asyncio.create_task(_report(gate, done, emit), name="reporter")
+        alarms = asyncio.create_task(run_alarms(gate, stop), name="alarms")   # nothing without [[alarms.rules]]
         try:
             await _drive_plant(plant, trucks, opts.trucks is None, lanes, opts.arrival_gap_s, opts.max_queue)
         finally:
@@ -182,6 +184,7 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
             stop.set()
             await asyncio.wait_for(lanes, timeout=10)
             await _drain(done, gate, emit)
+            await _stop_alarms(alarms)
             reporter.cancel()
         expected = sorted(t.plate for t in trucks if t.registered)
         if gateio_sim.strikes:
@@ -210,6 +213,14 @@ def _bring_up_late(io: GateIOSimulator, plant: Plant, clock: SimClock,
         with contextlib.suppress(asyncio.CancelledError):
             await task
     return cancel
+
+
+async def _stop_alarms(alarms: asyncio.Task) -> None:
+    """The watcher's last look and the delivery in progress, within a bound; they never hold the run."""
+    try:
+        await asyncio.wait_for(alarms, timeout=30)
+    except asyncio.TimeoutError:
+        log.warning("alarms did not stop within 30 s; what is pending stays in the outbox")
 
 
 def _steps_to(plugins: tuple[DemoPlugin, ...]) -> StepHook | None:
