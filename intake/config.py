@@ -295,6 +295,9 @@ class RetentionConfig(Strict):
 
 class SiteConfig(Strict):
     name: str
+    # What a relative path in this file is relative to (intake.config_paths): the file's own
+    # folder on a site; the demo's file, run from a checkout, says working_dir.
+    paths_relative_to: Literal["config_file", "working_dir"] = "config_file"
     data_dir: Path = Path("var")
     database: str = "sqlite:///var/intake.db"
     audit_key: str = Field("env:INTAKE_AUDIT_KEY", pattern=r"^(env|file):.+",
@@ -355,13 +358,18 @@ class ConfigError(ValueError):
 
 
 def load_config(path: Path) -> GateConfig:
+    """A site's configuration; its relative paths resolve against the file's folder
+    (intake.config_paths) unless it says `paths_relative_to = "working_dir"`."""
+    from intake.config_paths import relative_to
+
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: no such file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return parse_config(raw, source=str(path))
+    cfg = parse_config(raw, source=str(path))
+    return relative_to(cfg, path.resolve().parent) if cfg.site.paths_relative_to == "config_file" else cfg
 
 
 def parse_config(raw: dict[str, object], source: str = "<config>") -> GateConfig:
