@@ -6,6 +6,7 @@ that failed (printer off, out of paper) is recorded too and does not count as th
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from intake.ticket.layout import TicketLayout, layout
 from intake.ticket.pdf import Size, render_pdf
 from intake.ticket.receipt import receipt_bytes
 from intake.ticket.tables import Ticket, TicketPrint
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,9 @@ def print_receipt(engine: Engine, ticket_id: int, link: PrinterLink, *, base_url
     job = receipt_bytes(lay, paper_mm)
     error = None
     try:
-        link.send(job)
+        status = link.send(job)
+        if status is not None and status.paper_near_end:
+            log.warning("printer %s: paper near its end; ticket %s printed", link.describe(), ticket.number)
     except PrinterError as exc:
         error = str(exc)[:500]
     row = TicketPrint(ticket_id=ticket_id, reprint=lay.reprint, output="escpos", target=link.describe(),

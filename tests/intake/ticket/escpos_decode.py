@@ -17,6 +17,7 @@ class Decoded:
     qr_level: int | None = None
     cut: bool = False
     after_cut: bytes = b""
+    status_asked: list[int] = field(default_factory=list)     # DLE EOT n real-time queries, n in order
 
 
 class EscPosError(ValueError):
@@ -52,6 +53,11 @@ def decode(job: bytes) -> Decoded:
                 out.big_lines.append(line)
             text.clear()
             i += 1
+        elif b == 0x10 and job[i + 1:i + 2] == b"\x04":   # DLE EOT n: a status query, prints nothing
+            if job[i + 2] not in (1, 2, 3, 4):
+                raise EscPosError(f"bad DLE EOT {job[i + 2]}")
+            out.status_asked.append(job[i + 2])
+            i += 3
         elif b == 0x1B:                   # ESC
             op = job[i + 1:i + 2]
             if op == b"@":

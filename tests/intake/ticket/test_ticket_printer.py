@@ -13,6 +13,7 @@ import pytest
 from hardware.printer.driver import PrinterError, PrinterLink
 from hardware.printer.escpos import Receipt, display_width
 from hardware.printer.simulator import PrinterSimulator
+from hardware.printer.status import QUERY, PrinterStatus
 from intake.ticket.printing import print_receipt
 from intake.ticket.verify import check_ticket
 from tests.intake.ticket.conftest import ARTIFACTS, BASE_URL
@@ -34,7 +35,7 @@ def test_receipt_over_tcp_decodes_to_the_ticket(records, tickets, printer):
     t = tickets[0]
     done = print_receipt(records.engine, t.id, _link(printer), base_url=BASE_URL, tz="Asia/Shanghai")
     (job,) = printer.wait_jobs(1)
-    assert job == done.data and done.record.ok and not done.record.reprint
+    assert job == QUERY + done.data and done.record.ok and not done.record.reprint   # asked its status first
     (ARTIFACTS / "ticket-80mm.escpos").parent.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "ticket-80mm.escpos").write_bytes(job)
     got = decode(job)
@@ -75,6 +76,30 @@ def test_a_printer_that_is_off_makes_a_failed_print_and_no_original(records, tic
     assert later.record.ok and not later.record.reprint    # the first paper that got out is the original
     check = check_ticket(records.engine, t.code)
     assert check is not None and check.vouched and [(p.ok, p.reprint) for p in check.prints] == [(False, False), (True, False)]
+
+
+@pytest.mark.parametrize(("state", "why"), [(PrinterStatus(paper_out=True), "paper_out"),
+                                            (PrinterStatus(cover_open=True), "cover_open")])
+def test_a_printer_out_of_paper_or_open_is_sent_nothing_and_the_print_is_failed(records, tickets, printer,
+                                                                                  state, why):
+    """Asked first, it says it cannot print: no half ticket in its buffer, the record says why,
+    and the next print once it is fixed is the original."""
+    t = tickets[2]
+    printer.status = state
+    failed = print_receipt(records.engine, t.id, _link(printer), base_url=BASE_URL)
+    assert not failed.record.ok and why in (failed.record.error or "") and "nothing sent" in (failed.record.error or "")
+    assert printer.wait_jobs(1, timeout_s=0.3) == []
+    printer.status = PrinterStatus()
+    fixed = print_receipt(records.engine, t.id, _link(printer), base_url=BASE_URL)
+    assert fixed.record.ok and not fixed.record.reprint and len(printer.wait_jobs(1)) == 1
+
+
+@pytest.mark.parametrize("answers", [True, False])
+def test_paper_near_its_end_or_no_status_answer_still_prints(records, tickets, printer, answers):
+    printer.status, printer.answers_status = PrinterStatus(paper_near_end=True), answers
+    done = print_receipt(records.engine, tickets[0].id, _link(printer), base_url=BASE_URL)
+    (job,) = printer.wait_jobs(1)
+    assert done.record.ok and decode(job).cut and decode(job).status_asked == [2, 4]
 
 
 def _pty() -> tuple[int, int, str]:
@@ -118,7 +143,8 @@ def test_serial_and_character_device_links_deliver_the_same_job(link):
         os.close(master)
         os.close(slave)
     decoded = decode(bytes(got))
-    assert bytes(got) == job and decoded.lines[0] == "磅单 Ticket 沪A·S1001" and decoded.cut
+    asked = QUERY if link == "serial" else b""   # a serial printer is asked its status; usblp cannot answer
+    assert bytes(got) == asked + job and decoded.lines[0] == "磅单 Ticket 沪A·S1001" and decoded.cut
 
 
 def test_missing_devices_are_printer_errors(tmp_path):
