@@ -10,6 +10,22 @@ from intake.cli import alarms, audit, db, demo, lane, masterdata, run, sample, s
 
 app = typer.Typer(help="Unattended raw-material intake gate.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
+
+
+def _version(asked: bool) -> None:
+    """The version and the legal software's hash, as every weighing record names them."""
+    if asked:
+        from intake.cli.output import finish, line
+        from intake.store.software import software_hash, software_version
+
+        line(f"intake-gate {software_version()} (legal part sha256 {software_hash()})")
+        finish(True)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                       help="Print the version and the legal software's hash.")) -> None:
+    """Unattended raw-material intake gate."""
 app.command("demo")(demo.demo)
 app.command("run")(run.run)
 app.add_typer(scale.app, name="scale", help="Read, decode and check weighbridge indicators.")

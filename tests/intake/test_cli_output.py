@@ -77,3 +77,12 @@ def test_command_modules_write_through_the_helper() -> None:
         if hits := _direct_output(path):
             found[rel] = hits
     assert not found, f"use intake.cli.output (emit, line, show, note, fail, finish): {found}"
+
+
+def test_version_names_the_release_and_the_legal_software_hash() -> None:
+    from intake.cli.main import app
+    from intake.store.software import software_hash, software_version
+
+    done = CliRunner().invoke(app, ["--version"])
+    assert done.exit_code == 0
+    assert done.stdout.strip() == f"intake-gate {software_version()} (legal part sha256 {software_hash()})"
