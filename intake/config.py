@@ -294,16 +294,17 @@ class RetentionConfig(Strict):
 
 
 class SiteConfig(Strict):
-    name: str
+    name: str = Field(description="the plant's name: on tickets, and the site's name at the centre")
     # What a relative path in this file is relative to (intake.config_paths): the file's own
     # folder on a site; the demo's file, run from a checkout, says working_dir.
-    paths_relative_to: Literal["config_file", "working_dir"] = "config_file"
-    data_dir: Path = Path("var")
-    database: str = "sqlite:///var/intake.db"
+    paths_relative_to: Literal["config_file", "working_dir"] = Field(
+        "config_file", description="what a relative path in this file is relative to")
+    data_dir: Path = Field(Path("var"), description="sample photos, backups, the checkpoint (0700)")
+    database: str = Field("sqlite:///var/intake.db", description="SQLAlchemy URL of the gate's records")
     audit_key: str = Field("env:INTAKE_AUDIT_KEY", pattern=r"^(env|file):.+",
                            description="audit-chain HMAC key, kept outside the database: env:NAME or file:PATH")
-    web_host: str = "127.0.0.1"
-    web_port: int = Field(8080, ge=0, lt=65536)
+    web_host: str = Field("127.0.0.1", description="address the kiosk, staff pages and APIs listen on")
+    web_port: int = Field(8080, ge=0, lt=65536, description="their port")
     forwarded_allow_ips: list[str] = Field(
         default_factory=list, description="reverse proxies whose X-Forwarded-For is believed; empty: none")
     kiosk_display_token: str = Field(
@@ -311,7 +312,7 @@ class SiteConfig(Strict):
                         "fill the limit; empty: none preferred")
     speak_prompts: bool = Field(False, description="speak kiosk prompts with espeak-ng (zh, then en)")
     central_url: str = Field("", description="central PostgreSQL URL for store-and-forward sync; empty: off")
-    sync_interval_s: float = Field(5.0, gt=0)
+    sync_interval_s: float = Field(5.0, gt=0, description="seconds between sync rounds with the centre")
 
 
 class TicketConfig(Strict):
