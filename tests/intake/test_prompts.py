@@ -14,6 +14,15 @@ def statuses() -> list[LaneStatus]:
             LaneStatus(lane="1", step=LaneStep.DECIDED, verdict="reject", route="return")]
 
 
+async def _lines_in(path, n: int, deadline_s: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    until = loop.time() + deadline_s
+    while not (path.exists() and len(path.read_text(encoding="utf-8").splitlines()) >= n):
+        assert loop.time() < until, f"the speaker did not say prompt {n} within {deadline_s} s"
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.05)   # a prompt that should not have been spoken would show by now
+
+
 def test_each_new_instruction_is_announced_once_and_spoken(tmp_path):
     said = tmp_path / "said.txt"
     speaker = [sys.executable, "-c", f"import sys; open({str(said)!r}, 'a', encoding='utf-8').write(sys.argv[1] + '\\n')", "{zh}"]
@@ -23,9 +32,11 @@ def test_each_new_instruction_is_announced_once_and_spoken(tmp_path):
         announcer = PromptAnnouncer(hub, ["1"], speak=True, commands=[speaker])
         stop = asyncio.Event()
         task = asyncio.create_task(announcer.run(stop))
-        for status in statuses():
+        # Each prompt is let finish speaking before the next (the next replaces one still being
+        # spoken): wait for the speaker's line, however slow a loaded machine starts it.
+        for status, lines in zip(statuses(), (1, 1, 2, 3)):
             hub.publish(status)
-            await asyncio.sleep(0.5)   # let each prompt finish speaking before the next
+            await _lines_in(said, lines)
         stop.set()
         await task
         return announcer
