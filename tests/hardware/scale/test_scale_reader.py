@@ -250,13 +250,15 @@ def test_reconnects_to_a_restarted_tcp_device_server(wait_for: Wait) -> None:
 def test_missing_port_is_retried_with_capped_backoff(tmp_path: Path, wait_for: Wait) -> None:
     path = tmp_path / "ttyUSB-absent"
     reader = ScaleReader(str(path), backoff_initial=0.01, backoff_max=0.04)
+    started = time.monotonic()
     reader.start()
     try:
-        time.sleep(0.6)
-        failures = reader.stats().open_failures
-        # delays 0.02, 0.04, 0.04, ...: about 15 tries in 0.6 s. A busy loop would try
-        # hundreds of times; an uncapped backoff 5 (at 0, .02, .06, .14, .30).
-        assert 10 <= failures <= 17, failures
+        wait_for(lambda: reader.stats().open_failures >= 10, timeout=20)
+        taken = time.monotonic() - started
+        # Ten tries wait 0.02 + 8 x 0.04 = 0.34 s at least: a busy loop takes milliseconds.
+        # Uncapped (0.02, 0.04, ... 5.12) they would take over 10 s; a loaded machine slows the
+        # capped ones, but not fifteenfold.
+        assert 0.3 <= taken < 5.0, taken
         assert not reader.latest().known and reader.latest().epoch == 0
         with IndicatorSimulator(Weight(42), period=0.02, link=path):
             assert wait_for(lambda: known_weight(reader), timeout=2) == 42
