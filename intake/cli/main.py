@@ -27,6 +27,7 @@ def _root(version: bool = typer.Option(False, "--version", is_eager=True, callba
                                        help="Print the version and the legal software's hash.")) -> None:
     """Unattended raw-material intake gate."""
 app.command("demo")(demo.demo)
+app.command("init")(__import__("intake.cli.init").cli.init.init)
 app.command("run")(run.run)
 app.add_typer(scale.app, name="scale", help="Read, decode and check weighbridge indicators.")
 app.add_typer(vision.app, name="vision", help="Classify sample images; train and evaluate models.")
