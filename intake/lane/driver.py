@@ -169,7 +169,7 @@ class LaneDriver:
             try:
                 await asyncio.wait_for(self._start_safe(), IO_TIMEOUT_S * 4)
             except (GateIOError, asyncio.TimeoutError, OSError) as exc:
-                why = f"gate_io_unreachable: {str(exc).splitlines()[0][:160] or type(exc).__name__}"
+                why = f"gate_io_unreachable: {(str(exc).splitlines() or [type(exc).__name__])[0][:160]}"
                 if self.state.io_error != why:
                     log.error("lane %s closed: %s; retrying every %.0f s at most", self.cfg.id, why, START_RETRY_MAX_S)
                 await self._apply(IOLink(self.clock.now(), why))

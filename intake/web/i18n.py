@@ -104,6 +104,9 @@ REFUSALS: Final[dict[str, Text]] = {
     # Lane faults (intake.lane.barriers): an arm that does not follow its order, a frozen module.
     "gate_io_frozen": ("道闸控制模块无响应，暂停入场，请联系技术人员",
                        "Gate control module not responding: no entry, call the technician"),
+    # The I/O module did not answer when the lane started (intake.lane.driver): retried.
+    "gate_io_unreachable": ("道闸控制模块未连接，暂停入场，请联系技术人员",
+                            "Gate control module not connected: no entry, call the technician"),
 }
 _ARMS: Final[dict[str, tuple[str, str]]] = {"entry": ("入口", "Entry"), "plant": ("厂内", "Plant"),
                                            "return": ("返回", "Return")}

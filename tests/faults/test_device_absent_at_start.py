@@ -10,6 +10,7 @@ from pathlib import Path
 from hardware.sim.plant import PlantTiming
 from intake.demo.runner import DemoDevices, DemoOptions, run_demo
 from intake.lane.status import LaneStatus, LaneStep
+from intake.web import i18n
 
 LATE_S = 120.0   # simulated seconds the I/O module is off after the gate starts (2.4 s wall at 50x)
 
@@ -45,6 +46,7 @@ def test_an_io_module_switched_on_after_the_gate_closes_the_lane_until_it_answer
     assert code == 0 and len(lines) == 2, lines               # both trucks served once it answered
     closed = [s for s in statuses.seen if s.step is LaneStep.OUT_OF_SERVICE]
     assert closed and (closed[0].fault or "").startswith("gate_io_unreachable"), closed[:1]
+    assert i18n.instruction(closed[0])[1] == "Gate control module not connected: no entry, call the technician"
     first_closed = statuses.seen.index(closed[0])
     assert all(s.visit is None for s in statuses.seen[:first_closed + 1])   # nobody let in meanwhile
     reopened = [s for s in statuses.seen[first_closed:] if s.step is LaneStep.IDLE and s.fault is None]
