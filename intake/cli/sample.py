@@ -24,16 +24,20 @@ def _engine(db: Optional[str], config: Optional[Path], key: Optional[str]):
 @app.command()
 def label(code: int, db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optional[str] = KEY,
           out_dir: Path = typer.Option(Path("."), "--out"),
-          base_url: str = typer.Option("http://127.0.0.1:8080", help="where the QR code points")) -> None:
+          base_url: Optional[str] = typer.Option(
+              None, help="where the QR code points (default: the config's tickets.base_url, else web_host:web_port)"),
+          ) -> None:
     """Print a sample-bag label (PNG and PDF) with a QR code to the inspection record."""
     from intake.lab.labels import write_label
     from intake.lab.results import LabError, find_sample
+    from intake.store.db import open_engine
 
+    url, cfg = resolve(db, config)
     try:
-        info = find_sample(_engine(db, config, key), code)
+        info = find_sample(open_engine(url, audit_key(key, cfg)), code)
     except LabError as exc:
         fail(str(exc))
-    png, pdf = write_label(info, base_url, out_dir)
+    png, pdf = write_label(info, base_url or cfg.ticket_url(), out_dir, cfg.tickets.timezone)
     out.print(f"label: {png}  {pdf}")
 
 

@@ -40,7 +40,22 @@ def test_label_png_and_pdf_carry_a_qr_code_to_the_inspection(gate_db):
     assert (tmp / "labels" / f"sample-{codes[0]}.pdf").read_bytes().startswith(b"%PDF")
     text, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(png)))
     info = find_sample(engine, codes[0])
-    assert text == f"http://127.0.0.1:8080/review/{info.inspection_id}"
+    assert text == f"http://127.0.0.1:8080/review/{info.inspection_id}"   # the demo config's web address
+
+
+def test_the_label_points_where_the_site_says_and_reads_in_chinese_in_plant_time(gate_db):
+    from intake.lab.labels import label_lines
+
+    tmp, db, engine, codes = gate_db
+    r = CliRunner().invoke(cli, ["sample", "label", str(codes[0]), "--db", db, "--out", str(tmp / "l2"),
+                                 "--base-url", "https://gate.plant.example/"])
+    assert r.exit_code == 0, r.output
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(tmp / "l2" / f"sample-{codes[0]}.png")))
+    info = find_sample(engine, codes[0])
+    assert text == f"https://gate.plant.example/review/{info.inspection_id}"
+    lines = label_lines(info, "Asia/Shanghai", chinese=True)
+    assert lines[0].startswith("物料 Material: ") and "+0800" in lines[1] and "盲样" in lines[2]
+    assert info.taken_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai")).strftime("%H:%M") in lines[1]
 
 
 def test_results_are_appended_and_read_back_by_cli_and_api(gate_db):
