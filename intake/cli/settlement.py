@@ -21,14 +21,15 @@ from typing import Any, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
+from rich import box
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve
-from intake.cli.output import JSON, emit, err, fail, line, note, show, write
+from intake.cli.output import JSON, emit, err, fail, finish, line, note, show, write
 from intake.settlement.lines import (
-    COLUMNS, BadArgument, Delivery, Window, as_json, as_row, summarise, summary_json, window,
+    COLUMNS, BadArgument, Delivery, SummaryRow, Window, as_json, as_row, summarise, summary_json, window,
 )
 from intake.store.csvcells import neutralise
 
@@ -168,6 +169,7 @@ def export_cmd(since: str = FROM, until: str = TO, supplier: Optional[str] = SUP
     except (SQLAlchemyError, OSError) as exc:   # a database that cannot be read ends the command, named
         _from_db(exc, source)
     note(f"{n} deliveries, {net} kg received" + (f", {failed} NOT verified (no figures)" if failed else ""))
+    finish(not failed)   # 1 when the chain does not vouch for every line: the ERP job should not book it as is
 
 
 def _write(lines: Iterable[Delivery], fmt: str, zone: tzinfo, out: Optional[Path]) -> tuple[int, int, int]:
@@ -214,14 +216,27 @@ def summary_cmd(since: str = FROM, until: str = TO, supplier: Optional[str] = SU
     if json_out:
         for r in rows:
             emit(summary_json(r))
-        return
-    table = Table("day", "supplier", "trucks", "received", "tonnes", "rejected", "held", "not verified",
-                  title=f"Deliveries {since} .. {until}")
+    else:
+        _table(rows, since, until)
+    finish(not any(r.unverified for r in rows))
+
+
+def _table(rows: list[SummaryRow], since: str, until: str) -> None:
+    """Rich table; the `unverified` column only when some line did not verify."""
+    flagged = any(r.unverified for r in rows)
+    names = ["day", "supplier", "trucks", "received", "tonnes", "rejected", "held"] + (["unverified"] if flagged else [])
+    table = Table(title=f"Deliveries {since} .. {until}", box=box.SIMPLE_HEAD)
+    for name in names:
+        table.add_column(name, justify="left" if name in ("day", "supplier") else "right",
+                         min_width=10 if name == "day" else None)
+
+    def cells(day: str, supplier: str, group: list[SummaryRow]) -> list[str]:
+        tonnes = sum(r.received_kg for r in group) / 1000
+        out = [day, supplier, str(sum(r.trucks for r in group)), str(sum(r.received_trucks for r in group)),
+               f"{tonnes:,.3f}", str(sum(r.rejected for r in group)), str(sum(r.held for r in group))]
+        return out + [str(sum(r.unverified for r in group))] if flagged else out
+
     for r in rows:
-        table.add_row(str(r.day), r.supplier, str(r.trucks), str(r.received_trucks), f"{r.tonnes:,.3f}",
-                      str(r.rejected), str(r.held), str(r.unverified) if r.unverified else "")
-    totals = (sum(r.trucks for r in rows), sum(r.received_trucks for r in rows), sum(r.received_kg for r in rows) / 1000,
-              sum(r.rejected for r in rows), sum(r.held for r in rows), sum(r.unverified for r in rows))
-    table.add_row("total", "", str(totals[0]), str(totals[1]), f"{totals[2]:,.3f}", str(totals[3]), str(totals[4]),
-                  str(totals[5]) if totals[5] else "")
+        table.add_row(*cells(str(r.day), r.supplier, [r]))
+    table.add_row(*cells("total", "", rows), style="bold")
     show(table)
