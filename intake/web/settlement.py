@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy.engine import Engine
 
 from intake.settlement.lines import BadArgument, as_json, decode_cursor, encode_cursor, summarise, summary_json, window
@@ -42,7 +42,9 @@ def settlement_router(engine: Engine, token: str, site: str, tz: str = "UTC") ->
         return failing(engine, reader, table, ids)
 
     @router.get("/deliveries")
-    def list_deliveries(request: Request, after: str | None = None, limit: str | None = None) -> dict[str, object]:
+    def list_deliveries(request: Request, response: Response, after: str | None = None,
+                        limit: str | None = None) -> dict[str, object]:
+        response.headers["Cache-Control"] = "no-store"
         require_bearer(token, request.headers.get("authorization"))
         try:
             position = decode_cursor(after).get("t", 0)
@@ -53,10 +55,10 @@ def settlement_router(engine: Engine, token: str, site: str, tz: str = "UTC") ->
         return {"deliveries": [as_json(d, zone) for d in lines], "next": encode_cursor({"t": last}), "more": more}
 
     @router.get("/summary")
-    def summary(request: Request, since: str | None = None, until: str | None = None,
-                supplier: str | None = None) -> dict[str, object]:
+    def summary(request: Request, response: Response, supplier: str | None = None) -> dict[str, object]:
+        response.headers["Cache-Control"] = "no-store"
         require_bearer(token, request.headers.get("authorization"))
-        since, until = request.query_params.get("from", since), request.query_params.get("to", until)
+        since, until = request.query_params.get("from"), request.query_params.get("to")   # Python keywords
         try:
             if not since or not until:
                 raise BadArgument("from, to: both days are needed (YYYY-MM-DD)")
