@@ -5,7 +5,7 @@ record is the delivery's line, the site column says which gate. Each ticket reco
 where it stands in its site's chain: its MAC recomputed from the stored payload with that
 site's key and the MAC of the record before it (the check `verify_site` makes for the whole
 chain). The verdict in force now is the projection's (`central_visit.verdict`: the newest
-decision by chain order); the lab's results are the site's `lab_result` records of the
+decision by chain order); the lab's results are the site's `labresult` records of the
 ticket's blind code.
 
 Chunks are keyset-paginated on (site, seq), the centre's unique key.
@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
+from intake.lab.results import LabResult
 from intake.settlement.lines import Delivery, Window, lab_summary
+from intake.store.chain import GENESIS
 from intake.sync.central import record_table, site_table, visit_table
 from intake.sync.message import RecordMessage, link_mac_canonical
 from intake.sync.projection import uncanon_time
@@ -69,7 +71,7 @@ def central_count(engine: Engine, w: Window, site: str | None = None) -> int:
 def _lines(conn: Connection, rows: Sequence[Any], keys: dict[str, bytes]) -> list[Delivery]:
     if not rows:
         return []
-    for site in {r["site"] for r in rows} - keys.keys():
+    for site in sorted({r["site"] for r in rows} - keys.keys()):
         found = conn.execute(select(site_table.c.key).where(site_table.c.site == site)).scalar()
         keys[site] = bytes(found) if found is not None else b""
     prev = _previous_macs(conn, rows)
@@ -105,8 +107,6 @@ def _previous_macs(conn: Connection, rows: Sequence[Any]) -> dict[tuple[str, int
 
 
 def _vouched(r: Any, key: bytes, prev: str | None) -> bool:
-    from intake.store.chain import GENESIS
-
     seq = int(r["seq"])
     before = GENESIS if seq == 1 else prev
     if not key or before is None:
@@ -131,7 +131,7 @@ def _labs(conn: Connection, codes: set[tuple[str, Any]]) -> dict[tuple[str, int]
     code = record_table.c.payload["blind_code"].astext
     match = or_(*(and_(record_table.c.site == s, code == str(c)) for s, c in sorted(codes)))
     found = conn.execute(select(record_table.c.site, record_table.c.payload).where(
-        record_table.c.table_name == "lab_result", match).order_by(record_table.c.site, record_table.c.seq))
+        record_table.c.table_name == LabResult.__tablename__, match).order_by(record_table.c.site, record_table.c.seq))
     out: dict[tuple[str, int], list[tuple[str, str, str, str | None]]] = {}
     for site, p in found:
         out.setdefault((site, int(p["blind_code"])), []).append(
