@@ -308,6 +308,20 @@ def in_process(engine, shapes: dict[str, list], limit: int) -> None:
         print(f"{name:<30} {statistics.median(times):>8.1f} {p95:>8.1f} {times[-1]:>8.1f}")
 
 
+def bench_summary(db: Path) -> None:
+    """The API's summary over its longest period (31 days) at the end of the span (linked rows)."""
+    from intake.settlement.lines import summarise
+
+    engine = open_engine(f"sqlite:///{db}", KEY, migrate=False, check=False)
+    began = time.perf_counter()
+    lines = list(deliveries(engine, window("2025-12-01", "2025-12-31", timezone.utc), "bench", chain_check(engine)))
+    rows = summarise(lines, timezone.utc)
+    wall = time.perf_counter() - began
+    print(f"\nsummary of 31 days ({len(lines):,} lines, {sum(d.verified is True for d in lines):,} verified, "
+          f"{len(rows)} day x supplier rows): {wall:.1f} s")
+    engine.dispose()
+
+
 def small_rows(n: int = 20_000) -> list[tuple[str, str, str, str]]:
     """For scripts/bench.py: a small data set (all of it linked), one page and one export, in process."""
     from zoneinfo import ZoneInfo
@@ -347,6 +361,7 @@ def main() -> None:
     parser.add_argument("--linked", type=int, default=50_000, help="deliveries at the end with real chain links")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--no-summary", action="store_true", help="skip the 31-day summary")
     args = parser.parse_args()
     linked = min(args.linked, args.n)
     if count(args.db) != args.n:
@@ -355,6 +370,8 @@ def main() -> None:
         link_tail(args.db, args.n, linked)
         print(f"generated in {time.perf_counter() - began:.0f} s", file=sys.stderr)
     bench_api(args.db, args.n, linked, args.requests, min(args.limit, args.n // 2))
+    if not args.no_summary:
+        bench_summary(args.db)
     bench_export(args.db, args.n)
 
 

@@ -30,7 +30,7 @@ from intake.web.verified import failing
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
-SUMMARY_MAX_DAYS = 93   # the summary folds every line of its period on request
+SUMMARY_MAX_DAYS = 31   # the summary checks every line of its period against the chain on request
 
 
 def settlement_router(engine: Engine, token: str, site: str, tz: str = "UTC") -> APIRouter:
