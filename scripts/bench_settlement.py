@@ -6,10 +6,11 @@ the export's memory while it streams the whole period, and the ERP API's page la
 
 The data set is built once (bulk inserts on a raw sqlite3 connection; the schema from the real
 migrations) and reused while its ticket count matches. The rows of the last --linked deliveries
-(visit, two weighings, decision, ticket) get real audit-chain links, computed as the gate's
-chain computes them, so API pages there pay the real per-row verification (an HMAC a row);
-rows before that have no links, so lines there are "record fails verification" (the check
-still runs its three queries a table, without the HMACs). Mix: 80 % pass, 12 % reject (exit
+(default: all; visit, two weighings, decision, ticket) get real audit-chain links, computed as
+the gate's chain computes them, so pages and the export pay the real per-row verification (an
+HMAC a row). Rows without links (with a smaller --linked) are "record fails verification", and
+every failing row is remembered by the integrity state (intake.store.integrity: the lanes close
+on it), which makes RSS grow with them: measure memory on a fully linked set. Mix: 80 % pass, 12 % reject (exit
 weight, net 0), 8 % review, over three years, 20 suppliers.
 
 Figures: RSS (from /proc/self/statm) before the export, after its first 10 %, at its highest
@@ -155,8 +156,9 @@ def generate(db: Path, n: int) -> None:
     conn.close()
 
 
-def link_tail(db: Path, n: int, linked: int) -> None:
-    """Real chain links for the rows of the last `linked` deliveries, as the gate computes them."""
+def link_tail(db: Path, n: int, linked: int, upto: int | None = None) -> None:
+    """Real chain links for the rows of the last `linked` deliveries (those up to `upto`, the
+    last by default), as the gate computes them; the chain goes on from its current head."""
     from sqlalchemy import Table, select
 
     from intake.store.chain import GENESIS, link_mac, row_pk
@@ -164,7 +166,7 @@ def link_tail(db: Path, n: int, linked: int) -> None:
     from intake.ticket.tables import Ticket
 
     engine = open_engine(f"sqlite:///{db}", KEY, migrate=False, check=False)
-    first = max(1, n - linked + 1)
+    first, n = max(1, n - linked + 1), upto if upto is not None else n
     began = time.perf_counter()
     ticket = Ticket.__table__
     with engine.connect() as conn:
@@ -191,6 +193,16 @@ def link_tail(db: Path, n: int, linked: int) -> None:
             progress("links for the tail", hi - first + 1, n - first + 1, began)
     print(file=sys.stderr)
     engine.dispose()
+
+
+def first_linked(db: Path) -> int | None:
+    """The lowest ticket id with a chain link (links cover it and every delivery after it)."""
+    conn = sqlite3.connect(db)
+    try:
+        found = conn.execute("SELECT min(CAST(row_pk AS INTEGER)) FROM chainlink WHERE table_name = 'ticket'").fetchone()[0]
+    finally:
+        conn.close()
+    return int(found) if found is not None else None
 
 
 def count(db: Path) -> int:
@@ -358,17 +370,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, default=ROOT / "var" / "bench" / "settlement.db")
-    parser.add_argument("--linked", type=int, default=50_000, help="deliveries at the end with real chain links")
+    parser.add_argument("--linked", type=int, default=None, help="deliveries at the end with real chain links "
+                                                                "(default: all)")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--no-summary", action="store_true", help="skip the 31-day summary")
     args = parser.parse_args()
-    linked = min(args.linked, args.n)
+    linked = min(args.linked or args.n, args.n)
     if count(args.db) != args.n:
         began = time.perf_counter()
         generate(args.db, args.n)
         link_tail(args.db, args.n, linked)
         print(f"generated in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    have = first_linked(args.db)
+    if have is not None and have > args.n - linked + 1:   # a data set built with fewer links: add the front
+        began = time.perf_counter()
+        link_tail(args.db, have - 1, linked - (args.n - have + 1), upto=have - 1)
+        print(f"linked in {time.perf_counter() - began:.0f} s", file=sys.stderr)
     bench_api(args.db, args.n, linked, args.requests, min(args.limit, args.n // 2))
     if not args.no_summary:
         bench_summary(args.db)
