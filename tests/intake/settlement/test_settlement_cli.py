@@ -141,3 +141,17 @@ def test_missing_dates_and_database(cli, tmp_path):
     missing = cli("export", "--from", "2026-11-01", "--to", "2026-11-02", "--db", f"sqlite:///{tmp_path / 'none.db'}",
                   "--key", "env:INTAKE_TEST_SETTLEMENT_KEY", db=False)
     assert missing.exit_code == 2 and "none.db" in missing.stderr
+
+
+def test_summary_leaves_a_forged_line_out_of_the_figures_and_says_so(cli, db_path, plant):
+    con = sqlite3.connect(db_path)
+    con.execute("UPDATE ticket SET net_kg = net_kg + 5000 WHERE visit_id = ?", (plant[0].visit,))
+    con.commit()
+    con.close()
+    done = cli("summary", "--from", "2026-11-02", "--to", "2026-11-02", "--tz", "UTC", "--json")
+    assert done.exit_code == 1, done.output
+    sand = next(json.loads(x) for x in done.stdout.splitlines() if '"hx-sand"' in x)
+    assert (sand["trucks"], sand["unverified"], sand["received_trucks"]) == (3, 1, 2)
+    assert sand["received_kg"] == sum(d.net_kg for d in plant[1:6] if d.plate == SAND.plate)
+    table = cli("summary", "--from", "2026-11-02", "--to", "2026-11-02", "--tz", "UTC")
+    assert table.exit_code == 1 and "unverified" in table.stdout
