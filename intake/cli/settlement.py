@@ -21,7 +21,6 @@ from typing import Any, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
-from rich import box
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
@@ -225,7 +224,7 @@ def _table(rows: list[SummaryRow], since: str, until: str) -> None:
     """Rich table; the `unverified` column only when some line did not verify."""
     flagged = any(r.unverified for r in rows)
     names = ["day", "supplier", "trucks", "received", "tonnes", "rejected", "held"] + (["unverified"] if flagged else [])
-    table = Table(title=f"Deliveries {since} .. {until}", box=box.SIMPLE_HEAD)
+    table = Table(title=f"Deliveries {since} .. {until}", box=None, header_style="bold underline")
     for name in names:
         table.add_column(name, justify="left" if name in ("day", "supplier") else "right",
                          min_width=10 if name == "day" else None)
