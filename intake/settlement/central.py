@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
 from intake.lab.results import LabResult
@@ -129,7 +129,7 @@ def _labs(conn: Connection, codes: set[tuple[str, Any]]) -> dict[tuple[str, int]
     if not codes:
         return {}
     code = record_table.c.payload["blind_code"].astext
-    match = or_(*(and_(record_table.c.site == s, code == str(c)) for s, c in sorted(codes)))
+    match = tuple_(record_table.c.site, code).in_(sorted((s, str(c)) for s, c in codes))
     found = conn.execute(select(record_table.c.site, record_table.c.payload).where(
         record_table.c.table_name == LabResult.__tablename__, match).order_by(record_table.c.site, record_table.c.seq))
     out: dict[tuple[str, int], list[tuple[str, str, str, str | None]]] = {}
