@@ -39,7 +39,7 @@ class _NoDelayH11(H11Protocol):
     ACK of the head on a kept-alive connection: about 40 ms added to every request after the
     first (measured: a keep-alive /favicon.ico 44 ms without, 1.4 ms with)."""
 
-    def connection_made(self, transport: asyncio.Transport) -> None:
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             with contextlib.suppress(OSError):
