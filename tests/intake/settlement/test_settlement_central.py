@@ -80,3 +80,17 @@ def test_cli_reads_the_centre(centre, cli):
     assert summary.exit_code == 0, summary.output
     rows = [json.loads(x) for x in summary.stdout.splitlines()]
     assert sum(r["received_kg"] for r in rows) == nets["plant-7/gate-2"] and sum(r["trucks"] for r in rows) == 10
+
+
+def test_a_centre_made_before_the_settlement_indexes_gets_them(centre):
+    from intake.sync.central import ensure_schema
+
+    engine, _ = centre
+    names = "SELECT indexname FROM pg_indexes WHERE tablename = 'central_record' AND indexname LIKE 'ix_central_record_%'"
+    with engine.begin() as conn:
+        assert sorted(conn.execute(text(names)).scalars()) == ["ix_central_record_lab_code", "ix_central_record_ticket"]
+        conn.execute(text("DROP INDEX ix_central_record_ticket"))
+        conn.execute(text("DROP INDEX ix_central_record_lab_code"))
+    ensure_schema(engine)
+    with engine.connect() as conn:
+        assert sorted(conn.execute(text(names)).scalars()) == ["ix_central_record_lab_code", "ix_central_record_ticket"]
