@@ -135,6 +135,8 @@ class IdentificationConfig(Strict):
     webhook_token: str = Field("", description="bearer token for plate-camera events; empty: webhook off")
     min_plate_confidence: float = Field(0.9, ge=0, le=1)
     lab_token: str = Field("", description="bearer token for the lab results API; empty: API off")
+    erp_token: str = Field("", description="bearer token for the ERP's settlement API "
+                                           "(/api/settlement/...); empty: API off")
 
 
 class PrinterConfig(Strict):

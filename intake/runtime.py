@@ -67,6 +67,11 @@ def web_app(gate: Gate) -> ASGIApp:
         from intake.lab.api import lab_router
 
         app.include_router(lab_router(gate.records.engine, ident.lab_token))
+    if ident.erp_token:
+        from intake.web.settlement import settlement_router
+
+        app.include_router(settlement_router(gate.records.engine, ident.erp_token, gate.cfg.site.name,
+                                             gate.cfg.tickets.timezone))
     return app
 
 

@@ -4,6 +4,7 @@ Runs every `scripts/bench_*.py` (decoders vs the line rate, review pages, centra
 vision, frame -> verdict vs the naive path and the bare session.run), then the gate-level
 figures below:
 - SQLite record commits (WAL, synchronous=FULL) per second.
+- The settlement API page and export on 20,000 chain-linked deliveries.
 - The whole demo: wall time for 20 trucks at speed 50.
 """
 from __future__ import annotations
@@ -54,6 +55,14 @@ def bench_demo() -> list[tuple[str, str, str, str]]:
              f"{sum('refused' not in s for s in out)} trucks finished")]
 
 
+def bench_settlement() -> list[tuple[str, str, str, str]]:
+    """The small settlement figures (scripts/bench_settlement.py runs the 1,000,000 one)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_settlement import small_rows
+
+    return small_rows()
+
+
 def run_part_scripts() -> None:
     for script in sorted((ROOT / "scripts").glob("bench_*.py")):
         console.rule(script.name)
@@ -65,7 +74,7 @@ def main() -> None:
     table = Table(title="intake gate benchmarks")
     for col in ("what", "ours", "baseline", "ratio"):
         table.add_column(col)
-    for bench in (bench_store, bench_demo):
+    for bench in (bench_store, bench_settlement, bench_demo):
         console.print(f"running {bench.__name__} ...")
         for row in bench():
             table.add_row(*row)

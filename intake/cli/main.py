@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from intake.cli import alarms, audit, db, demo, lane, masterdata, run, sample, sampling, scale, sync, ticket, users, vision
+from intake.cli import alarms, audit, db, demo, lane, masterdata, run, sample, sampling, scale, settlement, sync, ticket, users, vision
 
 app = typer.Typer(help="Unattended raw-material intake gate.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -42,6 +42,7 @@ app.add_typer(lane.app, name="lane", help="Reset a lane after a latched safety f
 app.add_typer(__import__("intake.cli.model").cli.model.app, name="model", help="Model registry: promote, roll back, list.")
 app.add_typer(ticket.app, name="ticket", help="Weighing tickets (磅单): issue, print, verify against the records.")
 app.add_typer(alarms.app, name="alarms", help="Alarms: list the outbox, send a test alarm to each channel, retry.")
+app.add_typer(settlement.app, name="settlement", help="Settlement export for the ERP: deliveries, daily summary.")
 app.add_typer(masterdata.materials_app, name="materials", help="Import materials from CSV (master data, chained).")
 app.add_typer(masterdata.suppliers_app, name="suppliers", help="Import suppliers from CSV (master data, chained).")
 app.add_typer(masterdata.vehicles_app, name="vehicles", help="Import vehicles from CSV (master data, chained).")

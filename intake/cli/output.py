@@ -30,6 +30,14 @@ def line(text: str) -> None:
     print(text, flush=True)
 
 
+def write(text: str) -> None:
+    """Text on stdout exactly as given (no newline added): a stream such as CSV, chunk by chunk."""
+    import sys
+
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
 def show(renderable: Any, **options: Any) -> None:
     """Human output on stdout: a Rich table or a line with markup."""
     out.print(renderable, **options)

@@ -78,8 +78,15 @@ def obj_pk(obj: Any) -> str:
 def pk_value(column: Any, text: str) -> Any:
     """A primary key as its column's Python type (links store keys as text). String types such
     as SQLModel's AutoString report `object`: the text is the key."""
-    kind = column.type.python_type
+    kind = _python_type(column)
     return text if kind is object else kind(text)
+
+
+@lru_cache(maxsize=256)
+def _python_type(column: Any) -> type:
+    # Asking a column type for its python_type costs tens of microseconds; pages check hundreds
+    # of keys at a time (intake.store.integrity.check_rows).
+    return column.type.python_type
 
 
 def pk_clause(table: Table, pk: str):

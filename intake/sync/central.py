@@ -7,6 +7,9 @@
   central_visit   a typed projection, one row per visit, for the key queries (visit by plate,
                   review queue, monthly reject rate per supplier, lot status)
 
+Two partial indexes on `central_record` serve the settlement export (tickets by site and chain
+order, lab results by blind code); `ensure_schema` adds them to a centre made before them.
+
 `central_record` is the truth; `central_visit` can be rebuilt from it. The schema carries its
 own version in `central_schema`; a centre newer or older than this code is refused, not altered.
 """
@@ -82,6 +85,14 @@ Index("ix_central_visit_review_queue", visit_table.c.decided_at, visit_table.c.s
 Index("ix_central_visit_supplier_month", visit_table.c.supplier, visit_table.c.decided_at,
       postgresql_include=["verdict"])
 Index("ix_central_visit_lot", visit_table.c.lot_id)
+# The settlement export (intake.settlement.central): a site's tickets in chain order, and a
+# site's lab results by blind code. Partial, so they hold only those records.
+SETTLEMENT_INDEXES = (
+    Index("ix_central_record_ticket", record_table.c.site, record_table.c.seq,
+          postgresql_where=record_table.c.table_name == "ticket"),
+    Index("ix_central_record_lab_code", record_table.c.site, record_table.c.payload["blind_code"].astext,
+          postgresql_where=record_table.c.table_name == "labresult"),
+)
 
 
 class CentralError(RuntimeError):
@@ -93,6 +104,8 @@ def ensure_schema(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
         meta.create_all(conn, checkfirst=True)
+        for index in SETTLEMENT_INDEXES:   # added after centres existed: made where missing
+            index.create(conn, checkfirst=True)
         found = conn.execute(select(schema_table.c.version)).scalars().all()
         if not found:
             conn.execute(insert(schema_table).values(version=SCHEMA_VERSION))

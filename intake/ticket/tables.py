@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Optional
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from intake.store.tables import utcnow
@@ -18,6 +18,8 @@ from intake.store.tables import utcnow
 
 class Ticket(SQLModel, table=True):
     __chained__: ClassVar[bool] = True
+    # The settlement export walks a period by weigh-out time (intake.settlement; migration 0014).
+    __table_args__ = (Index("ix_ticket_weighed_out_at", "weighed_out_at"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     number: int = Field(unique=True)              # sequential per site, never reused
     code: str = Field(unique=True, max_length=32)  # the QR's unguessable code (intake.ticket.codes)

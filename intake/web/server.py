@@ -24,12 +24,27 @@ from collections.abc import Callable, Generator
 from typing import Any, Final, TypeVar
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 from starlette.types import ASGIApp
 
 T = TypeVar("T")
 
 # Requests still running this long after stop is asked for are cancelled.
 GRACEFUL_SHUTDOWN_S: Final[int] = 1
+
+
+class _NoDelayH11(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with TCP_NODELAY on each connection. uvicorn writes a
+    response's head and body separately; with Nagle on, the body waits for the client's delayed
+    ACK of the head on a kept-alive connection: about 40 ms added to every request after the
+    first (measured: a keep-alive /favicon.ico 44 ms without, 1.4 ms with)."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
 
 
 class _Uvicorn(uvicorn.Server):
@@ -75,6 +90,7 @@ class WebServer:
             log_config=None,  # the gate configures logging; uvicorn must not replace it
             access_log=False,  # kiosk streams and health probes would flood the log
             ws="none",
+            http=_NoDelayH11,
             lifespan="on",
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
             proxy_headers=bool(forwarded_allow_ips),

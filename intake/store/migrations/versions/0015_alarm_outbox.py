@@ -3,7 +3,7 @@ per channel with its retry state, and every delivery attempt. Operational rows, 
 New tables only, no existing rows.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-04 18:09:45
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlmodel
 
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
