@@ -25,7 +25,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve
+from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve, site_config
 from intake.cli.output import JSON, emit, err, fail, finish, line, note, show, write
 from intake.settlement.lines import (
     COLUMNS, BadArgument, Delivery, SummaryRow, Window, as_json, as_row, summarise, summary_json, window,
@@ -50,7 +50,8 @@ class Source:
 
     def __init__(self, db: Optional[str], config: Optional[Path], key: Optional[str], central: Optional[str],
                  site: Optional[str], tz: Optional[str]) -> None:
-        url, cfg = resolve(db, config)
+        # The centre needs no gate database: only the plant's zone, from --tz or the config.
+        url, cfg = ("", site_config(config)) if central else resolve(db, config)
         self.zone = _zone(tz or cfg.tickets.timezone)
         self.central = central
         self.site = site
