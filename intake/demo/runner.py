@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import contextlib
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Awaitable, Callable, Protocol
 
 import numpy as np
 
 from hardware.camera.simulator import CameraSimulator
-from hardware.ident.simulator import RfidSimulator
 from hardware.modbus.gateio_sim import GateIOSimulator
 from hardware.modbus.sampler_sim import SamplerSimulator
 from hardware.printer.simulator import PrinterSimulator
@@ -24,8 +23,9 @@ from hardware.sim.clock import SimClock
 from hardware.sim.plant import Plant, PlantTiming, StepHook
 from hardware.sim.trucks import DEMO_MIX, TruckScenario, demo_trucks
 from hardware.sim.usb import PluggableIndicator
-from intake.config import GateConfig, RfidConfig, ScaleConfig, load_config
+from intake.config import GateConfig, load_config
 from intake.demo import masterdata
+from intake.demo.decks import Deck, open_deck, with_decks
 from intake.alarms.service import run_alarms
 from intake.gate import Gate, open_gate, run_lanes
 from vision.synth import generate
@@ -51,6 +51,7 @@ class DemoOptions:
     pluggable_scale: bool = False        # the indicator behind a by-id link a plugin may unplug
     fixed_io_port: bool = False          # the I/O module on a port it keeps across a restart
     io_late_s: float = 0.0               # the I/O module comes up this long (simulated s) after the gate
+    lanes: int = 1                       # weighbridge decks on the one gate, trucks shared among them
     arrival_gap_s: float = 15.0          # simulated seconds between arrivals (scripts/soak.py paces it)
     max_queue: int | None = None         # arrivals wait while this many trucks queue (soak)
     plant_timing: PlantTiming = PlantTiming()   # e.g. drivers who wait longer at a closed lane (tests)
@@ -127,29 +128,14 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
     cfg = demo_config(opts)
     clock = SimClock(opts.speed)
     lane = cfg.lanes[0]
-    plant: Plant | None = None
     async with AsyncExitStack() as stack:
-        indicator = _indicator(opts, cfg, clock, lambda: _displayed(plant))
-        scale_port = indicator.start()
-        stack.callback(indicator.stop)
-        # The PLC scans every 0.1 simulated s, but not more often than every 2 ms of wall time.
-        sampler_sim = SamplerSimulator(clock=clock, scan_s=max(0.1, opts.speed * 0.002))
-        sampler_port = await sampler_sim.start()
-        stack.push_async_callback(sampler_sim.stop)
-        io_port = _free_port() if opts.fixed_io_port or opts.io_late_s else 0
-        gateio_sim = GateIOSimulator(clock, port=io_port)
-        gateio_port = await gateio_sim.start()
-        stack.push_async_callback(gateio_sim.stop)
+        decks = [await open_deck(opts, cfg, clock, stack, str(i + 1)) for i in range(opts.lanes)]
+        first = decks[0]
         if opts.io_late_s:
-            await gateio_sim.stop()   # absent when the gate starts (see _bring_up_late)
-        camera_sim = CameraSimulator(cfg.site.data_dir / "camera")
-        rfid_sim = RfidSimulator("em4100")
-        stack.callback(rfid_sim.close)
+            await first.gateio.stop()   # absent when the gate starts (see _bring_up_late)
         printer_sim = PrinterSimulator().start()   # the kiosk's receipt printer on TCP 9100
         stack.callback(printer_sim.stop)
-        cfg = _with_devices(cfg, scale_port, sampler_port, gateio_port, camera_sim.source, rfid_sim.port,
-                            opts.protocol, opts.command)
-        cfg = _with_printer(cfg, printer_sim.port)
+        cfg = _with_printer(with_decks(cfg, decks, opts.protocol, opts.command), printer_sim.port)
 
         done: asyncio.Queue[str | dict] = asyncio.Queue()   # visits over, and refusal lines
         gate = await open_gate(cfg, clock, stack, on_visit_done=done.put_nowait,
@@ -157,16 +143,20 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
                                    refusal_line(lane_id, plate, reason)))
         trucks = demo_trucks(opts.trucks) if opts.trucks else list(DEMO_MIX)
         await asyncio.to_thread(masterdata.seed, gate.records.engine, trucks)
-        # Trucks identify themselves by their RFID card, read over the simulated reader's pty.
-        plant = Plant(clock, gateio_sim, camera_sim, identify=lambda plate: rfid_sim.show(masterdata.demo_tag(plate)),
-                      images_for=sample_images(lane.camera.frames, seed=7),
-                      on_step=_steps_to(opts.plugins), timing=opts.plant_timing)
+        images = sample_images(lane.camera.frames, seed=7)
+        for deck in decks:
+            # Trucks identify themselves by their RFID card, read over the deck's reader's pty.
+            deck.plant = Plant(clock, deck.gateio, deck.camera, identify=partial(_show_card, deck),
+                               images_for=images, on_step=_steps_to(opts.plugins) if deck is first else None,
+                               timing=opts.plant_timing)
+        plant = first.plant
+        assert plant is not None
         if opts.io_late_s:
-            stack.push_async_callback(_bring_up_late(gateio_sim, plant, clock, opts.io_late_s))
+            stack.push_async_callback(_bring_up_late(first.gateio, plant, clock, opts.io_late_s))
         if opts.on_devices is not None:
-            opts.on_devices({"sampler": sampler_sim, "gateio": gateio_sim, "printer": printer_sim})
-        for plugin in opts.plugins:
-            plugin.attach(DemoDevices(clock, indicator, sampler_sim, gateio_sim, camera_sim, plant, gate))
+            opts.on_devices({"sampler": first.sampler, "gateio": first.gateio, "printer": printer_sim})
+        for plugin in opts.plugins:   # plugins play along with the first deck
+            plugin.attach(DemoDevices(clock, first.indicator, first.sampler, first.gateio, first.camera, plant, gate))
         url = await _start_web(gate, opts, stack) if opts.web else None
         if url:
             await asyncio.to_thread(_demo_reviewer, gate)
@@ -177,7 +167,7 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         reporter = asyncio.create_task(_report(gate, done, emit), name="reporter")
         alarms = asyncio.create_task(run_alarms(gate, stop), name="alarms")   # nothing without [[alarms.rules]]
         try:
-            await _drive_plant(plant, trucks, opts.trucks is None, lanes, opts.arrival_gap_s, opts.max_queue)
+            await _drive_plants(decks, trucks, opts.trucks is None, lanes, opts.arrival_gap_s, opts.max_queue)
         finally:
             for plugin in opts.plugins:
                 plugin.cancel()
@@ -187,11 +177,13 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
             await _stop_alarms(alarms)
             reporter.cancel()
         expected = sorted(t.plate for t in trucks if t.registered)
-        if gateio_sim.strikes:
+        strikes = [s for deck in decks for s in deck.gateio.strikes]
+        if strikes:
             # The one thing the gate must never do: a failed run whatever else went right.
-            log.error("barrier lowered onto a vehicle: %s", gateio_sim.strikes[:5])
+            log.error("barrier lowered onto a vehicle: %s", strikes[:5])
             return 1
-        return 0 if opts.trucks is None or sorted(plant.finished) == expected else 1
+        finished = sorted(p for deck in decks if deck.plant for p in deck.plant.finished)
+        return 0 if opts.trucks is None or finished == expected else 1
 
 
 def _bring_up_late(io: GateIOSimulator, plant: Plant, clock: SimClock,
@@ -234,11 +226,20 @@ def _steps_to(plugins: tuple[DemoPlugin, ...]) -> StepHook | None:
     return told
 
 
-async def _drive_plant(plant: Plant, trucks: list[TruckScenario], forever: bool, lanes: asyncio.Task,
-                      arrival_gap_s: float = 15.0, max_queue: int | None = None) -> None:
-    """Play the trucks (over and over when `forever`); stop early if the gate itself dies."""
+def _show_card(deck: Deck, plate: str) -> None:
+    deck.rfid.show(masterdata.demo_tag(plate))
+
+
+async def _drive_plants(decks: list[Deck], trucks: list[TruckScenario], forever: bool, lanes: asyncio.Task,
+                        arrival_gap_s: float = 15.0, max_queue: int | None = None) -> None:
+    """Play the trucks, dealt to the decks in turn (over and over when `forever`); stop early if
+    the gate itself dies."""
+    async def all_decks() -> None:
+        await asyncio.gather(*(deck.plant.run(trucks[i::len(decks)], arrival_gap_s, max_queue)
+                               for i, deck in enumerate(decks) if deck.plant is not None))
+
     while True:
-        play = asyncio.create_task(plant.run(trucks, arrival_gap_s, max_queue))
+        play = asyncio.create_task(all_decks())
         finished, _ = await asyncio.wait({play, lanes}, return_when=asyncio.FIRST_COMPLETED)
         if lanes in finished:
             play.cancel()
@@ -268,24 +269,8 @@ async def _drain(done: asyncio.Queue[str | dict], gate: Gate, emit: Emit) -> Non
         emit(item if isinstance(item, dict) else gate.records.visit_summary(item))
 
 
-def _indicator(opts: DemoOptions, cfg: GateConfig, clock: SimClock,
-               source: Callable[[], tuple[int, bool]]) -> IndicatorSimulator | PluggableIndicator:
-    """The simulated indicator; behind a stable by-id style link when a test will unplug it."""
-    def make(link: Path | None = None) -> IndicatorSimulator:
-        return IndicatorSimulator(source, clock=clock, period=cfg.lanes[0].scale.frame_period_s,
-                                  protocol=opts.protocol, command=opts.command, link=link)
-
-    if opts.pluggable_scale:
-        return PluggableIndicator(make, cfg.site.data_dir / "dev" / "serial-indicator")
-    return make()
 
 
-def _displayed(plant: Plant | None, division_kg: int = 20) -> tuple[int, bool]:
-    """What the indicator shows: the deck's load rounded to the scale division e (20 kg)."""
-    if plant is None:
-        return 0, False
-    weight, moving = plant.weight_now()
-    return division_kg * round(weight / division_kg), moving
 
 
 def _demo_reviewer(gate: Gate) -> None:
@@ -302,22 +287,6 @@ def _demo_reviewer(gate: Gate) -> None:
     log.warning("review pages: log in as demo / %s", password)
 
 
-def _with_devices(cfg: GateConfig, scale: str, sampler: int, gateio: int, camera: str, rfid: str,
-                  protocol: str, command: bool) -> GateConfig:
-    lane = cfg.lanes[0]
-    # Validated again, so a protocol/command mismatch is a config error naming the field.
-    scale_cfg = ScaleConfig.model_validate({**lane.scale.model_dump(exclude={"unit"}), "port": scale,
-                                            "protocol": protocol, "command": command})
-    lane = lane.model_copy(update={
-        "rfid": RfidConfig(port=rfid, protocol="em4100"),
-        "scale": scale_cfg,
-        "sampler": lane.sampler.model_copy(update={"port": sampler}),
-        "gateio": lane.gateio.model_copy(update={"port": gateio}),
-        "camera": lane.camera.model_copy(update={"source": camera}),
-    })
-    return cfg.model_copy(update={"lanes": [lane, *cfg.lanes[1:]]})
-
-
 def _with_printer(cfg: GateConfig, port: int) -> GateConfig:
     """Each lane configured with a printer prints to the simulator instead."""
     lanes = [lane.model_copy(update={"printer": lane.printer.model_copy(update={"port": port})})
@@ -330,8 +299,3 @@ async def _start_web(gate: Gate, opts: DemoOptions, stack: AsyncExitStack) -> st
 
     return await start_web(web_app(gate), "127.0.0.1", opts.port, stack)
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -80,9 +80,11 @@ def write_config(tmp: Path, model: Path | None = None) -> Path:
 
 def run_scenario(tmp: Path, trucks: int, faults: list[FaultSpec], model: Path | None = None,
                  rate: float = 1.0, setup: Callable[[Any], None] | None = None,
-                 timing: PlantTiming = PlantTiming(), config_text: Callable[[str], str] | None = None) -> Outcome:
+                 timing: PlantTiming = PlantTiming(), config_text: Callable[[str], str] | None = None,
+                 lanes: int = 1) -> Outcome:
     """`setup(gate)` runs once the gate is open, before its lanes start (e.g. watchdog periods);
-    `config_text` may change the scenario's gate.toml."""
+    `config_text` may change the scenario's gate.toml. With `lanes` > 1 the trucks are dealt to
+    the decks in turn and the faults reach the first deck (its trucks are 0, lanes, 2 x lanes...)."""
     fired: list[FaultSpec] = []
     fired_at: list[float] = []
     devices: dict[str, Any] = {}
@@ -101,7 +103,7 @@ def run_scenario(tmp: Path, trucks: int, faults: list[FaultSpec], model: Path | 
     opts = DemoOptions(trucks=trucks, speed=50, db=db, web=False, config=config, sampling_rate=rate,
                        data_dir=tmp / "data", plugins=(injector,) if faults else (),
                        pluggable_scale=injector.needs_pluggable_scale, fixed_io_port=injector.needs_fixed_io_port,
-                       plant_timing=timing, on_devices=devices.update)
+                       plant_timing=timing, on_devices=devices.update, lanes=lanes)
 
     def on_gate(gate: Any, _url: str | None) -> None:
         gates.append(gate)
