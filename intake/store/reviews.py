@@ -445,6 +445,7 @@ VISIT_COLUMNS: Final[tuple[str, ...]] = (
 FAILS = "record fails verification"
 # The ids among some ids of a table whose rows fail their chain links (intake.web.verified.failing).
 RowCheck = Callable[[type[SQLModel], list[Any]], set[Any]]
+Stamp = Callable[[datetime], str]
 
 
 def day_window(since: date, until: date) -> tuple[datetime, datetime]:
@@ -452,22 +453,23 @@ def day_window(since: date, until: date) -> tuple[datetime, datetime]:
 
 
 def export_visits(engine: Engine, since: date, until: date, chunk_rows: int = 500,
-                  check: RowCheck | None = None) -> Iterator[str]:
+                  check: RowCheck | None = None, stamp: Stamp = datetime.isoformat) -> Iterator[str]:
     """CSV of the visits opened in [since, until], one line each, with the current verdict.
     With `check`, each chunk's visit, weighing and decision rows are checked against their
     chain links first: a line resting on a row that fails says so in `verified` and carries
-    no weights, net or verdict, so a forged figure is never exported as fact."""
+    no weights, net or verdict, so a forged figure is never exported as fact. `stamp` writes a
+    time (the web's exports: local time with its offset, intake.web.localtime)."""
     start, end = day_window(since, until)
     query = _visits_query(start, end)
 
     def line(r: Sequence[Any], ok: bool) -> tuple[object, ...]:
         v, at, lane, plate, sup, mat, order, g, t, route, verdict, reasons, label, rev = r[:14]
         if not ok:
-            return (v, at.isoformat(), lane, plate, sup, mat, order, None, None, None, "", None, "", "", "",
+            return (v, stamp(at), lane, plate, sup, mat, order, None, None, None, "", None, "", "", "",
                     "yes" if rev else "no", FAILS)
         received = route in (None, "pass")   # sent back with its load: nothing received
         net = (g - t if g is not None and t is not None else None) if received else 0
-        return (v, at.isoformat(), lane, plate, sup, mat, order, g, t if received else None,
+        return (v, stamp(at), lane, plate, sup, mat, order, g, t if received else None,
                 None if received else t, "yes" if received else "no", net, verdict or "",
                 ";".join(reasons or []), label or "", "yes" if rev else "no", "yes" if check else "not checked")
 
@@ -547,7 +549,7 @@ INSPECTION_COLUMNS: Final[tuple[str, ...]] = (
 
 
 def export_inspections(engine: Engine, since: date, until: date, chunk_rows: int = 500,
-                       check: RowCheck | None = None) -> Iterator[str]:
+                       check: RowCheck | None = None, stamp: Stamp = datetime.isoformat) -> Iterator[str]:
     """CSV of inspections recorded in [since, until]; with the latest review's verdict and label,
     which is the training label for the image set. With `check`, a line whose inspection or
     review row fails its chain link says so in `verified` and carries no label or verdict."""
@@ -572,9 +574,9 @@ def export_inspections(engine: Engine, since: date, until: date, chunk_rows: int
     def line(r: Sequence[Any], ok: bool) -> tuple[object, ...]:
         i, visit, sup, mat, n, rv, rl, who = r[:8]
         if not ok:
-            return (i.id, visit, i.recorded_at.isoformat(), sup, mat, "", "", "", "", "", n, "", "", "", FAILS)
+            return (i.id, visit, stamp(i.recorded_at), sup, mat, "", "", "", "", "", n, "", "", "", FAILS)
         conf = "" if i.confidence is None else f"{i.confidence:.4f}"
-        return (i.id, visit, i.recorded_at.isoformat(), sup, mat, i.model_sha256 or "", i.label or "", conf,
+        return (i.id, visit, stamp(i.recorded_at), sup, mat, i.model_sha256 or "", i.label or "", conf,
                 "yes" if i.frames_agree else "no", ";".join(i.faults or []), n, rv or "", rl or "", who or "",
                 "yes" if check else "not checked")
 
