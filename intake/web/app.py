@@ -117,7 +117,7 @@ def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_
     staff = Staff(engine, settings)
     app.state.staff = staff
     app.include_router(login_router(staff, templates))
-    app.include_router(review_router(staff, engine, templates))
+    app.include_router(review_router(staff, engine, templates, site_time.tz))
     app.include_router(frames_router(staff, engine, data_dir))
     # Exports carry whole periods: they wait for a whole-chain verify (intake.web.verified).
     app.include_router(suppliers_router(staff, engine, templates, site_time),

@@ -70,12 +70,13 @@ def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates,
     reviewer = staff.page("reviewer")
     reader = read_only(engine)     # these pages only read: never the gate's write lock
     stamp = (site_time or SiteTime()).iso   # exported times: the site's local time with its offset
+    zone = (site_time or SiteTime()).tz     # and the days asked for are the site's days
 
     @router.get("/suppliers", response_class=HTMLResponse)
     def suppliers(request: Request, since: str | None = None, until: str | None = None,
                   who: Principal = Depends(reviewer)) -> Response:
         start, end = _window(since, until, 365, staff.settings.today)
-        context = {"who": who, "since": start, "until": end, "lot_groups": lot_groups(reader, start, end),
+        context = {"who": who, "since": start, "until": end, "lot_groups": lot_groups(reader, start, end, zone),
                    "lot_statuses": STATUSES, "lots_shown": LOTS_SHOWN,
                    **rate_context(reviews.reject_rates(reader, start, end), start, end)}
         response = templates.TemplateResponse(request, "suppliers.html", context)
@@ -93,7 +94,8 @@ def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates,
         start, end = _window(since, until, 31, staff.settings.today)
         # The whole chain verified since start (the router's guard); each line's rows are checked
         # again as they are read, so an edit made since is not exported as fact.
-        lines = reviews.export_visits(reader, start, end, check=lambda table, ids: failing(engine, reader, table, ids), stamp=stamp)
+        lines = reviews.export_visits(reader, start, end, check=lambda table, ids: failing(engine, reader, table, ids), stamp=stamp,
+                                     zone=zone)
         return csv_response(lines, f"visits-{start}-{end}.csv")
 
     @router.get("/export/inspections.csv")
@@ -102,7 +104,7 @@ def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates,
         start, end = _window(since, until, 31, staff.settings.today)
         lines = reviews.export_inspections(reader, start, end,
                                            check=lambda table, ids: failing(engine, reader, table, ids),
-                                           stamp=stamp)
+                                           stamp=stamp, zone=zone)
         return csv_response(lines, f"inspections-{start}-{end}.csv")
 
     return router

@@ -100,3 +100,31 @@ def test_csv_exports_carry_local_times_with_their_offset_and_a_bom(rev: httpx.Cl
     assert inspections and all(r["recorded_at"].endswith("+08:00") for r in inspections)
     # A Chinese plate survives the round trip Excel makes (UTF-8 after the BOM).
     assert visits[store.items[0].visit]["plate"] == plates()[0] and not plates()[0].isascii()
+
+
+def test_date_filters_select_the_sites_days(rev: httpx.Client, store: Store) -> None:
+    """"2026-03-17" is the plant's 17th: the truck decided 02:30 plant time (18:30 UTC on the 16th)
+    is under it, and the counts agree with the rows."""
+    page = rev.get("/review?date_from=2026-03-17&date_to=2026-03-17")
+    assert f'href="/review/{store.items[-1].inspection}?' in page.text      # the filter rides along
+    rows = page.text.count('data-testid="queue-row"')
+    assert f'data-testid="count-total">{rows}<' in page.text and rows >= 2
+    assert f'href="/review/{store.items[-1].inspection}?' not in rev.get("/review?date_to=2026-03-16").text
+    reply = rev.get("/export/visits.csv?since=2026-03-17&until=2026-03-17")
+    visits = {r["visit"] for r in csv.DictReader(io.StringIO(read_csv(reply)))}
+    assert store.items[-1].visit in visits and store.items[0].visit not in visits
+
+
+def test_the_kept_counts_match_sql_on_the_sites_days(store: Store) -> None:
+    from intake.store import reviews
+    from intake.store.db import read_only
+    from intake.web.counts import QueueCounter
+
+    sand, _ = plates()
+    add_item(store.engine, store.data_dir, plate=sand, verdict="reject", label="muddy", reasons=["muddy"], at=LATE_UTC)
+    counter = QueueCounter(read_only(store.engine), "Asia/Shanghai")
+    for first, last in ((date(2026, 3, 17), date(2026, 3, 17)), (date(2026, 3, 16), date(2026, 3, 16)),
+                        (date(2026, 3, 13), date(2026, 3, 18)), (None, date(2026, 3, 16))):
+        f = reviews.QueueFilter(date_from=first, date_to=last, status="all", zone="Asia/Shanghai")
+        assert counter.counts(f) == reviews.queue_counts(store.engine, f), (first, last)
+        assert counter.counts(f).total == len(reviews.queue_page(store.engine, f, limit=500))
