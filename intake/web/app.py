@@ -6,6 +6,8 @@ also login, review, frames, suppliers and admin (staff), each behind a session a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Final
 from urllib.parse import quote
@@ -114,6 +116,8 @@ def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_
     from intake.web.suppliers import suppliers_router
     from intake.web.verified import require_verified
 
+    if settings.today == date.today:    # not injected: the plant's date, not the server's
+        settings = replace(settings, today=site_time.today)
     staff = Staff(engine, settings)
     app.state.staff = staff
     app.include_router(login_router(staff, templates))

@@ -53,6 +53,10 @@ class SiteTime:
         when = self.local(at) if at is not None else datetime.now(self.zone)
         return _offset(when.utcoffset())
 
+    def today(self, now: datetime | None = None) -> date:
+        """The site's date at `now` (default: the clock), where a page's default period ends."""
+        return (self.local(now) if now is not None else datetime.now(self.zone)).date()
+
     def titled(self, at: datetime | None) -> str:
         """The local minute with the offset, for a title attribute or a lone time."""
         return "—" if at is None else f"{self.minute(at)} ({_offset(self.local(at).utcoffset())})"

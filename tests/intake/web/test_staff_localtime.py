@@ -36,6 +36,7 @@ def test_a_utc_time_reads_in_the_site_zone() -> None:
     assert SHANGHAI.day(LATE_UTC) == "2026-03-17" and SiteTime("UTC").day(LATE_UTC) == "2026-03-16"
     assert SHANGHAI.day(date(2026, 3, 16)) == "2026-03-16"                    # a date is already local
     assert SHANGHAI.minute(None) == "—"
+    assert SHANGHAI.today(LATE_UTC) == date(2026, 3, 17)                     # the plant's date, not UTC's
 
 
 def test_a_zone_with_summer_time_shows_the_offset_of_that_moment() -> None:
@@ -128,3 +129,11 @@ def test_the_kept_counts_match_sql_on_the_sites_days(store: Store) -> None:
         f = reviews.QueueFilter(date_from=first, date_to=last, status="all", zone="Asia/Shanghai")
         assert counter.counts(f) == reviews.queue_counts(store.engine, f), (first, last)
         assert counter.counts(f).total == len(reviews.queue_page(store.engine, f, limit=500))
+
+
+def test_without_an_injected_today_the_pages_use_the_sites_date(hub: StatusHub, store: Store) -> None:
+    app = create_app(hub, engine=store.engine, data_dir=store.data_dir, site_tz="Asia/Shanghai")
+    today = app.state.staff.settings.today
+    assert isinstance(today.__self__, SiteTime) and today.__self__.tz == "Asia/Shanghai"
+    injected = create_app(hub, engine=store.engine, site_tz="Asia/Shanghai", staff=StaffSettings(today=SEED_NOW.date))
+    assert injected.state.staff.settings.today() == SEED_NOW.date()
