@@ -111,6 +111,17 @@ STAFF: Final[dict[str, Text]] = {
     "skip": ("跳过", "skip"),
     "quality_ok": ("图像质量合格", "quality ok"),
     "quality_bad": ("图像质量不合格", "quality"),
+    # the measurement block (_measurements.html)
+    "particles": ("颗粒", "Particles"),
+    "largest": ("最大粒径", "Largest"),
+    "median": ("中值粒径", "Median"),
+    "elongated": ("针片状比例", "Elongated"),
+    "grains_sized": ("已测颗粒", "Grains sized"),
+    "scale": ("比例尺", "Scale"),
+    "not_measured": ("未测量", "Not measured"),
+    "grading": ("级配（压实表面）", "Grading (packed surface)"),
+    "frames_graded": ("已测级配帧数", "Frames graded"),
+    "not_graded": ("未测级配", "Not graded"),
     # suppliers
     "reject_rate_chart": ("各供应商、物料的不合格率", "Reject rate per supplier and material"),
     "totals": ("合计", "Totals"),
