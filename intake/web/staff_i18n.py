@@ -40,6 +40,10 @@ STAFF: Final[dict[str, Text]] = {
     "login": ("登录", "Log in"),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
+    "login.wrong": ("用户名或密码错误", "wrong username or password"),
+    "login.throttled": ("登录失败次数过多，请 {wait} 秒后再试", "too many failed attempts; try again in {wait} s"),
+    "zoom_hint": ("点击图像（或按 z）放大；滚轮或 +/- 缩放，0 复位，Esc 或点击关闭",
+                  "Click a frame (or z) to open it; wheel or +/- zoom, 0 resets, Esc or a click closes"),
     # queue filters
     "from": ("起始日期", "From"),
     "to": ("截止日期", "To"),

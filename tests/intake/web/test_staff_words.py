@@ -96,3 +96,14 @@ def test_date_fields_take_iso_dates_whatever_the_browser_locale(rev: httpx.Clien
     field = re.search(r'<input type="text" name="date_from" value="2026-03-14"[^>]*>', html)
     assert field and 'pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}"' in field.group(0) and 'placeholder="YYYY-MM-DD"' in field.group(0)
     assert 'type="date"' not in html
+
+
+def test_a_failed_login_says_so_in_both_languages(staff_server: WebServer) -> None:
+    from tests.intake.web.staff_support import csrf_of
+
+    client = httpx.Client(base_url=staff_server.url, headers={"Sec-Fetch-Site": "same-origin"}, timeout=10)
+    form = client.get("/login")
+    reply = client.post("/login", data={"csrf": csrf_of(form.text), "username": "rev", "password": "not it at all",
+                                        "next": "/review"}, headers={"Origin": staff_server.url})
+    assert reply.status_code == 401
+    assert "用户名或密码错误 wrong username or password" in visible_text(reply.text)
