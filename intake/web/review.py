@@ -29,6 +29,7 @@ from intake.web.charts import BarChart, bar_chart, bed_plot
 from intake.web.counts import QueueCounter
 from intake.web.ids import PathId, QueryId, require_id
 from intake.web.staff import Staff, StaffPost
+from intake.web.staff_i18n import CLASS_LABELS
 from intake.web.verified import detail_failures, failing
 
 PAGE_SIZE = 50
@@ -91,7 +92,8 @@ def item_context(detail: Detail) -> dict[str, Any]:
         chart, chart_title = bar_chart(probs, insp.label), "probs"
     else:
         # No stored probabilities: show each classified frame's top-label confidence instead.
-        frames = {f"#{i + 1} {f.label}": float(f.confidence or 0) for i, f in enumerate(detail.frames) if f.label}
+        frames = {f"#{i + 1} {CLASS_LABELS.get(f.label, (f.label, ''))[0]} {f.label}": float(f.confidence or 0)
+                  for i, f in enumerate(detail.frames) if f.label}
         chart, chart_title = (bar_chart(frames) if frames else None), "frames"
     kinds = {w.kind: w.weight_kg for w in detail.weighings}
     bed = bed_plot(detail.bed_mm, detail.sample.points_m) if detail.sample else None

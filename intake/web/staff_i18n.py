@@ -37,6 +37,8 @@ STAFF: Final[dict[str, Text]] = {
     "nav.vehicles": ("车辆", "Vehicles"),
     "nav.users": ("用户", "Users"),
     "logout": ("退出", "Log out"),
+    "role.reviewer": ("复核员", "reviewer"),
+    "role.admin": ("管理员", "admin"),
     "login": ("登录", "Log in"),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),

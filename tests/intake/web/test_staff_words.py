@@ -68,7 +68,7 @@ def test_the_queue_reads_in_chinese_first(rev: httpx.Client) -> None:
     text = visible_text(html)
     for words in ("复核队列 Queue", "判定时间 Decided", "车牌 Plate", "原因 Reasons", "筛选 Filter",
                   "含泥量超标 Too much mud or clay", "无法确定，需人工复核 Not certain", "含泥 Muddy", "不合格 REJECT",
-                  "待复核 REVIEW"):
+                  "待复核 REVIEW", "rev · 复核员 reviewer"):
         assert words in text, words
     # Raw codes only in small print or a title: every reason cell leads with its words.
     cells = re.findall(r'<td class="reasons">(.*?)</td>', html, re.S)
