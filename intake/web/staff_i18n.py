@@ -199,6 +199,26 @@ ERRORS: Final[dict[int, Text]] = {
 }
 
 
+# Messages the review post answers with (intake.store.reviews, intake.web.review), by how the
+# English starts: the Chinese is put before it; an unknown message is shown as it is.
+MESSAGES: Final[dict[str, str]] = {
+    "verdict must be one of": "复核结论只能是合格或不合格",
+    "label must be one of": "标签不在可选范围内",
+    "a reason of 3 to 500 characters is required": "请填写 3 至 500 字的理由",
+    "this item changed since it was opened": "打开后此记录已有变化，请重新查看",
+    "someone else reviewed this item first": "已有其他人先复核了此记录",
+    "this record fails verification": "此记录校验失败，不能复核",
+}
+
+
+def message(en: str | None) -> Markup:
+    """A message for staff: the Chinese for it when there is one, the English beside."""
+    if not en:
+        return Markup("")
+    zh = next((zh for start, zh in MESSAGES.items() if en.startswith(start)), None)
+    return _pair((zh, en)) if zh else Markup("{}").format(en)
+
+
 def text(key: str) -> Text:
     return STAFF[key]   # a missing key is a bug in a template: fail loudly, in the tests
 
@@ -245,6 +265,6 @@ def error_words(status: int) -> Text:
 def install(env: Environment, site_time: SiteTime) -> None:
     """The words and the site's times for every template of the app."""
     env.globals.update(t=t, site_time=site_time, words=STAFF, verdict_names=VERDICTS, label_names=CLASS_LABELS)
-    env.filters.update(verdict_words=verdict, label_words=class_label, reason_words=reason_words,
+    env.filters.update(message_words=message, verdict_words=verdict, label_words=class_label, reason_words=reason_words,
                        reasons_words=reasons_words, localtime=site_time.minute, localtime_s=site_time.second,
                        localday=site_time.day)

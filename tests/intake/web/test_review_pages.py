@@ -178,6 +178,7 @@ def test_a_stale_or_invalid_review_is_refused_and_writes_nothing(
                                             "seen": seen, "verdict": "reject", "label": "muddy",
                                             "reason": "second reviewer"}, headers={"Origin": staff_server.url})
     assert late.status_code == 409 and 'data-testid="review-error"' in late.text
+    assert "打开后此记录已有变化" in late.text or "已有其他人先复核了此记录" in late.text    # Chinese first
     for verdict, label, reason in (("review", "muddy", "undecided"), ("pass", "gold", "shiny"), ("pass", "muddy", "")):
         bad = decide(rev, staff_server.url, f"/review/{store.items[2].inspection}", verdict, label, reason)
         assert bad.status_code == 400

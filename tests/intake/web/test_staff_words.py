@@ -107,3 +107,10 @@ def test_a_failed_login_says_so_in_both_languages(staff_server: WebServer) -> No
                                         "next": "/review"}, headers={"Origin": staff_server.url})
     assert reply.status_code == 401
     assert "用户名或密码错误 wrong username or password" in visible_text(reply.text)
+
+
+def test_review_messages_have_chinese_before_the_english() -> None:
+    assert all(CJK.search(zh) for zh in staff_i18n.MESSAGES.values())
+    shown = visible_text(str(staff_i18n.message("label must be one of clean_sand, muddy")))
+    assert shown == "标签不在可选范围内 label must be one of clean_sand, muddy"
+    assert str(staff_i18n.message("<new message>")) == "&lt;new message&gt;"     # unknown: as it is, escaped
