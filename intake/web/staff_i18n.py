@@ -182,6 +182,17 @@ STAFF: Final[dict[str, Text]] = {
     "why": ("理由", "Why"),
     "no_changes": ("尚无修改记录", "No changes recorded yet."),
     "no_match": ("没有匹配的记录", "No rows match."),
+    # explanations: pages show the Chinese sentence, then their fuller English one (with commands)
+    "hint.orders": ("打开或关闭送货单；每次修改都须填写理由，并记入链式修改记录。",
+                    "Open or close an order; each change needs a reason and is a chained change record."),
+    "hint.vehicles": ("修正存储皮重须填写空车称重日期和理由；每次修改记入链式修改记录，皮重从该日期起计算有效期。",
+                      "Correct a stored tare with the date it was weighed and a reason; the tare ages from that date."),
+    "hint.users": ("在闸机电脑上用命令添加用户、设置密码。", "Add users and set passwords on the gate."),
+    "hint.lots": ("批次为同一供应商同一物料的连续送货（抽样计划的分组，每批至少抽检一次）。",
+                  "A lot is a run of one supplier's deliveries of one material."),
+    "hint.record_fails": ("记录校验失败：数据库中的内容已与闸机记录不一致，依赖这些记录的数值不显示；问题解决前各车道不接收车辆。",
+                          "Record fails verification: values resting on those rows are not shown."),
+    "no_frames": ("未拍摄图像", "No frames were taken"),
 }
 
 # Error pages (staff and kiosk style): the status's words; the detail follows in English.
