@@ -14,6 +14,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 from typing import Any, ClassVar, Final, Literal, Optional
 
 from sqlalchemy import Index, and_, case, exists, func, literal, or_, select, tuple_
@@ -79,6 +80,7 @@ class QueueFilter:
     verdict: str | None = None         # reject | review
     label: str | None = None
     status: QueueStatus = "pending"
+    zone: str = "UTC"                  # the IANA zone whose days date_from/date_to name
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,9 @@ class QueueCounts:
     total: int
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+def _day_start(day: date, zone: str = "UTC") -> datetime:
+    """The instant (UTC) a day starts at in `zone`: a plant's "2026-03-17" is its own midnight."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
 
 
 def _gate_decision() -> Any:
@@ -128,9 +131,9 @@ def _gate_decision() -> Any:
 def _date_filters(f: QueueFilter) -> list[Any]:
     conds: list[Any] = [_gate_decision()]
     if f.date_from:
-        conds.append(col(Decision.decided_at) >= _day_start(f.date_from))
+        conds.append(col(Decision.decided_at) >= _day_start(f.date_from, f.zone))
     if f.date_to:
-        conds.append(col(Decision.decided_at) < _day_start(f.date_to + timedelta(days=1)))
+        conds.append(col(Decision.decided_at) < _day_start(f.date_to + timedelta(days=1), f.zone))
     return conds
 
 
@@ -445,29 +448,31 @@ VISIT_COLUMNS: Final[tuple[str, ...]] = (
 FAILS = "record fails verification"
 # The ids among some ids of a table whose rows fail their chain links (intake.web.verified.failing).
 RowCheck = Callable[[type[SQLModel], list[Any]], set[Any]]
+Stamp = Callable[[datetime], str]
 
 
-def day_window(since: date, until: date) -> tuple[datetime, datetime]:
-    return _day_start(since), _day_start(until + timedelta(days=1))
+def day_window(since: date, until: date, zone: str = "UTC") -> tuple[datetime, datetime]:
+    return _day_start(since, zone), _day_start(until + timedelta(days=1), zone)
 
 
 def export_visits(engine: Engine, since: date, until: date, chunk_rows: int = 500,
-                  check: RowCheck | None = None) -> Iterator[str]:
+                  check: RowCheck | None = None, stamp: Stamp = datetime.isoformat, zone: str = "UTC") -> Iterator[str]:
     """CSV of the visits opened in [since, until], one line each, with the current verdict.
     With `check`, each chunk's visit, weighing and decision rows are checked against their
     chain links first: a line resting on a row that fails says so in `verified` and carries
-    no weights, net or verdict, so a forged figure is never exported as fact."""
-    start, end = day_window(since, until)
+    no weights, net or verdict, so a forged figure is never exported as fact. `stamp` writes a
+    time (the web's exports: local time with its offset, intake.web.localtime); the days are `zone`'s."""
+    start, end = day_window(since, until, zone)
     query = _visits_query(start, end)
 
     def line(r: Sequence[Any], ok: bool) -> tuple[object, ...]:
         v, at, lane, plate, sup, mat, order, g, t, route, verdict, reasons, label, rev = r[:14]
         if not ok:
-            return (v, at.isoformat(), lane, plate, sup, mat, order, None, None, None, "", None, "", "", "",
+            return (v, stamp(at), lane, plate, sup, mat, order, None, None, None, "", None, "", "", "",
                     "yes" if rev else "no", FAILS)
         received = route in (None, "pass")   # sent back with its load: nothing received
         net = (g - t if g is not None and t is not None else None) if received else 0
-        return (v, at.isoformat(), lane, plate, sup, mat, order, g, t if received else None,
+        return (v, stamp(at), lane, plate, sup, mat, order, g, t if received else None,
                 None if received else t, "yes" if received else "no", net, verdict or "",
                 ";".join(reasons or []), label or "", "yes" if rev else "no", "yes" if check else "not checked")
 
@@ -547,11 +552,11 @@ INSPECTION_COLUMNS: Final[tuple[str, ...]] = (
 
 
 def export_inspections(engine: Engine, since: date, until: date, chunk_rows: int = 500,
-                       check: RowCheck | None = None) -> Iterator[str]:
+                       check: RowCheck | None = None, stamp: Stamp = datetime.isoformat, zone: str = "UTC") -> Iterator[str]:
     """CSV of inspections recorded in [since, until]; with the latest review's verdict and label,
     which is the training label for the image set. With `check`, a line whose inspection or
     review row fails its chain link says so in `verified` and carries no label or verdict."""
-    start, end = day_window(since, until)
+    start, end = day_window(since, until, zone)
     frames = (select(func.count()).select_from(Frame).where(col(Frame.inspection_id) == col(Inspection.id))
               .correlate(Inspection).scalar_subquery())
     latest_review = (select(func.max(Review.id)).where(col(Review.visit_id) == col(Sample.visit_id))
@@ -572,9 +577,9 @@ def export_inspections(engine: Engine, since: date, until: date, chunk_rows: int
     def line(r: Sequence[Any], ok: bool) -> tuple[object, ...]:
         i, visit, sup, mat, n, rv, rl, who = r[:8]
         if not ok:
-            return (i.id, visit, i.recorded_at.isoformat(), sup, mat, "", "", "", "", "", n, "", "", "", FAILS)
+            return (i.id, visit, stamp(i.recorded_at), sup, mat, "", "", "", "", "", n, "", "", "", FAILS)
         conf = "" if i.confidence is None else f"{i.confidence:.4f}"
-        return (i.id, visit, i.recorded_at.isoformat(), sup, mat, i.model_sha256 or "", i.label or "", conf,
+        return (i.id, visit, stamp(i.recorded_at), sup, mat, i.model_sha256 or "", i.label or "", conf,
                 "yes" if i.frames_agree else "no", ";".join(i.faults or []), n, rv or "", rl or "", who or "",
                 "yes" if check else "not checked")
 

@@ -6,6 +6,8 @@ also login, review, frames, suppliers and admin (staff), each behind a session a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Final
 from urllib.parse import quote
@@ -24,7 +26,9 @@ from intake.web.events import StreamRegistry
 from intake.web.headers import SecurityHeaders
 from intake.web.health import HealthProbe, health_router
 from intake.web.kiosk import kiosk_router
+from intake.web.localtime import SiteTime
 from intake.web.staff import LoginRequired, StaffSettings, login_redirect
+from intake.web.staff_i18n import install as install_words
 
 HERE: Final[Path] = Path(__file__).resolve().parent
 
@@ -42,6 +46,7 @@ def create_app(
     data_dir: Path | None = None,
     staff: StaffSettings | None = None,
     ticket_tz: str = "UTC",
+    site_tz: str = "UTC",
 ) -> FastAPI:
     """Build the app.
 
@@ -60,14 +65,18 @@ def create_app(
     data_dir: the site's data_dir, under which frame files are recorded.
     staff: session, cookie and throttling settings for the staff pages.
     ticket_tz: the zone the public ticket pages (/t/<code>) show times in.
+    site_tz: the site's zone (sampling.timezone): staff pages and CSV exports show stored UTC
+        times in it (intake.web.localtime).
     """
     # No interactive docs: nothing here needs them, and they load scripts from a CDN.
     app = FastAPI(title="Intake gate", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=HERE / "templates")
+    site_time = SiteTime(site_tz)
+    install_words(templates.env, site_time)
     streams = StreamRegistry(max_streams, max_streams_per_client)
     # The server helper calls this as it stops, so open streams end cleanly (see server.py).
     app.state.close_streams = streams.close_all
-    install_error_handlers(app)
+    install_error_handlers(app, templates)
 
     app.include_router(kiosk_router(hub, templates, streams, heartbeat_s=heartbeat_s,
                                     display_token=kiosk_display_token, hold=hold))
@@ -77,7 +86,7 @@ def create_app(
         from intake.web.tickets import tickets_router
 
         app.include_router(tickets_router(engine, templates, ticket_tz))   # public: the code is the key
-        _mount_staff(app, templates, engine, data_dir, staff or StaffSettings())
+        _mount_staff(app, templates, engine, data_dir, staff or StaffSettings(), site_time)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)
@@ -97,7 +106,7 @@ def create_app(
 
 
 def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_dir: Path | None,
-                 settings: StaffSettings) -> None:
+                 settings: StaffSettings, site_time: SiteTime) -> None:
     from intake.web.admin import admin_router
     from intake.web.frames import frames_router
     from intake.web.login import login_router
@@ -107,13 +116,15 @@ def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_
     from intake.web.suppliers import suppliers_router
     from intake.web.verified import require_verified
 
+    if settings.today == date.today:    # not injected: the plant's date, not the server's
+        settings = replace(settings, today=site_time.today)
     staff = Staff(engine, settings)
     app.state.staff = staff
     app.include_router(login_router(staff, templates))
-    app.include_router(review_router(staff, engine, templates))
+    app.include_router(review_router(staff, engine, templates, site_time.tz))
     app.include_router(frames_router(staff, engine, data_dir))
     # Exports carry whole periods: they wait for a whole-chain verify (intake.web.verified).
-    app.include_router(suppliers_router(staff, engine, templates),
+    app.include_router(suppliers_router(staff, engine, templates, site_time),
                        dependencies=[Depends(lambda: require_verified(engine))])
     app.include_router(admin_router(staff, templates))
     app.include_router(masterdata_router(staff, engine, templates))

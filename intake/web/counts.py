@@ -7,6 +7,10 @@ supplier, material, verdict, label and reviewed-or-not, brought up to date on ea
 decisions and reviews recorded since the last one (ids only grow; each catch-up reads one
 snapshot). Any filter is then a sum over at most the buckets of its days.
 
+The days are the site's (`zone`, sampling.timezone), as the queue shows them: outside UTC the
+decisions are read per UTC hour and each hour lands on its local day (exact for zones whose
+offset is whole hours, as China's is).
+
 Kept in memory per process, read through a read-only engine: no table to migrate, no write lock
 taken by a reviewer. SQLite only (it hands out ids in commit order); on another database the
 counts come from reviews.queue_counts, the exact SQL they are tested against.
@@ -18,7 +22,8 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from typing import Any, Final, NamedTuple
 
 from sqlalchemy import and_, exists, false, func, select
@@ -41,14 +46,19 @@ class Key(NamedTuple):
     reviewed: bool
 
 
-def _day(value: Any) -> date:
-    # SQLite's date() gives text; other drivers a date.
+def _day(value: Any, zone: ZoneInfo | None = None) -> date:
+    """A bucket's day: SQLite's date() text (UTC), or with `zone` its "YYYY-MM-DD HH" UTC
+    hour, turned into the zone's day."""
+    if zone is not None:
+        hour = datetime.strptime(str(value), "%Y-%m-%d %H").replace(tzinfo=timezone.utc)
+        return hour.astimezone(zone).date()
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 class QueueCounter:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, zone: str = "UTC") -> None:
         self.engine = engine
+        self.zone = None if zone == "UTC" else ZoneInfo(zone)   # None: buckets are UTC days
         self._lock = threading.Lock()
         self._by_day: dict[date, Counter[Key]] = {}
         self._days: list[date] = []          # sorted keys of _by_day
@@ -129,15 +139,16 @@ class QueueCounter:
             top_review = session.execute(select(func.max(Review.id))).scalar() or 0
             if (top_decision, top_review) == (self._decision_mark, self._review_mark):
                 return
-            added = session.execute(_new_decisions(self._decision_mark, top_decision)).all()
-            moved = session.execute(_newly_reviewed(self._review_mark, top_review, self._decision_mark)).all()
+            hourly = self.zone is not None
+            added = session.execute(_new_decisions(self._decision_mark, top_decision, hourly)).all()
+            moved = session.execute(_newly_reviewed(self._review_mark, top_review, self._decision_mark, hourly)).all()
         # Applied only once both reads succeeded, so a failed read counts nothing twice.
         for day, *key, n in added:
-            self._add(_day(day), Key(*key[:4], bool(key[4])), n)
+            self._add(_day(day, self.zone), Key(*key[:4], bool(key[4])), n)
         for day, *key, n in moved:
             # Counted as pending before; the visit's first review makes them reviewed.
-            self._add(_day(day), Key(*key[:4], False), -n)
-            self._add(_day(day), Key(*key[:4], True), n)
+            self._add(_day(day, self.zone), Key(*key[:4], False), -n)
+            self._add(_day(day, self.zone), Key(*key[:4], True), n)
         self._decision_mark, self._review_mark = top_decision, top_review
 
 
@@ -152,11 +163,12 @@ def _wanted(f: QueueFilter, name: str) -> str | None:
     return getattr(f, name)
 
 
-def _grouped(reviewed: Any, *where: Any) -> Any:
+def _grouped(reviewed: Any, *where: Any, hourly: bool = False) -> Any:
     """(day, supplier, material, verdict, label, reviewed, n) over gate queue decisions;
-    `reviewed` is an expression per row, or None for a constant False."""
+    `reviewed` is an expression per row, or None for a constant False. `hourly`: the UTC hour
+    ("YYYY-MM-DD HH") in place of the day."""
     constant = reviewed is None
-    day = func.date(col(Decision.decided_at))
+    day = func.strftime("%Y-%m-%d %H", col(Decision.decided_at)) if hourly else func.date(col(Decision.decided_at))
     written_by_review = exists().where(col(Review.decision_id) == col(Decision.id))
     return (
         select(day, Supplier.code, Material.code, Decision.verdict, Decision.label,
@@ -171,15 +183,15 @@ def _grouped(reviewed: Any, *where: Any) -> Any:
     )
 
 
-def _new_decisions(after: int, upto: int) -> Any:
+def _new_decisions(after: int, upto: int, hourly: bool = False) -> Any:
     reviewed = exists().where(col(Review.visit_id) == col(Decision.visit_id))
-    return _grouped(reviewed, col(Decision.id) > after, col(Decision.id) <= upto)
+    return _grouped(reviewed, col(Decision.id) > after, col(Decision.id) <= upto, hourly=hourly)
 
 
-def _newly_reviewed(after: int, upto: int, decisions_upto: int) -> Any:
+def _newly_reviewed(after: int, upto: int, decisions_upto: int, hourly: bool = False) -> Any:
     """Counted decisions (id <= decisions_upto) of visits whose first review is in (after, upto]."""
     earlier = aliased(Review)
     first_now = select(Review.visit_id).where(
         col(Review.id) > after, col(Review.id) <= upto,
         ~exists().where(and_(earlier.visit_id == Review.visit_id, earlier.id <= after)))
-    return _grouped(None, col(Decision.id) <= decisions_upto, col(Decision.visit_id).in_(first_now))
+    return _grouped(None, col(Decision.id) <= decisions_upto, col(Decision.visit_id).in_(first_now), hourly=hourly)

@@ -17,7 +17,9 @@ from fastapi.templating import Jinja2Templates
 from intake.auth.csrf import same_origin, tokens_match
 from intake.auth.users import normalise
 from intake.web.forms import read_form
+from intake.web.i18n import Text
 from intake.web.staff import Staff, StaffPost, safe_next
+from intake.web.staff_i18n import text
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +27,7 @@ log = logging.getLogger(__name__)
 def login_router(staff: Staff, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(tags=["login"])
 
-    def form_page(request: Request, next_url: str, error: str | None, status: int = 200) -> Response:
+    def form_page(request: Request, next_url: str, error: Text | None, status: int = 200) -> Response:
         token = staff.new_login_token()
         response = templates.TemplateResponse(
             request, "login.html", {"next": next_url, "error": error, "login_csrf": token}, status_code=status)
@@ -50,10 +52,11 @@ def login_router(staff: Staff, templates: Jinja2Templates) -> APIRouter:
         token = await run_in_threadpool(_authenticate, staff, username, password, client,
                                         staff.session_token(request))
         if token is None:
-            return form_page(request, next_url, "wrong username or password", status=401)
+            return form_page(request, next_url, text("login.wrong"), status=401)
         if isinstance(token, float):
             wait = max(1, math.ceil(token))
-            response = form_page(request, next_url, f"too many failed attempts; try again in {wait} s", status=429)
+            zh, en = text("login.throttled")
+            response = form_page(request, next_url, (zh.format(wait=wait), en.format(wait=wait)), status=429)
             response.headers["Retry-After"] = str(wait)
             return response
         response = RedirectResponse(next_url, status_code=303)

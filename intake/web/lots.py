@@ -65,11 +65,11 @@ class LotGroup:
     lots: list[Lot]                  # the newest LOTS_SHOWN, newest first
 
 
-def lots(engine: Engine, since: date, until: date) -> list[LotGroup]:
-    """Lots with a delivery selected in [since, until], grouped per supplier and material."""
+def lots(engine: Engine, since: date, until: date, zone: str = "UTC") -> list[LotGroup]:
+    """Lots with a delivery selected in [since, until] (days of `zone`), grouped per supplier and material."""
     if not inspect(engine).has_table(SamplingSelection.__tablename__):
         return []
-    start, end = day_window(since, until)
+    start, end = day_window(since, until, zone)
     sel = SamplingSelection
     current = (select(Decision.verdict).where(col(Decision.visit_id) == col(sel.visit_id))
                .order_by(col(Decision.id).desc()).limit(1).correlate(sel).scalar_subquery())

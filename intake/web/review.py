@@ -29,14 +29,16 @@ from intake.web.charts import BarChart, bar_chart, bed_plot
 from intake.web.counts import QueueCounter
 from intake.web.ids import PathId, QueryId, require_id
 from intake.web.staff import Staff, StaffPost
+from intake.web.staff_i18n import CLASS_LABELS
 from intake.web.verified import detail_failures, failing
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("date_from", "date_to", "supplier", "material", "verdict", "label", "status")
 
 
-def parse_filter(params: Mapping[str, str]) -> QueueFilter:
-    """The queue filter from query or form fields; 400 on a value that cannot be meant."""
+def parse_filter(params: Mapping[str, str], zone: str = "UTC") -> QueueFilter:
+    """The queue filter from query or form fields (dates: days of `zone`, the site's); 400 on
+    a value that cannot be meant."""
     def day(key: str) -> date | None:
         raw = params.get(key) or ""
         try:
@@ -54,7 +56,7 @@ def parse_filter(params: Mapping[str, str]) -> QueueFilter:
     return QueueFilter(date_from=day("date_from"), date_to=day("date_to"),
                        supplier=(params.get("supplier") or None), material=(params.get("material") or None),
                        verdict=one_of("verdict", reviews.QUEUE_VERDICTS), label=one_of("label", LABELS),
-                       status=status)  # type: ignore[arg-type]
+                       status=status, zone=zone)  # type: ignore[arg-type]
 
 
 def filter_query(f: QueueFilter) -> str:
@@ -90,7 +92,8 @@ def item_context(detail: Detail) -> dict[str, Any]:
         chart, chart_title = bar_chart(probs, insp.label), "probs"
     else:
         # No stored probabilities: show each classified frame's top-label confidence instead.
-        frames = {f"#{i + 1} {f.label}": float(f.confidence or 0) for i, f in enumerate(detail.frames) if f.label}
+        frames = {f"#{i + 1} {CLASS_LABELS.get(f.label, (f.label, ''))[0]} {f.label}": float(f.confidence or 0)
+                  for i, f in enumerate(detail.frames) if f.label}
         chart, chart_title = (bar_chart(frames) if frames else None), "frames"
     kinds = {w.kind: w.weight_kg for w in detail.weighings}
     bed = bed_plot(detail.bed_mm, detail.sample.points_m) if detail.sample else None
@@ -119,15 +122,16 @@ class ReviewPages:
     """The handlers, with what they share. Reads go through a read-only engine (a deferred
     transaction: browsing never takes the write lock the gate needs); only the review post writes."""
 
-    def __init__(self, engine: Engine, templates: Jinja2Templates) -> None:
+    def __init__(self, engine: Engine, templates: Jinja2Templates, zone: str = "UTC") -> None:
         self.engine = engine
         self.reader = read_only(engine)
         self.templates = templates
-        self.counter = QueueCounter(self.reader)
+        self.zone = zone
+        self.counter = QueueCounter(self.reader, zone)
         self.counter.warm_up()
 
     def queue(self, request: Request, who: Principal) -> Response:
-        f = parse_filter(request.query_params)
+        f = parse_filter(request.query_params, self.zone)
         raw_before = request.query_params.get("before")
         before = require_id(raw_before, "before") if raw_before is not None else None
         rows = reviews.queue_page(self.reader, f, before=before, limit=PAGE_SIZE)
@@ -149,7 +153,7 @@ class ReviewPages:
         detail = reviews.visit_detail(self.reader, visit_id) if visit_id else None
         if detail is None:
             raise HTTPException(status_code=404, detail="no such item")
-        f = parse_filter(request.query_params)
+        f = parse_filter(request.query_params, self.zone)
         bad = detail_failures(self.engine, self.reader, detail)
         context = {"who": who, **item_context(detail), "query": filter_query(f), "error": error,
                    "removal": removal_of(self.reader, detail.visit.id) if detail.frames else None,
@@ -158,7 +162,7 @@ class ReviewPages:
         return _page(self.templates, request, "review_item.html", context, status)
 
     def next_item(self, request: Request, after: int) -> Response:
-        f = parse_filter(request.query_params)
+        f = parse_filter(request.query_params, self.zone)
         pending = QueueFilter(**{**f.__dict__, "status": "pending"})
         rows = reviews.queue_page(self.reader, pending, before=after, limit=1)
         query = filter_query(f)
@@ -190,10 +194,10 @@ class ReviewPages:
         return RedirectResponse(target, status_code=303)
 
 
-def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
+def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates, zone: str = "UTC") -> APIRouter:
     router = APIRouter(tags=["review"])
     reviewer = staff.page("reviewer")
-    pages = ReviewPages(engine, templates)
+    pages = ReviewPages(engine, templates, zone)
 
     @router.get("/review", response_class=HTMLResponse)
     def queue(request: Request, who: Principal = Depends(reviewer)) -> Response:

@@ -2,7 +2,7 @@
 table; lots and their status) and the CSV exports /export/visits.csv and /export/inspections.csv."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -14,12 +14,19 @@ from intake.auth.sessions import Principal
 from intake.store import reviews
 from intake.store.db import read_only
 from intake.web.charts import line_chart
+from intake.web.localtime import SiteTime
 from intake.web.lots import LOTS_SHOWN, STATUSES
 from intake.web.lots import lots as lot_groups
 from intake.web.staff import Staff
 from intake.web.verified import failing
 
 MAX_SPAN_DAYS = 3 * 366
+BOM = "\ufeff"   # Excel on a Chinese Windows reads a CSV as GBK unless it starts with this
+
+
+def with_bom(lines: Iterable[str]) -> Iterator[str]:
+    yield BOM
+    yield from lines
 
 
 def _window(since: str | None, until: str | None, default_days: int,
@@ -57,24 +64,27 @@ def rate_context(rows: list[reviews.RateRow], start: date, end: date) -> dict[st
             "chart": line_chart(_months(start, end), series, notes) if rows else None}
 
 
-def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
+def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates,
+                     site_time: SiteTime | None = None) -> APIRouter:
     router = APIRouter(tags=["suppliers"])
     reviewer = staff.page("reviewer")
     reader = read_only(engine)     # these pages only read: never the gate's write lock
+    stamp = (site_time or SiteTime()).iso   # exported times: the site's local time with its offset
+    zone = (site_time or SiteTime()).tz     # and the days asked for are the site's days
 
     @router.get("/suppliers", response_class=HTMLResponse)
     def suppliers(request: Request, since: str | None = None, until: str | None = None,
                   who: Principal = Depends(reviewer)) -> Response:
         start, end = _window(since, until, 365, staff.settings.today)
-        context = {"who": who, "since": start, "until": end, "lot_groups": lot_groups(reader, start, end),
+        context = {"who": who, "since": start, "until": end, "lot_groups": lot_groups(reader, start, end, zone),
                    "lot_statuses": STATUSES, "lots_shown": LOTS_SHOWN,
                    **rate_context(reviews.reject_rates(reader, start, end), start, end)}
         response = templates.TemplateResponse(request, "suppliers.html", context)
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    def csv_response(lines: object, name: str) -> Response:
-        return StreamingResponse(lines, media_type="text/csv; charset=utf-8",  # type: ignore[arg-type]
+    def csv_response(lines: Iterable[str], name: str) -> Response:
+        return StreamingResponse(with_bom(lines), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": f'attachment; filename="{name}"',
                                           "Cache-Control": "no-store"})
 
@@ -84,7 +94,8 @@ def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -
         start, end = _window(since, until, 31, staff.settings.today)
         # The whole chain verified since start (the router's guard); each line's rows are checked
         # again as they are read, so an edit made since is not exported as fact.
-        lines = reviews.export_visits(reader, start, end, check=lambda table, ids: failing(engine, reader, table, ids))
+        lines = reviews.export_visits(reader, start, end, check=lambda table, ids: failing(engine, reader, table, ids), stamp=stamp,
+                                     zone=zone)
         return csv_response(lines, f"visits-{start}-{end}.csv")
 
     @router.get("/export/inspections.csv")
@@ -92,7 +103,8 @@ def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -
                            who: Principal = Depends(reviewer)) -> Response:
         start, end = _window(since, until, 31, staff.settings.today)
         lines = reviews.export_inspections(reader, start, end,
-                                           check=lambda table, ids: failing(engine, reader, table, ids))
+                                           check=lambda table, ids: failing(engine, reader, table, ids),
+                                           stamp=stamp, zone=zone)
         return csv_response(lines, f"inspections-{start}-{end}.csv")
 
     return router

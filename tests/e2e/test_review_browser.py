@@ -102,10 +102,11 @@ def log_in(page: Page, url: str, user: str) -> None:
 
 def check_item_page(page: Page, plant: Plant) -> None:
     """The newest rejected item: frames, bed points, rules, plate, measurements, frame quality."""
-    expect(page.get_by_test_id("gate-verdict")).to_have_text("REJECT")
+    expect(page.get_by_test_id("gate-verdict")).to_have_text(re.compile(r"^\s*不合格\s+REJECT\s*$"))
     expect(page.get_by_test_id("frame")).to_have_count(5)
     expect(page.get_by_test_id("bed-point")).to_have_count(len(plant.trucks[-1]["sample_points"]))
-    expect(page.get_by_test_id("rules")).to_contain_text("foreign_matter")
+    expect(page.get_by_test_id("rules")).to_contain_text("含有杂物 Foreign matter found")   # words first,
+    expect(page.get_by_test_id("rules")).to_contain_text("foreign_matter")                # the code beside
     plate = plant.trucks[-1]["plate"]
     expect(page.get_by_test_id("plate")).to_have_text(plate)
     for i in range(5):                                          # every frame decoded, none broken
@@ -142,13 +143,13 @@ def check_audit_and_suppliers(page: Page, plant: Plant) -> None:
     page.goto(f"{plant.url}/review?status=reviewed")
     expect(rows).to_have_count(1)
     expect(page.get_by_test_id("count-total")).to_have_text("1")          # counts follow the review
-    expect(rows.first).to_contain_text("reject → pass (li.wei)")
+    expect(rows.first).to_contain_text("不合格 REJECT → 合格 PASS (li.wei)")
     rows.first.click()
-    expect(page.get_by_test_id("current-verdict")).to_have_text("PASS")
+    expect(page.get_by_test_id("current-verdict")).to_have_text(re.compile(r"^\s*合格\s+PASS\s*$"))
     record = page.get_by_test_id("review-record")
     expect(record).to_contain_text("li.wei")
-    expect(record).to_contain_text("REJECT → PASS")
-    expect(record).to_contain_text("clean_gravel")
+    expect(record).to_contain_text("不合格 REJECT → 合格 PASS")
+    expect(record).to_contain_text("洁净碎石 Clean gravel")
     expect(record).to_contain_text("tray shows clean stone")
     expect(page.get_by_test_id("audit").locator("li")).to_have_count(2)   # the gate's and the review's
     shot(page, "audit")

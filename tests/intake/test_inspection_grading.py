@@ -46,13 +46,14 @@ def test_without_a_calibration_a_rule_with_grading_limits_never_passes(inspect_f
 
 def test_the_review_page_shows_the_grading_or_why_not(inspect_frames):
     from tests.intake.test_inspection_particles import _render
+    from tests.intake.web.staff_support import visible_text
 
     _, row = inspect_frames([load(photos("val")[0])], mm_per_px=0.1)
     g = row.measurements["grading"]
     assert (f'data-testid="grading-d">{g["d10_mm"]:.2f} / {g["d50_mm"]:.2f} / {g["d90_mm"]:.2f} mm<'
             in _render(row))
     row.measurements = {**row.measurements, "grading": {"measured": False, "reason": "no_calibration"}}
-    assert "Not graded (no_calibration)." in _render(row)
+    assert "未测级配 Not graded (no_calibration)." in visible_text(_render(row))
 
 
 def test_no_frame_through_the_quality_gate_is_not_graded_and_held(inspect_frames):

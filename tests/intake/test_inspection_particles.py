@@ -13,8 +13,11 @@ import numpy as np
 from intake.config import load_config
 from intake.inspection import camera_scale
 from intake.store.tables import Inspection
+from intake.web.localtime import SiteTime
+from intake.web.staff_i18n import install as install_words
 from vision.calibration import Calibration, save_atomic
 from vision.synth.particles_known import known_sample
+from tests.intake.web.staff_support import visible_text
 
 ROOT = Path(__file__).resolve().parents[2]
 MM_PER_PX = 0.25
@@ -38,6 +41,7 @@ def test_measurements_of_known_grains_are_stored_on_the_inspection(inspect_frame
 def _render(row: Inspection) -> str:
     """The review page's particle block, from the stored record."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "intake/web/templates"), autoescape=True)
+    install_words(env, SiteTime())     # the staff pages' words, as create_app installs them
     return env.get_template("_measurements.html").render(insp=row)
 
 
@@ -46,7 +50,7 @@ def test_without_a_calibration_nothing_is_measured_and_a_sand_limit_holds_the_lo
     judgement, row = inspect_frames([sample.image], mm_per_px=None)
     assert row.measurements == {**row.measurements, "measured": False, "reason": "no_calibration"}
     assert judgement.verdict == "review"
-    assert "Not measured (no_calibration)." in _render(row)
+    assert "未测量 Not measured (no_calibration)." in visible_text(_render(row))
 
 
 def test_the_calibration_file_gives_the_scale_and_a_broken_one_does_not_stop_anything(tmp_path):

@@ -70,7 +70,7 @@ def _review_all(url: str, truth: dict[str, str]) -> list[str]:
     reviewed = []
     for link in dict.fromkeys(re.findall(r'href="(/review/\d+)[^"]*"', client.get("/review").text)):
         page = client.get(link).text
-        assert "Model</dt>" in page          # the page names the model that judged the load
+        assert 'class="en">Model</span></span></dt><dd class="mono" data-testid="model"' in page  # names the model that judged
         visit = re.search(r'name="visit" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
         seen = re.search(r'name="seen" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
         q = re.search(r'name="q" value="([^"]*)"', page).group(1).replace("&amp;", "&")  # type: ignore[union-attr]

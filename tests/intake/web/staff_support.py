@@ -22,6 +22,19 @@ class Store:
 
 
 
+def visible_text(html: str) -> str:
+    """What a person reads: tags dropped, whitespace runs folded to one space."""
+    import html as entities
+
+    return re.sub(r"\s+", " ", entities.unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def read_csv(reply: httpx.Response) -> str:
+    """An export as Excel reads it: UTF-8 after the byte-order mark, which must be there."""
+    assert reply.content.startswith(b"\xef\xbb\xbf"), "CSV export without a UTF-8 BOM"
+    return reply.content.decode("utf-8-sig")
+
+
 def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "page has no CSRF field"

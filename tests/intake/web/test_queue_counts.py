@@ -86,8 +86,8 @@ def test_each_filter_choice_shows_how_many_items_it_would_give(store: Store) -> 
 
 def test_the_queue_page_shows_the_choice_counts(store: Store, staff_server: WebServer) -> None:
     html = login(staff_server.url, "rev").get("/review?supplier=ds-stone").text
-    assert re.search(r'<option value="clean_gravel">clean_gravel \(3\)</option>', html)
-    assert re.search(r'<option value="muddy">muddy \(0\)</option>', html)
+    assert re.search(r'<option value="clean_gravel">洁净碎石 Clean gravel \(3\)</option>', html)
+    assert re.search(r'<option value="muddy">含泥 Muddy \(0\)</option>', html)
     assert re.search(r'<option value="hx-sand">[^<]+ \(6\)</option>', html)   # what switching supplier gives
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from tests.intake.web.staff_support import Store, csrf_of, login
+from tests.intake.web.staff_support import Store, csrf_of, login, read_csv, visible_text
 from intake.store import reviews
 from intake.store.reviews import QueueFilter, Review
 from intake.store.tables import Decision
@@ -106,7 +106,8 @@ def test_inspection_page_shows_everything_the_reviewer_needs(rev: httpx.Client, 
     assert html.count('data-testid="bed-point"') == 3                          # sampling points on the bed
     assert 'data-testid="gross">32480 kg' in html
     assert "沪A·S1001" in html or "·S" in html
-    assert 'data-testid="rules"><li class="mono">muddy</li>' in html
+    rules = visible_text(html.split('data-testid="rules">', 1)[1].split("</ul>", 1)[0])
+    assert rules == "含泥量超标 Too much mud or clay muddy"                     # words first, the code beside
     assert "sharpness 210" in html and "quality ok" in html
     assert 'name="verdict" value="pass"' in html and 'name="label" value="muddy" required data-key="3" checked' in html
 
@@ -146,8 +147,9 @@ def test_overturn_appends_a_review_and_a_decision_and_opens_the_next_item(
             review.previous_decision_id, review.inspection_id) == ("reject", "pass", "clean_sand", "rev", new.id,
                                                                    item.decision, item.inspection)
     page = rev.get(f"/review/{item.inspection}").text
-    assert 'data-testid="current-verdict">PASS' in page and 'data-testid="gate-verdict">REJECT' in page
-    assert "REJECT → <b>PASS</b>, label <b>clean_sand</b>" in page
+    assert re.search(r'data-testid="current-verdict"><span class="i18n" title="pass"><span lang="zh-CN">合格</span>', page)
+    assert re.search(r'data-testid="gate-verdict"><span class="i18n" title="reject"><span lang="zh-CN">不合格</span>', page)
+    assert "不合格 REJECT → 合格 PASS , 标签 Label 洁净砂 Clean sand" in visible_text(page)
     queue = rev.get("/review").text
     assert f"/review/{item.inspection}" not in rows(queue) and count(queue, "total") == 8
     assert f"/review/{item.inspection}?status=reviewed" in rows(rev.get("/review?status=reviewed").text)
@@ -176,6 +178,7 @@ def test_a_stale_or_invalid_review_is_refused_and_writes_nothing(
                                             "seen": seen, "verdict": "reject", "label": "muddy",
                                             "reason": "second reviewer"}, headers={"Origin": staff_server.url})
     assert late.status_code == 409 and 'data-testid="review-error"' in late.text
+    assert "打开后此记录已有变化" in late.text or "已有其他人先复核了此记录" in late.text    # Chinese first
     for verdict, label, reason in (("review", "muddy", "undecided"), ("pass", "gold", "shiny"), ("pass", "muddy", "")):
         bad = decide(rev, staff_server.url, f"/review/{store.items[2].inspection}", verdict, label, reason)
         assert bad.status_code == 400
@@ -195,7 +198,7 @@ def test_supplier_page_draws_reject_rates(rev: httpx.Client) -> None:
 
 def test_csv_exports(rev: httpx.Client, staff_server: WebServer, store: Store) -> None:
     decide(rev, staff_server.url, f"/review/{store.items[0].inspection}", "pass", "clean_sand", "=cmd|' /C calc'!A0")
-    visits = list(csv.DictReader(io.StringIO(rev.get("/export/visits.csv").text)))
+    visits = list(csv.DictReader(io.StringIO(read_csv(rev.get("/export/visits.csv")))))
     assert len(visits) == 11
     reviewed = next(v for v in visits if v["visit"] == store.items[0].visit)
     assert (reviewed["verdict"], reviewed["label"], reviewed["reviewed"]) == ("pass", "clean_sand", "yes")
@@ -204,7 +207,7 @@ def test_csv_exports(rev: httpx.Client, staff_server: WebServer, store: Store) -
     assert rejected and all((v["received"], v["net_kg"], v["tare_kg"]) == ("no", "0", "") for v in rejected)
     export = rev.get("/export/inspections.csv")
     assert export.headers["content-disposition"].startswith("attachment;")
-    insp = list(csv.DictReader(io.StringIO(export.text)))
+    insp = list(csv.DictReader(io.StringIO(read_csv(export))))
     assert len(insp) == 10
     row = next(r for r in insp if r["inspection"] == str(store.items[0].inspection))
     assert (row["review_verdict"], row["review_label"], row["reviewer"], row["frames"]) == ("pass", "clean_sand",
@@ -225,7 +228,7 @@ def test_measurements_have_their_own_block(rev: httpx.Client, store: Store) -> N
 
 def test_frame_quality_figures_show_on_each_frame(rev: httpx.Client, store: Store) -> None:
     html = rev.get(f"/review/{store.items[0].inspection}").text
-    assert html.count("quality ok · sharpness 210 · mean luma 120") == 2
+    assert visible_text(html).count("图像质量合格 quality ok · sharpness 210 · mean luma 120") == 2
     assert "2 of 2 frames passed the quality gate" in html
 
 

@@ -33,14 +33,14 @@ def lots_store(store: Store) -> Store:
 
 def lot_rows(html: str) -> dict[str, tuple[str, str]]:
     """lot id -> (open|closed, status)."""
-    found = re.findall(r'<tr data-testid="lot-row"><td class="mono">([^<]+)</td><td>(\w+)</td>\s*'
-                       r'<td><span class="pill lot-\w+" data-testid="lot-status">(\w+)</span>', html)
+    found = re.findall(r'<tr data-testid="lot-row"><td class="mono">([^<]+)</td><td data-state="(\w+)">.*?</td>\s*'
+                       r'<td><span class="pill lot-\w+" data-testid="lot-status" data-status="(\w+)"', html)
     return {lot: (state, status) for lot, state, status in found}
 
 
 def lot_counts(html: str) -> list[dict[str, int]]:
     blocks = re.findall(r'data-testid="lot-counts">(.*?)</p>', html, re.S)
-    return [{s: int(n) for s, n in re.findall(r'data-testid="lot-count-(\w+)">\w+ (\d+)<', b)} for b in blocks]
+    return [{s: int(n) for s, n in re.findall(r'data-testid="lot-count-(\w+)" data-count="(\d+)"', b)} for b in blocks]
 
 
 def decide(store: Store, item: int, verdict: str) -> None:

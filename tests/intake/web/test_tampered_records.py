@@ -17,7 +17,7 @@ from intake.store.chain import key_for
 from intake.store.integrity import REFUSAL, state_for, verify_whole
 from intake.web.app import create_app
 from intake.web.server import WebServer
-from tests.intake.web.staff_support import Store, csrf_of, login
+from tests.intake.web.staff_support import Store, csrf_of, login, read_csv
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_an_edit_made_after_the_start_verify_is_not_exported_as_fact(staff_serve
     sqlite3. The next export checks each line's rows as it reads them: the forged visit's line
     says it fails verification and carries no weight, the others are verified; exports stop."""
     client = login(staff_server.url, "rev")
-    before = list(csv.DictReader(io.StringIO(client.get("/export/visits.csv").text)))
+    before = list(csv.DictReader(io.StringIO(read_csv(client.get("/export/visits.csv")))))
     assert before and all(r["verified"] == "yes" for r in before)
     item = store.items[0]
     gross = next(r["gross_kg"] for r in before if r["visit"] == item.visit)
@@ -113,7 +113,7 @@ def test_an_edit_made_after_the_start_verify_is_not_exported_as_fact(staff_serve
     con.close()
     reply = client.get("/export/visits.csv")
     assert reply.status_code == 200
-    after = {r["visit"]: r for r in csv.DictReader(io.StringIO(reply.text))}
+    after = {r["visit"]: r for r in csv.DictReader(io.StringIO(read_csv(reply)))}
     forged = after[item.visit]
     assert forged["verified"] == "record fails verification"
     assert forged["gross_kg"] == forged["net_kg"] == forged["verdict"] == ""
@@ -127,14 +127,14 @@ def test_a_forged_inspection_label_is_not_exported_as_training_data(staff_server
     """The inspections export is the training label set: a label forged after the start verify
     is exported as failing verification, without the label."""
     client = login(staff_server.url, "rev")
-    before = list(csv.DictReader(io.StringIO(client.get("/export/inspections.csv").text)))
+    before = list(csv.DictReader(io.StringIO(read_csv(client.get("/export/inspections.csv")))))
     assert before and all(r["verified"] == "yes" for r in before)
     item = store.items[0]
     con = sqlite3.connect(store.engine.url.database)
     with con:
         con.execute("UPDATE inspection SET label = 'clean_sand', confidence = 0.99 WHERE id = ?", (item.inspection,))
     con.close()
-    after = {r["inspection"]: r for r in csv.DictReader(io.StringIO(client.get("/export/inspections.csv").text))}
+    after = {r["inspection"]: r for r in csv.DictReader(io.StringIO(read_csv(client.get("/export/inspections.csv"))))}
     forged = after[str(item.inspection)]
     assert forged["verified"] == "record fails verification" and forged["label"] == forged["confidence"] == ""
     assert all(r["verified"] == "yes" for i, r in after.items() if i != str(item.inspection))
@@ -155,7 +155,8 @@ def test_the_gates_web_app_verifies_in_the_background_and_closes_the_lanes(
                            data_dir=forged.data_dir, kiosk_display_token="")
     gate = SimpleNamespace(hub=hub, health=lambda: {"model": "ok"}, records=SimpleNamespace(engine=forged.engine),
                            cfg=SimpleNamespace(site=site, identification=IdentificationConfig(),
-                                              tickets=TicketConfig()), lanes=[])
+                                              tickets=TicketConfig(), sampling=SimpleNamespace(timezone="UTC")),
+                           lanes=[])
     server = WebServer(web_app(gate))  # type: ignore[arg-type]
     server.start()
     try:
