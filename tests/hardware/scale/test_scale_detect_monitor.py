@@ -77,7 +77,7 @@ def test_monitor_shows_weight_rate_and_raw_bytes() -> None:
     with IndicatorSimulator(lambda: (7420, False), period=0.02, protocol="ricelake") as sim:
         sim.corrupt_next(3)
         result = runner.invoke(app, ["monitor", "--port", sim.port, "--protocol", "ricelake",
-                                     "--duration", "0.8", "--refresh", "0.1"])
+                                     "--duration", "3.0", "--refresh", "0.1"])   # a loaded machine too
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "7420 kg" in out and "frames/s" in out and "rejected" in out
