@@ -20,7 +20,8 @@ def test_the_gate_mounts_the_settlement_api_with_its_token(records, plant, db_pa
                            data_dir=db_path.parent, kiosk_display_token="")
     gate = SimpleNamespace(hub=StatusHub(), health=lambda: {}, records=records, lanes=[],
                            cfg=SimpleNamespace(site=site, identification=IdentificationConfig(erp_token=token),
-                                               tickets=TicketConfig(timezone="Asia/Shanghai")))
+                                               tickets=TicketConfig(timezone="Asia/Shanghai"),
+                                               sampling=SimpleNamespace(timezone="Asia/Shanghai")))
     server = WebServer(web_app(gate))  # type: ignore[arg-type]
     server.start()
     try:
