@@ -12,19 +12,17 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
-from hardware.modbus.gateio import BARRIER_COILS
-from hardware.modbus.gateio_sim import GateIOSimulator
-from intake.demo.runner import DemoDevices, DemoOptions, run_demo
+from intake.demo.runner import DemoOptions, run_demo
 from intake.gate import Gate
-from intake.lane.status import LaneStatus
 from intake.web import i18n
 from tests.e2e.browser_support import SCREENSHOTS
+from tests.faults.recorder import StatusRecorder
 
 SPEED = 20
 RECORD_SCREENS = """
@@ -45,43 +43,15 @@ document.addEventListener("DOMContentLoaded", () => {
 
 
 @dataclass
-class ArmsSeen:
-    """Plays along with the demo: at every lane snapshot, the arms the gate had ordered open."""
-    shown: list[tuple[LaneStatus, frozenset[str]]] = field(default_factory=list)
-
-    def attach(self, devices: DemoDevices) -> None:
-        hub, io = devices.gate.hub, devices.gateio
-        publish = hub.publish
-
-        def recorded(status: LaneStatus) -> None:
-            self.shown.append((status, _ordered_open(io)))
-            publish(status)
-        hub.publish = recorded   # type: ignore[method-assign]
-
-    async def on_step(self, index: int, truck: object, step: str) -> None:
-        return None
-
-    def cancel(self) -> None:
-        return None
-
-
-def _ordered_open(io: GateIOSimulator) -> frozenset[str]:
-    last: dict[str, bool] = {}
-    for coil, value in io.coil_writes:
-        last[coil] = value
-    return frozenset(arm for arm, coil in BARRIER_COILS.items() if last.get(coil))
-
-
-@dataclass
 class Run:
-    arms: ArmsSeen
+    arms: StatusRecorder
     screens: list[dict[str, str]]
     lines: list[dict]
 
 
 def _walk(browser: Browser, tmp: Path, trucks: int, rate: float, shot: str) -> Run:
     """The demo in its own thread and loop; the kiosk page in Chromium from the first truck."""
-    arms, lines = ArmsSeen(), []
+    arms, lines = StatusRecorder(), []
     url: list[str] = []
     ready, finished = threading.Event(), threading.Event()
     errors: list[BaseException] = []
