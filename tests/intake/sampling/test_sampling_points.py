@@ -28,12 +28,15 @@ def test_points_obey_every_rule_or_the_plan_fails_cleanly(seed, visit, length, w
         assert "could not place" in str(exc) or "no room" in str(exc)
         return
     assert len(pts) == n
+    def edge(v: float) -> float:   # edges to the micrometre, as the plan compares them (points.py _r)
+        return round(v, 6)
+
     for x, y in pts:
-        assert margin <= x <= length - margin and margin <= y <= width - margin
+        assert edge(margin) <= x <= edge(length - margin) and edge(margin) <= y <= edge(width - margin)
         assert x == round(x, 3) and y == round(y, 3)                 # whole millimetres
         for o in obstacles:
-            inside = (o.x_m - margin <= x <= o.x_m + o.length_m + margin
-                      and o.y_m - margin <= y <= o.y_m + o.width_m + margin)
+            inside = (edge(o.x_m - margin) <= x <= edge(o.x_m + o.length_m + margin)
+                      and edge(o.y_m - margin) <= y <= edge(o.y_m + o.width_m + margin))
             assert not inside
     for i, a in enumerate(pts):
         for b in pts[i + 1:]:
