@@ -15,7 +15,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from intake.cli.audit import _require_existing_file
 from intake.cli.db import CONFIG, DB, resolve
 from intake.cli.output import JSON, emit, fail, finish, note, show
 from intake.config import GateConfig
@@ -28,7 +27,6 @@ def _open(db: Optional[str], config: Optional[Path]) -> tuple[Any, GateConfig]:
     from intake.store.db import StoreError, open_engine
 
     url, cfg = resolve(db, config)
-    _require_existing_file(url)
     try:
         return open_engine(url, None, migrate=True), cfg
     except StoreError as exc:

@@ -25,7 +25,6 @@ def _report(db: Optional[str], config: Optional[Path], key: Optional[str], head:
             parse_head(head)
         except ValueError as exc:
             fail(str(exc), 2)
-    _require_existing_file(url)
     try:
         engine = open_engine(url, secret, migrate=False)
     except StoreError as exc:
@@ -37,24 +36,6 @@ def _report(db: Optional[str], config: Optional[Path], key: Optional[str], head:
     except OperationalError as exc:  # no chain table: some other SQLite file
         fail(f"{url} is not a gate database ({exc.orig})", 2)
         raise
-
-
-def _require_existing_file(url: str) -> None:
-    """A verifier must never create what it verifies: SQLite would make an empty file (and its
-    folder), which then "verifies" as nothing, or fails with a traceback."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        parsed = make_url(url)
-    except Exception:
-        return  # open_engine reports it
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        return
-    path = Path(parsed.database)
-    if not path.is_file():
-        fail(f"no database at {path}", 2)
-    if path.stat().st_size == 0:
-        fail(f"{path} is empty: not a gate database", 2)
 
 
 @app.command("verify")

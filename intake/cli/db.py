@@ -54,6 +54,8 @@ def resolve(db: Optional[str], config: Optional[Path], *, create: bool = False) 
 
 
 def must_exist(url: str) -> None:
+    """A command never creates the database it opens: SQLite would make an empty file (and its
+    folder), which then "verifies" as nothing, or fails with a traceback. Only `db upgrade` makes one."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -61,9 +63,13 @@ def must_exist(url: str) -> None:
         parsed = make_url(url)
     except ArgumentError as exc:
         fail(f"bad database URL: {exc}", 2)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
-            and not Path(str(parsed.database)).exists():
-        fail(f"no database at {parsed.database}: start the gate once, or make it with `intake db upgrade`", 2)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(str(parsed.database))
+    if not path.is_file():
+        fail(f"no database at {path}: start the gate once, or make it with `intake db upgrade`", 2)
+    if path.stat().st_size == 0:
+        fail(f"{path} is empty: not a gate database", 2)
 
 
 def audit_key(key: Optional[str], cfg: GateConfig) -> bytes:

@@ -62,11 +62,9 @@ class Source:
                 fail("--central: a postgresql:// URL", 2)
             self.engine = make_engine(central)
         else:
-            from intake.cli.audit import _require_existing_file
             from intake.store.db import StoreError, open_engine
 
             secret = audit_key(key, cfg)
-            _require_existing_file(url)
             try:
                 self.engine = open_engine(url, secret, migrate=True)
             except StoreError as exc:

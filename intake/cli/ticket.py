@@ -13,7 +13,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from intake.cli.audit import _require_existing_file
 from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve
 from intake.cli.output import JSON, emit, error, fail, finish, show
 from intake.config import GateConfig
@@ -27,7 +26,6 @@ def _open(db: Optional[str], config: Optional[Path], key: Optional[str], migrate
 
     url, cfg = resolve(db, config)
     secret = audit_key(key, cfg)
-    _require_existing_file(url)
     try:
         return open_engine(url, secret, migrate=migrate), cfg
     except StoreError as exc:
