@@ -34,6 +34,7 @@ from intake.lane.status import LaneStatus, StatusHub  # noqa: E402
 from intake.store.db import open_engine  # noqa: E402
 from intake.web.app import create_app  # noqa: E402
 from intake.web.server import WebServer  # noqa: E402
+from bulk_insert import flush  # noqa: E402
 
 BATCH = 20_000
 SPAN = timedelta(days=3 * 365)
@@ -99,7 +100,7 @@ def generate(db: Path, n: int) -> None:
         reasons = json.dumps([] if verdict == "pass" else [label if verdict == "reject" else "low_confidence"])
         rows["decision"].append((i, visit, verdict, reasons, label, stamp(at + timedelta(seconds=40))))
         if i % BATCH == 0 or i == n:
-            flush(conn, rows)
+            flush(conn, rows, COLUMNS)
             progress("inspections", i, n, began)
     print(file=sys.stderr)
     add_reviews(conn, rng, n)
@@ -120,24 +121,6 @@ COLUMNS = {
 }
 
 
-def _fillers(conn: sqlite3.Connection, table: str, given: tuple[str, ...]) -> dict[str, object]:
-    """Values for NOT NULL columns this script does not know (the schema grows under it):
-    0 for numbers, "" for text."""
-    out: dict[str, object] = {}
-    for _cid, name, kind, notnull, default, pk in conn.execute(f"PRAGMA table_info({table})"):
-        if notnull and default is None and not pk and name not in given:
-            out[name] = 0 if any(k in kind.upper() for k in ("INT", "FLOAT", "REAL", "BOOL", "NUM")) else ""
-    return out
-
-
-def flush(conn: sqlite3.Connection, rows: dict[str, list[tuple]]) -> None:
-    for table, columns in COLUMNS.items():
-        extra = _fillers(conn, table, columns)
-        names = ", ".join([*columns, *extra])
-        marks = ", ".join("?" * (len(columns) + len(extra)))
-        tail = tuple(extra.values())
-        conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", [row + tail for row in rows[table]])
-        rows[table].clear()
 
 
 def add_reviews(conn: sqlite3.Connection, rng: random.Random, n: int) -> None:

@@ -45,6 +45,7 @@ from intake.store.db import open_engine  # noqa: E402
 from intake.web.app import create_app  # noqa: E402
 from intake.web.server import WebServer  # noqa: E402
 from intake.web.settlement import settlement_router  # noqa: E402
+from bulk_insert import flush  # noqa: E402
 
 KEY = b"bench-settlement-audit-key-0123456789"
 TOKEN = "bench-erp-token"
@@ -91,23 +92,6 @@ COLUMNS = {
 }
 
 
-def _fillers(conn: sqlite3.Connection, table: str, given: tuple[str, ...]) -> dict[str, object]:
-    """Values for NOT NULL columns this script does not name (the schema grows under it)."""
-    out: dict[str, object] = {}
-    for _cid, name, kind, notnull, default, pk in conn.execute(f"PRAGMA table_info({table})"):
-        if notnull and default is None and not pk and name not in given:
-            out[name] = 0 if any(k in kind.upper() for k in ("INT", "FLOAT", "REAL", "BOOL", "NUM")) else ""
-    return out
-
-
-def flush(conn: sqlite3.Connection, rows: dict[str, list[tuple]]) -> None:
-    for table, columns in COLUMNS.items():
-        extra = _fillers(conn, table, columns)
-        names = ", ".join([*columns, *extra])
-        marks = ", ".join("?" * (len(columns) + len(extra)))
-        conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                         [row + tuple(extra.values()) for row in rows[table]])
-        rows[table].clear()
 
 
 def delivery(i: int, n: int, rng: random.Random, fleet: list[tuple[int, str, int]]) -> dict[str, tuple]:
@@ -149,7 +133,7 @@ def generate(db: Path, n: int) -> None:
         for table, value in delivery(i, n, rng, fleet).items():
             rows[table].extend(value if isinstance(value, list) else [value])
         if i % BATCH == 0 or i == n:
-            flush(conn, rows)
+            flush(conn, rows, COLUMNS)
             progress("deliveries", i, n, began)
     print(file=sys.stderr)
     conn.execute("COMMIT")
