@@ -439,8 +439,8 @@ class LaneDriver:
                 # Read beside the lane, never in its way: the return arm does not wait on it.
                 self._receipt_read = asyncio.create_task(self._keep_receipt(command.visit))
         elif isinstance(command, RecordHold):
-            await asyncio.to_thread(self.records.record_decision, command.visit, "review",
-                                    list(command.reasons), None)
+            await asyncio.to_thread(self.records.record_decision, command.visit, command.verdict,
+                                    list(command.reasons), command.label)
         else:
             if isinstance(command, RecordVoid):
                 await asyncio.to_thread(self.records.record_decision, command.visit, "review",
@@ -518,14 +518,14 @@ class LaneDriver:
         limit = self._inspection_limit()
         try:
             outcome = await asyncio.wait_for(self.inspector.inspect(adm, self), timeout=limit)
-            verdict, reasons = outcome.verdict, outcome.reasons
+            verdict, reasons, label = outcome.verdict, outcome.reasons, outcome.label
         except SQLAlchemyError as exc:  # the store stopped taking records: held until it is back
             await self._store_failed(exc)
             return
         except Exception as exc:  # timeout or a bug: the truck is held, never passed
             log.exception("inspection of %s failed", adm.visit)
             reasons = ("inspection_timeout",) if isinstance(exc, TimeoutError) else (f"inspection_error:{exc}",)
-            verdict = "review"
+            verdict, label = "review", None
             try:
                 await asyncio.to_thread(self.records.record_decision, adm.visit, verdict, list(reasons), None)
             except SQLAlchemyError as failed:
@@ -533,7 +533,7 @@ class LaneDriver:
                 return
         key = verdict or "unsampled"
         self.verdicts[key] = self.verdicts.get(key, 0) + 1
-        await self._events.put(InspectionDone(self.clock.now(), verdict, reasons))
+        await self._events.put(InspectionDone(self.clock.now(), verdict, reasons, label))
 
     async def _visit_done(self, visit: str) -> None:
         self.visits_done += 1

@@ -62,6 +62,7 @@ class InspectionDone:
     now: float
     verdict: Verdict | None      # None: the truck was not sampled
     reasons: tuple[str, ...] = ()
+    label: str | None = None     # what the sample was judged to be
 
 
 @dataclass(frozen=True)
@@ -204,9 +205,12 @@ class Inspect:
 
 @dataclass(frozen=True)
 class RecordHold:
-    """An anti-cheat check failed after the weigh-in: the visit is held for REVIEW."""
+    """An anti-cheat check failed after the weigh-in: the visit is held for REVIEW, or, when
+    the sample already REJECTed it, the REJECT is recorded again with the cause beside it."""
     visit: str
     reasons: tuple[str, ...]
+    verdict: Literal["review", "reject"] = "review"
+    label: str | None = None
 
 
 @dataclass(frozen=True)

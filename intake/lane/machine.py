@@ -14,8 +14,9 @@ condition has gone, until a technician's reset (`LaneReset`) finds no fault acti
 that stuck once and moved again may stick under the next truck; somebody must look first.
 
 The probe: while its cycle runs (`ProbeCycle`), the lane's own interlock check (`Interlocks`)
-stops it on any break (`StopProbe`) and holds the load; a break reported once the inspection
-has ended is recorded beside the decision.
+stops it on any break (`StopProbe`) and holds the load (a REJECT stays a REJECT, with the
+break recorded beside its reasons); a break reported once the inspection has ended is recorded
+beside the decision.
 
 Service conditions are events too (intake.lane.service): the I/O module lost, a barrier order
 not taken, the store refusing records, a watchdog loop down. While any holds no truck is

@@ -123,6 +123,11 @@ def on_inspected(state: LaneState, ev: InspectionDone) -> tuple[LaneState, list[
         # the lane saw (indicator reset, a lane fault) is recorded beside it for the reviewer.
         reasons = reasons + tuple(h for h in state.holds if h not in reasons)
         commands.append(RecordHold(state.visit, state.holds))
+    elif state.holds and verdict == "reject" and set(state.holds) - set(reasons):
+        # A REJECT stands on its own reasons (a hold never softens it), but what the lane saw
+        # while the probe ran (a grating broken, the weight drifting) goes on the record too.
+        reasons = reasons + tuple(h for h in state.holds if h not in reasons)
+        commands.append(RecordHold(state.visit, reasons, "reject", ev.label))
     # Not sampled (verdict None) or PASS go to the plant; everything else goes back.
     route: BarrierName = "plant" if verdict in (None, "pass") else "return"
     new = replace(state, phase=Phase.ROUTING, since=ev.now, verdict=verdict, reasons=reasons, route=route,

@@ -283,9 +283,13 @@ def test_holds_do_not_soften_a_reject_and_small_vibration_is_not_drift():
     state, _ = settle(on_deck(), 30000, seconds=3.0)
     state, _ = step(state, r(7.0, 30060), CFG)
     assert state.holds == ()
-    state, _ = step(state, r(7.5, 29000), CFG)
-    state, cmds = step(state, InspectionDone(9.0, "reject", ("muddy",)), CFG)
-    assert cmds == [Barrier("return", True)] and state.reasons == ("muddy",)
+    state, _ = step(state, r(7.5, 29000), CFG)   # the weight dropped while the truck waited
+    assert state.holds == ("weight_drift",)
+    state, cmds = step(state, InspectionDone(9.0, "reject", ("muddy",), "muddy"), CFG)
+    # The REJECT stands; what the lane saw during the probe is recorded beside its reasons.
+    assert state.verdict == "reject" and state.route == "return"
+    assert state.reasons == ("muddy", "weight_drift")
+    assert cmds == [RecordHold("v1", ("muddy", "weight_drift"), "reject", "muddy"), Barrier("return", True)]
 
 
 def test_every_interlock_refuses_on_its_own():
