@@ -41,6 +41,7 @@ class KioskView:
     points_total: int | None
     receipt: list[tuple[str, i18n.Text, str]]   # (key, label, value) once weighed out
     ticket: str | None
+    called: bool = False                  # the driver's call for the attendant is raised
 
 
 def points_text(status: LaneStatus) -> i18n.Text | None:
@@ -86,6 +87,7 @@ def kiosk_view(status: LaneStatus) -> KioskView:
         points_total=status.points_total,
         receipt=receipt_rows(status),
         ticket=str(status.receipt.ticket) if status.receipt and status.receipt.ticket is not None else None,
+        called=status.called,
     )
 
 
