@@ -117,7 +117,8 @@ def on_inspected(state: LaneState, ev: InspectionDone, hold_s: float = 0.0) -> t
     if state.phase is not Phase.INSPECTING:
         return state, []
     assert state.visit is not None
-    verdict, reasons, commands = ev.verdict, ev.reasons, []
+    verdict, reasons = ev.verdict, ev.reasons
+    commands: list[Command] = []
     if state.holds and verdict in (None, "pass"):
         # The weight changed or a grating was broken while the truck waited: whatever the
         # sample says, this load is not accepted unseen.
