@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 
@@ -43,13 +43,6 @@ def console_router(staff: Staff, engine: Engine, templates: Jinja2Templates, hub
         response = templates.TemplateResponse(request, "console.html", context)
         response.headers["Cache-Control"] = "no-store"
         return response
-
-    @router.get("/console/log.json")
-    def log_json(who: Principal = Depends(staff.page("attendant"))) -> Response:
-        rows = [{"id": r.id, "lane": r.lane, "kind": r.kind, "action": r.action, "reason": r.reason, "by": r.by,
-                 "refused": r.refused, "at": r.at.isoformat(), "verified": r.verified}
-                for r in attendant_log(engine, reader)]
-        return JSONResponse({"log": rows}, headers={"Cache-Control": "no-store"})
 
     @router.post("/console/{lane}/decide")
     async def decide(lane: str, post: StaffPost = Depends(staff.post("attendant"))) -> Response:

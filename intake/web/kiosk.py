@@ -1,6 +1,7 @@
 """Driver kiosk: one full-screen, read-only page per lane, kept live over Server-Sent Events.
 
-Audience: the truck driver on the deck. No login, no links, nothing to click. The server
+Audience: the truck driver on the deck. No login, no links, one button: the call for the remote
+attendant (it posts to /kiosk/<lane>/call, intake.web.calls, and decides nothing). The server
 renders the current state (so the page is right before the script runs); kiosk.js then applies
 every later snapshot from /kiosk/<lane>/events using the same i18n table.
 """

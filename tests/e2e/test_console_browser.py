@@ -14,7 +14,6 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect

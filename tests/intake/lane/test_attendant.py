@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake.config import AttendantConfig, WeighingConfig
+from intake.config import AttendantConfig
 from intake.lane.attendant import CALL_SHOWN_S, TIMEOUT_REASON
 from intake.lane.machine import (
     AttendantCalled, AttendantDecision, Barrier, DeviceFault, Event, InspectionDone, IOLink, LaneFaults, LaneState,
