@@ -121,9 +121,10 @@ def test_the_drivers_call_is_raised_for_a_while_and_cleared_by_the_answer():
 # ---- the fail-safe property ---------------------------------------------------------------
 
 _events = st.one_of(
-    st.builds(AttendantDecision, st.floats(10, 200), st.sampled_from(["v1", "v2"]),
-              st.sampled_from(["release", "send_back", "park"]), st.sampled_from(["", " ", "wang"]),
-              st.sampled_from(["", "  ", "ok"]), st.none()),
+    # Mostly well-formed releases for this truck, so the faults before them are what is tried.
+    st.builds(AttendantDecision, st.floats(10, 200), st.sampled_from(["v1", "v1", "v2"]),
+              st.sampled_from(["release", "release", "send_back", "park"]), st.sampled_from(["wang", "wang", " "]),
+              st.sampled_from(["ok", "ok", "", "  "]), st.none()),
     st.builds(lambda t, kg, front: Readings(t, kg, False, front, False, True), st.floats(10, 200),
               st.sampled_from([None, LOAD_KG, LOAD_KG + 400]), st.booleans()),
     st.builds(DeviceFault, st.floats(10, 200), st.just("indicator_reset")),
