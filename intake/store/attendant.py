@@ -66,14 +66,15 @@ def _add(engine: Engine, row: AttendantEvent) -> int:
         return row.id
 
 
-def record_call(engine: Engine, lane: str, visit: str | None) -> int | None:
+def record_call(engine: Engine, lane: str, visit: str | None, now: datetime | None = None) -> int | None:
     """The kiosk's call button; None when the lane's last call is under CALL_EVERY_S old."""
+    now = now or utcnow()
     with Session(engine) as session:
         last = session.exec(select(AttendantEvent.at).where(AttendantEvent.lane == lane, AttendantEvent.kind == "call")
                             .order_by(col(AttendantEvent.id).desc()).limit(1)).first()
-    if last is not None and utcnow() - _aware(last) < timedelta(seconds=CALL_EVERY_S):
+    if last is not None and now - _aware(last) < timedelta(seconds=CALL_EVERY_S):
         return None
-    return _add(engine, AttendantEvent(lane=lane, kind="call", visit_id=visit))
+    return _add(engine, AttendantEvent(lane=lane, kind="call", visit_id=visit, at=now))
 
 
 def request(engine: Engine, lane: str, visit: str, action: str, reason: str, by: str, user_id: int | None) -> int:
