@@ -73,3 +73,35 @@ def test_calls_are_kept_to_one_per_lane_in_a_burst(held) -> None:
     with Session(engine) as session:
         assert [(r.lane, r.kind) for r in session.exec(select(AttendantEvent))] == [("1", "call"), ("2", "call"),
                                                                                    ("1", "call")]
+
+
+class StepClock:
+    """The lane's clock, moved by the test."""
+    speed = 1.0
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+
+def test_the_lane_takes_only_its_own_calls_and_requests_made_while_it_runs(held) -> None:
+    import asyncio
+
+    from intake.lane.attendant_desk import AttendantDesk
+    from intake.lane.events import AttendantCalled, AttendantDecision
+
+    engine, visit = held
+    attendant.request(engine, "1", visit, "release", "asked before the gate ran", "wang", 1)
+    clock = StepClock()
+    desk = AttendantDesk(engine, "1", clock)  # type: ignore[arg-type]
+    assert asyncio.run(desk.events()) == []   # the first look only notes where the log stands
+    attendant.record_call(engine, "2", None)
+    attendant.record_call(engine, "1", visit)
+    rid = attendant.request(engine, "1", visit, "park", "bay 3", "wang", 1)
+    assert asyncio.run(desk.events()) == []   # between looks
+    clock.t = 1.0
+    assert asyncio.run(desk.events()) == [AttendantCalled(1.0), AttendantDecision(1.0, visit, "park", "wang", "bay 3", rid)]
+    clock.t = 2.0
+    assert asyncio.run(desk.events()) == []   # each taken once
