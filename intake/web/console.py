@@ -44,6 +44,13 @@ def console_router(staff: Staff, engine: Engine, templates: Jinja2Templates, hub
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    @router.get("/console/log", response_class=HTMLResponse)
+    def log_rows(request: Request, who: Principal = Depends(staff.page("attendant"))) -> Response:
+        """The log's rows alone, for the page to refresh when a lane moves on."""
+        response = templates.TemplateResponse(request, "_attendant_log.html", {"log": attendant_log(engine, reader)})
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @router.post("/console/{lane}/decide")
     async def decide(lane: str, post: StaffPost = Depends(staff.post("attendant"))) -> Response:
         visit, action = post.form.get("visit", ""), post.form.get("action", "")

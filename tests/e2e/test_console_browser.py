@@ -134,6 +134,8 @@ def test_an_attendant_releases_a_held_truck_and_the_plant_arm_opens(browser: Bro
     expect(card).to_have_attribute("data-step", "decided", timeout=TIMEOUT_MS)
     expect(kiosk.locator('[data-testid="instruction"]')).to_contain_text("值守员已放行", timeout=TIMEOUT_MS)
     assert plant_ordered_open(run)
+    # The log at the foot follows: the gate's answer appears without a reload.
+    expect(console.locator('[data-testid="attendant-log"]')).to_contain_text("已执行", timeout=TIMEOUT_MS)
     console.screenshot(path=str(SCREENSHOTS / "console-released.png"))
 
     overview = console

@@ -53,9 +53,27 @@
     form.hidden = !held;
   }
 
+  // The log at the foot: fetched again (at most once a second) when a lane moves on or calls.
+  let logDue = null;
+  function refreshLog() {
+    if (logDue) return;
+    logDue = setTimeout(() => {
+      logDue = null;
+      fetch("/console/log", { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.text() : null))
+        .then((rows) => {
+          if (rows !== null) document.querySelector('[data-field="log"]').innerHTML = rows;   // server-escaped rows
+        })
+        .catch(() => {});
+    }, 1000);
+  }
+
   function call(card, s) {
     const at = s.called_at === null ? "" : String(s.called_at);
-    if (s.called && at !== card.dataset.calledAt) tone();
+    if (s.called && at !== card.dataset.calledAt) {
+      tone();
+      refreshLog();
+    }
     card.dataset.calledAt = at;
   }
 
@@ -74,6 +92,7 @@
       answer(card, s);
       call(card, s);
       if (before !== s.step && (s.step === "held" || s.step === "decided")) frames(card);
+      if (before !== undefined && before !== s.step) refreshLog();
     });
   });
 })();

@@ -52,6 +52,8 @@ def test_only_attendants_and_admins_get_the_console(staff_server: WebServer, att
     assert page.status_code == 200 and "远程值守台" in page.text
     assert 'data-testid="deck-1"' in page.text   # the deck snapshots' place on the lane's card
     assert att.get("/review").status_code == 403   # an attendant is no reviewer
+    assert att.get("/console/log").status_code == 200
+    assert login(staff_server.url, "rev").get("/console/log").status_code == 403
 
 
 def test_an_attendant_logging_in_starts_on_the_console(staff_server: WebServer, store: Store) -> None:
