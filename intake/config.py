@@ -94,6 +94,14 @@ class WeighingConfig(Strict):
     stored_tare_max_age_days: float = Field(90.0, gt=0, description="a stored tare older than this is expired")
 
 
+class AttendantConfig(Strict):
+    """The remote attendant (staff role `attendant`, the console at /console)."""
+    hold_s: float = Field(0.0, ge=0, le=3600, description="a loaded truck judged REVIEW waits this long on the "
+                                                          "deck for the attendant's release, send-back or parking, "
+                                                          "then leaves by the return lane; 0: no attendant, sent "
+                                                          "back at once")
+
+
 class ModbusDevice(Strict):
     host: str = "127.0.0.1"
     port: int = Field(502, gt=0, lt=65536)
@@ -168,6 +176,7 @@ class LaneConfig(Strict):
     gateio: ModbusDevice
     camera: CameraConfig
     safety: SafetyConfig = SafetyConfig()
+    attendant: AttendantConfig = AttendantConfig()
     printer: PrinterConfig | None = None    # no printer: tickets are still issued, printed later
 
 

@@ -14,8 +14,8 @@ from sqlmodel import Field, SQLModel
 
 from intake.store.tables import utcnow
 
-Role = Literal["reviewer", "admin"]
-ROLES: tuple[Role, ...] = ("reviewer", "admin")
+Role = Literal["reviewer", "attendant", "admin"]
+ROLES: tuple[Role, ...] = ("reviewer", "attendant", "admin")
 
 
 class User(SQLModel, table=True):

@@ -57,6 +57,8 @@ class DemoOptions:
     plant_timing: PlantTiming = PlantTiming()   # e.g. drivers who wait longer at a closed lane (tests)
     # Told the running device simulators by name ("sampler", "gateio"): tests read what they heard.
     on_devices: Callable[[dict[str, object]], None] | None = None
+    attendant_hold_s: float | None = None   # the lanes' attendant hold window (None: the config's)
+    scenarios: tuple[TruckScenario, ...] = ()   # these trucks instead of the mix (tests)
 
 
 @dataclass
@@ -101,7 +103,11 @@ def demo_config(opts: DemoOptions) -> GateConfig:
     if not model.path.is_absolute():
         # The shipped model sits in the project's models/, wherever the demo is started from.
         model = model.model_copy(update={"path": PROJECT_ROOT / model.path})
-    return cfg.model_copy(update={"site": site, "sampling": sampling, "model": model})
+    lanes = cfg.lanes
+    if opts.attendant_hold_s is not None:
+        hold = lanes[0].attendant.model_copy(update={"hold_s": opts.attendant_hold_s})
+        lanes = [lane.model_copy(update={"attendant": hold}) for lane in lanes]
+    return cfg.model_copy(update={"site": site, "sampling": sampling, "model": model, "lanes": lanes})
 
 
 def sample_images(n: int, seed: int, pool: int = 40) -> Callable[[str], list[np.ndarray]]:
@@ -141,7 +147,7 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         gate = await open_gate(cfg, clock, stack, on_visit_done=done.put_nowait,
                                on_refused=lambda lane_id, plate, reason: done.put_nowait(
                                    refusal_line(lane_id, plate, reason)))
-        trucks = demo_trucks(opts.trucks) if opts.trucks else list(DEMO_MIX)
+        trucks = list(opts.scenarios) or (demo_trucks(opts.trucks) if opts.trucks else list(DEMO_MIX))
         await asyncio.to_thread(masterdata.seed, gate.records.engine, trucks)
         images = sample_images(lane.camera.frames, seed=7)
         for deck in decks:
@@ -280,11 +286,13 @@ def _demo_reviewer(gate: Gate) -> None:
     from intake.auth.users import UserError, Users
 
     users, password = Users(gate.records.engine), secrets.token_urlsafe(9)
-    try:
-        users.add("demo", password, "reviewer")
-    except UserError:
-        users.set_password("demo", password)
-    log.warning("review pages: log in as demo / %s", password)
+    for name, role in (("demo", "reviewer"), ("demo-attendant", "attendant")):
+        try:
+            users.add(name, password, role)
+        except UserError:
+            users.set_password(name, password)
+    log.warning("review pages: log in as demo / %s; attendant console (/console): demo-attendant / %s",
+                password, password)
 
 
 def _with_printer(cfg: GateConfig, port: int) -> GateConfig:

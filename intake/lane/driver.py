@@ -24,6 +24,7 @@ from hardware.modbus.heartbeat import HeartbeatWatch
 from hardware.scale.reader import Reading
 from intake.config import LaneConfig
 from intake.inspection import Inspector
+from intake.lane.attendant_desk import AttendantDesk
 from intake.lane.barriers import ArmOrder, all_down, arm_faults, stamped
 from intake.lane.devices import GateIO, ScaleSource, frame_to_kg
 from intake.lane.interlocks import ProbeSignals, failing, view_of
@@ -31,7 +32,7 @@ from intake.lane.latch import LatchDesk
 from intake.lane.machine import (
     BARRIERS, Admitted, ArmsClosed, Barrier, BarrierName, BarrierNotTaken, CloseWhenClear, Command, DeviceFault,
     Event, Inspect, InspectionDone, Interlocks, IOLink, LaneFaults, LaneReset, LaneState, LoopDown, LoopUp,
-    Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid, RecordWeight, Refuse,
+    Phase, ProbeCycle, ProbeProgress, Readings, RecordAttendant, RecordHold, RecordLatch, RecordReset, RecordVoid, RecordWeight, Refuse,
     Refused, ShowRefusal, StopProbe, StoreBack, StoreFailed, VisitOver, not_admissible, owed_visit, step,
 )
 from intake.lane.status import LaneStatus, Receipt, StatusHub
@@ -84,6 +85,7 @@ class LaneDriver:
         self._unknown_since: float | None = None   # the probe guard's view of the indicator
         self._inputs: GateInputs | None = None      # the I/O module's inputs at this tick
         self._latch = LatchDesk(records.engine, cfg.id, clock)
+        self._attendant = AttendantDesk(records.engine, cfg.id, clock)
         self.heartbeat = 0.0
         self._jobs: asyncio.Queue[Admission] = asyncio.Queue(maxsize=1)   # to the inspection worker
         self._job: Admission | None = None
@@ -223,6 +225,8 @@ class LaneDriver:
             await self._watch_probe()
         for request in await self._latch.requests(bool(self.state.latched)):
             await self._apply(LaneReset(self.clock.now(), request.by, request.id))
+        for event in await self._attendant.events():
+            await self._apply(event)
         await self._admit_next()
         self._publish(readings)
 
@@ -396,7 +400,7 @@ class LaneDriver:
     # ---- commands -------------------------------------------------------------------------
 
     async def _apply(self, event: Event) -> None:
-        self.state, commands = step(self.state, event, self.cfg.weighing, self.cfg.safety)
+        self.state, commands = step(self.state, event, self.cfg.weighing, self.cfg.safety, self.cfg.attendant)
         for command in commands:
             await self._execute(command)
 
@@ -417,6 +421,10 @@ class LaneDriver:
             await self._apply(ArmsClosed(self.clock.now(), await self._close_if_clear()))
         elif isinstance(command, (RecordLatch, RecordReset)):
             await self._latch_record(command)
+        elif isinstance(command, RecordAttendant):
+            await self._attendant.answer(command)   # the new decision is durable before its barrier
+            log.warning("lane %s: attendant %s %s %s: %s", self.cfg.id, command.by, command.action,
+                        f"refused ({command.refused})" if command.refused else "taken", command.reason)
         elif isinstance(command, ShowRefusal):
             log.info("lane %s refused %s: %s", self.cfg.id, command.plate, command.reason)
             if self.on_refused is not None:

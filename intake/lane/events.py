@@ -14,6 +14,10 @@ from intake.lane.status import Verdict
 
 PassKind = Literal["in", "out"]
 BarrierName = Literal["entry", "plant", "return"]
+# The remote attendant's three answers to a truck held in REVIEW: into the plant, back down the
+# return lane, or off the deck by the return lane to the parking bay (still REVIEW for quality).
+AttendantAction = Literal["release", "send_back", "park"]
+ATTENDANT_ACTIONS: tuple[AttendantAction, ...] = ("release", "send_back", "park")
 BARRIERS: tuple[BarrierName, ...] = ("entry", "plant", "return")
 EXIT_BARRIERS: frozenset[BarrierName] = frozenset({"plant", "return"})
 
@@ -23,6 +27,7 @@ class Phase(StrEnum):
     ENTERING = "entering"      # entry barrier open, truck driving on
     WEIGHING = "weighing"      # truck on the deck, waiting for a stable weight
     INSPECTING = "inspecting"  # weigh-in recorded; sampling and inspection running
+    HELD = "held"              # judged REVIEW; waiting on the deck for the remote attendant
     ROUTING = "routing"        # route barrier open, waiting for the deck to clear
 
 
@@ -177,9 +182,29 @@ class Refused:
     reason: str
 
 
+@dataclass(frozen=True)
+class AttendantDecision:
+    """A logged-in attendant's answer to the truck held in REVIEW (the console). `request`: the
+    store's id of the request row; `visit`: the truck the attendant saw, so an answer meant for
+    one truck can never move the next one."""
+    now: float
+    visit: str
+    action: AttendantAction
+    by: str
+    reason: str
+    request: int | None = None
+
+
+@dataclass(frozen=True)
+class AttendantCalled:
+    """The driver pressed the kiosk's call button (recorded by the kiosk page already)."""
+    now: float
+
+
 Event = Union[Admitted, Readings, InspectionDone, DeviceFault, LaneFaults, LaneReset, ProbeCycle, ProbeProgress,
               Interlocks,
-              IOLink, BarrierNotTaken, StoreFailed, StoreBack, LoopDown, LoopUp, ArmsClosed, Refused]
+              IOLink, BarrierNotTaken, StoreFailed, StoreBack, LoopDown, LoopUp, ArmsClosed, Refused,
+              AttendantDecision, AttendantCalled]
 
 
 # ---- commands -----------------------------------------------------------------------------
@@ -265,5 +290,18 @@ class ShowRefusal:
     reason: str
 
 
+@dataclass(frozen=True)
+class RecordAttendant:
+    """The attendant's decision taken (`refused` None): recorded as a new decision (release:
+    PASS; send back and park: REVIEW) before the barrier command after it. Or refused, with why
+    (`refused`): recorded as the answer to the request, and nothing moves."""
+    visit: str
+    action: AttendantAction
+    by: str
+    reason: str
+    request: int | None
+    refused: str | None = None
+
+
 Command = Union[RecordWeight, RecordVoid, RecordHold, Inspect, Barrier, Refuse, RecordLatch, RecordReset,
-                StopProbe, VisitOver, CloseWhenClear, ShowRefusal]
+                StopProbe, VisitOver, CloseWhenClear, ShowRefusal, RecordAttendant]

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from intake.config import SafetyConfig, WeighingConfig
+from intake.config import AttendantConfig, SafetyConfig, WeighingConfig
+from intake.lane.attendant import on_attendant, on_called
 from intake.lane.events import (
-    BARRIERS, EXIT_BARRIERS, Admitted, ArmsClosed, Barrier, BarrierName, BarrierNotTaken, CloseWhenClear,
+    ATTENDANT_ACTIONS, BARRIERS, AttendantAction, AttendantCalled, AttendantDecision, RecordAttendant, EXIT_BARRIERS, Admitted, ArmsClosed, Barrier, BarrierName, BarrierNotTaken, CloseWhenClear,
     Command, DeviceFault, Event, Inspect, InspectionDone, Interlocks, IOLink, LaneFaults, LaneReset, LoopDown,
     LoopUp, PassKind, Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid,
     RecordWeight, Refuse, Refused, ShowRefusal, StopProbe, StoreBack, StoreFailed, VisitOver,
@@ -45,6 +46,7 @@ from intake.lane.service import ServiceEvent, on_service, owed_visit
 from intake.lane.state import LaneState, Steady, needed_open
 
 __all__ = [
+    "ATTENDANT_ACTIONS", "AttendantAction", "AttendantCalled", "AttendantDecision", "RecordAttendant",
     "BARRIERS", "EXIT_BARRIERS", "Admitted", "ArmsClosed", "Barrier", "BarrierName", "BarrierNotTaken",
     "CloseWhenClear", "Command", "DeviceFault", "Event", "IOLink", "Inspect", "InspectionDone", "Interlocks",
     "LaneFaults", "LaneReset", "LaneState", "LoopDown", "LoopUp", "PassKind", "Phase", "ProbeCycle", "ProbeProgress",
@@ -55,11 +57,12 @@ __all__ = [
 ]
 
 _SAFETY = SafetyConfig()
+_NO_ATTENDANT = AttendantConfig()
 _SERVICE = (IOLink, BarrierNotTaken, StoreFailed, StoreBack, LoopDown, LoopUp, ArmsClosed, Refused)
 
 
-def step(state: LaneState, event: Event, cfg: WeighingConfig,
-         safety: SafetyConfig = _SAFETY) -> tuple[LaneState, list[Command]]:
+def step(state: LaneState, event: Event, cfg: WeighingConfig, safety: SafetyConfig = _SAFETY,
+         attendant: AttendantConfig = _NO_ATTENDANT) -> tuple[LaneState, list[Command]]:
     """The one transition function."""
     if isinstance(event, Readings):
         new, commands = on_readings(state, event, cfg)
@@ -67,7 +70,7 @@ def step(state: LaneState, event: Event, cfg: WeighingConfig,
     elif isinstance(event, _SERVICE):
         new, commands = on_service(state, _service(event))
     else:
-        new, commands = _on_pass_event(state, event)
+        new, commands = _on_pass_event(state, event, attendant.hold_s)
     commands = _kept_closed(new, commands)
     return _track_open(new, commands), commands
 
@@ -77,11 +80,15 @@ def _service(event: Event) -> ServiceEvent:
     return event
 
 
-def _on_pass_event(state: LaneState, event: Event) -> tuple[LaneState, list[Command]]:
+def _on_pass_event(state: LaneState, event: Event, hold_s: float) -> tuple[LaneState, list[Command]]:
     if isinstance(event, Admitted):
         return on_admitted(state, event)
     if isinstance(event, InspectionDone):
-        return on_inspected(state, event)
+        return on_inspected(state, event, hold_s)
+    if isinstance(event, AttendantDecision):
+        return on_attendant(state, event)
+    if isinstance(event, AttendantCalled):
+        return on_called(state, event)
     if isinstance(event, DeviceFault):
         return on_fault(state, event)
     if isinstance(event, LaneFaults):

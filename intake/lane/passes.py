@@ -14,6 +14,7 @@ from intake.lane.events import (
     LaneFaults, LaneReset, Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid,
     RecordWeight, Refuse, StopProbe, VisitOver,
 )
+from intake.lane.attendant import hold_for_attendant, send_back, watch_held
 from intake.lane.state import LaneState, Steady, next_pass, out_of_service
 
 
@@ -80,6 +81,9 @@ def on_fault(state: LaneState, ev: DeviceFault) -> tuple[LaneState, list[Command
         return void(state, ev.now, ev.reason)
     if state.phase is Phase.INSPECTING and ev.reason not in state.holds:
         return replace(state, holds=state.holds + (ev.reason,)), []
+    if state.phase is Phase.HELD:
+        # Waiting for the attendant: a lane that cannot vouch for the truck sends it back.
+        return send_back(state, ev.now, () if ev.reason in state.holds else (ev.reason,))
     return state, []
 
 
@@ -108,11 +112,13 @@ def on_admitted(state: LaneState, ev: Admitted) -> tuple[LaneState, list[Command
     return new, [Barrier("entry", True)]
 
 
-def on_inspected(state: LaneState, ev: InspectionDone) -> tuple[LaneState, list[Command]]:
+def on_inspected(state: LaneState, ev: InspectionDone, hold_s: float = 0.0) -> tuple[LaneState, list[Command]]:
+    """`hold_s`: the lane's attendant window, for which a load judged REVIEW waits on the deck."""
     if state.phase is not Phase.INSPECTING:
         return state, []
     assert state.visit is not None
-    verdict, reasons, commands = ev.verdict, ev.reasons, []
+    verdict, reasons = ev.verdict, ev.reasons
+    commands: list[Command] = []
     if state.holds and verdict in (None, "pass"):
         # The weight changed or a grating was broken while the truck waited: whatever the
         # sample says, this load is not accepted unseen.
@@ -130,8 +136,11 @@ def on_inspected(state: LaneState, ev: InspectionDone) -> tuple[LaneState, list[
         commands.append(RecordHold(state.visit, reasons, "reject", ev.label))
     # Not sampled (verdict None) or PASS go to the plant; everything else goes back.
     route: BarrierName = "plant" if verdict in (None, "pass") else "return"
-    new = replace(state, phase=Phase.ROUTING, since=ev.now, verdict=verdict, reasons=reasons, route=route,
-                  probe=False)
+    decided = replace(state, verdict=verdict, reasons=reasons)
+    held = hold_for_attendant(decided, ev.now, hold_s) if verdict == "review" else None
+    if held is not None:
+        return held, commands
+    new = replace(decided, phase=Phase.ROUTING, since=ev.now, route=route, probe=False)
     return new, [*commands, Barrier(route, True)]
 
 
@@ -178,6 +187,8 @@ def _on_deck(state: LaneState, ev: Readings, cfg: WeighingConfig) -> tuple[LaneS
         return _routing(state, ev)
     if state.phase is Phase.INSPECTING:
         return _watch_recorded(state, ev, cfg), []
+    if state.phase is Phase.HELD:
+        return watch_held(_watch_recorded(state, ev, cfg), state.holds, ev.now)
     return state, []
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intake.lane.events import Barrier, BarrierName, PassKind, Phase, Refused
+from intake.lane.events import AttendantAction, Barrier, BarrierName, PassKind, Phase, Refused
 from intake.lane.status import Verdict
 
 
@@ -39,6 +39,8 @@ class LaneState:
     sampled: bool = False              # this pass's probe cycle has run (the classifier's turn)
     points: tuple[int, int] | None = None   # (cores taken, cores planned) once drawn for sampling
     driver_out: bool = False           # the driver pressed the kiosk button during this pass
+    held_until: float | None = None    # HELD: the attendant's window ends then (return lane after)
+    attendant: AttendantAction | None = None   # what the attendant decided for this pass
     # ---- the lane's, kept from one pass to the next (next_pass) ----
     open: frozenset[BarrierName] = frozenset()   # arms ordered open and not yet ordered closed
     entry_clear_since: float | None = None       # the entry loop reads clear since then
@@ -52,6 +54,7 @@ class LaneState:
     store_fault: str | None = None     # the store takes no records (store:full, ...)
     down: tuple[tuple[str, str], ...] = ()   # watched loops down: (part, why)
     refused: Refused | None = None     # the last refused plate, for the kiosk
+    called: float | None = None        # the driver's last call for the attendant (kiosk button)
 
 
 def next_pass(state: LaneState) -> LaneState:
@@ -60,7 +63,7 @@ def next_pass(state: LaneState) -> LaneState:
         open=state.open, entry_clear_since=state.entry_clear_since, exit_clear_since=state.exit_clear_since,
         faults=state.faults, latched=state.latched, confirm_held=state.confirm_held, restarts=state.restarts,
         io_error=state.io_error, pending=state.pending, store_fault=state.store_fault, down=state.down,
-        refused=state.refused)
+        refused=state.refused, called=state.called)
 
 
 def out_of_service(state: LaneState) -> str | None:

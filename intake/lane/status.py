@@ -16,6 +16,7 @@ class LaneStep(StrEnum):
     WEIGHING_IN = "weighing_in"    # waiting for a stable gross weight
     SAMPLING = "sampling"          # probe sampler taking cores
     INSPECTING = "inspecting"      # camera + classifier
+    HELD = "held"                  # judged REVIEW, waiting on the deck for the remote attendant
     DECIDED = "decided"            # verdict given, barrier for the route open
     UNLOADING = "unloading"        # truck away at the bay (passed) or leaving (rejected)
     WEIGHING_OUT = "weighing_out"  # back on the deck, waiting for a stable tare
@@ -25,6 +26,7 @@ class LaneStep(StrEnum):
 
 Verdict = Literal["pass", "reject", "review"]
 Route = Literal["plant", "return"]
+Attendant = Literal["release", "send_back", "park"]   # the remote attendant's answer (lane events)
 # Where the driver is in the probe cycle: drawn and asked to leave the cab and press the button,
 # the press taken, the probe running, the cycle over (safe to get back in).
 ProbeStage = Literal["press", "confirmed", "running", "done"]
@@ -60,16 +62,24 @@ class LaneStatus(BaseModel):
     # The fault's condition has gone but the lane stays closed until a technician resets it
     # (`intake lane reset`); `fault` still names what latched.
     awaiting_reset: bool = False
+    hold_left_s: int | None = None     # HELD: whole seconds left for the attendant's answer
+    attendant: Attendant | None = None   # what the attendant decided for this truck
+    called: bool = False               # the driver's call for the attendant is raised
+    called_at: float | None = None     # the lane clock's time of that call (a new one is a new cue)
     updated_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+ALL_LANES = "*"   # subscribe to this for every lane's snapshots (the staff overview and console)
 
 
 class StatusHub:
     """Latest status per lane plus bounded subscriber queues (slow readers drop old snapshots)."""
 
-    def __init__(self, queue_size: int = 8) -> None:
+    def __init__(self, queue_size: int = 8, all_queue_size: int = 64) -> None:
         self._latest: dict[str, LaneStatus] = {}
         self._subs: dict[str, set[asyncio.Queue[LaneStatus]]] = {}
         self._queue_size = queue_size
+        self._all_queue_size = all_queue_size
 
     def lanes(self) -> list[str]:
         return sorted(self._latest)
@@ -80,17 +90,22 @@ class StatusHub:
     def publish(self, status: LaneStatus) -> None:
         """Call from the event loop thread."""
         self._latest[status.lane] = status
-        for queue in self._subs.get(status.lane, ()):
+        for queue in (*self._subs.get(status.lane, ()), *self._subs.get(ALL_LANES, ())):
             if queue.full():
                 queue.get_nowait()  # drop the oldest: kiosks want the newest state
             queue.put_nowait(status)
 
     def subscribe(self, lane: str) -> asyncio.Queue[LaneStatus]:
-        queue: asyncio.Queue[LaneStatus] = asyncio.Queue(self._queue_size)
+        """`lane` ALL_LANES: every lane's snapshots, each lane's current one first."""
+        if lane == ALL_LANES:
+            queue: asyncio.Queue[LaneStatus] = asyncio.Queue(max(self._all_queue_size, len(self._latest)))
+            current = [self._latest[name] for name in self.lanes()]
+        else:
+            queue = asyncio.Queue(self._queue_size)
+            current = [self._latest[lane]] if lane in self._latest else []
         self._subs.setdefault(lane, set()).add(queue)
-        current = self._latest.get(lane)
-        if current is not None:
-            queue.put_nowait(current)
+        for status in current:
+            queue.put_nowait(status)
         return queue
 
     def unsubscribe(self, lane: str, queue: asyncio.Queue[LaneStatus]) -> None:

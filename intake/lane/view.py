@@ -2,6 +2,7 @@
 phases are mapped to the driver's steps (LaneStep)."""
 from __future__ import annotations
 
+from intake.lane.attendant import call_raised
 from intake.lane.events import Phase
 from intake.lane.service import REFUSAL_SHOWN_S
 from intake.lane.state import LaneState, out_of_service
@@ -24,6 +25,8 @@ def lane_step(state: LaneState) -> LaneStep:
         # before the draw, for a truck not drawn, and after the cycle: the inspection.
         return LaneStep.SAMPLING if probe_stage(state) in ("press", "confirmed", "running") \
             else LaneStep.INSPECTING
+    if state.phase is Phase.HELD:
+        return LaneStep.HELD
     if state.phase is Phase.ROUTING:
         return LaneStep.DECIDED if state.kind == "in" else LaneStep.LEAVING
     return LaneStep.IDLE
@@ -68,4 +71,6 @@ def lane_status(lane: str, state: LaneState, now: float, *, weight_kg: int | Non
         points_done=state.points[0] if state.points else None,
         points_total=state.points[1] if state.points else None,
         receipt=receipt if state.phase is Phase.ROUTING and state.kind == "out" else None,
-        fault=fault_shown(state), awaiting_reset=bool(state.latched) and not state.faults)
+        fault=fault_shown(state), awaiting_reset=bool(state.latched) and not state.faults,
+        hold_left_s=max(0, int(state.held_until - now)) if state.held_until is not None else None,
+        attendant=state.attendant, called=call_raised(state, now), called_at=state.called)

@@ -87,6 +87,7 @@ def create_app(
 
         app.include_router(tickets_router(engine, templates, ticket_tz))   # public: the code is the key
         _mount_staff(app, templates, engine, data_dir, staff or StaffSettings(), site_time)
+        _mount_lanes(app, templates, engine, hub, streams, heartbeat_s)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)
@@ -132,3 +133,16 @@ def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(login_redirect(exc.next_url), status_code=303)
+
+
+def _mount_lanes(app: FastAPI, templates: Jinja2Templates, engine: Engine, hub: StatusHub,
+                 streams: StreamRegistry, heartbeat_s: float) -> None:
+    """The lane overview, the attendant console and the kiosk's call button (they need the store)."""
+    from intake.web.calls import calls_router
+    from intake.web.console import console_router
+    from intake.web.lanes import lanes_router
+
+    staff = app.state.staff
+    app.include_router(lanes_router(staff, engine, templates, hub, streams, heartbeat_s))
+    app.include_router(console_router(staff, engine, templates, hub))
+    app.include_router(calls_router(engine, hub))

@@ -1,4 +1,5 @@
-"""GET /frames/<frame_id>: a sample photo by its record ID, for logged-in staff only.
+"""GET /frames/<frame_id>: a sample photo by its record ID, for logged-in staff only (reviewers,
+and the remote attendants whose console shows each lane's latest sample).
 
 The client names a record, never a file: the path comes from the Frame row, is resolved under
 the site's data_dir and must stay inside it (no `..`, no absolute path, no symlink out), and the
@@ -30,7 +31,7 @@ def frames_router(staff: Staff, engine: Engine, data_dir: Path | None) -> APIRou
     reader = read_only(engine)   # a frame lookup never takes the gate's write lock
 
     @router.get("/frames/{frame_id:int}")
-    def frame(frame_id: PathId, who: Principal = Depends(staff.page("reviewer"))) -> Response:
+    def frame(frame_id: PathId, who: Principal = Depends(staff.page("staff"))) -> Response:
         record = frame_path(reader, frame_id) if data_dir is not None else None
         if record is None:
             raise HTTPException(status_code=404, detail="no such frame")

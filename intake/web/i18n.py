@@ -19,6 +19,7 @@ STEP_LABELS: Final[dict[LaneStep, Text]] = {
     LaneStep.WEIGHING_IN: ("称毛重", "Weighing in"),
     LaneStep.SAMPLING: ("取样", "Sampling"),
     LaneStep.INSPECTING: ("检验", "Inspecting"),
+    LaneStep.HELD: ("等候值守员", "Waiting for the attendant"),
     LaneStep.DECIDED: ("判定结果", "Decision"),
     LaneStep.UNLOADING: ("卸料", "Unloading"),
     LaneStep.WEIGHING_OUT: ("称皮重", "Weighing out"),
@@ -40,6 +41,11 @@ INSTRUCTIONS: Final[dict[str, Text]] = {
     "sampling.running": ("正在取样，请留在安全区，远离车辆", "Sampling: stay in the safe zone, keep away from the truck"),
     "inspecting": ("请稍候，正在处理", "Please wait, processing"),
     "inspecting.done": ("取样完成，请回到驾驶室，等待检验结果", "Sampling done: get back in the cab and wait for the result"),
+    "held": ("请留在地磅上等候，值守员正在查看本车", "Stay on the scale: the attendant is looking at your load"),
+    # The remote attendant's answer (keyed by it in place of the verdict; see status_key).
+    "decided.plant.release": ("值守员已放行，请驶入厂区卸料", "Released by the attendant: drive into the plant to unload"),
+    "decided.return.send_back": ("值守员决定退回，请从退回通道离开", "Sent back by the attendant: leave by the return lane"),
+    "decided.return.park": ("请经退回通道驶入停车区等候通知", "Take the return lane to the parking bay and wait there"),
     # A decision whose arm is not ordered yet: hold the driver.
     "decided": ("请等待", "Please wait"),
     "decided.plant": ("请驶入厂区卸料", "Drive into the plant to unload"),
@@ -78,6 +84,9 @@ LABELS: Final[dict[str, Text]] = {
     "reasons": ("原因", "Reasons"),
     "fault": ("故障", "Fault"),
     "connection_lost": ("连接中断，正在重新连接", "Connection lost, reconnecting"),
+    "call": ("呼叫值守员", "Call the attendant"),
+    "called": ("已呼叫值守员，请稍候", "The attendant has been called, please wait"),
+    "call_failed": ("呼叫未送达，请再按一次", "The call did not go through, press again"),
     "points": ("已取样 {done} / {total} 点", "Core {done} of {total} taken"),
     "gross": ("毛重", "Gross"),
     "tare": ("皮重", "Tare"),
@@ -119,6 +128,10 @@ for _arm, (_zh, _en) in _ARMS.items():
 
 # The reason codes the gate records, as the driver reads them; unknown codes show as given.
 REASONS: Final[dict[str, Text]] = {
+    "attendant_release": ("值守员放行", "Released by the remote attendant"),
+    "attendant_send_back": ("值守员退回", "Sent back by the remote attendant"),
+    "attendant_park": ("值守员安排停车区等候", "Sent to the parking bay by the remote attendant"),
+    "attendant_timeout": ("值守员未在时限内处理", "The attendant did not answer in time"),
     "wrong_material": ("物料与订单不符", "Material does not match the order"),
     "muddy": ("含泥量超标", "Too much mud or clay"),
     "foreign_matter": ("含有杂物", "Foreign matter found"),
@@ -174,7 +187,8 @@ def instruction_key(step: LaneStep | str, verdict: Verdict | str | None, route: 
 
 
 def status_key(status: LaneStatus) -> str:
-    return instruction_key(status.step, status.verdict, status.route, status.probe)
+    # The attendant's answer names the route's words more exactly than the verdict it wrote.
+    return instruction_key(status.step, status.attendant or status.verdict, status.route, status.probe)
 
 
 def instruction(status: LaneStatus) -> Text:

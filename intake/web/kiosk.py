@@ -1,6 +1,7 @@
 """Driver kiosk: one full-screen, read-only page per lane, kept live over Server-Sent Events.
 
-Audience: the truck driver on the deck. No login, no links, nothing to click. The server
+Audience: the truck driver on the deck. No login, no links, one button: the call for the remote
+attendant (it posts to /kiosk/<lane>/call, intake.web.calls, and decides nothing). The server
 renders the current state (so the page is right before the script runs); kiosk.js then applies
 every later snapshot from /kiosk/<lane>/events using the same i18n table.
 """
@@ -41,6 +42,7 @@ class KioskView:
     points_total: int | None
     receipt: list[tuple[str, i18n.Text, str]]   # (key, label, value) once weighed out
     ticket: str | None
+    called: bool = False                  # the driver's call for the attendant is raised
 
 
 def points_text(status: LaneStatus) -> i18n.Text | None:
@@ -86,6 +88,7 @@ def kiosk_view(status: LaneStatus) -> KioskView:
         points_total=status.points_total,
         receipt=receipt_rows(status),
         ticket=str(status.receipt.ticket) if status.receipt and status.receipt.ticket is not None else None,
+        called=status.called,
     )
 
 

@@ -59,19 +59,27 @@ def login_router(staff: Staff, templates: Jinja2Templates) -> APIRouter:
             response = form_page(request, next_url, (zh.format(wait=wait), en.format(wait=wait)), status=429)
             response.headers["Retry-After"] = str(wait)
             return response
+        if next_url == safe_next(None):
+            # The default start: an attendant has no review queue, so starts on the console.
+            next_url = await run_in_threadpool(_start_page, staff, token, next_url)
         response = RedirectResponse(next_url, status_code=303)
         staff.set_cookie(request, response, "session", token)
         staff.clear_cookie(request, response, "login")
         return response
 
     @router.post("/logout")
-    async def logout(request: Request, post: StaffPost = Depends(staff.post("reviewer"))) -> Response:
+    async def logout(request: Request, post: StaffPost = Depends(staff.post("staff"))) -> Response:
         await run_in_threadpool(staff.sessions.end, staff.session_token(request))
         response = RedirectResponse("/login", status_code=303)
         staff.clear_cookie(request, response, "session")
         return response
 
     return router
+
+
+def _start_page(staff: Staff, token: str, default: str) -> str:
+    principal = staff.sessions.lookup(token)
+    return "/console" if principal is not None and principal.role == "attendant" else default
 
 
 def _authenticate(staff: Staff, username: str, password: str, client: str,

@@ -26,6 +26,13 @@ from intake.auth.users import Users
 from intake.web.forms import read_form
 
 ROLE_RANK: Final[dict[str, int]] = {"reviewer": 1, "admin": 2}
+# Roles beside the ranks: the remote attendant's console is for attendants and admins, and an
+# attendant (rank 0) gets no reviewer page; "staff" is any logged-in account (the lane overview,
+# the sample photos the console shows).
+ROLE_MEMBERS: Final[dict[str, frozenset[str]]] = {
+    "attendant": frozenset({"attendant", "admin"}),
+    "staff": frozenset({"reviewer", "attendant", "admin"}),
+}
 HASHING_SLOTS: Final[int] = 2
 
 
@@ -94,6 +101,8 @@ class Staff:
 
     @staticmethod
     def _allowed(principal: Principal, role: str) -> bool:
+        if role in ROLE_MEMBERS:
+            return principal.role in ROLE_MEMBERS[role]
         return ROLE_RANK.get(principal.role, 0) >= ROLE_RANK[role]
 
     def page(self, role: str = "reviewer") -> Callable[[Request], Principal]:

@@ -18,6 +18,12 @@ time) and inspection results, including faults, under the gate's fail-safe invar
     never in the gap between axles or tractor and trailer;
   * every pass that ends (back to IDLE) ended in a recorded outcome: a void, a weigh-out, or a
     weigh-in plus an inspection result.
+
+HeldLaneMachine runs the same with a remote attendant's hold window: a REVIEW load waits on the
+deck, and random answers (release, send back, park; with or without a reason or an attendant,
+for this truck or another) come in. The plant barrier then also opens for a REVIEW load, but only
+after a release that the machine recorded as taken, for this truck, named and reasoned, with no
+lane fault active or latched, and the truck not moved since its weigh-in.
 """
 from __future__ import annotations
 
@@ -27,9 +33,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from intake.config import SafetyConfig, WeighingConfig
+from intake.config import AttendantConfig, SafetyConfig, WeighingConfig
 from intake.lane.machine import (
-    Admitted, Barrier, Event, Inspect, InspectionDone, Interlocks, LaneFaults, LaneReset, LaneState, Phase,
+    Admitted, AttendantDecision, Barrier, RecordAttendant, Event, Inspect, InspectionDone, Interlocks, LaneFaults, LaneReset, LaneState, Phase,
     ProbeCycle, Readings, RecordHold, RecordReset, RecordVoid, RecordWeight, StopProbe, step,
 )
 
@@ -55,10 +61,13 @@ class Pass:
     result: tuple[str | None] | None = None    # (verdict,) once the inspection reported
     moved_after_weighing: bool = False
     interlock_broken: bool = False             # an interlock broke while its probe cycle ran
+    released: bool = False                     # the machine took an attendant's release
     history: list[Readings] = field(default_factory=list)
 
 
 class LaneMachine(RuleBasedStateMachine):
+    ATTENDANT = AttendantConfig()   # no attendant: a REVIEW load goes back at once
+
     def __init__(self) -> None:
         super().__init__()
         self.state = LaneState()
@@ -209,7 +218,7 @@ class LaneMachine(RuleBasedStateMachine):
 
     def _step(self, event: Event) -> list:
         before = self.state
-        self.state, cmds = step(self.state, event, CFG, SAFETY)
+        self.state, cmds = step(self.state, event, CFG, SAFETY, self.ATTENDANT)
         p = self.current
         if isinstance(event, Readings):
             self.seen.append(event)
@@ -217,7 +226,7 @@ class LaneMachine(RuleBasedStateMachine):
             self.probe_moving = False
         if p is not None and isinstance(event, Readings):
             p.history.append(event)
-            if p.recorded is not None and before.phase is Phase.INSPECTING and (
+            if p.recorded is not None and before.phase in (Phase.INSPECTING, Phase.HELD) and (
                     event.front_blocked or event.rear_blocked or not event.deck_occupied):
                 p.moved_after_weighing = True
         for i, cmd in enumerate(cmds):
@@ -236,6 +245,12 @@ class LaneMachine(RuleBasedStateMachine):
         elif isinstance(cmd, RecordVoid):
             assert p is not None and cmd.visit == p.visit
             p.voided = True
+        elif isinstance(cmd, RecordAttendant) and cmd.refused is None:
+            assert isinstance(event, AttendantDecision) and before.phase is Phase.HELD
+            assert p is not None and cmd.visit == p.visit and cmd.by.strip() and cmd.reason.strip()
+            if cmd.action == "release":
+                assert not self.faults and not self.latched, "release taken on a faulted lane"
+                p.released = True
         elif isinstance(cmd, Inspect):
             assert p is not None and p.kind == "in" and p.recorded is not None
             assert any(isinstance(c, RecordWeight) for c in earlier), "inspection before the weigh-in record"
@@ -267,7 +282,7 @@ class LaneMachine(RuleBasedStateMachine):
         assert p is not None and p.kind == "in", "plant barrier for no pass or a weigh-out"
         assert p.recorded is not None, "plant barrier without a recorded weigh-in"
         assert not p.voided, "plant barrier after a void"
-        assert p.result is not None and p.result[0] in (None, "pass"), f"plant barrier on {p.result}"
+        assert p.result is not None and (p.result[0] in (None, "pass") or p.released), f"plant barrier on {p.result}"
         assert not p.moved_after_weighing, "plant barrier though the truck moved after the weigh-in"
         assert not p.interlock_broken, "plant barrier though an interlock broke under the probe"
 
@@ -295,6 +310,22 @@ class LaneMachine(RuleBasedStateMachine):
     def never_two_exits_open(self) -> None:
         assert not (self.open["plant"] and self.open["return"])
 
+
+class HeldLaneMachine(LaneMachine):
+    ATTENDANT = AttendantConfig(hold_s=30.0)
+
+    @precondition(lambda self: self.current is not None)
+    @rule(action=st.sampled_from(["release", "release", "send_back", "park"]), by=st.sampled_from(["", "wang"]),
+          reason=st.sampled_from(["", "  ", "photos fine"]), other_truck=st.booleans())
+    def attendant_answers(self, action: str, by: str, reason: str, other_truck: bool) -> None:
+        assert self.current is not None
+        visit = "someone else" if other_truck else self.current.visit
+        self._step(AttendantDecision(self.now, visit, action, by, reason))  # type: ignore[arg-type]
+
+
+HeldLaneMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=60, deadline=None,
+                                             suppress_health_check=[HealthCheck.too_slow])
+TestHeldLaneMachine = HeldLaneMachine.TestCase
 
 LaneMachine.TestCase.settings = settings(max_examples=300, stateful_step_count=60, deadline=None,
                                          suppress_health_check=[HealthCheck.too_slow])

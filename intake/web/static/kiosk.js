@@ -130,11 +130,36 @@
     }));
   }
 
+  // The driver's call for the remote attendant: the page posts it, the lane's snapshot says it
+  // is raised (so every kiosk screen of the lane shows it, and a reload too).
+  let callFailed = false;
+  function renderCall(s) {
+    const shown = s.called ? table.labels.called : (callFailed ? table.labels.call_failed : null);
+    part("call-state").hidden = !shown;
+    if (shown) setText(part("call-state"), shown);
+  }
+
+  const callButton = part("call");
+  if (callButton) {
+    callButton.addEventListener("click", () => {
+      callButton.disabled = true;
+      fetch("/kiosk/" + encodeURIComponent(lane) + "/call", { method: "POST" })
+        .then((r) => { callFailed = !r.ok; })
+        .catch(() => { callFailed = true; })
+        .finally(() => {
+          callButton.disabled = false;
+          if (callFailed) renderCall({ called: false });
+        });
+    });
+  }
+
   function render(s) {
     body.dataset.step = s.step;
     body.dataset.verdict = s.verdict || "";
     setText(part("step"), table.steps[s.step] || [s.step, s.step]);
-    setText(part("instruction"), instruction(s.step, s.verdict, s.reasons, s.fault, s.route, s.probe));
+    // The attendant's answer keys the words in place of the verdict (intake.web.i18n.status_key).
+    setText(part("instruction"), instruction(s.step, s.attendant || s.verdict, s.reasons, s.fault, s.route, s.probe));
+    renderCall(s);
     part("fault").hidden = !s.fault;
     field("fault").textContent = s.fault || "";
     renderWeight(s);
