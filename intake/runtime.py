@@ -51,7 +51,7 @@ def web_app(gate: Gate) -> ASGIApp:
     app = create_app(gate.hub, health=lambda: _health(gate), engine=gate.records.engine,
                      data_dir=gate.cfg.site.data_dir, kiosk_display_token=gate.cfg.site.kiosk_display_token,
                      hold=lambda: None if integrity.ok else REFUSAL, ticket_tz=gate.cfg.tickets.timezone,
-                     site_tz=gate.cfg.sampling.timezone)
+                     site_tz=gate.cfg.sampling.timezone, degraded=gate.problems)
     _verify_in_background(app, gate)
     from intake.metrics import metrics_router
 

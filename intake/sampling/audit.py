@@ -50,7 +50,8 @@ class DayAudit(BaseModel):
 def recompute(row: SamplingSelection, seed: bytes) -> list[Mismatch]:
     """Differences between a recorded selection and what its inputs and the seed give. Pure."""
     params, history, spec = inputs_of(row)
-    again = select_truck(params, history, row.load_kg, draw(seed, row.visit_id))
+    unavailable = "model_unavailable" if row.unavailable == "model_unavailable" else None
+    again = select_truck(params, history, row.load_kg, draw(seed, row.visit_id), unavailable)
     points: list[list[float]] = []
     error = None
     if again.sampled and spec is not None:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from intake.lane.status import StatusHub
 from intake.web.api import api_router
+from intake.web.degraded import Problems, none
 from intake.web.errors import install_error_handlers
 from intake.web.events import StreamRegistry
 from intake.web.headers import SecurityHeaders
@@ -47,6 +48,7 @@ def create_app(
     staff: StaffSettings | None = None,
     ticket_tz: str = "UTC",
     site_tz: str = "UTC",
+    degraded: Problems = none,
 ) -> FastAPI:
     """Build the app.
 
@@ -67,12 +69,14 @@ def create_app(
     ticket_tz: the zone the public ticket pages (/t/<code>) show times in.
     site_tz: the site's zone (sampling.timezone): staff pages and CSV exports show stored UTC
         times in it (intake.web.localtime).
+    degraded: what the gate cannot do now, as (code, detail) pairs: a banner on every staff
+        page (intake.web.degraded). Called while a page renders: must be quick.
     """
     # No interactive docs: nothing here needs them, and they load scripts from a CDN.
     app = FastAPI(title="Intake gate", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=HERE / "templates")
     site_time = SiteTime(site_tz)
-    install_words(templates.env, site_time)
+    install_words(templates.env, site_time, degraded)
     streams = StreamRegistry(max_streams, max_streams_per_client)
     # The server helper calls this as it stops, so open streams end cleanly (see server.py).
     app.state.close_streams = streams.close_all

@@ -132,6 +132,8 @@ REASONS: Final[dict[str, Text]] = {
     "low_confidence": ("无法确定，需人工复核", "Not certain: needs a person to check"),
     "frames_disagree": ("图像结果不一致", "Photos disagree"),
     "model_unavailable": ("检验系统不可用", "Inspection system unavailable"),
+    # A truck the plan drew while the gate had no usable model: not probed, drives in unsampled.
+    "not_sampled:model_unavailable": ("检验系统不可用，本车未取样", "Inspection system unavailable: not sampled"),
     "weight_unknown": ("称重信号中断", "Scale signal lost"),
     "no_stable_weight": ("重量不稳定", "Weight did not settle"),
     "truck_not_on_deck": ("车辆未完全上磅", "Truck not fully on the scale"),

@@ -35,6 +35,7 @@ class KioskView:
     verdict: str | None
     verdict_label: i18n.Text | None
     reasons: list[i18n.Text]
+    not_sampled: bool                     # no verdict, and a reason why not (the model unavailable)
     fault: str | None
     points: i18n.Text | None              # "core 3 of 6" while the probe cycle runs
     points_done: int | None
@@ -80,6 +81,7 @@ def kiosk_view(status: LaneStatus) -> KioskView:
         verdict=status.verdict,
         verdict_label=i18n.VERDICT_LABELS[status.verdict] if status.verdict else None,
         reasons=[i18n.reason(code) for code in status.reasons],
+        not_sampled=status.verdict is None and any(c.startswith("not_sampled:") for c in status.reasons),
         fault=status.fault,
         points=points_text(status),
         points_done=status.points_done,

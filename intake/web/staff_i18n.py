@@ -13,6 +13,7 @@ from typing import Final
 from jinja2 import Environment
 from markupsafe import Markup
 
+from intake.web.degraded import Problems, banners, none
 from intake.web.i18n import VERDICT_LABELS, Text, reason
 from intake.web.localtime import SiteTime
 
@@ -273,9 +274,11 @@ def error_words(status: int) -> Text:
     return ERRORS.get(status, ERRORS[500] if status >= 500 else ERRORS[400])
 
 
-def install(env: Environment, site_time: SiteTime) -> None:
-    """The words and the site's times for every template of the app."""
-    env.globals.update(t=t, site_time=site_time, words=STAFF, verdict_names=VERDICTS, label_names=CLASS_LABELS)
+def install(env: Environment, site_time: SiteTime, problems: Problems = none) -> None:
+    """The words and the site's times for every template of the app; `problems` names what
+    the gate cannot do now (a banner on every staff page, intake.web.degraded)."""
+    env.globals.update(t=t, site_time=site_time, words=STAFF, verdict_names=VERDICTS, label_names=CLASS_LABELS,
+                       degraded=lambda: banners(problems))
     env.filters.update(message_words=message, verdict_words=verdict, label_words=class_label, reason_words=reason_words,
                        reasons_words=reasons_words, localtime=site_time.minute, localtime_s=site_time.second,
                        localday=site_time.day)
