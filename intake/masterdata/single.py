@@ -33,3 +33,15 @@ def add_row(engine: Engine, kind: Kind, cells: dict[str, str], by: str, why: str
     except ImportFailed as exc:   # another writer got there first, or a guard refused
         raise EditRefused("; ".join(e.message for e in exc.plan.errors)) from exc
     return key
+
+
+def choices(reader: Engine) -> dict[str, list[tuple[str, str]]]:
+    """What the add forms offer: suppliers and materials by code, with their names."""
+    from sqlmodel import Session, col, select
+
+    from intake.store.tables import Material, Supplier
+
+    with Session(reader) as session:
+        suppliers = [(s.code, s.name) for s in session.exec(select(Supplier).order_by(col(Supplier.code)))]
+        materials = [(m.code, f"{m.name_zh} {m.name}") for m in session.exec(select(Material).order_by(col(Material.code)))]
+    return {"suppliers": suppliers, "materials": materials}
