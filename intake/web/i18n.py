@@ -85,6 +85,17 @@ LABELS: Final[dict[str, Text]] = {
     "net": ("净重", "Net"),
     "not_received": ("未收货", "Not received"),
     "ticket": ("磅单号", "Ticket no."),
+    # The on-screen keypad (intake.web.kiosk_keypad): a driver whose card is not read keys the
+    # delivery order code printed on the order.
+    "keypad": ("无卡？请输入送货单号", "No card? Key in the delivery order code"),
+    "keypad_ok": ("确认", "OK"),
+    "keypad_back": ("退格", "Back"),
+    "keypad_clear": ("清除", "Clear"),
+    "code_accepted": ("单号已确认，请驶上地磅", "Code accepted: drive onto the scale"),
+    "code_not_accepted": ("单号无效或不在本车道，请核对后重输", "Code not accepted: check it and key again"),
+    "code_mistyped": ("单号输入有误（校验位不符），请核对后重输", "Code mistyped (check character): key it again"),
+    "code_wait": ("错误次数过多，请稍候再试", "Too many wrong codes: wait a moment"),
+    "code_offline": ("无法连接系统，请稍候再试", "Cannot reach the gate: try again shortly"),
 }
 
 # Why a truck was not admitted: replaces the idle instruction until the next truck.

@@ -1,6 +1,7 @@
 """Driver kiosk: one full-screen, read-only page per lane, kept live over Server-Sent Events.
 
-Audience: the truck driver on the deck. No login, no links, nothing to click. The server
+Audience: the truck driver on the deck. No login, no links; the one thing to touch is the
+order-code keypad, offered while the lane waits for a truck when the gate wires it. The server
 renders the current state (so the page is right before the script runs); kiosk.js then applies
 every later snapshot from /kiosk/<lane>/events using the same i18n table.
 """
@@ -14,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from intake.ident.ordercodes import ALPHABET
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
 from intake.web import i18n
 from intake.web.events import LaneEventStream, StreamRegistry
@@ -95,9 +97,11 @@ def kiosk_router(
     hub: StatusHub, templates: Jinja2Templates, streams: StreamRegistry, *, heartbeat_s: float,
     display_token: str = "",
     hold: Callable[[], str | None] = lambda: None,
+    keypad: bool = False,
 ) -> APIRouter:
     """hold(): a gate-wide reason no lane takes trucks (a fault code), or None. While it holds,
-    every lane shows out of service with that reason, whatever its own state."""
+    every lane shows out of service with that reason, whatever its own state. keypad: the page
+    offers the order-code keypad while the lane waits for a truck (intake.web.kiosk_keypad)."""
     # Handlers are async so they touch the hub on the event loop thread, never a worker thread.
     router = APIRouter(tags=["kiosk"])
 
@@ -124,6 +128,8 @@ def kiosk_router(
             "unknown": i18n.UNKNOWN,
             "table": i18n.client_table(),
             "heartbeat_ms": int(heartbeat_s * 1000),
+            "keypad": keypad,
+            "keypad_keys": ALPHABET,
         }
         response = templates.TemplateResponse(request, "kiosk.html", context)
         response.headers["Cache-Control"] = "no-store"
