@@ -20,6 +20,7 @@ from hardware.clock import Clock
 from intake.config import CameraConfig, GateConfig, LaneConfig
 from intake.lane.status import Verdict
 from vision.judging import Evidence, Judgement, evidence_of, judge
+from intake.sampling.policy import Unavailable
 from intake.sampling.service import Decided, Sampling
 from intake.store.records import Admission, Records
 from intake.store.tables import Frame, Inspection, Sample, SampleResult
@@ -137,7 +138,7 @@ class Inspector:
         s = self.cfg.sampling
         # The keyed, audited selection (recorded before anything acts on it). Without a model a
         # sample could not be judged: the truck is not probed for nothing (intake.sampling.policy).
-        unavailable = "model_unavailable" if self.classifier is None else None
+        unavailable: Unavailable | None = "model_unavailable" if self.classifier is None else None
         plan = await asyncio.to_thread(self.sampling.decide, adm.visit, adm.supplier, adm.material,
                                        adm.plate, adm.bed_mm, None, unavailable)
         if not plan.selection.sampled:
