@@ -35,6 +35,7 @@ SHAPES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple((re.compile(p), z
      "{1} 填写有误"),
     (r"differs from its change record", "记录与其修改记录不一致（系统外被修改），请运行 intake audit verify"),
     (r"^you cannot disable yourself$", "不能停用自己的账户"),
+    (r"^no user '([^']*)'", "没有用户 {1}"),
 ))
 NOUNS: Final[dict[str, str]] = {"supplier": "供应商", "vehicle": "车辆", "order": "送货单", "material": "物料",
                                 "plate": "车牌", "code": "编号", "name": "名称", "expected_kg": "预计重量",
@@ -52,12 +53,15 @@ def chinese(en: str) -> str:
     return REFUSED
 
 
-def admin_words(en: str | None) -> Markup:
-    """Every part of a message ("a; b") in Chinese, then the whole English beside."""
+def admin_words(en: str | None, lead_in: bool = True) -> Markup:
+    """Every part of a message ("a; b") in Chinese, then the whole English beside. Without
+    `lead_in` (error pages, whose heading is already in words) an unknown message stays as it is."""
     if not en:
         return Markup("")
     zh = chinese(en)
     if zh == REFUSED:   # several messages joined ("a; b"): each one's Chinese
         zh = "；".join(dict.fromkeys(chinese(part.strip()) for part in en.split("; ")))
+    if zh == REFUSED and not lead_in:
+        return Markup("{}").format(en)
     return Markup('<span class="i18n"><span lang="zh-CN">{}</span> <span lang="en" class="en">{}</span></span>'
                   ).format(zh, en)

@@ -1,5 +1,5 @@
 """The admin pages' additions: a supplier (/admin/suppliers), a vehicle with its RFID card and
-a card bound or withdrawn later (/admin/vehicles), an open order (/admin/orders). Admins only,
+a card bound to a vehicle or withdrawn later (/admin/vehicles), an open order (/admin/orders). Admins only,
 each with a required reason, each a chained change record (intake.masterdata.single, .cards).
 Answers are bilingual (intake.web.admin_words); a refusal re-renders the page, status 400."""
 from __future__ import annotations
@@ -18,7 +18,6 @@ from intake.masterdata.edits import EditRefused
 from intake.masterdata.rows import clean_reason
 from intake.masterdata.single import add_row
 from intake.store.tables import Vehicle
-from intake.web.ids import PathId
 from intake.web.masterdata import MasterPages
 from intake.web.staff import Staff, StaffPost
 
@@ -62,19 +61,19 @@ def masterdata_add_router(staff: Staff, engine: Engine, pages: MasterPages) -> A
         card = f" · 卡 card {tag}" if tag else ""
         return _done("vehicles", f"已添加车辆 {plate} · vehicle {plate} added{card}")
 
-    @router.post("/vehicles/{vehicle_id}/card")
-    def card_bind(request: Request, vehicle_id: PathId, post: StaffPost = Depends(admin_post)) -> Response:
+    @router.post("/cards/bind")
+    def card_bind(request: Request, post: StaffPost = Depends(admin_post)) -> Response:
         try:
             reason = clean_reason(post.form.get("reason"))
-            with Session(pages.reader) as session:
-                vehicle = session.get(Vehicle, vehicle_id)
-            if vehicle is None:
-                raise EditRefused("no such vehicle")
-            change = bind_card(engine, vehicle.plate, post.form.get("card", ""), post.principal.username, reason)
+            change = bind_card(engine, post.form.get("plate", ""), post.form.get("card", ""),
+                               post.principal.username, reason)
         except (ValueError, EditRefused) as exc:
             return pages.vehicles(request, post.principal, "", str(exc), status=400)
         tag = change.new.get("tag")
-        return _done("vehicles", f"卡 {tag} 已绑定到 {vehicle.plate} · card {tag} bound to {vehicle.plate}")
+        with Session(pages.reader) as session:
+            vehicle = session.get(Vehicle, change.new.get("vehicle_id"))
+        plate = vehicle.plate if vehicle is not None else "?"
+        return _done("vehicles", f"卡 {tag} 已绑定到 {plate} · card {tag} bound to {plate}")
 
     @router.post("/cards/withdraw")
     def card_withdraw(request: Request, post: StaffPost = Depends(admin_post)) -> Response:

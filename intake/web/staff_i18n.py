@@ -197,6 +197,7 @@ STAFF: Final[dict[str, Text]] = {
     "card": ("IC 卡号", "Card"),
     "cards": ("IC 卡", "Cards"),
     "bind_card": ("绑定", "Bind"),
+    "bind_card_title": ("绑定 IC 卡", "Bind a card to a vehicle"),
     "withdraw_card": ("注销卡", "Withdraw a card"),
     "withdraw": ("注销", "Withdraw"),
     "order_code_auto": ("留空则自动生成", "blank: a new keypad code"),

@@ -48,9 +48,10 @@ def test_a_card_is_bound_then_withdrawn(app_client: TestClient, store: Store) ->
     with Session(store.engine) as s:
         vehicle = s.exec(select(Vehicle).order_by(Vehicle.id)).first()  # type: ignore[arg-type]
     assert vehicle is not None
-    bound = post(app_client, "/admin/vehicles", f"/admin/vehicles/{vehicle.id}/card", card=CARD)
+    bound = post(app_client, "/admin/vehicles", "/admin/cards/bind", plate=vehicle.plate, card=CARD)
     assert bound.status_code == 200 and plate_for_tag(store.engine, CARD) == vehicle.plate
-    again = post(app_client, "/admin/vehicles", f"/admin/vehicles/{vehicle.id}/card", card=CARD)
+    assert f"已绑定到 {vehicle.plate}" in bound.text and CARD in bound.text.split('data-testid="vehicles"', 1)[1]
+    again = post(app_client, "/admin/vehicles", "/admin/cards/bind", plate=vehicle.plate, card=CARD)
     assert again.status_code == 400 and "已绑定到" in again.text and "already bound" in again.text
     gone = post(app_client, "/admin/vehicles", "/admin/cards/withdraw", card=CARD)
     assert gone.status_code == 200 and "已注销" in gone.text and plate_for_tag(store.engine, CARD) is None
@@ -83,3 +84,11 @@ def test_a_reviewer_cannot_add(app_client: TestClient, store: Store) -> None:
     csrf = csrf_of(app_client.get("/review").text)
     reply = app_client.post("/admin/suppliers/add", data={"csrf": csrf, "code": "x1", "name": "x", "reason": "test it"})
     assert reply.status_code == 403 and last_change(store).id == before
+
+
+def test_the_users_page_refusals_read_in_chinese_too(app_client: TestClient) -> None:
+    log_in(app_client, "adm")
+    csrf = csrf_of(app_client.get("/admin/users").text)
+    reply = app_client.post("/admin/users/adm/disable", data={"csrf": csrf})
+    detail = reply.text.split('data-testid="error-detail"', 1)[1].split("</ul>", 1)[0]
+    assert reply.status_code == 400 and detail.find("不能停用自己的账户") < detail.find("you cannot disable yourself")
