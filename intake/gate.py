@@ -71,12 +71,13 @@ class ModelState:
 
 
 def load_model(cfg: GateConfig, path: Path | None = None) -> ModelState:
-    """A missing or damaged model does not stop the weighing; it sends every sample to REVIEW.
+    """A missing or damaged model does not stop the weighing; a truck the plan draws is then
+    recorded not sampled ("model_unavailable") and not probed (intake.inspection).
     `path`: the model in service by the registry (intake.learning), else `model.path`."""
     try:
         clf = OnnxClassifier.load(path or cfg.model.path)
     except ModelError as exc:
-        log.error("model unavailable, all samples go to REVIEW: %s", exc)
+        log.error("model unavailable: drawn trucks are recorded not sampled, never probed: %s", exc)
         return ModelState(None, problem=str(exc))
     return ModelState(clf, clf.card.sha256, float(clf.card.abstain_confidence))
 
@@ -97,9 +98,20 @@ class Gate:
     tickets: Any = None   # intake.ticket.desk.TicketDesk: a ticket after each weigh-out
     follower: Any = None  # intake.learning.live.ModelFollower: the model the registry has in service
 
+    def model_problem(self) -> str | None:
+        """Why no model is in service now (None: one is), after a promotion too."""
+        return self.follower.problem if self.follower is not None else self.model.problem
+
+    def problems(self) -> list[tuple[str, str]]:
+        """What the gate cannot do now, as (code, detail): the staff pages' degraded banner."""
+        problem = self.model_problem()
+        return [("model_unavailable", problem)] if problem else []
+
     def health(self) -> dict[str, object]:
-        problem = self.follower.problem if self.follower is not None else self.model.problem   # after a promotion too
+        problem = self.model_problem()
         report: dict[str, object] = {"model": problem or "ok", "lanes_running": len(self.lanes)}
+        if problem:   # what it means for the trucks, in the words the decisions record
+            report["sampling"] = "not sampled: model unavailable"
         ages = {lane.cfg.id: round(self.clock.wall(self.clock.now() - lane.heartbeat), 2) for lane in self.lanes}
         report["heartbeat_age_s"] = ages   # wall seconds since each lane loop last ran
         report["loops"] = self.watchdog.report()   # each watched loop: ok / down (why) / failed

@@ -20,6 +20,7 @@ from hardware.clock import Clock
 from intake.config import CameraConfig, GateConfig, LaneConfig
 from intake.lane.status import Verdict
 from vision.judging import Evidence, Judgement, evidence_of, judge
+from intake.sampling.policy import Unavailable
 from intake.sampling.service import Decided, Sampling
 from intake.store.records import Admission, Records
 from intake.store.tables import Frame, Inspection, Sample, SampleResult
@@ -30,6 +31,10 @@ from vision.model_card import GateCalibration
 from vision.quality import assess, distinct_views, frozen, thumbnail
 
 log = logging.getLogger(__name__)
+# A drawn truck recorded not sampled because it could not be inspected: the reason code its
+# decision carries ("not_sampled:model_unavailable"), in words on the kiosk and staff pages.
+NOT_SAMPLED_PREFIX = "not_sampled:"
+UNAVAILABLE = frozenset({"model_unavailable"})
 
 
 class Sampler(Protocol):
@@ -92,7 +97,8 @@ class Outcome:
 
 class Inspector:
     """Runs inspections for one lane. The classifier may be None: a gate without a usable model
-    still weighs, but every sampled truck goes to REVIEW."""
+    still weighs, and a truck the plan would sample is recorded not sampled
+    ("not_sampled:model_unavailable") and never probed; a model lost mid-inspection is REVIEW."""
 
     def __init__(self, cfg: GateConfig, lane: LaneConfig, records: Records, sampler: Sampler,
                  camera: Camera, classifier: Classifier | None, model_sha256: str | None,
@@ -130,12 +136,15 @@ class Inspector:
         if self.follow is not None:   # between inspections only: this truck keeps one model
             self._use(await asyncio.to_thread(self.follow))
         s = self.cfg.sampling
-        # The keyed, audited selection (recorded before anything acts on it).
+        # The keyed, audited selection (recorded before anything acts on it). Without a model a
+        # sample could not be judged: the truck is not probed for nothing (intake.sampling.policy).
+        unavailable: Unavailable | None = "model_unavailable" if self.classifier is None else None
         plan = await asyncio.to_thread(self.sampling.decide, adm.visit, adm.supplier, adm.material,
-                                       adm.plate, adm.bed_mm)
+                                       adm.plate, adm.bed_mm, None, unavailable)
         if not plan.selection.sampled:
-            await asyncio.to_thread(self.records.record_decision, adm.visit, None, [], None)
-            return Outcome(None, (), None)
+            reasons = [NOT_SAMPLED_PREFIX + plan.selection.reason] if plan.selection.reason in UNAVAILABLE else []
+            await asyncio.to_thread(self.records.record_decision, adm.visit, None, reasons, None)
+            return Outcome(None, tuple(reasons), None)
         if plan.plan_error:
             return await self._decide(adm, Judgement("review", [f"plan:{plan.plan_error}"]), None, lane)
         code = blind_code(s.secret, adm.visit)

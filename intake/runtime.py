@@ -44,6 +44,7 @@ def web_app(gate: Gate) -> ASGIApp:
     """The web app with the gate's own endpoints (plate-camera webhook) added."""
     from intake.ident.webhook import plate_router
     from intake.web.app import create_app
+    from intake.web.kiosk_keypad import OrderCodeHooks
 
     from intake.store.integrity import REFUSAL, state_for
 
@@ -51,7 +52,9 @@ def web_app(gate: Gate) -> ASGIApp:
     app = create_app(gate.hub, health=lambda: _health(gate), engine=gate.records.engine,
                      data_dir=gate.cfg.site.data_dir, kiosk_display_token=gate.cfg.site.kiosk_display_token,
                      hold=lambda: None if integrity.ok else REFUSAL, ticket_tz=gate.cfg.tickets.timezone,
-                     site_tz=gate.cfg.sampling.timezone)
+                     site_tz=gate.cfg.sampling.timezone, degraded=gate.problems,
+                     order_code=OrderCodeHooks(gate.records.plate_for_order_code,
+                                               lambda lane, plate: identify_on_lane(gate, lane, plate)))
     _verify_in_background(app, gate)
     from intake.metrics import metrics_router
 

@@ -54,3 +54,32 @@ def demo_trucks(n: int) -> list[TruckScenario]:
             plate = f"{plate}{round_no // 26}"
         out.append(replace(base, plate=plate))
     return out
+
+
+# The continuous demo's pool (`intake demo` without --trucks): mostly good loads, as at a real
+# plant, with every kind of trouble now and then. Counts per round of the pool.
+CONTINUOUS_ROUND: tuple[tuple[int, int], ...] = (   # (index into DEMO_MIX, how many)
+    (0, 7), (1, 7),          # good sand, good gravel
+    (5, 2), (6, 2),          # creeps first; not fully on the deck at first
+    (2, 1), (3, 1), (4, 1),  # muddy sand; foreign matter; gravel on a sand order
+    (8, 1),                  # driver stays in the cab
+    (7, 1),                  # unknown truck, refused
+)
+
+
+def continuous_pool(rounds: int = 3) -> list[TruckScenario]:
+    """Distinct trucks for a demo that runs for hours, in a shuffled but fixed order: every
+    plate is its own vehicle, so one truck comes back only after the whole pool has been
+    served (far past the repeat-weighing window), and the S/G letter keeps its order's material."""
+    import random
+
+    out: list[TruckScenario] = []
+    for r in range(rounds):
+        for base_index, count in CONTINUOUS_ROUND:
+            base = DEMO_MIX[base_index]
+            kind = base.plate.split("·")[1][0]            # S, G or X (unregistered)
+            for k in range(count):
+                number = 1000 + 100 * base_index + 10 * r + k
+                out.append(replace(base, plate=f"沪{chr(ord('A') + r)}·{kind}{number}"))
+    random.Random(19).shuffle(out)
+    return out

@@ -27,6 +27,7 @@ def demo(
     lanes: int = typer.Option(1, min=1, max=8, help="Weighbridge decks on the one gate; trucks are shared among them."),
     attendant_hold: Optional[float] = typer.Option(None, min=0, max=3600, help="A REVIEW load waits this many "
                                                    "(simulated) seconds for the remote attendant (/console)."),
+    hours: Optional[float] = typer.Option(None, min=0.01, help="Without --trucks: stop after this many hours of simulated time."),
 ) -> None:
     """Run the gate on the simulated plant: indicator, sampler PLC, I/O module, camera, trucks."""
     from intake.demo.live import LiveView
@@ -35,7 +36,7 @@ def demo(
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     opts = DemoOptions(trucks=trucks, speed=speed, db=db, port=port, web=not no_web,
                        config=config or DEMO_CONFIG, sampling_rate=sampling_rate, protocol=protocol,
-                       command=command, lanes=lanes, attendant_hold_s=attendant_hold)
+                       command=command, lanes=lanes, attendant_hold_s=attendant_hold, hours=hours)
     try:
         if json_out:
             code = asyncio.run(run_demo(opts, print_json))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from intake.cli import alarms, audit, db, demo, lane, masterdata, run, sample, sampling, scale, settlement, sync, ticket, users, vision
+from intake.cli import alarms, audit, db, demo, lane, masterdata, masterdata_add, run, sample, sampling, scale, settlement, sync, ticket, users, vision  # noqa: F401 (masterdata_add adds its commands to the masterdata apps)
 
 app = typer.Typer(help="Unattended raw-material intake gate.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -43,10 +43,10 @@ app.add_typer(__import__("intake.cli.model").cli.model.app, name="model", help="
 app.add_typer(ticket.app, name="ticket", help="Weighing tickets (磅单): issue, print, verify against the records.")
 app.add_typer(alarms.app, name="alarms", help="Alarms: list the outbox, send a test alarm to each channel, retry.")
 app.add_typer(settlement.app, name="settlement", help="Settlement export for the ERP: deliveries, daily summary.")
-app.add_typer(masterdata.materials_app, name="materials", help="Import materials from CSV (master data, chained).")
-app.add_typer(masterdata.suppliers_app, name="suppliers", help="Import suppliers from CSV (master data, chained).")
-app.add_typer(masterdata.vehicles_app, name="vehicles", help="Import vehicles from CSV (master data, chained).")
-app.add_typer(masterdata.orders_app, name="orders", help="Import delivery orders from CSV (master data, chained).")
+app.add_typer(masterdata.materials_app, name="materials", help="Add materials, or import them from CSV (master data, chained).")
+app.add_typer(masterdata.suppliers_app, name="suppliers", help="Add suppliers, or import them from CSV (master data, chained).")
+app.add_typer(masterdata.vehicles_app, name="vehicles", help="Add vehicles and bind their RFID cards, or import them from CSV (master data, chained).")
+app.add_typer(masterdata.orders_app, name="orders", help="Add delivery orders, or import them from CSV (master data, chained).")
 
 
 def main() -> None:

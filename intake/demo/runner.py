@@ -21,7 +21,7 @@ from hardware.printer.simulator import PrinterSimulator
 from hardware.scale.simulator import IndicatorSimulator
 from hardware.sim.clock import SimClock
 from hardware.sim.plant import Plant, PlantTiming, StepHook
-from hardware.sim.trucks import DEMO_MIX, TruckScenario, demo_trucks
+from hardware.sim.trucks import TruckScenario, continuous_pool, demo_trucks
 from hardware.sim.usb import PluggableIndicator
 from intake.config import GateConfig, load_config
 from intake.demo import masterdata
@@ -33,11 +33,13 @@ from vision.synth import generate
 log = logging.getLogger(__name__)
 DEMO_CONFIG = Path(__file__).with_name("demo.toml")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FOREVER_QUEUE = 2   # the continuous demo: trucks waiting for the deck before the next arrives
 
 
 @dataclass(frozen=True)
 class DemoOptions:
     trucks: int | None = None        # None: run until stopped
+    hours: float | None = None       # without trucks: stop after this much simulated time
     speed: float = 1.0
     db: str | None = None
     port: int = 8080
@@ -147,7 +149,7 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         gate = await open_gate(cfg, clock, stack, on_visit_done=done.put_nowait,
                                on_refused=lambda lane_id, plate, reason: done.put_nowait(
                                    refusal_line(lane_id, plate, reason)))
-        trucks = list(opts.scenarios) or (demo_trucks(opts.trucks) if opts.trucks else list(DEMO_MIX))
+        trucks = list(opts.scenarios) or (demo_trucks(opts.trucks) if opts.trucks else continuous_pool())
         await asyncio.to_thread(masterdata.seed, gate.records.engine, trucks)
         images = sample_images(lane.camera.frames, seed=7)
         for deck in decks:
@@ -172,8 +174,12 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
         lanes = asyncio.create_task(run_lanes(gate, stop), name="lanes")
         reporter = asyncio.create_task(_report(gate, done, emit), name="reporter")
         alarms = asyncio.create_task(run_alarms(gate, stop), name="alarms")   # nothing without [[alarms.rules]]
+        # Run for ever: arrivals wait while trucks queue, as drivers do, so the pool comes round
+        # only after it has all been served.
+        queue = opts.max_queue if opts.max_queue is not None or opts.trucks else FOREVER_QUEUE
         try:
-            await _drive_plants(decks, trucks, opts.trucks is None, lanes, opts.arrival_gap_s, opts.max_queue)
+            await _for_hours(clock, opts.hours if opts.trucks is None else None,
+                             _drive_plants(decks, trucks, opts.trucks is None, lanes, opts.arrival_gap_s, queue))
         finally:
             for plugin in opts.plugins:
                 plugin.cancel()
@@ -190,6 +196,24 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
             return 1
         finished = sorted(p for deck in decks if deck.plant for p in deck.plant.finished)
         return 0 if opts.trucks is None or finished == expected else 1
+
+
+async def _for_hours(clock: SimClock, hours: float | None, drive: Awaitable[None]) -> None:
+    """Play the trucks; with `hours`, stop after that much simulated time (trucks on the deck
+    then are left where they are: the demo is over)."""
+    play = asyncio.ensure_future(drive)
+    if hours is None:
+        await play
+        return
+    timer = asyncio.ensure_future(clock.sleep(hours * 3600))
+    try:
+        await asyncio.wait({play, timer}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (play, timer):
+            task.cancel()
+        await asyncio.gather(play, timer, return_exceptions=True)
+    if play.done() and not play.cancelled() and play.exception() is not None:
+        raise play.exception()  # type: ignore[misc]
 
 
 def _bring_up_late(io: GateIOSimulator, plant: Plant, clock: SimClock,

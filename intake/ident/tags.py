@@ -1,4 +1,5 @@
-"""Which vehicle carries which RFID tag: master data, looked up on every read."""
+"""Which vehicle carries which RFID tag: master data, looked up on every read. Staff bind and
+withdraw cards through intake.masterdata.cards (chained change records)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -23,13 +24,3 @@ def plate_for_tag(engine: Engine, tag: str) -> str | None:
             .where(VehicleTag.tag == tag.upper(), VehicleTag.active)
         ).first()
     return row
-
-
-def assign_tag(engine: Engine, plate: str, tag: str) -> None:
-    with Session(engine) as session:
-        vehicle = session.exec(select(Vehicle).where(Vehicle.plate == plate)).one()
-        existing = session.exec(select(VehicleTag).where(VehicleTag.tag == tag.upper())).first()
-        if existing is None:
-            assert vehicle.id is not None  # a row read back from the table has its id
-            session.add(VehicleTag(tag=tag.upper(), vehicle_id=vehicle.id))
-            session.commit()

@@ -6,8 +6,8 @@ record names that model's SHA-256).
 One follower serves every lane: the registry is read at most once per `every_s` wall seconds
 and a new model file is loaded once, then handed to each lane as it starts its next
 inspection. A promoted file that does not load (missing, damaged, its card naming another
-file) leaves no model: every sample goes to REVIEW, as with a bad configured model, and the
-reason is logged."""
+file) leaves no model: drawn trucks are recorded not sampled and not probed, as with a bad
+configured model, and the reason is logged."""
 from __future__ import annotations
 
 import logging
@@ -67,7 +67,7 @@ def _load(path: Path, sha256: str) -> Loaded:
         if classifier.card.sha256 != sha256:
             raise ModelError(f"{path}: file is {classifier.card.sha256[:16]}, the registry names {sha256[:16]}")
     except ModelError as exc:
-        log.error("model in service unavailable, all samples go to REVIEW: %s", exc)
+        log.error("model in service unavailable, drawn trucks are not sampled: %s", exc)
         return Loaded(sha256, None, str(exc))
     log.info("model in service now %s (%s)", sha256[:16], path)
     return Loaded(sha256, classifier)

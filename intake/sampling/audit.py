@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from intake.sampling.keyed import commitment, draw, seed_from_hex
-from intake.sampling.policy import select_truck
+from intake.sampling.policy import Unavailable, select_truck
 from intake.sampling.seeds import day_start, published
 from intake.sampling.service import inputs_of, plan_points
 from intake.sampling.tables import SamplingSelection
@@ -50,7 +50,8 @@ class DayAudit(BaseModel):
 def recompute(row: SamplingSelection, seed: bytes) -> list[Mismatch]:
     """Differences between a recorded selection and what its inputs and the seed give. Pure."""
     params, history, spec = inputs_of(row)
-    again = select_truck(params, history, row.load_kg, draw(seed, row.visit_id))
+    unavailable: Unavailable | None = "model_unavailable" if row.unavailable == "model_unavailable" else None
+    again = select_truck(params, history, row.load_kg, draw(seed, row.visit_id), unavailable)
     points: list[list[float]] = []
     error = None
     if again.sampled and spec is not None:

@@ -20,6 +20,11 @@ Lots: deliveries of one supplier and material fill lot after lot (600 t by defau
 volume times the material's bulk density if that is smaller). A truck whose load brings the open
 lot to its size closes it; if nothing in that lot was sampled yet, that truck is sampled anyway
 (`reason="lot_end"`), so every lot gets at least one sample.
+
+A truck the gate cannot inspect (no usable model: `unavailable="model_unavailable"`) is drawn
+all the same, so the day's draws stay auditable, but one that would be sampled is recorded as
+not sampled with that reason (`reason="model_unavailable"`): it is not probed, and its lot
+stays unsampled, so the next truck that closes a lot while the model is back is sampled.
 """
 from __future__ import annotations
 
@@ -32,7 +37,8 @@ from intake.config import SwitchingRules
 
 Mode = Literal["normal", "tightened", "reduced"]
 Result = Literal["pass", "reject"]
-Reason = Literal["drawn", "lot_end", "not_drawn"]
+Reason = Literal["drawn", "lot_end", "not_drawn", "model_unavailable"]
+Unavailable = Literal["model_unavailable"]
 
 
 class Value(BaseModel):
@@ -101,8 +107,10 @@ def lot_id(history: SupplierHistory) -> str:
     return f"{history.supplier}/{history.material}/{history.lot_no}"
 
 
-def select_truck(params: PolicyParams, history: SupplierHistory, load_kg: int, draw: float) -> Selection:
-    """Sample this truck? `load_kg` is its expected delivered load, `draw` its keyed number."""
+def select_truck(params: PolicyParams, history: SupplierHistory, load_kg: int, draw: float,
+                 unavailable: Unavailable | None = None) -> Selection:
+    """Sample this truck? `load_kg` is its expected delivered load, `draw` its keyed number,
+    `unavailable` why the gate cannot inspect a sample now (None: it can)."""
     mode = mode_of(history.recent, params.rules)
     rate = rate_for(mode, params)
     closes_lot = history.lot_kg + max(0, load_kg) >= params.lot_size_kg
@@ -113,7 +121,9 @@ def select_truck(params: PolicyParams, history: SupplierHistory, load_kg: int, d
         reason = "lot_end"
     else:
         reason = "not_drawn"
-    return Selection(sampled=reason != "not_drawn", reason=reason, draw=draw, rate=rate, mode=mode,
+    if unavailable is not None and reason != "not_drawn":
+        reason = unavailable   # would be sampled, cannot be inspected: not probed at all
+    return Selection(sampled=reason in ("drawn", "lot_end"), reason=reason, draw=draw, rate=rate, mode=mode,
                      lot_id=lot_id(history))
 
 

@@ -12,7 +12,7 @@ from intake.config import SamplingConfig
 from intake.sampling.history import expected_load_kg, load_history
 from intake.sampling.keyed import draw, uniforms
 from intake.sampling.points import Bed, PlanError, Point, PointSpec, place_points
-from intake.sampling.policy import PolicyParams, Selection, SupplierHistory, select_truck
+from intake.sampling.policy import PolicyParams, Selection, SupplierHistory, Unavailable, select_truck
 from intake.sampling.resolve import point_spec, policy_params
 from intake.sampling.seeds import day_of, start_day
 from intake.sampling.tables import SamplingSelection
@@ -44,8 +44,9 @@ class Sampling:
         self.engine, self.cfg, self.site = engine, cfg, site
 
     def decide(self, visit_id: str, supplier: str, material: str, plate: str, bed_mm: tuple[int, int],
-               now: datetime | None = None) -> Decided:
-        """Idempotent: a visit already decided gets its recorded decision back, never a new draw."""
+               now: datetime | None = None, unavailable: Unavailable | None = None) -> Decided:
+        """Idempotent: a visit already decided gets its recorded decision back, never a new draw.
+        `unavailable`: the gate cannot inspect a sample now (recorded as an input)."""
         recorded = self.recorded(visit_id)
         if recorded is not None:
             return recorded
@@ -55,13 +56,13 @@ class Sampling:
         params = policy_params(self.cfg, supplier, material)
         history = load_history(self.engine, supplier, material, params.lot_size_kg, params.rules.history_len)
         load_kg = expected_load_kg(self.engine, visit_id)
-        selection = select_truck(params, history, load_kg, draw(seed, visit_id))
+        selection = select_truck(params, history, load_kg, draw(seed, visit_id), unavailable)
         spec = point_spec(self.cfg, material, plate)
         points, error = plan_points(seed, visit_id, bed_mm, spec) if selection.sampled else ((), None)
         row = SamplingSelection(
             visit_id=visit_id, site=self.site, day=day.isoformat(), supplier=supplier, material=material,
             history=history.model_dump(mode="json"), params=params.model_dump(mode="json"), load_kg=load_kg,
-            point_spec=spec.model_dump(mode="json"), bed_mm=list(bed_mm), draw=selection.draw,
+            point_spec=spec.model_dump(mode="json"), bed_mm=list(bed_mm), unavailable=unavailable, draw=selection.draw,
             rate=selection.rate, mode=selection.mode, reason=selection.reason, sampled=selection.sampled,
             lot_id=selection.lot_id, lot_no=history.lot_no, points_m=[list(p) for p in points], plan_error=error,
             recorded_at=now)

@@ -55,6 +55,7 @@ class SamplingSelection(SQLModel, table=True):
     """One truck's selection and, when sampled, its probe points, with everything behind them."""
     __tablename__ = "sampling_selection"
     __chained__: ClassVar[bool] = True
+    __chain_late__: ClassVar[tuple[str, ...]] = ("unavailable",)   # migration 0016
     id: Optional[int] = Field(default=None, primary_key=True)
     visit_id: str = Field(foreign_key="visit.id", unique=True, index=True)
     site: str = Field(max_length=200)
@@ -67,6 +68,7 @@ class SamplingSelection(SQLModel, table=True):
     load_kg: int                                           # expected delivered load of this truck
     point_spec: Optional[dict] = Field(default=None, sa_column=Column(JSON))   # PointSpec
     bed_mm: list = Field(sa_column=Column(JSON))           # [length, width]
+    unavailable: Optional[str] = None                      # why no sample could be inspected: model_unavailable
     # outputs
     draw: float
     rate: float

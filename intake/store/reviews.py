@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 from typing import Any, ClassVar, Final, Literal, Optional
 
-from sqlalchemy import Index, and_, case, exists, func, literal, or_, select, tuple_
+from sqlalchemy import Index, and_, exists, func, literal, or_, select, tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -400,33 +400,33 @@ class RateRow:
         return self.rejected / self.sampled if self.sampled else 0.0
 
 
-def _month(engine: Engine, column: Any) -> Any:
-    if engine.dialect.name == "sqlite":
-        return func.strftime("%Y-%m", column)
-    return func.to_char(column, "YYYY-MM")
-
-
-def reject_rates(engine: Engine, since: date, until: date) -> list[RateRow]:
+def reject_rates(engine: Engine, since: date, until: date, zone: str = "UTC") -> list[RateRow]:
     """Per supplier, material and month: sampled loads (gate decisions with a verdict) and how
-    many the gate rejected or held. Review decisions are not counted twice."""
-    month = _month(engine, col(Decision.decided_at)).label("month")
+    many the gate rejected or held. Review decisions are not counted twice. Days and months are
+    `zone`'s (the site's): a decision at 23:30 UTC on 31 May is June's in Shanghai. The rows are
+    folded here, not grouped in SQL: a SQL month would be UTC's, and zones have summer time."""
     written_by_review = exists().where(col(Review.decision_id) == col(Decision.id))
+    start, end = day_window(since, until, zone)
     query = (
-        select(Supplier.code, Material.code, month, func.count(),
-               func.sum(case((col(Decision.verdict) == "reject", 1), else_=0)),
-               func.sum(case((col(Decision.verdict) == "review", 1), else_=0)))
+        select(Supplier.code, Material.code, col(Decision.decided_at), col(Decision.verdict))
         .join(Visit, col(Visit.id) == col(Decision.visit_id))
         .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
         .join(Supplier, col(Supplier.id) == col(DeliveryOrder.supplier_id))
         .join(Material, col(Material.id) == col(DeliveryOrder.material_id))
         .where(col(Decision.verdict).is_not(None), ~written_by_review,
-               col(Decision.decided_at) >= _day_start(since),
-               col(Decision.decided_at) < _day_start(until + timedelta(days=1)))
-        .group_by(Supplier.code, Material.code, month)
-        .order_by(Supplier.code, Material.code, month)
+               col(Decision.decided_at) >= start, col(Decision.decided_at) < end)
     )
+    local = ZoneInfo(zone)
+    counts: dict[tuple[str, str, str], list[int]] = {}
     with Session(engine) as session:
-        return [RateRow(s, m, mo, int(n), int(r or 0), int(h or 0)) for s, m, mo, n, r, h in session.execute(query)]
+        for supplier, material, at, verdict in session.execute(query.execution_options(yield_per=2000)):
+            moment = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at
+            month = moment.astimezone(local).strftime("%Y-%m")
+            n = counts.setdefault((supplier, material, month), [0, 0, 0])
+            n[0] += 1
+            n[1] += verdict == "reject"
+            n[2] += verdict == "review"
+    return [RateRow(s, m, mo, *n) for (s, m, mo), n in sorted(counts.items())]
 
 
 def _csv_lines(header: Sequence[str], rows: Iterator[Sequence[object]], chunk_rows: int = 500) -> Iterator[str]:

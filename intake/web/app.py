@@ -21,11 +21,13 @@ from sqlalchemy.engine import Engine
 
 from intake.lane.status import StatusHub
 from intake.web.api import api_router
+from intake.web.degraded import Problems, none
 from intake.web.errors import install_error_handlers
 from intake.web.events import StreamRegistry
 from intake.web.headers import SecurityHeaders
 from intake.web.health import HealthProbe, health_router
 from intake.web.kiosk import kiosk_router
+from intake.web.kiosk_keypad import OrderCodeHooks, keypad_router
 from intake.web.localtime import SiteTime
 from intake.web.staff import LoginRequired, StaffSettings, login_redirect
 from intake.web.staff_i18n import install as install_words
@@ -47,6 +49,8 @@ def create_app(
     staff: StaffSettings | None = None,
     ticket_tz: str = "UTC",
     site_tz: str = "UTC",
+    degraded: Problems = none,
+    order_code: OrderCodeHooks | None = None,
 ) -> FastAPI:
     """Build the app.
 
@@ -67,19 +71,25 @@ def create_app(
     ticket_tz: the zone the public ticket pages (/t/<code>) show times in.
     site_tz: the site's zone (sampling.timezone): staff pages and CSV exports show stored UTC
         times in it (intake.web.localtime).
+    degraded: what the gate cannot do now, as (code, detail) pairs: a banner on every staff
+        page (intake.web.degraded). Called while a page renders: must be quick.
+    order_code: how a code keyed on the kiosk's keypad finds its truck and hands it to the
+        lane (intake.web.kiosk_keypad); without it the kiosk shows no keypad.
     """
     # No interactive docs: nothing here needs them, and they load scripts from a CDN.
     app = FastAPI(title="Intake gate", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=HERE / "templates")
     site_time = SiteTime(site_tz)
-    install_words(templates.env, site_time)
+    install_words(templates.env, site_time, degraded)
     streams = StreamRegistry(max_streams, max_streams_per_client)
     # The server helper calls this as it stops, so open streams end cleanly (see server.py).
     app.state.close_streams = streams.close_all
     install_error_handlers(app, templates)
 
     app.include_router(kiosk_router(hub, templates, streams, heartbeat_s=heartbeat_s,
-                                    display_token=kiosk_display_token, hold=hold))
+                                    display_token=kiosk_display_token, hold=hold, keypad=order_code is not None))
+    if order_code is not None:
+        app.include_router(keypad_router(order_code, kiosk_display_token))
     app.include_router(api_router(hub))
     app.include_router(health_router(hub, health))
     if engine is not None:

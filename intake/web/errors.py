@@ -4,7 +4,7 @@ FastAPI's own 422 repeats each bad input (a 5 MB field comes back whole) and its
 NaN among them cannot even be encoded (a 500). Here a 422 names the field and the rule only.
 
 Who asked decides the form: machines (/api/*, /health, /metrics, a kiosk's event stream) get
-JSON as before; a kiosk screen (/kiosk/*) gets a bilingual page in the kiosk's style; every
+JSON as before (the keypad's /kiosk/<lane>/order-code too); a kiosk screen (/kiosk/*) gets a bilingual page in the kiosk's style; every
 other route is a staff page and gets a bilingual page in the staff style. A 500 never carries
 a traceback or the exception's text, only the status's words.
 """
@@ -38,7 +38,8 @@ def unprocessable(errors: Iterable[Any]) -> JSONResponse:
 
 def audience(path: str) -> str:
     """"json", "kiosk" or "staff": the form an error on this path takes."""
-    if path == "/api" or path.startswith(MACHINE_PREFIXES) or (path.startswith("/kiosk/") and path.endswith("/events")):
+    if path == "/api" or path.startswith(MACHINE_PREFIXES) or (
+            path.startswith("/kiosk/") and path.endswith(("/events", "/order-code"))):   # the kiosk script's own calls
         return "json"
     return "kiosk" if path.startswith("/kiosk/") else "staff"
 

@@ -94,6 +94,17 @@ LABELS: Final[dict[str, Text]] = {
     "net": ("净重", "Net"),
     "not_received": ("未收货", "Not received"),
     "ticket": ("磅单号", "Ticket no."),
+    # The on-screen keypad (intake.web.kiosk_keypad): a driver whose card is not read keys the
+    # delivery order code printed on the order.
+    "keypad": ("无卡？请输入送货单号", "No card? Key in the delivery order code"),
+    "keypad_ok": ("确认", "OK"),
+    "keypad_back": ("退格", "Back"),
+    "keypad_clear": ("清除", "Clear"),
+    "code_accepted": ("单号已确认，请驶上地磅", "Code accepted: drive onto the scale"),
+    "code_not_accepted": ("单号无效或不在本车道，请核对后重输", "Code not accepted: check it and key again"),
+    "code_mistyped": ("单号输入有误（校验位不符），请核对后重输", "Code mistyped (check character): key it again"),
+    "code_wait": ("错误次数过多，请稍候再试", "Too many wrong codes: wait a moment"),
+    "code_offline": ("无法连接系统，请稍候再试", "Cannot reach the gate: try again shortly"),
 }
 
 # Why a truck was not admitted: replaces the idle instruction until the next truck.
@@ -145,6 +156,8 @@ REASONS: Final[dict[str, Text]] = {
     "low_confidence": ("无法确定，需人工复核", "Not certain: needs a person to check"),
     "frames_disagree": ("图像结果不一致", "Photos disagree"),
     "model_unavailable": ("检验系统不可用", "Inspection system unavailable"),
+    # A truck the plan drew while the gate had no usable model: not probed, drives in unsampled.
+    "not_sampled:model_unavailable": ("检验系统不可用，本车未取样", "Inspection system unavailable: not sampled"),
     "weight_unknown": ("称重信号中断", "Scale signal lost"),
     "no_stable_weight": ("重量不稳定", "Weight did not settle"),
     "truck_not_on_deck": ("车辆未完全上磅", "Truck not fully on the scale"),

@@ -1,7 +1,8 @@
 """Driver kiosk: one full-screen, read-only page per lane, kept live over Server-Sent Events.
 
-Audience: the truck driver on the deck. No login, no links, one button: the call for the remote
-attendant (it posts to /kiosk/<lane>/call, intake.web.calls, and decides nothing). The server
+Audience: the truck driver on the deck. No login, no links; two things to touch: the call for the
+remote attendant (it posts to /kiosk/<lane>/call, intake.web.calls, and decides nothing) and the
+order-code keypad, offered while the lane waits for a truck when the gate wires it. The server
 renders the current state (so the page is right before the script runs); kiosk.js then applies
 every later snapshot from /kiosk/<lane>/events using the same i18n table.
 """
@@ -15,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from intake.ident.ordercodes import ALPHABET
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
 from intake.web import i18n
 from intake.web.events import LaneEventStream, StreamRegistry
@@ -36,6 +38,7 @@ class KioskView:
     verdict: str | None
     verdict_label: i18n.Text | None
     reasons: list[i18n.Text]
+    not_sampled: bool                     # no verdict, and a reason why not (the model unavailable)
     fault: str | None
     points: i18n.Text | None              # "core 3 of 6" while the probe cycle runs
     points_done: int | None
@@ -82,6 +85,7 @@ def kiosk_view(status: LaneStatus) -> KioskView:
         verdict=status.verdict,
         verdict_label=i18n.VERDICT_LABELS[status.verdict] if status.verdict else None,
         reasons=[i18n.reason(code) for code in status.reasons],
+        not_sampled=status.verdict is None and any(c.startswith("not_sampled:") for c in status.reasons),
         fault=status.fault,
         points=points_text(status),
         points_done=status.points_done,
@@ -96,9 +100,11 @@ def kiosk_router(
     hub: StatusHub, templates: Jinja2Templates, streams: StreamRegistry, *, heartbeat_s: float,
     display_token: str = "",
     hold: Callable[[], str | None] = lambda: None,
+    keypad: bool = False,
 ) -> APIRouter:
     """hold(): a gate-wide reason no lane takes trucks (a fault code), or None. While it holds,
-    every lane shows out of service with that reason, whatever its own state."""
+    every lane shows out of service with that reason, whatever its own state. keypad: the page
+    offers the order-code keypad while the lane waits for a truck (intake.web.kiosk_keypad)."""
     # Handlers are async so they touch the hub on the event loop thread, never a worker thread.
     router = APIRouter(tags=["kiosk"])
 
@@ -125,6 +131,8 @@ def kiosk_router(
             "unknown": i18n.UNKNOWN,
             "table": i18n.client_table(),
             "heartbeat_ms": int(heartbeat_s * 1000),
+            "keypad": keypad,
+            "keypad_keys": ALPHABET,
         }
         response = templates.TemplateResponse(request, "kiosk.html", context)
         response.headers["Cache-Control"] = "no-store"

@@ -17,7 +17,9 @@ from intake.auth.sessions import Principal
 from intake.masterdata.edits import (
     EditRefused, correct_tare, list_orders, list_vehicles, recent_changes, set_order_open, tare_time,
 )
+from intake.masterdata.cards import cards_by_vehicle
 from intake.masterdata.rows import clean_reason, clean_tare
+from intake.masterdata.single import choices
 from intake.store.db import read_only
 from intake.store.master_changes import MasterChange
 from intake.web.ids import PathId
@@ -25,6 +27,10 @@ from intake.web.staff import Staff, StaffPost
 from intake.web.verified import failing
 
 STATES = ("open", "closed", "all")
+# page -> the tables whose change records it lists
+PAGE_TABLES: dict[str, tuple[str, ...]] = {"admin_orders.html": ("deliveryorder",),
+                                           "admin_vehicles.html": ("vehicle", "vehicletag"),
+                                           "admin_suppliers.html": ("supplier",)}
 
 
 def _shown(value: Any) -> str:
@@ -34,10 +40,11 @@ def _shown(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
-def _changes(engine: Engine, reader: Engine, table: str) -> list[dict[str, Any]]:
-    """The table's newest change records as the page lists them; one that fails its chain link
+def _changes(engine: Engine, reader: Engine, tables: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The tables' newest change records as the page lists them; one that fails its chain link
     is named, its content not shown as fact."""
-    changes = recent_changes(reader, table)
+    changes = sorted((c for table in tables for c in recent_changes(reader, table)),
+                     key=lambda c: c.id or 0, reverse=True)[:20]
     bad = failing(engine, reader, MasterChange, [c.id for c in changes])
     out = []
     for c in changes:
@@ -46,7 +53,7 @@ def _changes(engine: Engine, reader: Engine, table: str) -> list[dict[str, Any]]
             f"{k} {_shown(old.get(k))} → {_shown(v)}" for k, v in c.new.items() if old.get(k) != v]
         shown = c.id not in bad
         out.append({"at": c.at, "by": c.by, "lines": lines, "why": c.why, "bad": not shown,
-                    "row": (c.new.get("plate") or c.new.get("code") if shown else None) or c.row_pk})
+                    "row": (c.new.get("plate") or c.new.get("code") or c.new.get("tag") if shown else None) or c.row_pk})
     return out
 
 
@@ -57,31 +64,39 @@ class MasterPages:
         self.staff, self.engine, self.templates = staff, engine, templates
         self.reader = read_only(engine)   # listing only reads: never the gate's write lock
 
-    def page(self, request: Request, who: Principal, name: str, context: dict[str, Any], status: int) -> Response:
-        table = "deliveryorder" if name == "admin_orders.html" else "vehicle"
+    def page(self, request: Request, who: Principal, name: str, context: dict[str, Any], status: int,
+             form: dict[str, str] | None = None) -> Response:
         response = self.templates.TemplateResponse(request, name, {
-            "who": who, "changes": _changes(self.engine, self.reader, table), **context}, status_code=status)
+            "who": who, "changes": _changes(self.engine, self.reader, PAGE_TABLES[name]),
+            "choices": choices(self.reader), "form": form or {}, **context}, status_code=status)
         response.headers["Cache-Control"] = "no-store"
         return response
 
     def orders(self, request: Request, who: Principal, q: str, state: str, error: str | None = None,
-               done: str | None = None, status: int = 200) -> Response:
+               done: str | None = None, status: int = 200, form: dict[str, str] | None = None) -> Response:
         state = state if state in STATES else "open"
         return self.page(request, who, "admin_orders.html", {
             "orders": list_orders(self.reader, q[:64], state), "q": q[:64], "state": state, "states": STATES,
-            "error": error, "done": done}, status)
+            "error": error, "done": done}, status, form)
 
     def vehicles(self, request: Request, who: Principal, q: str, error: str | None = None,
-                 done: str | None = None, status: int = 200) -> Response:
+                 done: str | None = None, status: int = 200, form: dict[str, str] | None = None) -> Response:
         return self.page(request, who, "admin_vehicles.html", {
-            "vehicles": list_vehicles(self.reader, q[:64]), "q": q[:64], "error": error, "done": done,
-            "today": self.staff.settings.today().isoformat()}, status)
+            "vehicles": list_vehicles(self.reader, q[:64]), "cards": cards_by_vehicle(self.reader), "q": q[:64],
+            "error": error, "done": done, "today": self.staff.settings.today().isoformat()}, status, form)
+
+    def suppliers(self, request: Request, who: Principal, error: str | None = None, done: str | None = None,
+                  status: int = 200, form: dict[str, str] | None = None) -> Response:
+        return self.page(request, who, "admin_suppliers.html", {"error": error, "done": done}, status, form)
 
 
 def masterdata_router(staff: Staff, engine: Engine, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(prefix="/admin", tags=["admin"])
+    from intake.web.masterdata_add import masterdata_add_router
+
     admin = staff.page("admin")
     pages = MasterPages(staff, engine, templates)
+    router.include_router(masterdata_add_router(staff, engine, pages))
 
     @router.get("/orders", response_class=HTMLResponse)
     def orders(request: Request, q: str = "", state: str = "open", done: str | None = None,
@@ -99,7 +114,9 @@ def masterdata_router(staff: Staff, engine: Engine, templates: Jinja2Templates) 
                                     clean_reason(post.form.get("reason")))
         except (ValueError, EditRefused) as exc:
             return pages.orders(request, post.principal, q, state, str(exc), status=400)
-        done = f"order {change.new.get('code')} {'opened' if action == 'open' else 'closed'} (change record {change.id})"
+        code, opened = change.new.get("code"), action == "open"
+        done = (f"送货单 {code} 已{'打开' if opened else '关闭'}（修改记录 {change.id}） · "
+                f"order {code} {'opened' if opened else 'closed'} (change record {change.id})")
         return RedirectResponse(f"/admin/orders?{_query(q=q, state=state, done=done)}", status_code=303)
 
     @router.get("/vehicles", response_class=HTMLResponse)
@@ -117,8 +134,9 @@ def masterdata_router(staff: Staff, engine: Engine, templates: Jinja2Templates) 
             change = correct_tare(engine, vehicle_id, kg, weighed, post.principal.username, reason)
         except (ValueError, EditRefused) as exc:
             return pages.vehicles(request, post.principal, q, str(exc), status=400)
-        done = (f"vehicle {change.new.get('plate')}: stored tare {(change.old or {}).get('stored_tare_kg')} → "
-                f"{kg} kg (change record {change.id})")
+        plate, before = change.new.get("plate"), (change.old or {}).get("stored_tare_kg")
+        done = (f"车辆 {plate} 存储皮重 {before} → {kg} kg（修改记录 {change.id}） · "
+                f"vehicle {plate}: stored tare {before} → {kg} kg (change record {change.id})")
         return RedirectResponse(f"/admin/vehicles?{_query(q=q, done=done)}", status_code=303)
 
     return router

@@ -13,6 +13,8 @@ from typing import Final
 from jinja2 import Environment
 from markupsafe import Markup
 
+from intake.web.admin_words import admin_words
+from intake.web.degraded import Problems, banners, none
 from intake.web.i18n import VERDICT_LABELS, Text, reason
 from intake.web.localtime import SiteTime
 
@@ -218,6 +220,26 @@ STAFF: Final[dict[str, Text]] = {
     "why": ("理由", "Why"),
     "no_changes": ("尚无修改记录", "No changes recorded yet."),
     "no_match": ("没有匹配的记录", "No rows match."),
+    "nav.admin_suppliers": ("供应商资料", "Supplier records"),
+    "suppliers_title": ("供应商资料", "Suppliers"),
+    "add_supplier": ("添加供应商", "Add a supplier"),
+    "add_vehicle": ("添加车辆（含 IC 卡）", "Add a vehicle (with its card)"),
+    "add_order": ("添加送货单", "Add a delivery order"),
+    "add": ("添加", "Add"),
+    "code": ("编号", "Code"),
+    "name": ("名称", "Name"),
+    "bed_length": ("车厢内长 mm", "Bed length mm"),
+    "bed_width": ("车厢内宽 mm", "Bed width mm"),
+    "card": ("IC 卡号", "Card"),
+    "cards": ("IC 卡", "Cards"),
+    "bind_card": ("绑定", "Bind"),
+    "bind_card_title": ("绑定 IC 卡", "Bind a card to a vehicle"),
+    "withdraw_card": ("注销卡", "Withdraw a card"),
+    "withdraw": ("注销", "Withdraw"),
+    "order_code_auto": ("留空则自动生成", "blank: a new keypad code"),
+    "reason_field": ("理由", "Reason"),
+    "hint.suppliers": ("添加供应商须填写理由；每次添加记入链式修改记录。批量导入用命令 intake suppliers import。",
+                       "Add a supplier with a reason; each addition is a chained change record."),
     # explanations: pages show the Chinese sentence, then their fuller English one (with commands)
     "hint.orders": ("打开或关闭送货单；每次修改都须填写理由，并记入链式修改记录。",
                     "Open or close an order; each change needs a reason and is a chained change record."),
@@ -309,9 +331,11 @@ def error_words(status: int) -> Text:
     return ERRORS.get(status, ERRORS[500] if status >= 500 else ERRORS[400])
 
 
-def install(env: Environment, site_time: SiteTime) -> None:
-    """The words and the site's times for every template of the app."""
-    env.globals.update(t=t, site_time=site_time, words=STAFF, verdict_names=VERDICTS, label_names=CLASS_LABELS)
-    env.filters.update(message_words=message, verdict_words=verdict, label_words=class_label, reason_words=reason_words,
+def install(env: Environment, site_time: SiteTime, problems: Problems = none) -> None:
+    """The words and the site's times for every template of the app; `problems` names what
+    the gate cannot do now (a banner on every staff page, intake.web.degraded)."""
+    env.globals.update(t=t, site_time=site_time, words=STAFF, verdict_names=VERDICTS, label_names=CLASS_LABELS,
+                       degraded=lambda: banners(problems))
+    env.filters.update(message_words=message, admin_words=admin_words, verdict_words=verdict, label_words=class_label, reason_words=reason_words,
                        reasons_words=reasons_words, localtime=site_time.minute, localtime_s=site_time.second,
                        localday=site_time.day)

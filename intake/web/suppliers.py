@@ -78,7 +78,7 @@ def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates,
         start, end = _window(since, until, 365, staff.settings.today)
         context = {"who": who, "since": start, "until": end, "lot_groups": lot_groups(reader, start, end, zone),
                    "lot_statuses": STATUSES, "lots_shown": LOTS_SHOWN,
-                   **rate_context(reviews.reject_rates(reader, start, end), start, end)}
+                   **rate_context(reviews.reject_rates(reader, start, end, zone), start, end)}
         response = templates.TemplateResponse(request, "suppliers.html", context)
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from hardware.modbus.registers import SamplerCommand
 from intake.demo.runner import PROJECT_ROOT
+from intake.web.health import health_payload
 from .injector import FaultSpec
 from .harness import check_invariants, run_scenario
 
@@ -42,17 +44,25 @@ def test_frozen_frames_are_not_passed(tmp_path):
 
 
 def _model_scenario(tmp: Path, model: Path):
+    """Every truck is drawn (rate 1.0), none is probed: each is recorded not sampled, with the
+    reason, and drives in unsampled (no PASS); the sampler PLC never hears a START."""
     o = run_scenario(tmp, 2, [], model=model)
     check_invariants(o, touched={0, 1}, fired=0)
     for i in (0, 1):
-        assert o.first(i).verdict == "review" and o.first(i).reasons[-1] == ["model_unavailable"]
+        assert o.first(i).verdict is None and o.first(i).reasons[-1] == ["not_sampled:model_unavailable"]
+    assert not [c for _, c in o.devices["sampler"].heard if c == SamplerCommand.START]
+    assert all(not s["sampled"] and s["received"] for s in o.summaries)
+    health = health_payload(o.gate.hub, o.gate.health)
+    assert health["status"] == "degraded" and health["sampling"] == "not sampled: model unavailable"
+    return o
 
 
-def test_model_missing_holds_every_sample(tmp_path):
-    _model_scenario(tmp_path, tmp_path / "absent" / "model.onnx")
+def test_model_missing_means_trucks_are_not_probed(tmp_path):
+    o = _model_scenario(tmp_path, tmp_path / "absent" / "model.onnx")
+    assert o.gate.problems() == [("model_unavailable", o.gate.model.problem)]
 
 
-def test_truncated_model_file_holds_every_sample(tmp_path):
+def test_truncated_model_file_means_trucks_are_not_probed(tmp_path):
     broken = tmp_path / "model"
     shutil.copytree(MODEL_DIR, broken)
     onnx = broken / "model.onnx"

@@ -41,8 +41,8 @@ def test_slow_inference_misses_its_deadline_and_the_lane_goes_on(tmp_path):
 def test_wrong_input_shape_stops_inspections_with_a_message(tmp_path):
     o = run_scenario(tmp_path, 2, [], model=wrong_shape_model(tmp_path / "shape"))
     check_invariants(o, touched={0, 1}, fired=0)
-    for i in (0, 1):
-        assert o.first(i).verdict == "review" and _reasons(o, i) == ["model_unavailable"]
+    for i in (0, 1):   # no model in service: drawn, not probed, recorded not sampled
+        assert o.first(i).verdict is None and _reasons(o, i) == ["not_sampled:model_unavailable"]
     problem = o.gate.model.problem
     assert problem is not None and "input shape mismatch" in problem
     health = health_payload(o.gate.hub, o.gate.health)

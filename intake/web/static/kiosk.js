@@ -114,7 +114,9 @@
 
   function renderVerdict(s) {
     const el = part("verdict");
-    el.hidden = !s.verdict;
+    // Not sampled with a reason (the model unavailable): the driver reads why, without a verdict.
+    const notSampled = !s.verdict && (s.reasons || []).some((r) => r.startsWith("not_sampled:"));
+    el.hidden = !s.verdict && !notSampled;
     el.className = "verdict verdict-" + (s.verdict || "none");
     setText(field("verdict-label"), s.verdict ? table.verdicts[s.verdict] : null);
     const list = part("reasons");

@@ -83,15 +83,15 @@ def test_sample_points_frames_and_decisions_are_recorded(full_mix):
     assert sorted(d.visit_id for d in decisions) == sorted(s["visit"] for s in out)
 
 
-def test_missing_model_sends_every_sample_to_review(tmp_path):
+def test_missing_model_means_no_truck_is_probed(tmp_path):
     config = tmp_path / "gate.toml"
     text = DEMO_CONFIG.read_text(encoding="utf-8").replace(
         'path = "models/intake-classifier/model.onnx"', f'path = "{tmp_path / "none.onnx"}"')
     config.write_text(text, encoding="utf-8")
     code, out, _ = run(tmp_path, 3, config=config)
     assert code == 0 and len(out) == 3
-    assert {s["verdict"] for s in out} == {"review"}
-    assert all(s["reasons"] == ["model_unavailable"] for s in out)
+    assert {s["verdict"] for s in out} == {None}   # never PASS, never probed for nothing
+    assert all(s["reasons"] == ["not_sampled:model_unavailable"] and not s["sampled"] for s in out)
 
 
 def test_unsampled_trucks_go_to_the_plant_without_a_verdict(tmp_path):

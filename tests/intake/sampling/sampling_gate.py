@@ -29,14 +29,17 @@ class Gate:
     def url(self) -> str:
         return f"sqlite:///{self.path}"
 
-    def deliver(self, truck: TruckScenario, now: datetime, verdict: str = "pass", loaded: bool = True) -> Decided:
+    def deliver(self, truck: TruckScenario, now: datetime, verdict: str = "pass", loaded: bool = True,
+                unavailable: Any = None) -> Decided:
         """`verdict` is what the inspection finds when the truck is sampled; a truck that is not
-        sampled passes unchecked. Rejected trucks weigh out with their load (net 0)."""
+        sampled passes unchecked. Rejected trucks weigh out with their load (net 0).
+        `unavailable`: the gate cannot inspect (e.g. "model_unavailable")."""
         adm = self.records.admit(truck.plate, "1")
         assert isinstance(adm, Admission) and adm.kind == "in"
         gross = truck.tare_kg + (truck.load_kg if loaded else 0)
         self.records.record_weight(adm.visit, "in", gross, "pty")
-        decided = self.sampling.decide(adm.visit, adm.supplier, adm.material, adm.plate, adm.bed_mm, now=now)
+        decided = self.sampling.decide(adm.visit, adm.supplier, adm.material, adm.plate, adm.bed_mm, now=now,
+                                        unavailable=unavailable)
         final = verdict if decided.selection.sampled else None
         self.records.record_decision(adm.visit, final, [], None)
         self.records.record_weight(adm.visit, "out", gross if final in ("reject", "review") else truck.tare_kg, "pty")

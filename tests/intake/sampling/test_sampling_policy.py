@@ -131,3 +131,19 @@ def test_a_lot_closes_at_its_size_and_the_next_starts_empty():
     assert [t[0] for t in trucks] == ["s/sand/1"] * 3 + ["s/sand/2"]
     assert [t[1] for t in trucks] == [False, False, True, False]
     assert trucks[2][2] == "lot_end"
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.binary(min_size=32, max_size=32), rate=st.floats(0.0, 1.0), lot_kg=st.integers(0, 700_000),
+       lot_sampled=st.booleans())
+def test_a_truck_that_cannot_be_inspected_is_never_sampled(seed, rate, lot_kg, lot_sampled):
+    """Without a model: the same draw, never sampled; "model_unavailable" exactly where the
+    truck would otherwise have been sampled (drawn or closing its lot), "not_drawn" elsewhere."""
+    params = PolicyParams(rate=rate, lot_size_kg=600_000)
+    history = SupplierHistory(supplier="s", material="sand", lot_kg=lot_kg, lot_sampled=lot_sampled)
+    for i in range(20):
+        d = draw(seed, f"visit-{i}")
+        usual = select_truck(params, history, 30_000, d)
+        blind = select_truck(params, history, 30_000, d, "model_unavailable")
+        assert not blind.sampled and (blind.draw, blind.rate, blind.mode) == (usual.draw, usual.rate, usual.mode)
+        assert blind.reason == ("model_unavailable" if usual.sampled else "not_drawn")

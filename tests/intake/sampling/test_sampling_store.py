@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from intake.sampling.audit import recompute
 from intake.sampling.keyed import draw
 from intake.sampling.policy import PolicyParams, SupplierHistory, after_truck
 from intake.sampling.seeds import published
@@ -118,3 +119,21 @@ def test_an_infeasible_plan_is_recorded_as_such(gate_factory):
     decided = gate.deliver(SAND[0], DAY1)
     assert decided.selection.sampled and decided.points_m == () and "could not place" in decided.plan_error
     assert rows(gate)[0].plan_error == decided.plan_error
+
+
+def test_a_gate_without_a_model_records_drawn_trucks_not_sampled(gate_factory):
+    """Drawn all the same (the day's draws stay auditable), recorded not sampled with the
+    reason and its input, no probe points; the audit recomputes it, and catches the input
+    removed; the model back, the next truck is sampled again."""
+    gate = gate_factory(rate=1.0)
+    decided = gate.deliver(SAND[0], DAY1, unavailable="model_unavailable")
+    assert not decided.selection.sampled and decided.selection.reason == "model_unavailable"
+    assert decided.points_m == () and decided.plan_error is None
+    row = rows(gate)[0]
+    assert row.unavailable == "model_unavailable" and not row.sampled and row.points_m == []
+    with Session(gate.records.engine) as session:
+        seed = bytes.fromhex(session.exec(select(SamplingSeed).where(SamplingSeed.day == row.day)).one().seed_hex)
+    assert recompute(row, seed) == []
+    forged = row.model_copy(update={"unavailable": None})
+    assert {m.field for m in recompute(forged, seed)} >= {"reason", "sampled"}
+    assert gate.deliver(SAND[1], DAY1 + timedelta(minutes=10)).selection.sampled

@@ -18,7 +18,7 @@ def test_the_gate_mounts_the_settlement_api_with_its_token(records, plant, db_pa
     monkeypatch.setenv("INTAKE_TEST_SETTLEMENT_KEY", KEY.decode())
     site = SimpleNamespace(name="Plant 7", audit_key="env:INTAKE_TEST_SETTLEMENT_KEY", database=f"sqlite:///{db_path}",
                            data_dir=db_path.parent, kiosk_display_token="")
-    gate = SimpleNamespace(hub=StatusHub(), health=lambda: {}, records=records, lanes=[],
+    gate = SimpleNamespace(hub=StatusHub(), health=lambda: {}, problems=lambda: [], records=records, lanes=[],
                            cfg=SimpleNamespace(site=site, identification=IdentificationConfig(erp_token=token),
                                                tickets=TicketConfig(timezone="Asia/Shanghai"),
                                                sampling=SimpleNamespace(timezone="Asia/Shanghai")))

@@ -70,3 +70,13 @@ def test_a_latched_lane_still_names_its_fault_until_it_is_reset():
     html = page(status)
     zh, en = REFUSALS["barrier_entry_not_open"]
     assert zh in html and en in html and en.startswith("Entry barrier")
+
+
+def test_a_truck_not_sampled_for_want_of_a_model_is_told_so_and_sent_into_the_plant():
+    html = page(LaneStatus(lane="1", step=LaneStep.DECIDED, verdict=None, route="plant",
+                           reasons=["not_sampled:model_unavailable"]))
+    verdict = html.split('data-testid="verdict"', 1)[1].split("</section>", 1)[0]
+    assert not verdict.lstrip().startswith("hidden")
+    zh, en = REASONS["not_sampled:model_unavailable"]
+    assert zh in verdict and en in verdict
+    assert "本车未抽检，请驶入厂区卸料" in html   # the words follow the arm that opened

@@ -153,7 +153,8 @@ def test_the_gates_web_app_verifies_in_the_background_and_closes_the_lanes(
     monkeypatch.setenv("INTAKE_PROBE_KEY", AUDIT_KEY.decode())
     site = SimpleNamespace(audit_key="env:INTAKE_PROBE_KEY", database=str(forged.engine.url),
                            data_dir=forged.data_dir, kiosk_display_token="")
-    gate = SimpleNamespace(hub=hub, health=lambda: {"model": "ok"}, records=SimpleNamespace(engine=forged.engine),
+    gate = SimpleNamespace(hub=hub, health=lambda: {"model": "ok"}, problems=lambda: [],
+                           records=SimpleNamespace(engine=forged.engine, plate_for_order_code=lambda code: None),
                            cfg=SimpleNamespace(site=site, identification=IdentificationConfig(),
                                               tickets=TicketConfig(), sampling=SimpleNamespace(timezone="UTC")),
                            lanes=[])
