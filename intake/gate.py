@@ -96,6 +96,7 @@ class Gate:
     link: Any = None      # intake.sync.client.LinkStatus while `intake run` syncs to a centre
     tickets: Any = None   # intake.ticket.desk.TicketDesk: a ticket after each weigh-out
     follower: Any = None  # intake.learning.live.ModelFollower: the model the registry has in service
+    evidence: Any = None  # intake.evidence.desk.EvidenceDesk: deck snapshots at every weighing, when configured
 
     def health(self) -> dict[str, object]:
         problem = self.follower.problem if self.follower is not None else self.model.problem   # after a promotion too
@@ -126,13 +127,27 @@ async def open_gate(cfg: GateConfig, clock: Clock, stack: AsyncExitStack,
     gate.follower = _follower(cfg, records, gate.model)
     gate.tickets = TicketDesk(cfg, records.engine)
     stack.push_async_callback(gate.tickets.drain)   # prints in progress finish before the store closes
+    gate.evidence = _evidence(cfg, records, stack)
     for lane in cfg.lanes:
         refused = None if on_refused is None else partial(on_refused, lane.id)
         driver = await _open_lane(gate, lane, stack, gate.tickets.wrap(lane, on_visit_done), refused)
+        if gate.evidence is not None and gate.evidence.has_cameras(lane.id):
+            driver.on_weighed = gate.evidence.hand_over(lane.id)
         gate.lanes.append(driver)
         if lane.rfid is not None:
             _start_rfid(gate, lane, driver, stack)
     return gate
+
+
+def _evidence(cfg: GateConfig, records: Records, stack: AsyncExitStack) -> Any:
+    """The deck evidence worker (intake.evidence), started now and drained before the store closes."""
+    from intake.evidence.desk import open_desk
+
+    desk = open_desk(cfg, records.engine)
+    if desk is not None:
+        desk.start()
+        stack.push_async_callback(desk.close)
+    return desk
 
 
 def _in_service(cfg: GateConfig, records: Records) -> Path:
