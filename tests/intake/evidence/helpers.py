@@ -2,6 +2,7 @@
 real image and video files for OpenCV to read."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -68,3 +69,22 @@ def desk(records: Records, data_dir: Path, sources: dict[str, str], timeout_s: f
 
 def job(weighing: tuple[int, str, str], kg: int = 39_800) -> Weighed:
     return Weighed(weighing[0], weighing[1], "1", weighing[2], DEMO_MIX[0].plate, kg)
+
+
+def photograph(records: Records, data_dir: Path, visit: str, cams: Path, broken_view: str | None = None) -> list:
+    """Front and rear snapshots (plus `broken_view` from a camera that is not there) of every
+    weighing of `visit`, taken by the desk from real files."""
+    from sqlmodel import Session, col, select
+
+    from intake.store.tables import Weighing
+
+    sources = {"front": str(image_file(cams, "front.png", 1)), "rear": str(video_file(cams))}
+    if broken_view:
+        sources[broken_view] = str(cams / "gone.png")
+    d = desk(records, data_dir, sources)
+    with Session(records.engine) as session:
+        weighings = list(session.exec(select(Weighing).where(Weighing.visit_id == visit).order_by(col(Weighing.id))))
+    rows = []
+    for w in weighings:
+        rows += asyncio.run(d.take(Weighed(w.id, visit, "1", w.kind, "沪A·S1001", w.weight_kg)))
+    return rows
