@@ -144,7 +144,7 @@ class EvidenceDesk:
             # The camera bounds each open and read itself; this bounds the whole grab and stamp.
             return await asyncio.wait_for(asyncio.to_thread(_snapshot, view, lines), view.cfg.timeout_s * 3)
         except TimeoutError:
-            return Shot(name, missing=f"timeout after {view.cfg.timeout_s * 3:g} s")
+            return Shot(name, missing=f"snapshot timed out after {view.cfg.timeout_s * 3:g} s")
         except Exception as exc:   # CameraError, a broken image: the view is missing, and says why
             log.warning("evidence camera %s (%s): %s", name, view.cfg.source, exc)
             return Shot(name, missing=(str(exc).splitlines() or [type(exc).__name__])[0][:200])
