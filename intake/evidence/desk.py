@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from intake.web.localtime import SiteTime
 
 log = logging.getLogger(__name__)
 QUEUE_SIZE = 8          # weighings waiting for their snapshots; a lane weighs one truck at a time
+_CREDENTIALS = re.compile(r"://[^/@\s]*@")
 DRAIN_S = 10.0          # wall seconds the gate waits at shutdown for snapshots in progress
 
 
@@ -146,8 +148,8 @@ class EvidenceDesk:
         except TimeoutError:
             return Shot(name, missing=f"snapshot timed out after {view.cfg.timeout_s * 3:g} s")
         except Exception as exc:   # CameraError, a broken image: the view is missing, and says why
-            log.warning("evidence camera %s (%s): %s", name, view.cfg.source, exc)
-            return Shot(name, missing=(str(exc).splitlines() or [type(exc).__name__])[0][:200])
+            log.warning("evidence camera %s: %s", name, exc)
+            return Shot(name, missing=why_missing(exc, view.cfg.source))
 
     def _store(self, job: Weighed, shots: list[Shot], at: datetime) -> list[DeckSnapshot]:
         folder = self.data_dir / "evidence" / job.visit
@@ -182,6 +184,13 @@ def open_desk(cfg: GateConfig, engine: Engine) -> EvidenceDesk | None:
     if not views:
         return None
     return EvidenceDesk(engine, cfg.site.data_dir, views, SiteTime(cfg.sampling.timezone))
+
+
+def why_missing(exc: BaseException, source: str) -> str:
+    """The camera's error for the record and the pages, without its source: an RTSP URL may
+    carry the camera's password, and the ticket's verify page is public."""
+    text = (str(exc).splitlines() or [type(exc).__name__])[0].replace(source, "camera")
+    return _CREDENTIALS.sub("://", text).removeprefix("camera: ")[:200] or type(exc).__name__
 
 
 def _snapshot(view: View, lines: list[str]) -> Shot:

@@ -45,7 +45,7 @@ def test_a_failing_camera_leaves_a_record_that_names_the_view_and_why(tmp_path):
     rows = {r.view: r for r in asyncio.run(d.take(job(weighed[1], 14_200)))}
     assert rows["front"].missing is None
     cab = rows["cab"]
-    assert cab.path is None and cab.sha256 is None and "cannot open" in cab.missing
+    assert cab.path is None and cab.sha256 is None and cab.missing == "cannot open"
     assert d.counts[("1", "cab", "missing")] == 1
     assert verify(records.engine, KEY).ok
 
@@ -78,3 +78,13 @@ def test_the_hand_over_only_queues_and_the_worker_records_it(tmp_path):
 
     asyncio.run(run())
     assert [r.view for r in snapshots_of(records.engine, weighed[0][1])] == ["front"]
+
+
+def test_a_missing_view_never_records_the_cameras_address_or_password():
+    from hardware.camera.capture import CameraError
+    from intake.evidence.desk import why_missing
+
+    source = "rtsp://admin:s3cret@10.0.0.21:554/stream1"
+    assert why_missing(CameraError(f"{source}: open timed out after 3.0 s"), source) == "open timed out after 3.0 s"
+    assert "s3cret" not in why_missing(CameraError("rtsp://admin:s3cret@10.0.0.22/x: cannot open"), source)
+    assert why_missing(TimeoutError(), source) == "TimeoutError"
