@@ -22,7 +22,7 @@ def check_files(engine: Engine, data_dir: Path) -> tuple[int, list[Problem]]:
     """(files checked, problems), reading every stored snapshot once, in id order."""
     with Session(engine) as session:
         removed = set(session.exec(select(SnapshotRemoval.visit_id)))
-    checked, problems = 0, []
+    checked, problems = 0, list[Problem]()
     after = 0
     while True:
         with Session(engine) as session:
