@@ -6,8 +6,9 @@ the pages say "removed under the retention policy" instead of showing a broken i
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import exists, func
+from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -23,9 +24,12 @@ def due_visits(engine: Engine, before: datetime) -> list[str]:
     review; oldest first."""
     current = (select(Decision.verdict).where(col(Decision.visit_id) == col(DeckSnapshot.visit_id))
                .order_by(col(Decision.id).desc()).limit(1).correlate(DeckSnapshot).scalar_subquery())
+    decided = exists().where(col(Decision.visit_id) == col(DeckSnapshot.visit_id))
     removed = exists().where(col(SnapshotRemoval.visit_id) == col(DeckSnapshot.visit_id))
+    # A current verdict of NULL is "not sampled", settled; no decision at all is a load still owed one.
+    settled = and_(decided, or_(current.is_(None), current != "review"))
     query = (select(DeckSnapshot.visit_id, func.max(DeckSnapshot.taken_at).label("last"))
-             .where(col(DeckSnapshot.path).is_not(None), ~removed, func.coalesce(current, "review") != "review")
+             .where(col(DeckSnapshot.path).is_not(None), ~removed, settled)
              .group_by(col(DeckSnapshot.visit_id))
              .having(func.max(DeckSnapshot.taken_at) < before)
              .order_by(func.max(DeckSnapshot.taken_at)))
@@ -40,7 +44,7 @@ def snapshot_files(engine: Engine, visit_id: str) -> list[str]:
         return [p for p in session.execute(query).scalars() if p]
 
 
-def prune_snapshots(engine: Engine, data_dir, policy: RetentionConfig, now: datetime, *,
+def prune_snapshots(engine: Engine, data_dir: Path, policy: RetentionConfig, now: datetime, *,
                     dry_run: bool = False) -> RuleTotal | None:
     """Remove the deck snapshots due at `now` (with dry_run, count them); None when none are due."""
     reader = read_only(engine)   # the lookups never hold the gate's write lock

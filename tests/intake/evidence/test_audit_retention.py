@@ -60,16 +60,19 @@ def test_retention_removes_settled_snapshots_and_keeps_those_awaiting_review(rec
     settled = photograph(records, data, visits[0], tmp_path / "cams")
     waiting = photograph(records, data, visits[1], tmp_path / "cams")
     records.record_decision(visits[1], "review", ["tare_mismatch"], None)   # its load now waits for a person
+    unsampled = photograph(records, data, visits[2], tmp_path / "cams")
+    records.record_decision(visits[2], None, [], None)                      # settled: not sampled
     policy = RetentionConfig(evidence_days=30)
     assert prune_snapshots(records.engine, data, policy, NOW + timedelta(days=29)) is None   # not due yet
     total = prune_snapshots(records.engine, data, policy, NOW + timedelta(days=31))
-    assert total is not None and (total.rule, total.loads, total.files) == ("deck evidence older than 30 days", 1, 4)
-    assert total.bytes == sum(r.size_bytes for r in settled) and not total.failed
-    assert not any((data / r.path).exists() for r in settled) and all((data / r.path).exists() for r in waiting)
+    assert total is not None and (total.rule, total.loads, total.files) == ("deck evidence older than 30 days", 2, 8)
+    assert total.bytes == sum(r.size_bytes for r in settled + unsampled) and not total.failed
+    assert not any((data / r.path).exists() for r in settled + unsampled)
+    assert all((data / r.path).exists() for r in waiting)
     with Session(records.engine) as session:
-        (removal,) = session.exec(select(SnapshotRemoval)).all()
-    assert removal.visit_id == visits[0] and removal.files == 4
-    assert verify(records.engine, KEY).ok and check_files(records.engine, data) == (8, [])
+        removals = session.exec(select(SnapshotRemoval)).all()
+    assert sorted((r.visit_id, r.files) for r in removals) == sorted([(visits[0], 4), (visits[2], 4)])
+    assert verify(records.engine, KEY).ok and check_files(records.engine, data) == (12, [])
     assert prune_snapshots(records.engine, data, policy, NOW + timedelta(days=31)) is None   # once only
     with TestClient(create_app(StatusHub(), engine=records.engine, data_dir=data)) as client:
         html = client.get(f"/t/{tickets[0].code}").text
