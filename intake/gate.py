@@ -106,7 +106,11 @@ class Gate:
         report["loops"] = self.watchdog.report()   # each watched loop: ok / down (why) / failed
         link = self.link.health() if self.link is not None else {}
         report.update({k: v for k, v in link.items() if k != "status"})
-        if problem or not self.watchdog.healthy() or link.get("status") == "degraded":
+        evidence = self.evidence.health() if self.evidence is not None else None
+        if evidence is not None:
+            report["evidence"] = evidence   # deck snapshots: a stopped worker photographs nothing
+        if problem or not self.watchdog.healthy() or link.get("status") == "degraded" or \
+                (evidence is not None and evidence["worker"] != "ok"):
             report["status"] = "degraded"  # weighing may go on; samples, a lane or the sync are held
         return report
 

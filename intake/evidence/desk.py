@@ -101,6 +101,13 @@ class EvidenceDesk:
             self.dropped[job.lane] += 1
             log.error("lane %s: evidence queue full, no snapshots for weighing %s", job.lane, job.weighing_id)
 
+    def health(self) -> dict[str, object]:
+        """For /health: whether the worker runs, what waits, and the views missing so far."""
+        running = self._task is not None and not self._task.done()
+        missing = sum(n for (_lane, _view, outcome), n in self.counts.items() if outcome == "missing")
+        return {"worker": "ok" if running else "stopped", "queued": self._jobs.qsize(), "missing_views": missing,
+                "lost_weighings": sum(self.dropped.values()) + sum(self.failed.values())}
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="evidence")
 

@@ -70,7 +70,9 @@ def test_the_hand_over_only_queues_and_the_worker_records_it(tmp_path):
     d = desk(records, tmp_path / "data", {"front": str(image_file(cams, "front.png", 1))})
 
     async def run() -> None:
+        assert d.health()["worker"] == "stopped"
         d.start()
+        assert d.health() == {"worker": "ok", "queued": 0, "missing_views": 0, "lost_weighings": 0}
         hand_over = d.hand_over("1")
         hand_over(weighed[0][0], weighed[0][1], "in", "沪A·S1234", 39_800)   # returns at once
         assert snapshots_of(records.engine, weighed[0][1]) == []
