@@ -67,6 +67,7 @@ def test_every_weighing_is_photographed_and_a_hanging_camera_is_a_missing_view(t
     out: list[dict] = []
     data = tmp_path / "data"
     opts = DemoOptions(trucks=3, speed=50, db=f"sqlite:///{tmp_path / 'gate.db'}", web=False, data_dir=data,
+                       sampling_rate=1.0,   # every load judged: the muddy one is sent back with its load
                        config=config_with_hanging_cab(tmp_path, silent_rtsp))
     assert asyncio.run(run_demo(opts, out.append, on_gate=lambda g, _u: gates.append(g))) == 0
     assert len(out) == 3 and any(not o["received"] for o in out)   # one truck was sent back with its load
