@@ -132,6 +132,15 @@ class CameraConfig(Strict):
     mm_per_px: Optional[float] = Field(None, gt=0, description="millimetres per pixel on the tray; overrides calibration")
 
 
+class EvidenceCameraConfig(Strict):
+    """One deck evidence camera (front, rear, top, cab, ...): a snapshot at every stable weight."""
+    view: str = Field(min_length=1, max_length=16, pattern=r"^[a-z0-9_-]+$",
+                      description="the view's name on the records and pages: front, rear, top, cab, ...")
+    source: str = Field(min_length=1, description="device index, RTSP URL, video file or image file/pattern")
+    timeout_s: float = Field(3.0, gt=0, le=30, description="wall seconds the snapshot may take; slower is a missing view")
+    jpeg_quality: int = Field(85, ge=30, le=100, description="JPEG quality of the stored snapshot")
+
+
 class RfidConfig(Strict):
     port: str = Field(description="pyserial URL of the lane's RFID reader")
     protocol: Literal["em4100", "uhf"] = "em4100"
@@ -178,6 +187,15 @@ class LaneConfig(Strict):
     safety: SafetyConfig = SafetyConfig()
     attendant: AttendantConfig = AttendantConfig()
     printer: PrinterConfig | None = None    # no printer: tickets are still issued, printed later
+    evidence: list[EvidenceCameraConfig] = Field(
+        default_factory=list, max_length=8, description="deck evidence cameras (intake.evidence); none: no snapshots")
+
+    @model_validator(mode="after")
+    def _unique_views(self) -> "LaneConfig":
+        views = [cam.view for cam in self.evidence]
+        if len(views) != len(set(views)):
+            raise ValueError(f"evidence camera views must be unique: {views}")
+        return self
 
 
 class RateOverride(Strict):
@@ -297,6 +315,8 @@ class RetentionConfig(Strict):
     reject_days: int = Field(365, ge=1, description="photos of REJECT loads, counted from the decision")
     labelled_days: Optional[int] = Field(
         None, ge=1, description="photos a reviewer or the lab labelled (training data); empty: kept")
+    evidence_days: int = Field(
+        365, ge=1, description="deck evidence snapshots, counted from the weighing; kept while the load awaits review")
     # Off by default: it removes photos before their retention is met, which the plant must
     # choose (reliability-and-security S5: overwrite only data explicitly released).
     min_free_gb: float = Field(

@@ -3,8 +3,9 @@ folder a command happens to run in: `intake run --config /etc/intake/gate.toml` 
 `intake audit verify --config gate.toml` from their home folder must open the same files.
 
 What counts as a path: `site.data_dir`, an SQLite `site.database`, a `file:` audit key,
-`model.path` and each lane's `camera.calibration`. Device names (serial ports, pyserial URLs,
-camera sources) are left as the operator wrote them.
+`model.path`, each lane's `camera.calibration` and each evidence camera's `source` when it is a
+file or an image pattern. Device names (serial ports, pyserial URLs, device indexes, stream URLs,
+the sample camera's source) are left as the operator wrote them.
 """
 from __future__ import annotations
 
@@ -34,13 +35,22 @@ def _key(base: Path, source: str) -> str:
     return f"file:{_under(base, Path(where))}" if kind == "file" else source
 
 
+def _camera_source(base: Path, source: str) -> str:
+    """A file or image pattern under `base`; a device index or a stream URL as written."""
+    if source.strip().isdigit() or ("://" in source and not source.startswith("file://")):
+        return source
+    return str(_under(base, Path(source.removeprefix("file://"))))
+
+
 def relative_to(cfg: "GateConfig", base: Path) -> "GateConfig":
     """The same configuration with every relative path made absolute under `base`."""
     site = cfg.site.model_copy(update={"data_dir": _under(base, cfg.site.data_dir),
                                        "database": _database(base, cfg.site.database),
                                        "audit_key": _key(base, cfg.site.audit_key)})
-    lanes = [lane.model_copy(update={"camera": lane.camera.model_copy(update={
-        "calibration": None if lane.camera.calibration is None else _under(base, lane.camera.calibration)})})
+    lanes = [lane.model_copy(update={
+        "camera": lane.camera.model_copy(update={
+            "calibration": None if lane.camera.calibration is None else _under(base, lane.camera.calibration)}),
+        "evidence": [cam.model_copy(update={"source": _camera_source(base, cam.source)}) for cam in lane.evidence]})
         for lane in cfg.lanes]
     model = cfg.model.model_copy(update={"path": _under(base, cfg.model.path)})
     return cfg.model_copy(update={"site": site, "lanes": lanes, "model": model})

@@ -97,6 +97,7 @@ class Gate:
     link: Any = None      # intake.sync.client.LinkStatus while `intake run` syncs to a centre
     tickets: Any = None   # intake.ticket.desk.TicketDesk: a ticket after each weigh-out
     follower: Any = None  # intake.learning.live.ModelFollower: the model the registry has in service
+    evidence: Any = None  # intake.evidence.desk.EvidenceDesk: deck snapshots at every weighing, when configured
 
     def model_problem(self) -> str | None:
         """Why no model is in service now (None: one is), after a promotion too."""
@@ -117,7 +118,11 @@ class Gate:
         report["loops"] = self.watchdog.report()   # each watched loop: ok / down (why) / failed
         link = self.link.health() if self.link is not None else {}
         report.update({k: v for k, v in link.items() if k != "status"})
-        if problem or not self.watchdog.healthy() or link.get("status") == "degraded":
+        evidence = self.evidence.health() if self.evidence is not None else None
+        if evidence is not None:
+            report["evidence"] = evidence   # deck snapshots: a stopped worker photographs nothing
+        if problem or not self.watchdog.healthy() or link.get("status") == "degraded" or \
+                (evidence is not None and evidence["worker"] != "ok"):
             report["status"] = "degraded"  # weighing may go on; samples, a lane or the sync are held
         return report
 
@@ -138,13 +143,27 @@ async def open_gate(cfg: GateConfig, clock: Clock, stack: AsyncExitStack,
     gate.follower = _follower(cfg, records, gate.model)
     gate.tickets = TicketDesk(cfg, records.engine)
     stack.push_async_callback(gate.tickets.drain)   # prints in progress finish before the store closes
+    gate.evidence = _evidence(cfg, records, stack)
     for lane in cfg.lanes:
         refused = None if on_refused is None else partial(on_refused, lane.id)
         driver = await _open_lane(gate, lane, stack, gate.tickets.wrap(lane, on_visit_done), refused)
+        if gate.evidence is not None and gate.evidence.has_cameras(lane.id):
+            driver.on_weighed = gate.evidence.hand_over(lane.id)
         gate.lanes.append(driver)
         if lane.rfid is not None:
             _start_rfid(gate, lane, driver, stack)
     return gate
+
+
+def _evidence(cfg: GateConfig, records: Records, stack: AsyncExitStack) -> Any:
+    """The deck evidence worker (intake.evidence), started now and drained before the store closes."""
+    from intake.evidence.desk import open_desk
+
+    desk = open_desk(cfg, records.engine)
+    if desk is not None:
+        desk.start()
+        stack.push_async_callback(desk.close)
+    return desk
 
 
 def _in_service(cfg: GateConfig, records: Records) -> Path:

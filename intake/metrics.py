@@ -48,8 +48,26 @@ class GateCollector(Collector):
             down.add_metric([lid], 1.0 if status is not None and status.step is LaneStep.OUT_OF_SERVICE else 0.0)
         yield from (trucks, verdicts, frames, errors, skipped, infer_n, infer_s, queue, beat, down)
         yield from self._watchdog()
+        yield from self._evidence()
         yield from self._integrity()
         yield from self._alarms()
+
+    def _evidence(self) -> Iterator[Metric]:
+        """Deck snapshots by lane, view and outcome; weighings left without any (only with evidence cameras)."""
+        desk = self.gate.evidence
+        if desk is None:
+            return
+        shots = CounterMetricFamily("intake_deck_snapshots", "Deck evidence snapshots by outcome (ok, missing)",
+                                    labels=["lane", "view", "outcome"])
+        for (lane, view, outcome), n in sorted(desk.counts.items()):
+            shots.add_metric([lane, view, outcome], n)
+        lost = CounterMetricFamily("intake_deck_snapshot_losses",
+                                   "Weighings left without evidence records (queue full, store error)",
+                                   labels=["lane", "why"])
+        for why, counter in (("queue_full", desk.dropped), ("store_error", desk.failed)):
+            for lane, n in sorted(counter.items()):
+                lost.add_metric([lane, why], n)
+        yield from (shots, lost)
 
     def _alarms(self) -> Iterator[Metric]:
         """The alarm outbox's deliveries by status (only with alarm rules; never a scrape error)."""

@@ -1,7 +1,12 @@
 """Frames from a camera: the only place in the project that opens `cv2.VideoCapture`.
 
-Sources: a device index ("0"), a stream URL (rtsp://, http://, ...), a video file, or an
-image-sequence pattern ("dir/frame_%03d.png", read by OpenCV's CAP_IMAGES backend).
+Sources: a device index ("0"), a stream URL (rtsp://, http://, ...), a video file, an
+image-sequence pattern ("dir/frame_%03d.png", read by OpenCV's CAP_IMAGES backend), or a still
+image file (.jpg, .png, ...: decoded by cv2.imread, every grab reads it afresh).
+
+A still image never goes through FFmpeg: OpenCV's FFmpeg backend opens one capture at a time
+(a process-wide lock), so a stream camera whose open hangs would otherwise hold up every file
+camera too, until FFmpeg's own timeout gives up.
 
 Files and patterns are reopened on every grab, so images the simulator writes between grabs
 are seen; when a sequence runs out before `n` frames it is read again from the start (a
@@ -25,7 +30,8 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-SourceKind = Literal["device", "stream", "file", "pattern"]
+SourceKind = Literal["device", "stream", "file", "pattern", "still"]
+STILL_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 _BACKSTOP = 2.0  # FFmpeg open/read timeouts, as a multiple of ours
 T = TypeVar("T")
 
@@ -43,7 +49,9 @@ def source_kind(source: str) -> SourceKind:
         return "device"
     if "://" in source and not source.startswith("file://"):
         return "stream"
-    return "pattern" if "%" in source else "file"
+    if "%" in source:
+        return "pattern"
+    return "still" if source.lower().endswith(STILL_SUFFIXES) else "file"
 
 
 class Camera:
@@ -65,6 +73,8 @@ class Camera:
         if n < 1:
             raise ValueError("n must be >= 1")
         with self._lock:
+            if self.kind == "still":
+                return self._grab_still(n)
             if self.kind in ("file", "pattern"):
                 return self._grab_reopening(n)
             return self._grab_live(n)
@@ -121,6 +131,14 @@ class Camera:
                 break
             frames.append(frame)
         return frames
+
+    def _grab_still(self, n: int) -> list[np.ndarray]:
+        source = self.source.removeprefix("file://")
+        image = self._call(lambda: cv2.imread(source, cv2.IMREAD_COLOR), "read", on_abandon=None)
+        if image is None:
+            raise CameraError(f"{self.source}: cannot open")
+        frame = _as_bgr(image, self.source)
+        return [frame] * n   # a still camera: the same picture however many are asked for
 
     # Devices and streams -------------------------------------------------------------
 

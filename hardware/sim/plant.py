@@ -22,6 +22,7 @@ from hardware.sim.layout import LaneLayout
 from hardware.sim.trucks import TruckScenario
 
 log = logging.getLogger(__name__)
+DeckShow = Callable[[TruckScenario | None, bool], None]   # (truck on the deck or None, loaded)
 MIN_POLL_WALL_S = 0.002    # the plant looks at barriers at most every 2 ms of wall time
 MIN_PRESS_WALL_S = 0.03    # a button press lasts long enough for the lane to see it
 # A driver's patience, in wall seconds at least: on a fast clock a CPU hiccup of the shared
@@ -82,7 +83,8 @@ class Plant:
     def __init__(self, clock: SimClock, gateio: GateIOSim, camera: CameraSim,
                  identify: Callable[[str], None], images_for: Callable[[str], list[np.ndarray]],
                  timing: PlantTiming = PlantTiming(), seed: int = 1,
-                 on_step: StepHook | None = None, layout: LaneLayout = LaneLayout()) -> None:
+                 on_step: StepHook | None = None, layout: LaneLayout = LaneLayout(),
+                 deck_views: DeckShow | None = None) -> None:
         self.clock = clock
         self.gateio = gateio
         self.camera = camera
@@ -98,6 +100,7 @@ class Plant:
         self.finished: list[str] = []
         self.gave_up: list[str] = []
         self.on_step = on_step          # fault injection hook (tests/faults)
+        self.deck_views = deck_views    # the deck evidence cameras' pictures (hardware.sim.deck_views)
         self.io_offline = False         # set while a fault has the I/O module's server down
         self._index: dict[str, int] = {}
         self.queued = 0                 # trucks arrived and not yet through their first pass
@@ -178,6 +181,8 @@ class Plant:
             if not await self._announce_until_admitted(truck.plate):
                 return None
             await self._at(truck, "admitted" + suffix)
+            # The deck cameras see the truck as it rolls on: its pictures are there before any weight.
+            await self._show_deck(truck, mass_kg > truck.tare_kg)
             await self._drive_on(truck, mass_kg)
             await self._at(truck, "positioned" + suffix)
             if first:
@@ -188,10 +193,16 @@ class Plant:
                 await self._at(truck, "presented")
             route = await self._wait_route(press_confirm=first and truck.behaviour != "stays_in_cab")
             await self._drive_off(mass_kg, forward=route is not None)
+            await self._show_deck(None, False)
             await self._at(truck, "left" + suffix)
             if route is None:
                 log.warning("truck %s backed off the deck: no route barrier opened", truck.plate)
             return route
+
+    async def _show_deck(self, truck: TruckScenario | None, loaded: bool) -> None:
+        """What the deck cameras see now; drawing and writing is CPU work, off the event loop."""
+        if self.deck_views is not None:
+            await asyncio.to_thread(self.deck_views, truck, loaded)
 
     async def _at(self, truck: TruckScenario, step: str) -> None:
         if self.on_step is not None:

@@ -7,6 +7,7 @@ makes one), so a typo or the wrong folder is an error, not a new empty database.
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
@@ -153,7 +154,8 @@ def check(db: Optional[str] = DB, config: Optional[Path] = CONFIG, json_out: boo
 def prune_frames(db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optional[str] = KEY,
                  dry_run: bool = typer.Option(False, "--dry-run", help="Count what is due; delete nothing."),
                  json_out: bool = JSON) -> None:
-    """Remove sample photos due under the config's [retention] (the records stay); run hourly."""
+    """Remove sample photos and deck snapshots due under the config's [retention] (the records
+    stay); run hourly."""
     from rich.progress import Progress
 
     from intake.store.db import StoreError, open_engine
@@ -169,6 +171,10 @@ def prune_frames(db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: O
         task = bar.add_task("photos", total=None)
         totals = run_prune(engine, cfg.site.data_dir, cfg.retention, dry_run=dry_run,
                            progress=lambda done, todo: bar.update(task, completed=done, total=todo))
+    from intake.evidence.retention import prune_snapshots
+
+    deck = prune_snapshots(engine, cfg.site.data_dir, cfg.retention, datetime.now(timezone.utc), dry_run=dry_run)
+    totals += [deck] if deck is not None else []
     if json_out:
         emit({"dry_run": dry_run, "rules": [vars(t) for t in totals]})
     else:

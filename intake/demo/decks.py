@@ -15,6 +15,7 @@ from hardware.modbus.gateio_sim import GateIOSimulator
 from hardware.modbus.sampler_sim import SamplerSimulator
 from hardware.scale.simulator import IndicatorSimulator
 from hardware.sim.clock import SimClock
+from hardware.sim.deck_views import DeckViews
 from hardware.sim.plant import Plant
 from hardware.sim.usb import PluggableIndicator
 from intake.config import GateConfig, RfidConfig, ScaleConfig
@@ -35,6 +36,7 @@ class Deck:
     camera: CameraSimulator
     rfid: RfidSimulator
     plant: Plant | None = field(default=None)
+    views: DeckViews | None = field(default=None)   # the deck evidence cameras' pictures
 
 
 def displayed(plant: Plant | None, division_kg: int = 20) -> tuple[int, bool]:
@@ -75,7 +77,13 @@ async def open_deck(opts: "DemoOptions", cfg: GateConfig, clock: SimClock, stack
     camera = CameraSimulator(cfg.site.data_dir / ("camera" if lane == "1" else f"camera-{lane}"))
     rfid = RfidSimulator("em4100")
     stack.callback(rfid.close)
-    holder.append(Deck(lane, indicator, scale_port, sampler, sampler_port, gateio, gateio_port, camera, rfid))
+    views = [cam.view for cam in cfg.lanes[0].evidence if cam.source == "sim"]   # others are real sources
+    deck_views = DeckViews(cfg.site.data_dir / ("deck-views" if lane == "1" else f"deck-views-{lane}"),
+                           views) if views else None
+    if deck_views is not None:
+        deck_views.show(None)   # the empty deck, before the first truck
+    holder.append(Deck(lane, indicator, scale_port, sampler, sampler_port, gateio, gateio_port, camera, rfid,
+                       views=deck_views))
     return holder[0]
 
 
@@ -94,6 +102,8 @@ def with_decks(cfg: GateConfig, decks: list[Deck], protocol: str, command: bool)
             "sampler": template.sampler.model_copy(update={"port": deck.sampler_port}),
             "gateio": template.gateio.model_copy(update={"port": deck.gateio_port}),
             "camera": template.camera.model_copy(update={"source": deck.camera.source}),
+            "evidence": [cam.model_copy(update={"source": deck.views.source(cam.view)})
+                         if deck.views and cam.source == "sim" else cam for cam in template.evidence],
         }))
     return cfg.model_copy(update={"lanes": lanes})
 

@@ -156,7 +156,7 @@ async def run_demo(opts: DemoOptions, emit: Emit, on_gate: Callable[[Gate, str |
             # Trucks identify themselves by their RFID card, read over the deck's reader's pty.
             deck.plant = Plant(clock, deck.gateio, deck.camera, identify=partial(_show_card, deck),
                                images_for=images, on_step=_steps_to(opts.plugins) if deck is first else None,
-                               timing=opts.plant_timing)
+                               timing=opts.plant_timing, deck_views=deck.views.show if deck.views else None)
         plant = first.plant
         assert plant is not None
         if opts.io_late_s:

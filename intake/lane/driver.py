@@ -57,6 +57,7 @@ START_RETRY_FIRST_S, START_RETRY_MAX_S = 0.5, 10.0
 
 VisitDone = Callable[[str], Awaitable[None] | None]
 RefusalSeen = Callable[[str, str], None]
+Weighed = Callable[[int, str, str, str, int], None]   # (weighing id, visit, kind, plate, kg); must not wait
 
 
 class LaneDriver:
@@ -66,6 +67,7 @@ class LaneDriver:
         self.cfg, self.clock, self.scale, self.gateio = cfg, clock, scale, gateio
         self.inspector, self.records, self.hub = inspector, records, hub
         self.on_visit_done, self.on_refused = on_visit_done, on_refused
+        self.on_weighed: Weighed | None = None   # the deck evidence desk (intake.evidence), when configured
         self.state = LaneState()
         self.plates: asyncio.Queue[str] = asyncio.Queue(maxsize=16)
         self._events: asyncio.Queue[Event] = asyncio.Queue(maxsize=16)
@@ -434,9 +436,10 @@ class LaneDriver:
 
     async def _record(self, command: RecordWeight | RecordHold | RecordVoid | VisitOver) -> None:
         if isinstance(command, RecordWeight):
-            await asyncio.to_thread(self.records.record_weight, command.visit, command.kind,
-                                    command.weight_kg, self.cfg.scale.port,
-                                    self.cfg.scale.identity(self.cfg.weighing.max_kg))
+            weighing = await asyncio.to_thread(self.records.record_weight, command.visit, command.kind,
+                                               command.weight_kg, self.cfg.scale.port,
+                                               self.cfg.scale.identity(self.cfg.weighing.max_kg))
+            self._weighed(weighing, command)
             if command.kind == "out":
                 found = await asyncio.to_thread(self.records.checks_at_weigh_out, command.visit,
                                                 command.weight_kg, self.cfg.weighing.tare_tolerance_kg,
@@ -454,6 +457,18 @@ class LaneDriver:
                 await asyncio.to_thread(self.records.record_decision, command.visit, "review",
                                         [command.reason], None)
             await self._visit_done(command.visit)
+
+    def _weighed(self, weighing: int, command: RecordWeight) -> None:
+        """Hand the committed weighing to the evidence desk: it only queues, so the sampler
+        command and the barrier that follow never wait on a camera."""
+        if self.on_weighed is None:
+            return
+        adm = self._admission
+        plate = adm.plate if adm is not None and adm.visit == command.visit else "?"
+        try:
+            self.on_weighed(weighing, command.visit, command.kind, plate, command.weight_kg)
+        except Exception:   # evidence is beside the lane, never in its way
+            log.exception("lane %s: evidence hand-over failed for weighing %s", self.cfg.id, weighing)
 
     async def _latch_record(self, command: RecordLatch | RecordReset) -> None:
         if isinstance(command, RecordLatch):

@@ -151,9 +151,10 @@ class Records:
         return found
 
     def record_weight(self, visit: str, kind: PassKind, weight_kg: int, scale_port: str,
-                      identity: dict[str, object] | None = None) -> None:
+                      identity: dict[str, object] | None = None) -> int:
         """``identity``: the instrument's indicator, Max and e (ScaleConfig.identity), stamped
-        on the row with the event counters in force, in the same transaction as the weight."""
+        on the row with the event counters in force, in the same transaction as the weight.
+        Returns the weighing's id (the deck evidence is tied to it)."""
         from intake.metrology.counters import counters_in
 
         with Session(self.engine) as session:
@@ -163,6 +164,8 @@ class Records:
             session.add(row)
             session.commit()
             _committed([row])
+            assert row.id is not None
+            return row.id
 
     def record_decision(self, visit: str, verdict: str | None, reasons: list[str], label: str | None) -> None:
         self._add(Decision(visit_id=visit, verdict=verdict, reasons=reasons, label=label))

@@ -95,7 +95,10 @@ def create_app(
     if engine is not None:
         from intake.web.tickets import tickets_router
 
-        app.include_router(tickets_router(engine, templates, ticket_tz))   # public: the code is the key
+        from intake.web.evidence import ticket_evidence_router
+
+        app.include_router(tickets_router(engine, templates, ticket_tz, data_dir))   # public: the code is the key
+        app.include_router(ticket_evidence_router(engine, data_dir))
         _mount_staff(app, templates, engine, data_dir, staff or StaffSettings(), site_time)
         _mount_lanes(app, templates, engine, hub, streams, heartbeat_s)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -119,6 +122,7 @@ def create_app(
 def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_dir: Path | None,
                  settings: StaffSettings, site_time: SiteTime) -> None:
     from intake.web.admin import admin_router
+    from intake.web.evidence import evidence_router
     from intake.web.frames import frames_router
     from intake.web.login import login_router
     from intake.web.masterdata import masterdata_router
@@ -132,8 +136,9 @@ def _mount_staff(app: FastAPI, templates: Jinja2Templates, engine: Engine, data_
     staff = Staff(engine, settings)
     app.state.staff = staff
     app.include_router(login_router(staff, templates))
-    app.include_router(review_router(staff, engine, templates, site_time.tz))
+    app.include_router(review_router(staff, engine, templates, site_time.tz, data_dir))
     app.include_router(frames_router(staff, engine, data_dir))
+    app.include_router(evidence_router(staff, engine, data_dir))
     # Exports carry whole periods: they wait for a whole-chain verify (intake.web.verified).
     app.include_router(suppliers_router(staff, engine, templates, site_time),
                        dependencies=[Depends(lambda: require_verified(engine))])

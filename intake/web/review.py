@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ from intake.store.reviews import Detail, QueueFilter, QueueRow
 from intake.store.tables import Decision
 from intake.web.charts import BarChart, bar_chart, bed_plot
 from intake.web.counts import QueueCounter
+from intake.web.evidence import visit_evidence
 from intake.web.ids import PathId, QueryId, require_id
 from intake.web.staff import Staff, StaffPost
 from intake.web.staff_i18n import CLASS_LABELS
@@ -122,8 +124,9 @@ class ReviewPages:
     """The handlers, with what they share. Reads go through a read-only engine (a deferred
     transaction: browsing never takes the write lock the gate needs); only the review post writes."""
 
-    def __init__(self, engine: Engine, templates: Jinja2Templates, zone: str = "UTC") -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, templates: Jinja2Templates, zone: str = "UTC",
+                 data_dir: Path | None = None) -> None:
+        self.engine, self.data_dir = engine, data_dir
         self.reader = read_only(engine)
         self.templates = templates
         self.zone = zone
@@ -158,6 +161,8 @@ class ReviewPages:
         context = {"who": who, **item_context(detail), "query": filter_query(f), "error": error,
                    "removal": removal_of(self.reader, detail.visit.id) if detail.frames else None,
                    "model_version": version_of(self.reader, detail.inspection.model_sha256) if detail.inspection else None,
+                   "evidence": visit_evidence(self.engine, self.reader, self.data_dir, detail.visit.id),
+                   "evidence_base": "/evidence",
                    **unverified_context(bad)}
         return _page(self.templates, request, "review_item.html", context, status)
 
@@ -194,10 +199,11 @@ class ReviewPages:
         return RedirectResponse(target, status_code=303)
 
 
-def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates, zone: str = "UTC") -> APIRouter:
+def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates, zone: str = "UTC",
+                  data_dir: Path | None = None) -> APIRouter:
     router = APIRouter(tags=["review"])
     reviewer = staff.page("reviewer")
-    pages = ReviewPages(engine, templates, zone)
+    pages = ReviewPages(engine, templates, zone, data_dir)
 
     @router.get("/review", response_class=HTMLResponse)
     def queue(request: Request, who: Principal = Depends(reviewer)) -> Response:

@@ -47,3 +47,24 @@ def test_the_demo_file_keeps_its_paths_relative_to_where_it_runs() -> None:
 def test_absolute_paths_servers_and_env_keys_stay_as_written(tmp_path, database: str, key: str) -> None:
     cfg = load_config(site(tmp_path, database, key, data_dir="/srv/intake/data"))
     assert (cfg.site.database, cfg.site.audit_key, cfg.site.data_dir) == (database, key, Path("/srv/intake/data"))
+
+
+def test_evidence_camera_files_follow_the_config_file_and_devices_and_streams_stay(tmp_path) -> None:
+    path = site(tmp_path, "sqlite:///db/intake.db", "file:keys/audit.key")
+    text = path.read_text(encoding="utf-8")
+    sources = ['"cams/front.jpg"', '"rtsp://10.0.0.21/stream1"', '"0"', '"/srv/cams/top_%03d.png"']
+    for view, source in zip(("front", "rear", "top", "cab"), sources):
+        text = text.replace(f'view = "{view}"\nsource = "sim"', f'view = "{view}"\nsource = {source}')
+    path.write_text(text, encoding="utf-8")
+    cams = {cam.view: cam.source for cam in load_config(path).lanes[0].evidence}
+    assert cams == {"front": str(path.parent.resolve() / "cams/front.jpg"), "rear": "rtsp://10.0.0.21/stream1",
+                    "top": "0", "cab": "/srv/cams/top_%03d.png"}
+
+
+def test_evidence_views_must_be_unique(tmp_path) -> None:
+    from intake.config import ConfigError
+
+    path = site(tmp_path, "sqlite:///db/intake.db", "file:keys/audit.key")
+    path.write_text(path.read_text(encoding="utf-8").replace('view = "rear"', 'view = "front"'), encoding="utf-8")
+    with pytest.raises(ConfigError, match="views must be unique"):
+        load_config(path)

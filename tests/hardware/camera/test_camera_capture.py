@@ -37,6 +37,19 @@ def test_source_kinds() -> None:
     assert source_kind("http://cam.local/mjpg") == "stream"
     assert source_kind("frames/frame_%03d.png") == "pattern"
     assert source_kind("clip.avi") == "file"
+    assert source_kind("deck/front.JPG") == "still" and source_kind("file:///srv/cab.png") == "still"
+
+
+def test_a_still_image_is_read_afresh_at_each_grab(tmp_path: Path) -> None:
+    path = tmp_path / "front.png"
+    cv2.imwrite(str(path), np.full((48, 64, 3), 40, np.uint8))
+    with Camera(str(path), timeout_s=2.0) as cam:
+        first = cam.grab(2)
+        cv2.imwrite(str(path), np.full((48, 64, 3), 200, np.uint8))
+        second = cam.grab(1)
+    assert len(first) == 2 and int(first[0].mean()) == 40 and int(second[0].mean()) == 200
+    with pytest.raises(CameraError, match="cannot open"):
+        Camera(str(tmp_path / "gone.png"), timeout_s=2.0).grab(1)
 
 
 def test_grab_reads_the_presented_sequence(sim: CameraSimulator) -> None:
