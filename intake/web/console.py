@@ -10,6 +10,7 @@ moves any barrier. So this page never opens a barrier and never edits a decision
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 
 from intake.auth.sessions import Principal
+from intake.evidence.store import latest_deck_snapshots
 from intake.lane.status import LaneStep, StatusHub
 from intake.store import attendant
 from intake.store.db import read_only
@@ -30,6 +32,13 @@ from intake.web.staff import Staff, StaffPost
 REFUSALS = ("reason_required", "bad_action", "not_held")
 
 
+def _deck_snapshots(reader: Engine, lanes: Iterable[str]) -> dict[str, list[dict[str, object]]]:
+    """Each lane's latest photographed weighing, the views that have a photo (intake.evidence)."""
+    return {lane: [{"url": f"/evidence/{row.id}", "camera": row.view, "at": row.taken_at}
+                   for row in latest_deck_snapshots(reader, lane) if row.path is not None]
+            for lane in lanes}
+
+
 def console_router(staff: Staff, engine: Engine, templates: Jinja2Templates, hub: StatusHub) -> APIRouter:
     router = APIRouter(tags=["console"])
     reader = read_only(engine)
@@ -38,7 +47,9 @@ def console_router(staff: Staff, engine: Engine, templates: Jinja2Templates, hub
     async def console(request: Request, refused: str | None = None, sent: int | None = None,
                       who: Principal = Depends(staff.page("attendant"))) -> Response:
         log = await run_in_threadpool(attendant_log, engine, reader)
+        deck = await run_in_threadpool(_deck_snapshots, reader, hub.lanes())
         context = {"who": who, **await lane_context(hub, engine, reader), "log": log, "actions": attendant.ACTIONS,
+                   "deck_snapshots": deck,
                    "refused": refused if refused in REFUSALS else None, "sent": sent}
         response = templates.TemplateResponse(request, "console.html", context)
         response.headers["Cache-Control"] = "no-store"

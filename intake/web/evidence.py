@@ -98,7 +98,8 @@ def evidence_router(staff: Staff, engine: Engine, data_dir: Path | None) -> APIR
     reader = read_only(engine)
 
     @router.get("/evidence/{snapshot_id:int}")
-    def staff_snapshot(snapshot_id: PathId, who: Principal = Depends(staff.page("reviewer"))) -> Response:
+    def staff_snapshot(snapshot_id: PathId, who: Principal = Depends(staff.page("staff"))) -> Response:
+        # Any staff role: the attendant's console shows the deck snapshots beside the lane.
         return _serve(engine, reader, data_dir, snapshot(reader, snapshot_id))
 
     return router

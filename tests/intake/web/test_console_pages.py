@@ -134,3 +134,24 @@ def test_one_stream_carries_every_lane(staff_server: WebServer, hub: StatusHub, 
             if seen == {"1", "2"}:
                 break
     assert seen == {"1", "2"}
+
+
+def test_the_console_shows_the_lanes_latest_deck_snapshots(staff_server: WebServer, att: httpx.Client,
+                                                          store: Store) -> None:
+    from intake.evidence.tables import DeckSnapshot
+    from intake.store.tables import Weighing
+
+    with Session(store.engine) as session:
+        weighing = session.exec(select(Weighing).order_by(Weighing.id.desc())).first()  # type: ignore[union-attr]
+        assert weighing is not None and weighing.id is not None
+        shots = [DeckSnapshot(weighing_id=weighing.id, visit_id=weighing.visit_id, lane="1", kind=weighing.kind,
+                              view="front", path="evidence/front.jpg", sha256="0" * 64),
+                 DeckSnapshot(weighing_id=weighing.id, visit_id=weighing.visit_id, lane="1", kind=weighing.kind,
+                              view="cab", missing="timeout")]
+        session.add_all(shots)
+        session.commit()
+        front = shots[0].id
+    deck = att.get("/console").text.split('data-testid="deck-1"')[1].split("</div>")[0]
+    assert f'src="/evidence/{front}"' in deck and "front" in deck
+    assert "cab" not in deck   # a missing view has no picture to show
+    assert att.get(f"/evidence/{front}").status_code != 403   # the attendant may open it
