@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 from typing import Any, ClassVar, Final, Literal, Optional
 
-from sqlalchemy import Index, and_, case, exists, func, literal, or_, select, tuple_
+from sqlalchemy import Index, and_, exists, func, literal, or_, select, tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -25,13 +25,16 @@ from sqlmodel import Field, Session, SQLModel, col
 
 from intake.config import LABELS
 from intake.store.csvcells import neutralise
+from intake.store.search import matching_visits, terms
+from intake.store.spotchecks import SpotCheck, flagged_visits, touched
 from intake.store.tables import (
     Decision, DeliveryOrder, Frame, Inspection, Material, Sample, SampleResult, Supplier, Vehicle, Visit,
     Weighing, utcnow,
 )
 
-QueueStatus = Literal["pending", "reviewed", "all"]
-QUEUE_VERDICTS: Final[tuple[str, ...]] = ("reject", "review")
+QueueStatus = Literal["pending", "reviewed", "flagged", "all"]
+QUEUE_VERDICTS: Final[tuple[str, ...]] = ("reject", "review")   # the queue's items by default
+BROWSE_VERDICTS: Final[tuple[str, ...]] = (*QUEUE_VERDICTS, "pass")   # pass: browsed to spot-check
 FINAL_VERDICTS: Final[tuple[str, ...]] = ("pass", "reject")   # what a reviewer may decide
 
 
@@ -77,10 +80,13 @@ class QueueFilter:
     date_to: date | None = None        # inclusive
     supplier: str | None = None        # supplier code
     material: str | None = None        # material code
-    verdict: str | None = None         # reject | review
+    verdict: str | None = None         # reject | review | pass; None: reject + review
     label: str | None = None
+    # pending: nobody has looked yet; reviewed: reviewed or spot-checked; flagged: a spot-check
+    # disagreed and no review has followed
     status: QueueStatus = "pending"
     zone: str = "UTC"                  # the IANA zone whose days date_from/date_to name
+    search: str | None = None          # plate, order, visit id or blind code (intake.store.search)
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ class QueueRow:
     inspection_id: int | None = None
     confidence: float | None = None
     review: "ReviewInfo | None" = None
+    spot_check: SpotCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -113,8 +120,17 @@ class ReviewInfo:
 
 @dataclass(frozen=True)
 class QueueCounts:
+    """by_verdict: REJECT and REVIEW items; total: the queue's items (both, whichever verdict
+    is chosen), or with verdict=pass the PASS loads; passes: the PASS loads (the PASS tab)."""
     by_verdict: dict[str, int]
     total: int
+    passes: int = 0
+
+    @classmethod
+    def of(cls, f: "QueueFilter", by_verdict: dict[str, int]) -> "QueueCounts":
+        queue = {v: by_verdict.get(v, 0) for v in QUEUE_VERDICTS}
+        passes = by_verdict.get("pass", 0)
+        return cls(queue, passes if f.verdict == "pass" else sum(queue.values()), passes)
 
 
 def _day_start(day: date, zone: str = "UTC") -> datetime:
@@ -125,7 +141,7 @@ def _day_start(day: date, zone: str = "UTC") -> datetime:
 def _gate_decision() -> Any:
     """Decisions the gate made (not ones a review wrote) that belong in the queue."""
     written_by_review = exists().where(col(Review.decision_id) == col(Decision.id))
-    return and_(col(Decision.verdict).in_(QUEUE_VERDICTS), ~written_by_review)
+    return and_(col(Decision.verdict).in_(BROWSE_VERDICTS), ~written_by_review)
 
 
 def _date_filters(f: QueueFilter) -> list[Any]:
@@ -139,8 +155,10 @@ def _date_filters(f: QueueFilter) -> list[Any]:
 
 def _item_filters(f: QueueFilter, with_verdict: bool = True) -> list[Any]:
     conds: list[Any] = []
-    if with_verdict and f.verdict:
-        conds.append(col(Decision.verdict) == f.verdict)
+    if with_verdict:
+        conds.append(col(Decision.verdict) == f.verdict if f.verdict else col(Decision.verdict).in_(QUEUE_VERDICTS))
+    if f.search:
+        conds.append(col(Decision.visit_id).in_(matching_visits(terms(f.search))))
     if f.label:
         conds.append(col(Decision.label) == f.label)
     if f.supplier or f.material:
@@ -154,11 +172,13 @@ def _item_filters(f: QueueFilter, with_verdict: bool = True) -> list[Any]:
         visit_order = (select(Visit.order_id).where(col(Visit.id) == col(Decision.visit_id))
                        .correlate(Decision).scalar_subquery())
         conds.append(visit_order.in_(order))
-    reviewed = exists().where(col(Review.visit_id) == col(Decision.visit_id))
+    reviewed = touched(col(Decision.visit_id))
     if f.status == "pending":
         conds.append(~reviewed)
     elif f.status == "reviewed":
         conds.append(reviewed)
+    elif f.status == "flagged":
+        conds.append(col(Decision.visit_id).in_(flagged_visits()))
     return conds
 
 
@@ -191,12 +211,14 @@ def queue_page(engine: Engine, f: QueueFilter, *, before: int | None = None, lim
         visits = [d.visit_id for d, *_ in rows]
         inspections = _inspections_of(session, visits)
         reviews = _latest_reviews(session, visits)
+        checks = {c.visit_id: c for c in session.execute(
+            select(SpotCheck).where(col(SpotCheck.visit_id).in_(visits)).order_by(col(SpotCheck.id))).scalars()}
     out = []
     for d, plate, supplier, material in rows:
         insp = inspections.get(d.visit_id)
         out.append(QueueRow(d.id, d.visit_id, d.decided_at, d.verdict, d.label, list(d.reasons), plate, supplier,
                             material, insp[0] if insp else None, insp[1] if insp else None,
-                            reviews.get(d.visit_id)))
+                            reviews.get(d.visit_id), checks.get(d.visit_id)))
     return out
 
 
@@ -228,8 +250,7 @@ def queue_counts(engine: Engine, f: QueueFilter) -> QueueCounts:
     query = (select(Decision.verdict, func.count()).where(*_date_filters(f), *_item_filters(f, with_verdict=False))
              .group_by(Decision.verdict))
     with Session(engine) as session:
-        by_verdict = {v: int(n) for v, n in session.execute(query)}
-    return QueueCounts({v: by_verdict.get(v, 0) for v in QUEUE_VERDICTS}, sum(by_verdict.values()))
+        return QueueCounts.of(f, {v: int(n) for v, n in session.execute(query)})
 
 
 def queue_choices(engine: Engine) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -260,6 +281,7 @@ class Detail:
     inspection: Inspection | None = None
     frames: list[Frame] = field(default_factory=list)
     lab_results: list = field(default_factory=list)   # intake.lab.results.LabResult rows
+    spot_checks: list[SpotCheck] = field(default_factory=list)
 
     @property
     def current(self) -> Decision:
@@ -315,6 +337,8 @@ def visit_detail(engine: Engine, visit_id: str) -> Detail | None:
                 select(Review).where(col(Review.visit_id) == visit_id).order_by(col(Review.id))).scalars()],
             sample=sample, sample_result=result, inspection=inspection, frames=frames,
             lab_results=_lab_results(session, sample),
+            spot_checks=list(session.execute(select(SpotCheck).where(col(SpotCheck.visit_id) == visit_id)
+                                             .order_by(col(SpotCheck.id))).scalars()),
         )
 
 
@@ -363,6 +387,7 @@ def record_review(engine: Engine, req: ReviewRequest) -> Review:
                                   .order_by(col(Decision.id).desc()).limit(1)).scalars().first()
         if current is None or current.id != req.seen_decision_id:
             raise StaleReview("this item changed since it was opened")
+        _may_review_pass(session, current, req.reviewer_id)
         sample = select(Sample.id).where(col(Sample.visit_id) == req.visit_id)
         inspection_id = session.execute(select(Inspection.id).where(col(Inspection.sample_id).in_(sample))
                                         .order_by(col(Inspection.id).desc()).limit(1)).scalar_one_or_none()
@@ -384,50 +409,21 @@ def record_review(engine: Engine, req: ReviewRequest) -> Review:
         return review
 
 
-# ---- supplier statistics and export ------------------------------------------------------
-
-@dataclass(frozen=True)
-class RateRow:
-    supplier: str
-    material: str
-    month: str          # YYYY-MM
-    sampled: int
-    rejected: int
-    held: int           # REVIEW
-
-    @property
-    def reject_rate(self) -> float:
-        return self.rejected / self.sampled if self.sampled else 0.0
+def _may_review_pass(session: Session, current: Decision, reviewer_id: int) -> None:
+    """The gate's PASS is overturned only after a spot-check disagreed, and by someone else:
+    the reviewer who flagged a load does not settle it alone."""
+    if current.verdict != "pass" or session.execute(select(Review.id).where(
+            col(Review.decision_id) == current.id)).first() is not None:
+        return
+    flaggers = set(session.execute(select(SpotCheck.reviewer_id).where(
+        col(SpotCheck.visit_id) == current.visit_id, ~col(SpotCheck.agrees))).scalars())
+    if not flaggers:
+        raise ReviewRejected("a PASS load is spot-checked first; a review follows a spot-check that disagrees")
+    if flaggers == {reviewer_id}:
+        raise ReviewRejected("a load you flagged is reviewed by someone else")
 
 
-def _month(engine: Engine, column: Any) -> Any:
-    if engine.dialect.name == "sqlite":
-        return func.strftime("%Y-%m", column)
-    return func.to_char(column, "YYYY-MM")
-
-
-def reject_rates(engine: Engine, since: date, until: date) -> list[RateRow]:
-    """Per supplier, material and month: sampled loads (gate decisions with a verdict) and how
-    many the gate rejected or held. Review decisions are not counted twice."""
-    month = _month(engine, col(Decision.decided_at)).label("month")
-    written_by_review = exists().where(col(Review.decision_id) == col(Decision.id))
-    query = (
-        select(Supplier.code, Material.code, month, func.count(),
-               func.sum(case((col(Decision.verdict) == "reject", 1), else_=0)),
-               func.sum(case((col(Decision.verdict) == "review", 1), else_=0)))
-        .join(Visit, col(Visit.id) == col(Decision.visit_id))
-        .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
-        .join(Supplier, col(Supplier.id) == col(DeliveryOrder.supplier_id))
-        .join(Material, col(Material.id) == col(DeliveryOrder.material_id))
-        .where(col(Decision.verdict).is_not(None), ~written_by_review,
-               col(Decision.decided_at) >= _day_start(since),
-               col(Decision.decided_at) < _day_start(until + timedelta(days=1)))
-        .group_by(Supplier.code, Material.code, month)
-        .order_by(Supplier.code, Material.code, month)
-    )
-    with Session(engine) as session:
-        return [RateRow(s, m, mo, int(n), int(r or 0), int(h or 0)) for s, m, mo, n, r, h in session.execute(query)]
-
+# ---- export ------------------------------------------------------------------------------
 
 def _csv_lines(header: Sequence[str], rows: Iterator[Sequence[object]], chunk_rows: int = 500) -> Iterator[str]:
     buf = io.StringIO()
