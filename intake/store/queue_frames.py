@@ -19,7 +19,7 @@ def first_frames(engine: Engine, inspections: Sequence[int]) -> dict[int, int]:
     """inspection id -> the id of its first photo that passed the quality gate (else its first)."""
     if not inspections:
         return {}
-    query = (select(Frame.inspection_id, Frame.id, Frame.quality_ok)
+    query = (select(col(Frame.inspection_id), col(Frame.id), col(Frame.quality_ok))
              .where(col(Frame.inspection_id).in_(inspections)).order_by(col(Frame.id)))
     out: dict[int, int] = {}
     good: set[int] = set()
@@ -36,6 +36,6 @@ def removed_visits(engine: Engine, visits: Sequence[str]) -> set[str]:
     """The visits among `visits` whose photos were removed under the retention policy."""
     if not visits:
         return set()
-    query = select(FrameRemoval.visit_id).where(col(FrameRemoval.visit_id).in_(visits)).distinct()
+    query = select(col(FrameRemoval.visit_id)).where(col(FrameRemoval.visit_id).in_(visits)).distinct()
     with Session(engine) as session:
         return set(session.execute(query).scalars())

@@ -34,12 +34,12 @@ class RepeatLinks:
 
 
 def _held_as_repeat(session: Session, visit_id: str) -> bool:
-    reasons = session.execute(select(Decision.reasons).where(col(Decision.visit_id) == visit_id)).scalars()
+    reasons = session.execute(select(col(Decision.reasons)).where(col(Decision.visit_id) == visit_id)).scalars()
     return any(REPEAT in (r or []) for r in reasons)
 
 
 def _weigh_out(session: Session, visit_id: str) -> datetime | None:
-    return session.execute(select(Weighing.recorded_at).where(
+    return session.execute(select(col(Weighing.recorded_at)).where(
         col(Weighing.visit_id) == visit_id, col(Weighing.kind) == "out")
         .order_by(col(Weighing.id).desc()).limit(1)).scalar_one_or_none()
 
@@ -52,7 +52,7 @@ def repeat_links(engine: Engine, visit_id: str) -> RepeatLinks:
         earlier = None
         if _held_as_repeat(session, visit_id):
             row = session.execute(
-                select(Visit.id, Visit.opened_at, Weighing.recorded_at).join(Weighing, col(Weighing.visit_id) == col(Visit.id))
+                select(col(Visit.id), col(Visit.opened_at), col(Weighing.recorded_at)).join(Weighing, col(Weighing.visit_id) == col(Visit.id))
                 .where(col(Visit.vehicle_id) == visit.vehicle_id, col(Visit.id) != visit_id, col(Weighing.kind) == "out",
                        col(Weighing.recorded_at) <= visit.opened_at)
                 .order_by(col(Weighing.recorded_at).desc()).limit(1)).first()
@@ -61,7 +61,7 @@ def repeat_links(engine: Engine, visit_id: str) -> RepeatLinks:
         out_at = _weigh_out(session, visit_id)
         if out_at is not None:
             nxt = session.execute(
-                select(Visit.id, Visit.opened_at).where(col(Visit.vehicle_id) == visit.vehicle_id,
+                select(col(Visit.id), col(Visit.opened_at)).where(col(Visit.vehicle_id) == visit.vehicle_id,
                                                         col(Visit.opened_at) >= out_at, col(Visit.id) != visit_id)
                 .order_by(col(Visit.opened_at)).limit(1)).first()
             if nxt is not None and _held_as_repeat(session, nxt[0]):

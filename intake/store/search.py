@@ -62,15 +62,15 @@ def matching_visits(found: Terms) -> Any:
     """One subquery of the visit ids any reading matches (nothing, for no terms)."""
     branches: list[Any] = []
     for plate in found.plates:
-        vehicles = select(Vehicle.id).where(_prefix(col(Vehicle.plate), plate))
-        branches.append(select(Visit.id).where(col(Visit.vehicle_id).in_(vehicles)))
+        vehicles = select(col(Vehicle.id)).where(_prefix(col(Vehicle.plate), plate))
+        branches.append(select(col(Visit.id)).where(col(Visit.vehicle_id).in_(vehicles)))
     for code in found.orders:
-        orders = select(DeliveryOrder.id).where(_prefix(col(DeliveryOrder.code), code))
-        branches.append(select(Visit.id).where(col(Visit.order_id).in_(orders)))
+        orders = select(col(DeliveryOrder.id)).where(_prefix(col(DeliveryOrder.code), code))
+        branches.append(select(col(Visit.id)).where(col(Visit.order_id).in_(orders)))
     if found.visit:
-        branches.append(select(Visit.id).where(_prefix(col(Visit.id), found.visit)))
+        branches.append(select(col(Visit.id)).where(_prefix(col(Visit.id), found.visit)))
     if found.blind_code is not None:
-        branches.append(select(Sample.visit_id).where(col(Sample.blind_code) == found.blind_code))
+        branches.append(select(col(Sample.visit_id)).where(col(Sample.blind_code) == found.blind_code))
     if not branches:
-        return select(Visit.id).where(col(Visit.id) != col(Visit.id))
+        return select(col(Visit.id)).where(col(Visit.id) != col(Visit.id))
     return branches[0] if len(branches) == 1 else union(*branches)

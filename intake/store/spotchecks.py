@@ -73,7 +73,7 @@ def flagged(visit: Any) -> Any:
 
 def flagged_visits() -> Any:
     """The visit ids of flagged loads, as a subquery (driven by the small spot-check table)."""
-    return select(SpotCheck.visit_id).where(~col(SpotCheck.agrees), ~_reviewed(col(SpotCheck.visit_id)))
+    return select(col(SpotCheck.visit_id)).where(~col(SpotCheck.agrees), ~_reviewed(col(SpotCheck.visit_id)))
 
 
 def flagged_count(engine: Engine) -> int:

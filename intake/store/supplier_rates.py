@@ -80,7 +80,7 @@ def reject_rates(engine: Engine, since: date, until: date, zone: str = "UTC") ->
     first = aliased(Decision)
     later = aliased(Decision)
     by_review = exists().where(col(Review.decision_id) == later.id)
-    anti = exists().where(later.visit_id == col(Visit.id), has_anti_cheat(later.reasons), ~by_review)
+    anti = exists().where(col(later.visit_id) == col(Visit.id), has_anti_cheat(later.reasons), ~by_review)
     sampled = exists().where(col(Sample.visit_id) == col(Visit.id))
     quality_hold = (first.verdict == "review") & ~has_anti_cheat(first.reasons)
 
@@ -88,12 +88,13 @@ def reject_rates(engine: Engine, since: date, until: date, zone: str = "UTC") ->
         return func.sum(case((cond, 1), else_=0))
 
     query = (
-        select(Supplier.code, Supplier.name, Material.code, Material.name_zh, Material.name, month, func.count(),
+        select(col(Supplier.code), col(Supplier.name), col(Material.code), col(Material.name_zh), col(Material.name),
+               month, func.count(),
                tally(sampled), tally(first.verdict == "reject"), tally(quality_hold), tally(anti))
         .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
         .join(Supplier, col(Supplier.id) == col(DeliveryOrder.supplier_id))
         .join(Material, col(Material.id) == col(DeliveryOrder.material_id))
-        .outerjoin(first, first.id == first_id)
+        .outerjoin(first, col(first.id) == first_id)
         .where(col(Visit.opened_at) >= _day_start(since, zone),
                col(Visit.opened_at) < _day_start(until + timedelta(days=1), zone))
         .group_by(Supplier.code, Supplier.name, Material.code, Material.name_zh, Material.name, month)
