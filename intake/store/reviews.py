@@ -121,7 +121,8 @@ class ReviewInfo:
 @dataclass(frozen=True)
 class QueueCounts:
     """by_verdict: REJECT and REVIEW items; total: the queue's items (both, whichever verdict
-    is chosen), or with verdict=pass the PASS loads; passes: the PASS loads (the PASS tab)."""
+    is chosen), or with verdict=pass the PASS loads, or for a search without a verdict all
+    three; passes: the PASS loads (the PASS tab)."""
     by_verdict: dict[str, int]
     total: int
     passes: int = 0
@@ -130,7 +131,8 @@ class QueueCounts:
     def of(cls, f: "QueueFilter", by_verdict: dict[str, int]) -> "QueueCounts":
         queue = {v: by_verdict.get(v, 0) for v in QUEUE_VERDICTS}
         passes = by_verdict.get("pass", 0)
-        return cls(queue, passes if f.verdict == "pass" else sum(queue.values()), passes)
+        listed = passes if f.verdict == "pass" else sum(queue.values()) + (passes if f.search and not f.verdict else 0)
+        return cls(queue, listed, passes)
 
 
 def _day_start(day: date, zone: str = "UTC") -> datetime:
@@ -156,7 +158,9 @@ def _date_filters(f: QueueFilter) -> list[Any]:
 def _item_filters(f: QueueFilter, with_verdict: bool = True) -> list[Any]:
     conds: list[Any] = []
     if with_verdict:
-        conds.append(col(Decision.verdict) == f.verdict if f.verdict else col(Decision.verdict).in_(QUEUE_VERDICTS))
+        # a search names loads, not a queue: without a verdict chosen it finds PASS loads too
+        verdicts = BROWSE_VERDICTS if f.search else QUEUE_VERDICTS
+        conds.append(col(Decision.verdict) == f.verdict if f.verdict else col(Decision.verdict).in_(verdicts))
     if f.search:
         conds.append(col(Decision.visit_id).in_(matching_visits(terms(f.search))))
     if f.label:

@@ -156,7 +156,7 @@ class ReviewPages:
                    "suppliers": suppliers, "materials": materials, "labels": LABELS, "query": filter_query(f),
                    "more": more, "first_page": before is None, "item_url": item_url, "thumbs": thumbs,
                    "removed": removed_visits(self.reader, [r.visit_id for r in rows if r.inspection_id in thumbs]),
-                   "statuses": STATUSES, "choice_counts": not f.search, "flagged_count": flagged_count(self.reader),
+                   "statuses": STATUSES, "supplier_names": dict(suppliers), "material_names": dict(materials), "choice_counts": not f.search, "flagged_count": flagged_count(self.reader),
                    "done": request.query_params.get("done") == "1"}
         return _page(self.templates, request, "review_queue.html", context)
 

@@ -61,6 +61,7 @@ STAFF: Final[dict[str, Text]] = {
     "status.all": ("全部", "all"),
     "status.flagged": ("抽检存疑", "flagged"),
     "search": ("查找", "Search"),
+    "search.clear": ("清除查找", "clear search"),
     "search_hint": ("车牌、单号、进场编号或盲样编号", "plate, order, visit or blind code"),
     "filter": ("筛选", "Filter"),
     "show": ("显示", "Show"),
