@@ -146,7 +146,13 @@ class QueueCounter:
             if (top_decision, top_review, top_check) == marks:
                 return
             hourly = self.zone is not None
-            added = session.execute(_new_decisions(self._decision_mark, top_decision, hourly)).all()
+            if self._decision_mark == 0:
+                # The first build: every decision as not looked at, then the few looked-at visits
+                # moved, instead of two look-ups per decision (a million of them at a large site).
+                added = session.execute(_grouped(None, col(Decision.id) <= top_decision, hourly=hourly)).all()
+                marks = (top_decision, 0, 0)
+            else:
+                added = session.execute(_new_decisions(self._decision_mark, top_decision, hourly)).all()
             moved = session.execute(_newly_reviewed(marks, (top_review, top_check), hourly)).all()
         # Applied only once both reads succeeded, so a failed read counts nothing twice.
         for day, *key, n in added:
