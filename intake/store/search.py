@@ -3,7 +3,8 @@ characters, as printed on a ticket) or the blind code on a sample bag.
 
 `terms` is pure: what one search box's text may mean. `matching_visits` turns those into one
 subquery of visit ids, each branch an indexed lookup (vehicle.plate and deliveryorder.code
-unique, visit.id the key, visit.order_id and sample.blind_code indexed by migration 0016), so
+unique, visit.id the key, visit.vehicle_id and sample.blind_code indexed: an order's visits are
+found through its vehicle, as visit.order_id has no index of its own), so
 the queue's search costs what the matches cost, not what the history holds.
 """
 from __future__ import annotations
@@ -66,7 +67,8 @@ def matching_visits(found: Terms) -> Any:
         branches.append(select(col(Visit.id)).where(col(Visit.vehicle_id).in_(vehicles)))
     for code in found.orders:
         orders = select(col(DeliveryOrder.id)).where(_prefix(col(DeliveryOrder.code), code))
-        branches.append(select(col(Visit.id)).where(col(Visit.order_id).in_(orders)))
+        vehicles = select(col(DeliveryOrder.vehicle_id)).where(_prefix(col(DeliveryOrder.code), code))
+        branches.append(select(col(Visit.id)).where(col(Visit.vehicle_id).in_(vehicles), col(Visit.order_id).in_(orders)))
     if found.visit:
         branches.append(select(col(Visit.id)).where(_prefix(col(Visit.id), found.visit)))
     if found.blind_code is not None:

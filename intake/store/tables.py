@@ -60,7 +60,7 @@ class Visit(SQLModel, table=True):
     id: str = Field(primary_key=True)                # UUID
     lane: str
     vehicle_id: int = Field(foreign_key="vehicle.id", index=True)
-    order_id: int = Field(foreign_key="deliveryorder.id", index=True)   # the queue's search by order
+    order_id: int = Field(foreign_key="deliveryorder.id")
     opened_at: datetime = Field(default_factory=utcnow, index=True)
 
 
