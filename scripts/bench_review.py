@@ -216,7 +216,8 @@ def main() -> None:
     server = WebServer(create_app(hub, engine=engine, data_dir=args.db.parent))
     server.start()
     try:
-        client = httpx.Client(base_url=server.url, headers={"Sec-Fetch-Site": "same-origin"}, timeout=30)
+        # the first queue view builds the counts: at a million inspections on a loaded machine, a minute
+        client = httpx.Client(base_url=server.url, headers={"Sec-Fetch-Site": "same-origin"}, timeout=120)
         form = client.get("/login").text
         token = form.split('name="csrf" value="')[1].split('"')[0]
         client.post("/login", data={"csrf": token, "username": "bench", "password": PASSWORD})
