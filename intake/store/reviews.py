@@ -414,16 +414,15 @@ def record_review(engine: Engine, req: ReviewRequest) -> Review:
 
 
 def _may_review_pass(session: Session, current: Decision, reviewer_id: int) -> None:
-    """The gate's PASS is overturned only after a spot-check disagreed, and by someone else:
-    the reviewer who flagged a load does not settle it alone."""
+    """A PASS a spot-check flagged is settled by someone else: the reviewer who flagged it does
+    not overturn it alone. (The pages offer a PASS nobody flagged a spot-check, not a review:
+    intake.web.spotcheck.)"""
     if current.verdict != "pass" or session.execute(select(Review.id).where(
             col(Review.decision_id) == current.id)).first() is not None:
-        return
+        return                                  # not the gate's PASS: a review's, settled already
     flaggers = set(session.execute(select(SpotCheck.reviewer_id).where(
         col(SpotCheck.visit_id) == current.visit_id, ~col(SpotCheck.agrees))).scalars())
-    if not flaggers:
-        raise ReviewRejected("a PASS load is spot-checked first; a review follows a spot-check that disagrees")
-    if flaggers == {reviewer_id}:
+    if flaggers and flaggers == {reviewer_id}:
         raise ReviewRejected("a load you flagged is reviewed by someone else")
 
 

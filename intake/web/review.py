@@ -195,6 +195,9 @@ class ReviewPages:
         if detail is not None and detail_failures(self.engine, self.reader, detail):
             return self.show(request, who, req.visit_id, "this record fails verification: no review can be "
                              "recorded on it", 409)
+        if detail is not None and not spot_check_context(detail, who)["decide_form"]:
+            return self.show(request, who, req.visit_id, "a PASS load is spot-checked first; a review follows a "
+                             "spot-check that disagrees", 400)
         try:
             reviews.record_review(self.engine, req)
         except reviews.ReviewRejected as exc:

@@ -246,3 +246,18 @@ def test_suppliers_count_anti_cheat_holds_apart_from_quality(rev: httpx.Client, 
     row = next(r for r in re.findall(r'<tr data-testid="totals-row">(.*?)</tr>', html) if "ds-stone" in r)
     # trucks 6, sampled 5, rejected 0, held for quality 3 (as before), 0 %, anti-cheat 2
     assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[1:] == ["6", "5", "0", "3", "0.0%", "2"]
+
+
+def test_a_spot_checks_label_is_a_training_label_until_a_review_settles_it(store: Store) -> None:
+    from intake.learning.export import labelled_loads
+    from intake.store.spotchecks import SpotCheckRequest, record_spot_check
+
+    passed = store.items[9]
+    record_spot_check(store.engine, SpotCheckRequest(passed.visit, passed.decision, 1, "rev", False, "muddy",
+                                                     "fines on the tray"))
+    labels, _ = labelled_loads(store.engine, {}, lambda visit: "gravel")
+    assert (labels[passed.visit].label, labels[passed.visit].source) == ("muddy", "spot_check")
+    reviews.record_review(store.engine, reviews.ReviewRequest(passed.visit, passed.decision, 2, "adm", "pass",
+                                                              "clean_gravel", "clean after all"))
+    labels, _ = labelled_loads(store.engine, {}, lambda visit: "gravel")
+    assert (labels[passed.visit].label, labels[passed.visit].source) == ("clean_gravel", "review")
