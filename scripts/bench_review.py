@@ -9,7 +9,8 @@ review module's tables and indexes). Rows are written without audit-chain links:
 reads only, so the item pages show their rows as failing verification and the supplier page
 (which needs a verified chain) is not measured here; scripts/bench_integrity.py measures pages
 on a linked chain. Mix: 80 % pass, 12 % reject, 8 % review over three years, 20 suppliers, 2 frames
-per inspection, and reviews of 1 % of the queue.
+per inspection, and reviews of 1 % of the queue. The queue rows carry thumbnails (one indexed
+read per page); the thumbnail images themselves are measured by scripts/bench_thumbnail.py.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -168,7 +170,9 @@ def scenarios(db: Path, n: int, k: int) -> dict[str, list[str]]:
     queue_ids = [r[0] for r in conn.execute(
         "SELECT id FROM decision WHERE verdict IN ('reject', 'review') AND id <= ? ORDER BY random() LIMIT ?",
         (n, k))]
+    visits = [r[0][:8] for r in conn.execute("SELECT id FROM visit ORDER BY random() LIMIT ?", (k,))]
     conn.close()
+    search = lambda term: f"/review?status=all&search={quote(term)}"  # noqa: E731
     day = lambda: (datetime(2023, 1, 1) + timedelta(days=rng.randrange(3 * 365 - 30))).date()  # noqa: E731
     early = lambda: (datetime(2023, 1, 1) + timedelta(days=rng.randrange(2 * 365))).date()  # noqa: E731
     return {
@@ -185,6 +189,11 @@ def scenarios(db: Path, n: int, k: int) -> dict[str, list[str]]:
         "queue, deep keyset page": [f"/review?before={i}" for i in queue_ids],
         "queue, status=reviewed": ["/review?status=reviewed"] * k,
         "inspection page": [f"/review/{i}" for i in queue_ids],
+        "PASS loads to spot-check": ["/review?verdict=pass"] * k,
+        "search: plate": [search(f"沪B{rng.randrange(1, 501):05d}") for _ in range(k)],   # typed without the dot
+        "search: order code": [search(f"PO-{rng.randrange(1, 501):05d}") for _ in range(k)],
+        "search: visit id prefix": [search(v) for v in visits],
+        "search: blind code": [search(str(10_000_000 + rng.randrange(1, n + 1))) for _ in range(k)],
     }
 
 
@@ -207,7 +216,8 @@ def main() -> None:
     server = WebServer(create_app(hub, engine=engine, data_dir=args.db.parent))
     server.start()
     try:
-        client = httpx.Client(base_url=server.url, headers={"Sec-Fetch-Site": "same-origin"}, timeout=30)
+        # the first queue view builds the counts: at a million inspections on a loaded machine, a minute
+        client = httpx.Client(base_url=server.url, headers={"Sec-Fetch-Site": "same-origin"}, timeout=120)
         form = client.get("/login").text
         token = form.split('name="csrf" value="')[1].split('"')[0]
         client.post("/login", data={"csrf": token, "username": "bench", "password": PASSWORD})

@@ -32,7 +32,7 @@ class ExportItem(BaseModel):
     inspection: int
     frame: int
     label: str
-    source: Literal["review", "lab"]
+    source: Literal["review", "spot_check", "lab"]
     labelled_by: str                      # reviewer, or the lab's name
     labelled_at: datetime
     model_sha256: Optional[str] = None    # the model that judged the load at the gate

@@ -1,7 +1,8 @@
 """`intake vision dataset export`: the photos of every load a reviewer or the lab labelled,
 with the label, its provenance and a manifest of SHA-256s (vision.dataset).
 
-The label of a load: the latest review's label (a person looked at the photos). Failing that,
+The label of a load: the latest review's label (a person looked at the photos), or a spot-check's
+of a PASS load (a person looked too, without a decision changing). Failing that,
 the lab's results where they name one: a `fail` on a fines property (silt, clay, mud) is
 `muddy`; all results `pass` is the material's one accepted label. Other lab-only loads are
 listed as unlabelled, with why. Photos retention removed are listed with the removal record
@@ -22,6 +23,7 @@ from intake.lab.results import LabResult
 from intake.store.paths import resolve_under
 from intake.store.retention import FrameRemoval
 from intake.store.reviews import Review
+from intake.store.spotchecks import SpotCheck
 from intake.store.tables import Frame, Inspection, Sample
 from vision.dataset import ExportItem, Manifest, Unlabelled, held_back
 
@@ -32,7 +34,7 @@ Progress = Callable[[int, int], None]
 @dataclass(frozen=True)
 class Label:
     label: str
-    source: str          # review | lab
+    source: str          # review | spot_check | lab
     by: str
     at: datetime
 
@@ -54,7 +56,9 @@ def labelled_loads(engine: Engine, accepted: Mapping[str, frozenset[str]],
     """visit -> its training label, and the lab-only loads whose results name none."""
     labels: dict[str, Label] = {}
     with Session(engine) as session:
-        for review in session.exec(select(Review).order_by(col(Review.id))):
+        for check in session.exec(select(SpotCheck).order_by(col(SpotCheck.id))):
+            labels[check.visit_id] = Label(check.label, "spot_check", check.reviewer, check.checked_at)
+        for review in session.exec(select(Review).order_by(col(Review.id))):   # a review settles a flag: it wins
             labels[review.visit_id] = Label(review.label, "review", review.reviewer, review.reviewed_at)
         lab: dict[int, list[LabResult]] = {}
         for result in session.exec(select(LabResult).order_by(col(LabResult.id))):

@@ -7,7 +7,8 @@ a chained FrameRemoval record says whose photos were removed, when and under whi
 
 Kept whatever their age:
 - a load whose current verdict is REVIEW, or that was not judged: it waits for a person;
-- a load a reviewer decided or the lab reported on: labelled data for the next model
+- a PASS load a spot-check disagreed with, until it is reviewed: it waits for a person too;
+- a load a reviewer decided or spot-checked, or the lab reported on: labelled data for the next model
   (removed after `labelled_days` only when that is set).
 Removed: PASS loads `pass_days` after their current decision, REJECT loads `reject_days` after.
 And, where the plant sets `min_free_gb` (off by default: that is releasing photos before their
@@ -34,6 +35,7 @@ from intake.lab.results import LabResult
 from intake.store.db import read_only
 from intake.store.paths import resolve_under
 from intake.store.reviews import Review
+from intake.store.spotchecks import SpotCheck, flagged
 from intake.store.tables import Decision, Frame, Inspection, Sample, utcnow
 
 log = logging.getLogger(__name__)
@@ -98,11 +100,12 @@ def settled_loads(engine: Engine, before: datetime) -> list[Settled]:
     has_frames = exists().where(col(Frame.inspection_id) == col(Inspection.id),
                                 col(Inspection.sample_id) == col(Sample.id), of_visit)
     removed = exists().where(col(FrameRemoval.visit_id) == col(Decision.visit_id))
-    reviewed = exists().where(col(Review.visit_id) == col(Decision.visit_id))
+    reviewed = (exists().where(col(Review.visit_id) == col(Decision.visit_id))
+                | exists().where(col(SpotCheck.visit_id) == col(Decision.visit_id)))
     tested = exists().where(col(LabResult.blind_code) == col(Sample.blind_code), of_visit)
     query = (select(Decision.visit_id, Decision.verdict, Decision.decided_at, reviewed, tested)
              .where(col(Decision.id).in_(current), col(Decision.verdict).in_(("pass", "reject")),
-                    col(Decision.decided_at) < before, has_frames, ~removed)
+                    col(Decision.decided_at) < before, has_frames, ~removed, ~flagged(col(Decision.visit_id)))
              .order_by(col(Decision.decided_at)))
     with Session(engine) as session:
         return [Settled(v, verdict, at, bool(rev or lab))

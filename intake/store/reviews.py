@@ -25,13 +25,16 @@ from sqlmodel import Field, Session, SQLModel, col
 
 from intake.config import LABELS
 from intake.store.csvcells import neutralise
+from intake.store.search import matching_visits, terms
+from intake.store.spotchecks import SpotCheck, flagged_visits, touched
 from intake.store.tables import (
     Decision, DeliveryOrder, Frame, Inspection, Material, Sample, SampleResult, Supplier, Vehicle, Visit,
     Weighing, utcnow,
 )
 
-QueueStatus = Literal["pending", "reviewed", "all"]
-QUEUE_VERDICTS: Final[tuple[str, ...]] = ("reject", "review")
+QueueStatus = Literal["pending", "reviewed", "flagged", "all"]
+QUEUE_VERDICTS: Final[tuple[str, ...]] = ("reject", "review")   # the queue's items by default
+BROWSE_VERDICTS: Final[tuple[str, ...]] = (*QUEUE_VERDICTS, "pass")   # pass: browsed to spot-check
 FINAL_VERDICTS: Final[tuple[str, ...]] = ("pass", "reject")   # what a reviewer may decide
 
 
@@ -77,10 +80,13 @@ class QueueFilter:
     date_to: date | None = None        # inclusive
     supplier: str | None = None        # supplier code
     material: str | None = None        # material code
-    verdict: str | None = None         # reject | review
+    verdict: str | None = None         # reject | review | pass; None: reject + review
     label: str | None = None
+    # pending: nobody has looked yet; reviewed: reviewed or spot-checked; flagged: a spot-check
+    # disagreed and no review has followed
     status: QueueStatus = "pending"
     zone: str = "UTC"                  # the IANA zone whose days date_from/date_to name
+    search: str | None = None          # plate, order, visit id or blind code (intake.store.search)
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ class QueueRow:
     inspection_id: int | None = None
     confidence: float | None = None
     review: "ReviewInfo | None" = None
+    spot_check: SpotCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -113,8 +120,19 @@ class ReviewInfo:
 
 @dataclass(frozen=True)
 class QueueCounts:
+    """by_verdict: REJECT and REVIEW items; total: the queue's items (both, whichever verdict
+    is chosen), or with verdict=pass the PASS loads, or for a search without a verdict all
+    three; passes: the PASS loads (the PASS tab)."""
     by_verdict: dict[str, int]
     total: int
+    passes: int = 0
+
+    @classmethod
+    def of(cls, f: "QueueFilter", by_verdict: dict[str, int]) -> "QueueCounts":
+        queue = {v: by_verdict.get(v, 0) for v in QUEUE_VERDICTS}
+        passes = by_verdict.get("pass", 0)
+        listed = passes if f.verdict == "pass" else sum(queue.values()) + (passes if f.search and not f.verdict else 0)
+        return cls(queue, listed, passes)
 
 
 def _day_start(day: date, zone: str = "UTC") -> datetime:
@@ -125,7 +143,7 @@ def _day_start(day: date, zone: str = "UTC") -> datetime:
 def _gate_decision() -> Any:
     """Decisions the gate made (not ones a review wrote) that belong in the queue."""
     written_by_review = exists().where(col(Review.decision_id) == col(Decision.id))
-    return and_(col(Decision.verdict).in_(QUEUE_VERDICTS), ~written_by_review)
+    return and_(col(Decision.verdict).in_(BROWSE_VERDICTS), ~written_by_review)
 
 
 def _date_filters(f: QueueFilter) -> list[Any]:
@@ -139,8 +157,12 @@ def _date_filters(f: QueueFilter) -> list[Any]:
 
 def _item_filters(f: QueueFilter, with_verdict: bool = True) -> list[Any]:
     conds: list[Any] = []
-    if with_verdict and f.verdict:
-        conds.append(col(Decision.verdict) == f.verdict)
+    if with_verdict:
+        # a search names loads, not a queue: without a verdict chosen it finds PASS loads too
+        verdicts = BROWSE_VERDICTS if f.search else QUEUE_VERDICTS
+        conds.append(col(Decision.verdict) == f.verdict if f.verdict else col(Decision.verdict).in_(verdicts))
+    if f.search:
+        conds.append(col(Decision.visit_id).in_(matching_visits(terms(f.search))))
     if f.label:
         conds.append(col(Decision.label) == f.label)
     if f.supplier or f.material:
@@ -154,11 +176,13 @@ def _item_filters(f: QueueFilter, with_verdict: bool = True) -> list[Any]:
         visit_order = (select(Visit.order_id).where(col(Visit.id) == col(Decision.visit_id))
                        .correlate(Decision).scalar_subquery())
         conds.append(visit_order.in_(order))
-    reviewed = exists().where(col(Review.visit_id) == col(Decision.visit_id))
+    reviewed = touched(col(Decision.visit_id))
     if f.status == "pending":
         conds.append(~reviewed)
     elif f.status == "reviewed":
         conds.append(reviewed)
+    elif f.status == "flagged":
+        conds.append(col(Decision.visit_id).in_(flagged_visits()))
     return conds
 
 
@@ -191,12 +215,14 @@ def queue_page(engine: Engine, f: QueueFilter, *, before: int | None = None, lim
         visits = [d.visit_id for d, *_ in rows]
         inspections = _inspections_of(session, visits)
         reviews = _latest_reviews(session, visits)
+        checks = {c.visit_id: c for c in session.execute(
+            select(SpotCheck).where(col(SpotCheck.visit_id).in_(visits)).order_by(col(SpotCheck.id))).scalars()}
     out = []
     for d, plate, supplier, material in rows:
         insp = inspections.get(d.visit_id)
         out.append(QueueRow(d.id, d.visit_id, d.decided_at, d.verdict, d.label, list(d.reasons), plate, supplier,
                             material, insp[0] if insp else None, insp[1] if insp else None,
-                            reviews.get(d.visit_id)))
+                            reviews.get(d.visit_id), checks.get(d.visit_id)))
     return out
 
 
@@ -228,8 +254,7 @@ def queue_counts(engine: Engine, f: QueueFilter) -> QueueCounts:
     query = (select(Decision.verdict, func.count()).where(*_date_filters(f), *_item_filters(f, with_verdict=False))
              .group_by(Decision.verdict))
     with Session(engine) as session:
-        by_verdict = {v: int(n) for v, n in session.execute(query)}
-    return QueueCounts({v: by_verdict.get(v, 0) for v in QUEUE_VERDICTS}, sum(by_verdict.values()))
+        return QueueCounts.of(f, {v: int(n) for v, n in session.execute(query)})
 
 
 def queue_choices(engine: Engine) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -260,6 +285,7 @@ class Detail:
     inspection: Inspection | None = None
     frames: list[Frame] = field(default_factory=list)
     lab_results: list = field(default_factory=list)   # intake.lab.results.LabResult rows
+    spot_checks: list[SpotCheck] = field(default_factory=list)
 
     @property
     def current(self) -> Decision:
@@ -315,6 +341,8 @@ def visit_detail(engine: Engine, visit_id: str) -> Detail | None:
                 select(Review).where(col(Review.visit_id) == visit_id).order_by(col(Review.id))).scalars()],
             sample=sample, sample_result=result, inspection=inspection, frames=frames,
             lab_results=_lab_results(session, sample),
+            spot_checks=list(session.execute(select(SpotCheck).where(col(SpotCheck.visit_id) == visit_id)
+                                             .order_by(col(SpotCheck.id))).scalars()),
         )
 
 
@@ -363,6 +391,7 @@ def record_review(engine: Engine, req: ReviewRequest) -> Review:
                                   .order_by(col(Decision.id).desc()).limit(1)).scalars().first()
         if current is None or current.id != req.seen_decision_id:
             raise StaleReview("this item changed since it was opened")
+        _may_review_pass(session, current, req.reviewer_id)
         sample = select(Sample.id).where(col(Sample.visit_id) == req.visit_id)
         inspection_id = session.execute(select(Inspection.id).where(col(Inspection.sample_id).in_(sample))
                                         .order_by(col(Inspection.id).desc()).limit(1)).scalar_one_or_none()
@@ -384,50 +413,20 @@ def record_review(engine: Engine, req: ReviewRequest) -> Review:
         return review
 
 
-# ---- supplier statistics and export ------------------------------------------------------
-
-@dataclass(frozen=True)
-class RateRow:
-    supplier: str
-    material: str
-    month: str          # YYYY-MM
-    sampled: int
-    rejected: int
-    held: int           # REVIEW
-
-    @property
-    def reject_rate(self) -> float:
-        return self.rejected / self.sampled if self.sampled else 0.0
+def _may_review_pass(session: Session, current: Decision, reviewer_id: int) -> None:
+    """A PASS a spot-check flagged is settled by someone else: the reviewer who flagged it does
+    not overturn it alone. (The pages offer a PASS nobody flagged a spot-check, not a review:
+    intake.web.spotcheck.)"""
+    if current.verdict != "pass" or session.execute(select(Review.id).where(
+            col(Review.decision_id) == current.id)).first() is not None:
+        return                                  # not the gate's PASS: a review's, settled already
+    flaggers = set(session.execute(select(SpotCheck.reviewer_id).where(
+        col(SpotCheck.visit_id) == current.visit_id, ~col(SpotCheck.agrees))).scalars())
+    if flaggers and flaggers == {reviewer_id}:
+        raise ReviewRejected("a load you flagged is reviewed by someone else")
 
 
-def reject_rates(engine: Engine, since: date, until: date, zone: str = "UTC") -> list[RateRow]:
-    """Per supplier, material and month: sampled loads (gate decisions with a verdict) and how
-    many the gate rejected or held. Review decisions are not counted twice. Days and months are
-    `zone`'s (the site's): a decision at 23:30 UTC on 31 May is June's in Shanghai. The rows are
-    folded here, not grouped in SQL: a SQL month would be UTC's, and zones have summer time."""
-    written_by_review = exists().where(col(Review.decision_id) == col(Decision.id))
-    start, end = day_window(since, until, zone)
-    query = (
-        select(Supplier.code, Material.code, col(Decision.decided_at), col(Decision.verdict))
-        .join(Visit, col(Visit.id) == col(Decision.visit_id))
-        .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
-        .join(Supplier, col(Supplier.id) == col(DeliveryOrder.supplier_id))
-        .join(Material, col(Material.id) == col(DeliveryOrder.material_id))
-        .where(col(Decision.verdict).is_not(None), ~written_by_review,
-               col(Decision.decided_at) >= start, col(Decision.decided_at) < end)
-    )
-    local = ZoneInfo(zone)
-    counts: dict[tuple[str, str, str], list[int]] = {}
-    with Session(engine) as session:
-        for supplier, material, at, verdict in session.execute(query.execution_options(yield_per=2000)):
-            moment = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at
-            month = moment.astimezone(local).strftime("%Y-%m")
-            n = counts.setdefault((supplier, material, month), [0, 0, 0])
-            n[0] += 1
-            n[1] += verdict == "reject"
-            n[2] += verdict == "review"
-    return [RateRow(s, m, mo, *n) for (s, m, mo), n in sorted(counts.items())]
-
+# ---- export ------------------------------------------------------------------------------
 
 def _csv_lines(header: Sequence[str], rows: Iterator[Sequence[object]], chunk_rows: int = 500) -> Iterator[str]:
     buf = io.StringIO()

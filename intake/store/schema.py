@@ -15,6 +15,7 @@ MIGRATED_MODULES: tuple[str, ...] = (
     "intake.sampling.tables", "intake.store.reviews", "intake.auth.tables", "intake.store.retention",
     "intake.store.lane_events", "intake.store.master_changes", "intake.ticket.tables",
     "intake.learning.tables", "intake.alarms.tables", "intake.store.attendant", "intake.evidence.tables",
+    "intake.store.spotchecks",
 )
 
 

@@ -91,7 +91,7 @@ class Sample(SQLModel, table=True):
     __chained__: ClassVar[bool] = True
     id: Optional[int] = Field(default=None, primary_key=True)
     visit_id: str = Field(foreign_key="visit.id", index=True)
-    blind_code: int                                  # what the lab sees instead of the supplier
+    blind_code: int = Field(index=True)              # what the lab sees instead of the supplier
     draw: float                                      # the keyed random number behind the selection
     points_m: list = Field(sa_column=Column(JSON))   # [[x_m, y_m], ...]
     recorded_at: datetime = Field(default_factory=utcnow)

@@ -26,13 +26,14 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 from typing import Any, Final, NamedTuple
 
-from sqlalchemy import and_, exists, false, func, select
+from sqlalchemy import and_, exists, false, func, select, union
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from intake.store import reviews
-from intake.store.reviews import QUEUE_VERDICTS, QueueCounts, QueueFilter, Review
+from intake.store.reviews import BROWSE_VERDICTS, QUEUE_VERDICTS, QueueCounts, QueueFilter, Review
+from intake.store.spotchecks import SpotCheck, flagged_visits, touched
 from intake.store.tables import Decision, DeliveryOrder, Material, Supplier, Visit
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class QueueCounter:
         self._all: Counter[Key] = Counter()
         self._decision_mark = 0              # decisions with id <= mark are counted
         self._review_mark = 0
+        self._check_mark = 0                 # spot-checks: a spot-checked load is "reviewed" too
 
     def warm_up(self) -> None:
         """Build the counts in the background at start (one pass over the queue: seconds at a
@@ -81,28 +83,30 @@ class QueueCounter:
     def counts(self, f: QueueFilter, facets: dict[str, Counter[str | None]] | None = None) -> QueueCounts:
         """Per verdict under every filter but the verdict one (they label the verdict tabs);
         from `facets` when the caller has them for the same filter."""
-        if self.engine.dialect.name != "sqlite":
+        if self.engine.dialect.name != "sqlite" or f.search:
             return reviews.queue_counts(self.engine, f)
         by_verdict = (facets or self.facets(f))["verdict"]
-        return QueueCounts({v: by_verdict.get(v, 0) for v in QUEUE_VERDICTS}, sum(by_verdict.values()))
+        return QueueCounts.of(f, {str(v): n for v, n in by_verdict.items()})
 
     def facets(self, f: QueueFilter) -> dict[str, Counter[str | None]]:
         """For each of verdict, supplier, material and label: the items per value under every
         filter but that one (what choosing that value would show). SQLite only."""
         out: dict[str, Counter[str | None]] = {name: Counter() for name in FACETS}
-        if self.engine.dialect.name != "sqlite":
-            return out
+        if self.engine.dialect.name != "sqlite" or f.search:
+            return out     # a search's matches are few: counted exactly, without choice counts
+        if f.status == "flagged":
+            return _fold(out, f, self._flagged(f))
         with self._lock:
             self._catch_up()
-            for key, n in self._buckets(f):
-                if n and key.reviewed in _statuses(f):
-                    misses = [name for name in FACETS if _wanted(f, name) not in (None, getattr(key, name))]
-                    if not misses:
-                        for name in FACETS:
-                            out[name][getattr(key, name)] += n
-                    elif len(misses) == 1:    # only that facet's own filter excludes it
-                        out[misses[0]][getattr(key, misses[0])] += n
-        return out
+            return _fold(out, f, ((key, n) for key, n in self._buckets(f) if key.reviewed in _statuses(f)))
+
+    def _flagged(self, f: QueueFilter) -> list[tuple[Key, int]]:
+        """Flagged loads are few (a spot-check disagreed, no review yet): counted from SQL."""
+        hourly = self.zone is not None
+        with Session(self.engine) as session:
+            rows = session.execute(_grouped(None, col(Decision.visit_id).in_(flagged_visits()), hourly=hourly)).all()
+        return [(Key(*key[:4], False), n) for d, *key, n in rows
+                if (f.date_from or date.min) <= _day(d, self.zone) <= (f.date_to or date.max)]
 
     def _buckets(self, f: QueueFilter) -> Iterator[tuple[Key, int]]:
         """The buckets of the filter's days: whole months from the month sums, the days of a
@@ -137,11 +141,19 @@ class QueueCounter:
         with Session(self.engine) as session:
             top_decision = session.execute(select(func.max(Decision.id))).scalar() or 0
             top_review = session.execute(select(func.max(Review.id))).scalar() or 0
-            if (top_decision, top_review) == (self._decision_mark, self._review_mark):
+            top_check = session.execute(select(func.max(SpotCheck.id))).scalar() or 0
+            marks = (self._decision_mark, self._review_mark, self._check_mark)
+            if (top_decision, top_review, top_check) == marks:
                 return
             hourly = self.zone is not None
-            added = session.execute(_new_decisions(self._decision_mark, top_decision, hourly)).all()
-            moved = session.execute(_newly_reviewed(self._review_mark, top_review, self._decision_mark, hourly)).all()
+            if self._decision_mark == 0:
+                # The first build: every decision as not looked at, then the few looked-at visits
+                # moved, instead of two look-ups per decision (a million of them at a large site).
+                added = session.execute(_grouped(None, col(Decision.id) <= top_decision, hourly=hourly)).all()
+                marks = (top_decision, 0, 0)
+            else:
+                added = session.execute(_new_decisions(self._decision_mark, top_decision, hourly)).all()
+            moved = session.execute(_newly_reviewed(marks, (top_review, top_check), hourly)).all()
         # Applied only once both reads succeeded, so a failed read counts nothing twice.
         for day, *key, n in added:
             self._add(_day(day, self.zone), Key(*key[:4], bool(key[4])), n)
@@ -149,7 +161,7 @@ class QueueCounter:
             # Counted as pending before; the visit's first review makes them reviewed.
             self._add(_day(day, self.zone), Key(*key[:4], False), -n)
             self._add(_day(day, self.zone), Key(*key[:4], True), n)
-        self._decision_mark, self._review_mark = top_decision, top_review
+        self._decision_mark, self._review_mark, self._check_mark = top_decision, top_review, top_check
 
 
 FACETS: Final[tuple[str, ...]] = ("verdict", "supplier", "material", "label")
@@ -159,8 +171,27 @@ def _statuses(f: QueueFilter) -> tuple[bool, ...]:
     return {"pending": (False,), "reviewed": (True,)}.get(f.status, (False, True))
 
 
-def _wanted(f: QueueFilter, name: str) -> str | None:
-    return getattr(f, name)
+def _matches(f: QueueFilter, name: str, key: Key) -> bool:
+    wanted, value = getattr(f, name), getattr(key, name)
+    if name == "verdict" and wanted is None:
+        return value in QUEUE_VERDICTS      # no verdict chosen: the queue's own, not PASS
+    return wanted is None or wanted == value
+
+
+def _fold(out: dict[str, Counter[str | None]], f: QueueFilter,
+          buckets: Iterator[tuple[Key, int]] | list[tuple[Key, int]]) -> dict[str, Counter[str | None]]:
+    """Each bucket counts for every facet if it passes every filter, or for the one facet
+    whose own filter alone excludes it (what choosing that facet's value would show)."""
+    for key, n in buckets:
+        if not n:
+            continue
+        misses = [name for name in FACETS if not _matches(f, name, key)]
+        if not misses:
+            for name in FACETS:
+                out[name][getattr(key, name)] += n
+        elif len(misses) == 1:
+            out[misses[0]][getattr(key, misses[0])] += n
+    return out
 
 
 def _grouped(reviewed: Any, *where: Any, hourly: bool = False) -> Any:
@@ -177,21 +208,26 @@ def _grouped(reviewed: Any, *where: Any, hourly: bool = False) -> Any:
         .join(DeliveryOrder, col(DeliveryOrder.id) == col(Visit.order_id))
         .join(Supplier, col(Supplier.id) == col(DeliveryOrder.supplier_id))
         .join(Material, col(Material.id) == col(DeliveryOrder.material_id))
-        .where(col(Decision.verdict).in_(QUEUE_VERDICTS), ~written_by_review, *where)
+        .where(col(Decision.verdict).in_(BROWSE_VERDICTS), ~written_by_review, *where)
         .group_by(day, Supplier.code, Material.code, Decision.verdict, Decision.label,
                   *([] if constant else [reviewed]))
     )
 
 
 def _new_decisions(after: int, upto: int, hourly: bool = False) -> Any:
-    reviewed = exists().where(col(Review.visit_id) == col(Decision.visit_id))
-    return _grouped(reviewed, col(Decision.id) > after, col(Decision.id) <= upto, hourly=hourly)
+    return _grouped(touched(col(Decision.visit_id)), col(Decision.id) > after, col(Decision.id) <= upto, hourly=hourly)
 
 
-def _newly_reviewed(after: int, upto: int, decisions_upto: int, hourly: bool = False) -> Any:
-    """Counted decisions (id <= decisions_upto) of visits whose first review is in (after, upto]."""
-    earlier = aliased(Review)
-    first_now = select(Review.visit_id).where(
-        col(Review.id) > after, col(Review.id) <= upto,
-        ~exists().where(and_(earlier.visit_id == Review.visit_id, earlier.id <= after)))
+def _newly_reviewed(marks: tuple[int, int, int], tops: tuple[int, int], hourly: bool = False) -> Any:
+    """Counted decisions (id <= the decision mark) of visits first looked at since the marks:
+    a review or spot-check in (mark, top], and none at or before the marks."""
+    decisions_upto, review_mark, check_mark = marks
+    old_review, old_check = aliased(Review), aliased(SpotCheck)
+    new = union(
+        select(Review.visit_id).where(col(Review.id) > review_mark, col(Review.id) <= tops[0]),
+        select(SpotCheck.visit_id).where(col(SpotCheck.id) > check_mark, col(SpotCheck.id) <= tops[1])).subquery()
+    visit = new.c[0]
+    first_now = select(visit).where(
+        ~exists().where(and_(old_review.visit_id == visit, old_review.id <= review_mark)),
+        ~exists().where(and_(old_check.visit_id == visit, old_check.id <= check_mark)))
     return _grouped(None, col(Decision.id) <= decisions_upto, col(Decision.visit_id).in_(first_now), hourly=hourly)

@@ -24,18 +24,25 @@ from intake.store import reviews
 from intake.store.db import read_only
 from intake.store.integrity import state_for
 from intake.store.retention import removal_of
+from intake.store.queue_frames import first_frames, removed_visits
+from intake.store.repeats import repeat_links
 from intake.store.reviews import Detail, QueueFilter, QueueRow
+from intake.store.search import MAX_TERM
+from intake.store.spotchecks import flagged_count
 from intake.store.tables import Decision
 from intake.web.charts import BarChart, bar_chart, bed_plot
 from intake.web.counts import QueueCounter
 from intake.web.evidence import visit_evidence
 from intake.web.ids import PathId, QueryId, require_id
 from intake.web.staff import Staff, StaffPost
+from intake.web.spotcheck import record as record_spot_check
+from intake.web.spotcheck import spot_check_context, spot_request
 from intake.web.staff_i18n import CLASS_LABELS
 from intake.web.verified import detail_failures, failing
 
 PAGE_SIZE = 50
-FILTER_KEYS = ("date_from", "date_to", "supplier", "material", "verdict", "label", "status")
+STATUSES = ("pending", "reviewed", "flagged", "all")
+FILTER_KEYS = ("date_from", "date_to", "supplier", "material", "verdict", "label", "status", "search")
 
 
 def parse_filter(params: Mapping[str, str], zone: str = "UTC") -> QueueFilter:
@@ -54,17 +61,19 @@ def parse_filter(params: Mapping[str, str], zone: str = "UTC") -> QueueFilter:
             raise HTTPException(status_code=400, detail=f"{key}: must be one of {', '.join(allowed)}")
         return raw
 
-    status = one_of("status", ("pending", "reviewed", "all")) or "pending"
+    status = one_of("status", STATUSES) or "pending"
+    search = " ".join((params.get("search") or "").split())[:MAX_TERM] or None
     return QueueFilter(date_from=day("date_from"), date_to=day("date_to"),
                        supplier=(params.get("supplier") or None), material=(params.get("material") or None),
-                       verdict=one_of("verdict", reviews.QUEUE_VERDICTS), label=one_of("label", LABELS),
-                       status=status, zone=zone)  # type: ignore[arg-type]
+                       verdict=one_of("verdict", reviews.BROWSE_VERDICTS), label=one_of("label", LABELS),
+                       status=status, zone=zone, search=search)  # type: ignore[arg-type]
 
 
 def filter_query(f: QueueFilter) -> str:
     """The filter as a query string (only non-default fields), to carry it across pages."""
     values = {"date_from": f.date_from, "date_to": f.date_to, "supplier": f.supplier, "material": f.material,
-              "verdict": f.verdict, "label": f.label, "status": None if f.status == "pending" else f.status}
+              "verdict": f.verdict, "label": f.label, "status": None if f.status == "pending" else f.status,
+              "search": f.search}
     return urlencode({k: str(v) for k, v in values.items() if v})
 
 
@@ -143,11 +152,14 @@ class ReviewPages:
             if len(rows) == PAGE_SIZE else None
         facets = self.counter.facets(f)
         integrity = state_for(self.engine)
+        thumbs = first_frames(self.reader, [r.inspection_id for r in rows if r.inspection_id])
         context = {"bad_decisions": failing(self.engine, self.reader, Decision, [r.decision_id for r in rows]),
                    "integrity_problem": None if integrity.ok else integrity.problem,
                    "who": who, "f": f, "rows": rows, "counts": self.counter.counts(f, facets), "facets": facets,
                    "suppliers": suppliers, "materials": materials, "labels": LABELS, "query": filter_query(f),
-                   "more": more, "first_page": before is None, "item_url": item_url,
+                   "more": more, "first_page": before is None, "item_url": item_url, "thumbs": thumbs,
+                   "removed": removed_visits(self.reader, [r.visit_id for r in rows if r.inspection_id in thumbs]),
+                   "statuses": STATUSES, "supplier_names": dict(suppliers), "material_names": dict(materials), "choice_counts": not f.search, "flagged_count": flagged_count(self.reader),
                    "done": request.query_params.get("done") == "1"}
         return _page(self.templates, request, "review_queue.html", context)
 
@@ -163,12 +175,14 @@ class ReviewPages:
                    "model_version": version_of(self.reader, detail.inspection.model_sha256) if detail.inspection else None,
                    "evidence": visit_evidence(self.engine, self.reader, self.data_dir, detail.visit.id),
                    "evidence_base": "/evidence",
+                   "repeats": repeat_links(self.reader, detail.visit.id), **spot_check_context(detail, who),
                    **unverified_context(bad)}
         return _page(self.templates, request, "review_item.html", context, status)
 
     def next_item(self, request: Request, after: int) -> Response:
         f = parse_filter(request.query_params, self.zone)
-        pending = QueueFilter(**{**f.__dict__, "status": "pending"})
+        # the next one still to look at; flagged loads stay flagged until reviewed
+        pending = QueueFilter(**{**f.__dict__, "status": "flagged" if f.status == "flagged" else "pending"})
         rows = reviews.queue_page(self.reader, pending, before=after, limit=1)
         query = filter_query(f)
         if not rows:
@@ -186,13 +200,32 @@ class ReviewPages:
         if detail is not None and detail_failures(self.engine, self.reader, detail):
             return self.show(request, who, req.visit_id, "this record fails verification: no review can be "
                              "recorded on it", 409)
+        if detail is not None and not spot_check_context(detail, who)["decide_form"]:
+            return self.show(request, who, req.visit_id, "a PASS load is spot-checked first; a review follows a "
+                             "spot-check that disagrees", 400)
         try:
             reviews.record_review(self.engine, req)
         except reviews.ReviewRejected as exc:
             return self.show(request, who, req.visit_id, str(exc), 400)
         except reviews.StaleReview as exc:
             return self.show(request, who, req.visit_id, str(exc), 409)
+        return self._onwards(req.visit_id, form)
+
+    def spot_check(self, request: Request, post: StaffPost) -> Response:
+        form, who = post.form, post.principal
+        req = spot_request(form, who, require_id(form.get("seen", ""), "seen"))
         detail = reviews.visit_detail(self.reader, req.visit_id)
+        if detail is not None and detail_failures(self.engine, self.reader, detail):
+            return self.show(request, who, req.visit_id, "this record fails verification: no review can be "
+                             "recorded on it", 409)
+        refused = record_spot_check(self.engine, req)
+        if refused is not None:
+            return self.show(request, who, req.visit_id, refused[0], refused[1])
+        return self._onwards(req.visit_id, form)
+
+    def _onwards(self, visit_id: str, form: dict[str, str]) -> Response:
+        """After a review or spot-check: the next item under the filter the reviewer came with."""
+        detail = reviews.visit_detail(self.reader, visit_id)
         assert detail is not None
         query = filter_query(parse_filter(dict(_split_query(form.get("q", "")))))
         target = f"/review/next?after={detail.gate_decision.id}" + (f"&{query}" if query else "")
@@ -224,6 +257,10 @@ def review_router(staff: Staff, engine: Engine, templates: Jinja2Templates, zone
     @router.post("/review/decide")
     def decide(request: Request, post: StaffPost = Depends(staff.post("reviewer"))) -> Response:
         return pages.decide(request, post)
+
+    @router.post("/review/spot-check")
+    def spot_check(request: Request, post: StaffPost = Depends(staff.post("reviewer"))) -> Response:
+        return pages.spot_check(request, post)
 
     return router
 

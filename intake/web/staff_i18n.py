@@ -97,6 +97,10 @@ STAFF: Final[dict[str, Text]] = {
     "status.pending": ("待复核", "pending"),
     "status.reviewed": ("已复核", "reviewed"),
     "status.all": ("全部", "all"),
+    "status.flagged": ("抽检存疑", "flagged"),
+    "search": ("查找", "Search"),
+    "search.clear": ("清除查找", "clear search"),
+    "search_hint": ("车牌、单号、进场编号或盲样编号", "plate, order, visit or blind code"),
     "filter": ("筛选", "Filter"),
     "show": ("显示", "Show"),
     "items": ("条", "items"),
@@ -109,6 +113,8 @@ STAFF: Final[dict[str, Text]] = {
     "col.plate": ("车牌", "Plate"),
     "col.reasons": ("原因", "Reasons"),
     "col.review": ("复核", "Review"),
+    "col.photo": ("图像", "Photo"),
+    "photos_removed": ("图像已删除", "Photos removed under the retention policy"),
     "nothing": ("没有记录", "Nothing here."),
     "queue.done": ("此筛选下没有更多待复核记录", "No more pending items under this filter."),
     "fails_verification": ("记录校验失败", "FAILS VERIFICATION"),
@@ -251,6 +257,42 @@ STAFF: Final[dict[str, Text]] = {
     "hint.record_fails": ("记录校验失败：数据库中的内容已与闸机记录不一致，依赖这些记录的数值不显示；问题解决前各车道不接收车辆。",
                           "Record fails verification: values resting on those rows are not shown."),
     "no_frames": ("未拍摄图像", "No frames were taken"),
+    # spot-checks of PASS loads (intake.store.spotchecks)
+    "spot.title": ("抽检合格车辆", "Spot-check this PASS"),
+    "spot.finding": ("抽检结论", "Finding"),
+    "spot.agrees": ("同意合格", "agrees"),
+    "spot.disagrees": ("不同意", "disagrees"),
+    "spot.reason": ("说明（不同意时必填）", "Note (required to disagree)"),
+    "spot.record": ("提交抽检", "Record spot-check"),
+    "spot_check_hint": ("抽检不改变系统判定；不同意时此车标记为存疑，由另一位质检员复核。",
+                        "A spot-check never changes the decision; one that disagrees flags the load for another "
+                        "quality engineer's review."),
+    "flagged.notice": ("抽检不同意此合格判定：请另一位质检员复核。", "A spot-check disagreed with this PASS: it waits for a review."),
+    "flagged.by_you": ("此车由您标记，须由他人复核。", "You flagged it: someone else reviews it."),
+    # repeat weighings (intake.store.repeats)
+    "repeat.earlier": ("重复称重：上一次进场", "Repeat of the earlier visit"),
+    "repeat.later": ("此后的重复称重", "Weighed again in visit"),
+    "weighed_out": ("出场称重", "weighed out"),
+    # lab results (intake.lab.results)
+    "lab.pass": ("化验合格", "lab pass"),
+    "lab.fail": ("化验不合格", "lab fail"),
+    "lab.none": ("尚无化验结果", "No lab result yet"),
+    # suppliers: anti-cheat apart from quality (intake.store.supplier_rates)
+    "held_quality": ("质量待复核", "Held (quality)"),
+    "anti_cheat": ("防作弊拦截", "Anti-cheat holds"),
+    "hint.anti_cheat": ("防作弊拦截（重复称重、皮重或身份与记录不符）单独计数，不计入物料质量问题。",
+                        "Anti-cheat holds (a repeat weighing, a tare or identity that does not match the record) are "
+                        "counted apart: they are not quality problems of the material."),
+}
+
+# What the lab reports (intake sample result --property), as a quality engineer names it.
+LAB_PROPERTIES: Final[dict[str, Text]] = {
+    "silt_pct": ("含泥量 %", "Silt content %"),
+    "clay_lumps_pct": ("泥块含量 %", "Clay lumps %"),
+    "fineness_modulus": ("细度模数", "Fineness modulus"),
+    "moisture_pct": ("含水率 %", "Moisture %"),
+    "crushing_value_pct": ("压碎值 %", "Crushing value %"),
+    "flaky_pct": ("针片状含量 %", "Flaky and elongated %"),
 }
 
 # Error pages (staff and kiosk style): the status's words; the detail follows in English.
@@ -277,6 +319,9 @@ MESSAGES: Final[dict[str, str]] = {
     "this item changed since it was opened": "打开后此记录已有变化，请重新查看",
     "someone else reviewed this item first": "已有其他人先复核了此记录",
     "this record fails verification": "此记录校验失败，不能复核",
+    "only a PASS load is spot-checked": "只有合格车辆可以抽检",
+    "a PASS load is spot-checked first": "合格车辆须先抽检，抽检不同意后才可复核",
+    "a load you flagged is reviewed by someone else": "您标记的车辆须由他人复核",
 }
 
 
@@ -327,6 +372,10 @@ def reasons_words(codes: list[str] | None) -> Markup:
     return Markup("；").join(reason_words(c) for c in codes or []) or Markup("—")
 
 
+def lab_property(code: str) -> Markup:
+    return _pair(LAB_PROPERTIES.get(code, (code, code)), code)
+
+
 def error_words(status: int) -> Text:
     return ERRORS.get(status, ERRORS[500] if status >= 500 else ERRORS[400])
 
@@ -335,7 +384,7 @@ def install(env: Environment, site_time: SiteTime, problems: Problems = none) ->
     """The words and the site's times for every template of the app; `problems` names what
     the gate cannot do now (a banner on every staff page, intake.web.degraded)."""
     env.globals.update(t=t, site_time=site_time, words=STAFF, verdict_names=VERDICTS, label_names=CLASS_LABELS,
-                       degraded=lambda: banners(problems))
+                       degraded=lambda: banners(problems), lab_property=lab_property)
     env.filters.update(message_words=message, admin_words=admin_words, verdict_words=verdict, label_words=class_label, reason_words=reason_words,
                        reasons_words=reasons_words, localtime=site_time.minute, localtime_s=site_time.second,
                        localday=site_time.day)

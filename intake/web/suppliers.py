@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from intake.auth.sessions import Principal
 from intake.store import reviews
 from intake.store.db import read_only
+from intake.store.supplier_rates import RateRow, reject_rates
 from intake.web.charts import line_chart
 from intake.web.localtime import SiteTime
 from intake.web.lots import LOTS_SHOWN, STATUSES
@@ -49,19 +50,23 @@ def _months(start: date, end: date) -> list[str]:
     return out
 
 
-def rate_context(rows: list[reviews.RateRow], start: date, end: date) -> dict[str, object]:
-    """The chart's series (reject rate per month) and the period's totals per supplier/material."""
+def rate_context(rows: list[RateRow], start: date, end: date) -> dict[str, object]:
+    """The chart's series (reject rate per month, of sampled loads) and the period's totals per
+    supplier and material: [trucks, sampled, rejected, held, anti-cheat holds], by name."""
     series: dict[str, dict[str, float]] = {}
     notes: dict[str, dict[str, str]] = {}
     totals: dict[str, list[int]] = {}
+    codes: dict[str, str] = {}
     for r in rows:
-        key = f"{r.supplier} / {r.material}"
-        series.setdefault(key, {})[r.month] = r.reject_rate
-        notes.setdefault(key, {})[r.month] = f"({r.rejected}/{r.sampled})"
-        t = totals.setdefault(key, [0, 0, 0])
-        t[0], t[1], t[2] = t[0] + r.sampled, t[1] + r.rejected, t[2] + r.held
-    return {"rows": rows, "totals": totals,
-            "chart": line_chart(_months(start, end), series, notes) if rows else None}
+        codes[r.key] = f"{r.supplier} / {r.material}"
+        t = totals.setdefault(r.key, [0, 0, 0, 0, 0])
+        for i, n in enumerate((r.trucks, r.sampled, r.rejected, r.held, r.anti_cheat)):
+            t[i] += n
+        if r.sampled:
+            series.setdefault(r.key, {})[r.month] = r.reject_rate
+            notes.setdefault(r.key, {})[r.month] = f"({r.rejected}/{r.sampled})"
+    return {"rows": rows, "totals": totals, "codes": codes,
+            "chart": line_chart(_months(start, end), series, notes) if series else None}
 
 
 def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates,
@@ -76,9 +81,11 @@ def suppliers_router(staff: Staff, engine: Engine, templates: Jinja2Templates,
     def suppliers(request: Request, since: str | None = None, until: str | None = None,
                   who: Principal = Depends(reviewer)) -> Response:
         start, end = _window(since, until, 365, staff.settings.today)
+        suppliers, materials = reviews.queue_choices(reader)
         context = {"who": who, "since": start, "until": end, "lot_groups": lot_groups(reader, start, end, zone),
                    "lot_statuses": STATUSES, "lots_shown": LOTS_SHOWN,
-                   **rate_context(reviews.reject_rates(reader, start, end, zone), start, end)}
+                   "supplier_names": dict(suppliers), "material_names": dict(materials),
+                   **rate_context(reject_rates(reader, start, end, zone), start, end)}
         response = templates.TemplateResponse(request, "suppliers.html", context)
         response.headers["Cache-Control"] = "no-store"
         return response

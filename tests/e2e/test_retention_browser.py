@@ -25,6 +25,8 @@ def test_a_pruned_load_names_the_removal_instead_of_broken_pictures(plant: Plant
     assert pruned.get("reject older than 365 days", 0) >= 1, totals
 
     log_in(page, plant.url, "li.wei")
+    # the queue names the removal where the thumbnail was (and asks for no missing image)
+    expect(page.locator("tr.row.verdict-reject").first.get_by_test_id("thumb-removed")).to_contain_text("图像已删除")
     page.locator("tr.row.verdict-reject a").first.click()
     expect(page.get_by_test_id("frames-removed")).to_contain_text("reject older than 365 days")
     expect(page.get_by_test_id("frame")).to_have_count(0)

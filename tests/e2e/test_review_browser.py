@@ -4,7 +4,8 @@ then the staff pages are served from that database on uvicorn.
 
 Log in, triage the queue with the keyboard, zoom a frame, overturn a reject with a reason, land
 on the next item, find the audit record; the supplier and admin pages; a reviewer refused the
-admin page. Screenshots go to test-artifacts/screenshots/review-*.png.
+admin page. Thumbnails in the queue, search by plate, and a PASS load spot-checked with the
+keyboard, which flags it for someone else. Screenshots go to test-artifacts/screenshots/review-*.png.
 """
 from __future__ import annotations
 
@@ -156,7 +157,7 @@ def check_audit_and_suppliers(page: Page, plant: Plant) -> None:
 
     page.goto(f"{plant.url}/suppliers")
     expect(page.locator("svg.chart.lines")).to_be_visible()
-    expect(page.get_by_test_id("totals")).to_contain_text("hx-sand / sand")
+    expect(page.get_by_test_id("totals")).to_contain_text("华鑫砂场 Huaxin Sand / 砂 Sand 0/4")   # names, not codes
     expect(page.get_by_test_id("lot-row").first).to_be_visible()      # the demo's sampling plan recorded lots
     expect(page.get_by_test_id("lot-status").first).to_have_text(re.compile("rejected|held|passed|sampling"))
     shot(page, "suppliers")
@@ -208,3 +209,44 @@ def test_admin_sees_users_and_logout_ends_the_session(plant: Plant, page: Page) 
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto(f"{plant.url}/review")
     expect(page).to_have_url(re.compile(r"/login\?next="))
+
+
+def test_thumbnails_search_and_a_pass_spot_check(plant: Plant, page: Page) -> None:
+    verdicts = [str(s["verdict"]) for s in plant.trucks]
+    assert "pass" in verdicts, f"the demo's good loads should pass: {verdicts}"
+    log_in(page, plant.url, "li.wei")
+    thumbs = page.get_by_test_id("thumb")
+    expect(thumbs.first).to_be_visible()
+    page.wait_for_function("Array.from(document.querySelectorAll('img[data-testid=thumb]'))"
+                           ".every(i => i.complete && i.naturalWidth > 0)", timeout=TIMEOUT_MS)
+
+    plate = str(plant.trucks[-1]["plate"])
+    page.get_by_test_id("search").fill(plate.replace("·", ""))     # typed without the dot
+    page.get_by_test_id("search").press("Enter")
+    rows = page.get_by_test_id("queue-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(plate)
+    shot(page, "search")
+
+    page.goto(f"{plant.url}/review")
+    page.get_by_test_id("verdict-filter").select_option("pass")
+    page.get_by_role("button", name="筛选 Filter").click()
+    expect(rows).to_have_count(verdicts.count("pass"))
+    rows.first.locator("a").first.click()
+    expect(page.get_by_test_id("spot-check")).to_be_visible()
+    expect(page.get_by_test_id("decide")).to_have_count(0)          # a PASS is spot-checked, not overturned
+    page.keyboard.press("r")                                        # disagree
+    page.keyboard.press("3")                                        # label muddy
+    page.keyboard.press("e")
+    page.keyboard.type("fines visible at the tray's edge")
+    shot(page, "spot-check")
+    page.keyboard.press("Control+Enter")
+    expect(page).to_have_url(re.compile(r"/review(/\d+)?\?verdict=pass"))
+
+    page.goto(f"{plant.url}/review?verdict=pass&status=flagged")
+    expect(rows).to_have_count(1)
+    expect(rows.first.get_by_test_id("row-spot-check")).to_contain_text("不同意 disagrees")
+    rows.first.locator("a").first.click()
+    expect(page.get_by_test_id("flagged")).to_contain_text("someone else reviews it")
+    expect(page.get_by_test_id("spot-check-record")).to_contain_text("fines visible")
+    expect(page.get_by_test_id("decide")).to_have_count(0)          # not the flagger's to settle

@@ -16,7 +16,7 @@ from intake.store import reviews
 from intake.store.reviews import QueueFilter, Review
 from intake.store.tables import Decision
 from intake.web.server import WebServer
-from tests.intake.web.review_seed import SEED_NOW, add_item, day, plates
+from tests.intake.web.review_seed import SEED_NOW, add_item, day, plates, supplier_codes
 
 
 def rows(html: str) -> list[str]:
@@ -63,7 +63,7 @@ def test_queue_date_filter_is_inclusive_by_day(rev: httpx.Client) -> None:
 
 
 def test_bad_filter_values_are_400(rev: httpx.Client) -> None:
-    for query in ("date_from=yesterday", "verdict=pass", "label=rocks", "status=x", "before=1;drop"):
+    for query in ("date_from=yesterday", "verdict=maybe", "label=rocks", "status=x", "before=1;drop"):
         assert rev.get(f"/review?{query}").status_code == 400, query
 
 
@@ -186,13 +186,16 @@ def test_a_stale_or_invalid_review_is_refused_and_writes_nothing(
         assert len(session.exec(select(Review)).all()) == 1
 
 
-def test_supplier_page_draws_reject_rates(rev: httpx.Client) -> None:
+def test_supplier_page_draws_reject_rates(rev: httpx.Client, store: Store) -> None:
     html = rev.get("/suppliers").text
     assert '<svg class="chart lines"' in html
-    assert 'data-series="hx-sand / sand"' in html and 'data-series="ds-stone / gravel"' in html
-    # hx-sand: 6 sampled, 6 rejected; ds-stone: 4 sampled (3 review + 1 pass), 0 rejected
-    assert "<td>hx-sand / sand</td><td>6</td><td>6</td><td>0</td><td>100.0%</td>" in html
-    assert "<td>ds-stone / gravel</td><td>4</td><td>0</td><td>3</td><td>0.0%</td>" in html
+    names = supplier_codes(store.engine)
+    sand, gravel = f"{names['hx-sand']} / 砂 Sand 0/4", f"{names['ds-stone']} / 碎石 Crushed stone 5/25"
+    assert f'data-series="{sand}"' in html and f'data-series="{gravel}"' in html    # names, not codes
+    # trucks, sampled, rejected, held for quality, reject rate, anti-cheat holds:
+    # hx-sand: 7 trucks (one not sampled), 6 sampled, 6 rejected; ds-stone: 4 sampled (3 review + 1 pass)
+    assert f'<td title="hx-sand / sand">{sand}</td><td>7</td><td>6</td><td>6</td><td>0</td><td>100.0%</td><td data-testid="anti-cheat">0</td>' in html
+    assert f'<td title="ds-stone / gravel">{gravel}</td><td>4</td><td>4</td><td>0</td><td>3</td><td>0.0%</td><td data-testid="anti-cheat">0</td>' in html
     assert rev.get("/suppliers?since=2026-13-01").status_code == 400
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from intake.store.reviews import reject_rates
+from intake.store.supplier_rates import reject_rates
 from tests.intake.web.review_seed import add_item, plates
 from tests.intake.web.staff_support import Store
 
