@@ -296,9 +296,8 @@ def in_process(engine, shapes: dict[str, list], limit: int) -> None:
     from intake.settlement.lines import as_json, decode_cursor
     from intake.settlement.local import page
     from intake.store.db import read_only
-    from intake.web.verified import failing
 
-    reader, zone = read_only(engine), ZoneInfo("UTC")
+    reader, zone, check = read_only(engine), ZoneInfo("UTC"), chain_check(engine)
     print("\nthe same without HTTP (page + chain check + JSON), ms")
     for name, cursors in shapes.items():
         if cursors[0] == "favicon":
@@ -306,8 +305,7 @@ def in_process(engine, shapes: dict[str, list], limit: int) -> None:
         times = []
         for cursor in cursors:
             began = time.perf_counter()
-            lines, _, _ = page(reader, decode_cursor(cursor).get("t", 0), limit, "bench",
-                               lambda t, ids: failing(engine, reader, t, ids))
+            lines, _, _ = page(reader, decode_cursor(cursor).get("t", 0), limit, "bench", check)
             json.dumps([as_json(d, zone) for d in lines])
             times.append((time.perf_counter() - began) * 1000)
         times.sort()
@@ -336,7 +334,6 @@ def small_rows(n: int = 20_000) -> list[tuple[str, str, str, str]]:
     from intake.settlement.lines import as_json
     from intake.settlement.local import page
     from intake.store.db import read_only
-    from intake.web.verified import failing
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "settlement.db"
@@ -347,7 +344,7 @@ def small_rows(n: int = 20_000) -> list[tuple[str, str, str, str]]:
         times = []
         for _ in range(50):
             began = time.perf_counter()
-            lines, _, _ = page(reader, rng.randrange(n - 100), 100, "bench", lambda t, ids: failing(engine, reader, t, ids))
+            lines, _, _ = page(reader, rng.randrange(n - 100), 100, "bench", chain_check(engine))
             json.dumps([as_json(d, zone) for d in lines])
             times.append((time.perf_counter() - began) * 1000)
         began = time.perf_counter()
