@@ -34,11 +34,13 @@ from intake.lane.machine import (
     Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid, RecordWeight, Refuse,
     Refused, ShowRefusal, StopProbe, StoreBack, StoreFailed, VisitOver, not_admissible, owed_visit, step,
 )
+from intake.lane.events import LoadAccepted
 from intake.lane.status import LaneStatus, Receipt, StatusHub
 from intake.lane.view import lane_status
 from intake.store.crashpoint import crash_point
 from intake.store.outage import StoreOutage
 from intake.store.records import Admission, Records, Refusal
+from intake.store.stored_tare import use_stored_tare
 from intake.watchdog import Heartbeat, Watchdog, WatchedThread, thread_loop
 
 log = logging.getLogger(__name__)
@@ -409,6 +411,8 @@ class LaneDriver:
                 self._jobs.put_nowait(self._admission)   # the supervised worker takes it
             else:
                 self._inspection = asyncio.create_task(self._inspect(self._admission))
+        elif isinstance(command, LoadAccepted):
+            await self._stored_tare_exit(command.visit)
         elif isinstance(command, Barrier):
             await self._move_barrier(command)
         elif isinstance(command, StopProbe):
@@ -446,6 +450,23 @@ class LaneDriver:
                 await asyncio.to_thread(self.records.record_decision, command.visit, "review",
                                         [command.reason], None)
             await self._visit_done(command.visit)
+
+    async def _stored_tare_exit(self, visit: str) -> None:
+        """One weighing, where the plant allows it: the delivery ends on the vehicle's valid
+        stored tare, recorded before the plant arm opens, and its ticket is issued now. Without
+        a valid tare (or the store failing) nothing is recorded and the truck weighs out."""
+        if not self.cfg.weighing.stored_tare_exit:
+            return
+        try:
+            used = await asyncio.to_thread(use_stored_tare, self.records.engine, visit,
+                                           self.cfg.weighing.stored_tare_max_age_days)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("lane %s: stored tare not recorded for %s (%s); it weighs out", self.cfg.id, visit, exc)
+            return
+        if used is None:
+            return
+        await self._visit_done(visit)
+        self._receipt_read = asyncio.create_task(self._keep_receipt(visit))
 
     async def _latch_record(self, command: RecordLatch | RecordReset) -> None:
         if isinstance(command, RecordLatch):

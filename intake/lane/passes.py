@@ -11,7 +11,7 @@ from dataclasses import replace
 from intake.config import WeighingConfig
 from intake.lane.events import (
     Admitted, Barrier, BarrierName, Command, DeviceFault, EXIT_BARRIERS, Inspect, InspectionDone, Interlocks,
-    LaneFaults, LaneReset, Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid,
+    LaneFaults, LaneReset, LoadAccepted, Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid,
     RecordWeight, Refuse, StopProbe, VisitOver,
 )
 from intake.lane.state import LaneState, Steady, next_pass, out_of_service
@@ -112,7 +112,8 @@ def on_inspected(state: LaneState, ev: InspectionDone) -> tuple[LaneState, list[
     if state.phase is not Phase.INSPECTING:
         return state, []
     assert state.visit is not None
-    verdict, reasons, commands = ev.verdict, ev.reasons, []
+    verdict, reasons = ev.verdict, ev.reasons
+    commands: list[Command] = []
     if state.holds and verdict in (None, "pass"):
         # The weight changed or a grating was broken while the truck waited: whatever the
         # sample says, this load is not accepted unseen.
@@ -127,6 +128,8 @@ def on_inspected(state: LaneState, ev: InspectionDone) -> tuple[LaneState, list[
     route: BarrierName = "plant" if verdict in (None, "pass") else "return"
     new = replace(state, phase=Phase.ROUTING, since=ev.now, verdict=verdict, reasons=reasons, route=route,
                   probe=False)
+    if route == "plant" and state.kind == "in":
+        commands.append(LoadAccepted(state.visit))   # before the arm: a stored tare is recorded first
     return new, [*commands, Barrier(route, True)]
 
 

@@ -23,6 +23,7 @@ from intake.lab.results import LabResult
 from intake.settlement.lines import Delivery, Window, lab_summary
 from intake.store.db import read_only
 from intake.store.linked import Checked, key_or_none, read_checked
+from intake.store.stored_tare import StoredTareUse
 from intake.store.tables import Decision, Visit, Weighing
 from intake.ticket.tables import Ticket
 
@@ -32,6 +33,7 @@ VISIT: Table = Visit.__table__              # type: ignore[attr-defined]
 WEIGHING: Table = Weighing.__table__        # type: ignore[attr-defined]
 DECISION: Table = Decision.__table__        # type: ignore[attr-defined]
 LAB: Table = LabResult.__table__            # type: ignore[attr-defined]
+STORED: Table = StoredTareUse.__table__     # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,11 @@ def _lines(conn: Connection, tickets: Checked, site: str, check: ChainCheck | No
     weighing_rows = _read(conn, check, WEIGHING, WEIGHING.c.visit_id.in_(visits), (WEIGHING.c.id,))
     decision_rows = _read(conn, check, DECISION, DECISION.c.visit_id.in_(visits), (DECISION.c.id,))
     lab_rows = _read(conn, check, LAB, LAB.c.blind_code.in_(codes) if codes else false(), (LAB.c.id,))
+    stored = [t["visit_id"] for t in tickets.rows if t["tare_source"] == "stored"]
+    stored_rows = _read(conn, check, STORED, STORED.c.visit_id.in_(stored) if stored else false())
     by_visit: dict[str, list[tuple[str, str]]] = {}     # visit -> (table, pk) of its rows
+    for s in stored_rows.rows:
+        by_visit.setdefault(s["visit_id"], []).append(("stored_tare_use", str(s["id"])))
     decisions: dict[str, list[Mapping[str, Any]]] = {}
     for w in weighing_rows.rows:
         by_visit.setdefault(w["visit_id"], []).append(("weighing", str(w["id"])))
@@ -120,7 +126,8 @@ def _lines(conn: Connection, tickets: Checked, site: str, check: ChainCheck | No
     for r in lab_rows.rows:
         labs.setdefault(r["blind_code"], []).append(r)
     bad = {(name, pk) for name, part in (("ticket", tickets), ("visit", visit_rows), ("weighing", weighing_rows),
-                                         ("decision", decision_rows), ("lab_result", lab_rows)) for pk in part.bad}
+                                         ("decision", decision_rows), ("lab_result", lab_rows),
+                                         ("stored_tare_use", stored_rows)) for pk in part.bad}
     out = []
     for t in tickets.rows:
         mine = labs.get(t["blind_code"], []) if t["blind_code"] is not None else []

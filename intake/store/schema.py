@@ -14,7 +14,7 @@ MIGRATED_MODULES: tuple[str, ...] = (
     "intake.store.tables", "intake.metrology.tables", "intake.ident.tags", "intake.lab.results",
     "intake.sampling.tables", "intake.store.reviews", "intake.auth.tables", "intake.store.retention",
     "intake.store.lane_events", "intake.store.master_changes", "intake.ticket.tables",
-    "intake.learning.tables", "intake.alarms.tables",
+    "intake.learning.tables", "intake.alarms.tables", "intake.store.stored_tare",
 )
 
 
