@@ -375,6 +375,8 @@ def main() -> None:
         generate(args.db, args.n)
         link_tail(args.db, args.n, linked)
         print(f"generated in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    # A set built by an older checkout: bring its schema to the current head (cheap when it is).
+    open_engine(f"sqlite:///{args.db}", KEY, migrate=True, check=False).dispose()
     have = first_linked(args.db)
     if have is not None and have > args.n - linked + 1:   # a data set built with fewer links: add the front
         began = time.perf_counter()

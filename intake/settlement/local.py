@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, false, func, select, tuple_
+from sqlalchemy import ColumnElement, Table, and_, func, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
 from intake.lab.results import LabResult
@@ -110,9 +110,10 @@ def _lines(conn: Connection, tickets: Checked, site: str, check: ChainCheck | No
     visit_rows = _read(conn, check, VISIT, VISIT.c.id.in_(visits))
     weighing_rows = _read(conn, check, WEIGHING, WEIGHING.c.visit_id.in_(visits), (WEIGHING.c.id,))
     decision_rows = _read(conn, check, DECISION, DECISION.c.visit_id.in_(visits), (DECISION.c.id,))
-    lab_rows = _read(conn, check, LAB, LAB.c.blind_code.in_(codes) if codes else false(), (LAB.c.id,))
+    none = Checked([], set())   # no query for what the chunk cannot have
+    lab_rows = _read(conn, check, LAB, LAB.c.blind_code.in_(codes), (LAB.c.id,)) if codes else none
     stored = [t["visit_id"] for t in tickets.rows if t["tare_source"] == "stored"]
-    stored_rows = _read(conn, check, STORED, STORED.c.visit_id.in_(stored) if stored else false())
+    stored_rows = _read(conn, check, STORED, STORED.c.visit_id.in_(stored)) if stored else none
     by_visit: dict[str, list[tuple[str, str]]] = {}     # visit -> (table, pk) of its rows
     for s in stored_rows.rows:
         by_visit.setdefault(s["visit_id"], []).append(("stored_tare_use", str(s["id"])))
