@@ -102,3 +102,44 @@ def test_no_stored_tare_exit_without_a_valid_tare_or_a_let_in_load(records: Reco
     assert use_stored_tare(records.engine, rejected, MAX_AGE, now=NOW) is None
     again = records.admit(fresh, "1")   # no record: the rejected truck still weighs out (exit weight)
     assert isinstance(again, Admission) and (again.kind, again.visit) == ("out", rejected)
+
+
+def test_the_demo_gate_closes_let_in_loads_on_their_stored_tare(tmp_path: Path) -> None:
+    """The whole gate on the simulated plant with one weighing allowed: every load let in gets a
+    stored-tare ticket at its weigh-in (net = gross - the vehicle's stored tare, the chain
+    vouching), every load sent back still weighs out, and the records verify."""
+    import asyncio
+
+    from intake.config import load_config
+    from intake.demo.runner import DEMO_CONFIG, DemoOptions, run_demo
+    from intake.store.db import open_engine
+    from intake.store.keys import load_key
+    from intake.store.stored_tare import StoredTareUse
+    from intake.ticket.tables import Ticket
+    from hardware.sim.plant import PlantTiming
+
+    text = DEMO_CONFIG.read_text(encoding="utf-8").replace("[lanes.weighing]\n", "[lanes.weighing]\nstored_tare_exit = true\n", 1)
+    config = tmp_path / "gate.toml"
+    config.write_text(text, encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'gate.db'}"
+    out: list[dict] = []
+    opts = DemoOptions(trucks=4, speed=50, db=db, web=False, sampling_rate=1.0, data_dir=tmp_path / "data",
+                       config=config, plant_timing=PlantTiming(one_weighing=True))
+    code = asyncio.run(asyncio.wait_for(run_demo(opts, out.append), timeout=240))
+    assert code == 0 and len(out) == 4
+    engine = open_engine(db, load_key(load_config(DEMO_CONFIG).site.audit_key), migrate=False)
+    with Session(engine) as session:
+        tickets = {t.plate: t for t in session.exec(select(Ticket))}
+        used = {u.visit_id: u for u in session.exec(select(StoredTareUse))}
+        tares = {v.plate: v.stored_tare_kg for v in session.exec(select(Vehicle))}
+    assert len(tickets) == 4 and any(t.received for t in tickets.values())
+    for plate, t in tickets.items():
+        if t.received:
+            assert (t.tare_source, t.second_kg, t.net_kg) == ("stored", used[t.visit_id].tare_kg, t.gross_kg - t.second_kg)
+            assert t.second_kg == tares[plate] and t.tare_at is not None
+        else:
+            assert t.second_kind == "exit" and t.visit_id not in used   # sent back: weighed out with its load
+        check = check_ticket(engine, t.code)
+        assert check is not None and check.vouched, check.summary()
+    assert verify(engine, load_key(load_config(DEMO_CONFIG).site.audit_key)).ok
+    engine.dispose()
