@@ -92,6 +92,10 @@ class WeighingConfig(Strict):
     # W8: a stored tare is tied to a date and expires; the reference gives no figure, 90 days is
     # the common vendor default. A visit compared with an older (or undated) one is held.
     stored_tare_max_age_days: float = Field(90.0, gt=0, description="a stored tare older than this is expired")
+    # One weighing: where the plant's rules allow it, a vehicle with a valid stored tare whose
+    # load is let in leaves without a weigh-out; its ticket says the tare is stored, with its date.
+    stored_tare_exit: bool = Field(False, description="a let-in load of a vehicle with a valid stored tare "
+                                                      "ends its delivery at the weigh-in (no weigh-out)")
 
 
 class AttendantConfig(Strict):

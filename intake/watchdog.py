@@ -4,7 +4,12 @@ silent past its period is hung. A hung or crashed loop is cancelled and started 
 person restarts the gate. While a loop is down its `on_down` hook keeps the lane closed and
 says why; `on_up` runs once the new loop has beaten again.
 
-systemd: WATCHDOG=1 goes to $NOTIFY_SOCKET only while every loop is healthy. A loop that gave
+A loop registered with `essential=False` (the alarm watcher and its delivery worker) is watched
+and restarted the same way, and shown in `report()`, but its being down neither degrades the
+gate's health nor stops the systemd pets: alarms observe the gate, and a whole-service restart
+for a stuck alarm loop would stop lanes that work.
+
+systemd: WATCHDOG=1 goes to $NOTIFY_SOCKET only while every essential loop is healthy. A loop that gave
 up, or an event loop so stuck that this supervisor cannot run either, stops the pets and
 systemd restarts the whole service (WatchdogSec in deploy/intake-gate.service).
 """
@@ -59,6 +64,7 @@ class Watched:
     restarted_at: float = 0.0
     down: str | None = None         # why the loop is not running normally now
     gave_up: bool = False           # rate limit hit: stays down
+    essential: bool = True          # down: the gate is degraded and systemd is not petted
 
 
 class SystemdNotifier:
@@ -110,18 +116,19 @@ class Watchdog:
         self._last_status = ""
 
     def watch(self, name: str, factory: LoopFactory, *, period_s: float, lane: str | None = None,
-              on_down: DownHook | None = None, on_up: Callable[[], None] | None = None) -> Heartbeat:
+              on_down: DownHook | None = None, on_up: Callable[[], None] | None = None,
+              essential: bool = True) -> Heartbeat:
         """Register a loop (started by `run`); returns the heartbeat the loop must beat."""
         if name in self.loops:
             raise ValueError(f"loop {name!r} is already watched")
         beat = Heartbeat(period_s)
-        self.loops[name] = Watched(name, lane, factory, beat, on_down, on_up)
+        self.loops[name] = Watched(name, lane, factory, beat, on_down, on_up, essential=essential)
         if self._running:
             self._start(self.loops[name])
         return beat
 
     def healthy(self) -> bool:
-        return all(w.down is None for w in self.loops.values())
+        return all(w.down is None for w in self.loops.values() if w.essential)
 
     def restarts(self) -> dict[str, int]:
         return {name: w.total_restarts for name, w in self.loops.items()}
@@ -131,7 +138,7 @@ class Watchdog:
         now = time.monotonic()
         return {name: {"state": "failed" if w.gave_up else "down" if w.down else "ok",
                        "heartbeat_age_s": round(now - w.heartbeat.at, 2), "restarts": w.total_restarts,
-                       **({"reason": w.down} if w.down else {})}
+                       **({"reason": w.down} if w.down else {}), **({} if w.essential else {"essential": False})}
                 for name, w in self.loops.items()}
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -193,7 +200,7 @@ class Watchdog:
         w.task = asyncio.create_task(w.factory(), name=f"loop {w.name}")
 
     def _notify(self) -> None:
-        down = [f"{w.name}: {w.down}" for w in self.loops.values() if w.down]
+        down = [f"{w.name}: {w.down}" for w in self.loops.values() if w.down and w.essential]
         status = "; ".join(down) if down else "all loops healthy"
         changed = status != self._last_status
         if changed:

@@ -61,6 +61,9 @@ class PlantTiming:
     # Stuck on the deck with no route barrier ever opening (a lane that stays down): staff
     # back the truck off. Longer than any inspection the gate may legitimately run.
     route_give_up_s: float = 600.0
+    # One weighing (a gate with weighing.stored_tare_exit): a truck let into the plant leaves
+    # from there after unloading, it does not come back over the scale.
+    one_weighing: bool = False
 
 
 @dataclass
@@ -165,6 +168,9 @@ class Plant:
             return
         if route == "plant":
             await self.clock.sleep(self.timing.unload_s)
+            if self.timing.one_weighing:
+                self.finished.append(truck.plate)
+                return
             remaining = truck.tare_kg
         else:
             await self.clock.sleep(self.timing.travel_s)  # sent back: goes round with its load

@@ -6,6 +6,12 @@
   `sign` = base64(HMAC-SHA256(key=secret, "timestamp\\nsecret")), URL-encoded.
 - Plain JSON: the alarm's fields (messages.fields) as one object; any 2xx is delivered.
 - E-mail: a text/plain UTF-8 message over SMTP, STARTTLS when configured.
+
+Every try of one delivery carries the same id (messages.delivery_id), so a receiver can drop a
+copy: a gate that crashed after a send but before marking it sent sends it again. Webhooks get
+it as the `Idempotency-Key` header (and `delivery_id` in the plain JSON body, a last line
+`编号 ID:` in a robot's text); a mail as its `Message-ID` (`<id@sender's domain>`, which mail
+stores already deduplicate on) and an `X-Intake-Delivery-Id` header.
 """
 from __future__ import annotations
 
@@ -33,10 +39,14 @@ class DeliveryError(Exception):
     """The channel did not take the alarm; the message says why (kept in the attempt log)."""
 
 
+DELIVERY_HEADER = "X-Intake-Delivery-Id"
+
+
 @dataclass(frozen=True)
 class Post:
     url: str
     body: dict[str, Any]
+    delivery: str | None = None
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
@@ -52,21 +62,23 @@ def signed_url(url: str, secret: str, now: datetime) -> str:
 
 
 def webhook_post(ch: WebhookChannel, ev: AlarmEvent, site: str, tz: str, suppressed: int,
-                 now: datetime) -> Post:
+                 now: datetime, delivery: str | None = None) -> Post:
     """What is posted where, for one alarm on one webhook channel."""
     if ch.kind == "json":
-        return Post(ch.url, messages.fields(ev, site, tz, suppressed))
-    body = {"msgtype": "text", "text": {"content": messages.text(ev, site, tz, suppressed)}}
+        return Post(ch.url, messages.fields(ev, site, tz, suppressed, delivery), delivery)
+    body = {"msgtype": "text", "text": {"content": messages.text(ev, site, tz, suppressed, delivery)}}
     secret = _secret(ch.secret)
     url = signed_url(ch.url, secret, now) if ch.kind == "dingtalk" and secret else ch.url
-    return Post(url, body)
+    return Post(url, body, delivery)
 
 
 def send_post(post: Post, kind: str, timeout_s: float) -> str:
     """POST the JSON body; returns the answer's status line. Raises DeliveryError."""
     data = json.dumps(post.body, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(post.url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if post.delivery:
+        headers |= {"Idempotency-Key": post.delivery, DELIVERY_HEADER: post.delivery}
+    request = urllib.request.Request(post.url, data=data, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as answer:   # noqa: S310 (http(s) by config)
             status, raw = answer.status, answer.read(65536)
@@ -98,14 +110,18 @@ def _secret(value: str) -> str:
     return resolved
 
 
-def mail(ch: EmailChannel, ev: AlarmEvent, site: str, tz: str, suppressed: int, now: datetime) -> EmailMessage:
+def mail(ch: EmailChannel, ev: AlarmEvent, site: str, tz: str, suppressed: int, now: datetime,
+         delivery: str | None = None) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = messages.subject(ev, site)
     msg["From"] = ch.sender
     msg["To"] = ", ".join(ch.to)
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = make_msgid(domain=ch.sender.rsplit("@", 1)[1])
-    msg.set_content(messages.text(ev, site, tz, suppressed), charset="utf-8")
+    domain = ch.sender.rsplit("@", 1)[1]
+    msg["Message-ID"] = f"<{delivery}@{domain}>" if delivery else make_msgid(domain=domain)
+    if delivery:
+        msg[DELIVERY_HEADER] = delivery
+    msg.set_content(messages.text(ev, site, tz, suppressed, delivery), charset="utf-8")
     return msg
 
 
@@ -126,8 +142,9 @@ def send_mail(ch: EmailChannel, msg: EmailMessage) -> str:
 
 
 def deliver(ch: WebhookChannel | EmailChannel, ev: AlarmEvent, site: str, tz: str, suppressed: int,
-            now: datetime) -> str:
-    """Send one alarm on one channel (blocking: run it in a worker thread). Raises DeliveryError."""
+            now: datetime, delivery: str | None = None) -> str:
+    """Send one alarm on one channel (blocking: run it in a worker thread). Raises DeliveryError.
+    `delivery`: the id every try of this delivery carries (the worker always gives one)."""
     if isinstance(ch, EmailChannel):
-        return send_mail(ch, mail(ch, ev, site, tz, suppressed, now))
-    return send_post(webhook_post(ch, ev, site, tz, suppressed, now), ch.kind, ch.timeout_s)
+        return send_mail(ch, mail(ch, ev, site, tz, suppressed, now, delivery))
+    return send_post(webhook_post(ch, ev, site, tz, suppressed, now, delivery), ch.kind, ch.timeout_s)

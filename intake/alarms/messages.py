@@ -2,6 +2,7 @@
 in the site's zone. Pure: an AlarmEvent in, text out."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,8 @@ TITLES: dict[str, tuple[str, str]] = {
     "test": ("测试告警", "Test alarm"),
 }
 DETAIL_MAX = 300   # characters of detail in a message (a robot's text is at most 2048 bytes)
+# The namespace of delivery ids (uuid5): fixed forever, or every id a receiver keeps changes.
+DELIVERY_NS = uuid.UUID("6b1f4f2e-3c1d-5a8e-9a41-2d7c0e9b5f10")
 
 
 class AlarmEvent(BaseModel):
@@ -38,6 +41,14 @@ class AlarmEvent(BaseModel):
     detail: str = ""           # free text: a fault's name, the free space, the chain's problem
     # review_waiting: the rule's after_min; disk_low: the rule's below_gb (the rule it is for)
     threshold: float | None = None
+
+
+def delivery_id(site: str, rule: str, key: str, channel: str) -> str:
+    """The id one alarm carries to one channel, the same on every try: a crash between a send
+    and its "sent" mark sends it again, and the receiver drops the copy by this id. It depends
+    only on what the alarm is (site, rule, fact, channel), not on outbox row numbers, so a copy
+    sent past the outbox (the store failing) carries the same id as the outbox's own try."""
+    return str(uuid.uuid5(DELIVERY_NS, "\n".join((site, rule, key, channel))))
 
 
 def _reasons(codes: list[str]) -> tuple[str, str]:
@@ -58,7 +69,7 @@ def _faults(codes: list[str]) -> tuple[str, str]:
     return "；".join(w[0] for w in words), "; ".join(w[1] for w in words)
 
 
-def lines(ev: AlarmEvent, site: str, tz: str, suppressed: int = 0) -> list[str]:
+def lines(ev: AlarmEvent, site: str, tz: str, suppressed: int = 0, delivery: str | None = None) -> list[str]:
     """The message, one line per fact, each line `中文 English: value`."""
     zh, en = TITLES.get(ev.event, (ev.event, ev.event))
     local = ev.at.astimezone(ZoneInfo(tz))
@@ -81,11 +92,13 @@ def lines(ev: AlarmEvent, site: str, tz: str, suppressed: int = 0) -> list[str]:
     out.append(f"时间 Time: {local:%Y-%m-%d %H:%M:%S} ({tz})")
     if suppressed:
         out.append(f"此前 {suppressed} 条同类告警被限流 / {suppressed} similar alarm(s) held back by the rate limit")
+    if delivery:
+        out.append(f"编号 ID: {delivery}")   # a person seeing the same id twice knows it is a copy
     return out
 
 
-def text(ev: AlarmEvent, site: str, tz: str, suppressed: int = 0) -> str:
-    return "\n".join(lines(ev, site, tz, suppressed))
+def text(ev: AlarmEvent, site: str, tz: str, suppressed: int = 0, delivery: str | None = None) -> str:
+    return "\n".join(lines(ev, site, tz, suppressed, delivery))
 
 
 def subject(ev: AlarmEvent, site: str) -> str:
@@ -95,7 +108,7 @@ def subject(ev: AlarmEvent, site: str) -> str:
     return f"[{site}] {zh} {en}{where}{plate}"
 
 
-def fields(ev: AlarmEvent, site: str, tz: str, suppressed: int = 0) -> dict[str, Any]:
+def fields(ev: AlarmEvent, site: str, tz: str, suppressed: int = 0, delivery: str | None = None) -> dict[str, Any]:
     """The plain-JSON channel's body: every fact as its own field, and the text."""
     zh, en = TITLES.get(ev.event, (ev.event, ev.event))
     rzh, ren = _reasons(ev.reasons)
@@ -104,4 +117,4 @@ def fields(ev: AlarmEvent, site: str, tz: str, suppressed: int = 0) -> dict[str,
             "plate": ev.plate, "visit": ev.visit, "reasons": list(ev.reasons), "reasons_zh": rzh,
             "reasons_en": ren, "faults": list(ev.faults), "faults_zh": fzh, "faults_en": fen, "detail": ev.detail, "at": ev.at.isoformat(),
             "at_local": ev.at.astimezone(ZoneInfo(tz)).isoformat(), "timezone": tz,
-            "suppressed": suppressed, "text": text(ev, site, tz, suppressed)}
+            "suppressed": suppressed, "delivery_id": delivery, "text": text(ev, site, tz, suppressed, delivery)}

@@ -76,6 +76,7 @@ class Due:
     event: AlarmEvent
     held_back: int
     raised_at: datetime
+    rule: str
 
 
 def due(engine: Engine, now: datetime, limit: int = 50) -> list[Due]:
@@ -84,8 +85,8 @@ def due(engine: Engine, now: datetime, limit: int = 50) -> list[Due]:
         rows = session.exec(select(AlarmDelivery, Alarm).join(Alarm, col(Alarm.id) == col(AlarmDelivery.alarm_id))
                             .where(AlarmDelivery.status == "pending", col(AlarmDelivery.next_at) <= now)
                             .order_by(col(AlarmDelivery.next_at), col(AlarmDelivery.id)).limit(limit)).all()
-        return [Due(d.id or 0, d.channel, d.attempts, AlarmEvent.model_validate(a.body), a.held_back, aware(a.at))
-                for d, a in rows]
+        return [Due(d.id or 0, d.channel, d.attempts, AlarmEvent.model_validate(a.body), a.held_back, aware(a.at),
+                    a.rule) for d, a in rows]
 
 
 def record_attempt(engine: Engine, item: Due, ok: bool, result: str, now: datetime, backoff: Backoff) -> str:
@@ -170,7 +171,8 @@ def due_by_id(engine: Engine, delivery_id: int) -> Due:
         assert d is not None
         a = session.get(Alarm, d.alarm_id)
         assert a is not None
-        return Due(delivery_id, d.channel, d.attempts, AlarmEvent.model_validate(a.body), a.held_back, aware(a.at))
+        return Due(delivery_id, d.channel, d.attempts, AlarmEvent.model_validate(a.body), a.held_back, aware(a.at),
+                   a.rule)
 
 
 def counts(engine: Engine) -> dict[str, int]:

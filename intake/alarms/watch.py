@@ -24,6 +24,7 @@ from intake.alarms.messages import AlarmEvent
 from intake.alarms.outbox import Raised, raise_alarm
 from intake.alarms.sources import new_decisions, resume_cursor, waiting_reviews
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
+from intake.watchdog import Heartbeat
 
 log = logging.getLogger(__name__)
 GB = 1_000_000_000
@@ -184,15 +185,20 @@ class AlarmWatcher:
             del self._sent_direct[next(iter(self._sent_direct))]
         self.direct(ev)
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, beat: Heartbeat | None = None) -> None:
         """Until `stop`: a look every `poll_s` wall seconds, and one last look after it (what
         the last seconds decided is in the outbox for the next start). Errors are logged, never
-        raised."""
+        raised. `beat`: the watchdog's heartbeat, beaten before and after each look, so a look
+        that never comes back (a store that hangs) is seen and the loop restarted."""
         while True:
+            if beat is not None:
+                beat.beat()
             try:
                 await asyncio.to_thread(self.look, self.snapshot())
             except Exception:
                 log.exception("alarm watcher: this look failed; the next one goes on")
+            if beat is not None:
+                beat.beat()
             if stop.is_set():
                 return
             with contextlib.suppress(asyncio.TimeoutError):

@@ -2,6 +2,7 @@
 
     intake settlement export  --from 2026-12-01 --to 2026-12-31 [--supplier CODE] [--format csv|json] [--out FILE]
     intake settlement summary --from 2026-12-01 --to 2026-12-31 [--supplier CODE] [--json]
+    intake settlement page    [--after CURSOR] [--limit N]      the API's incremental page, as JSON lines
 
 From the gate's database (--config / --db / --key, as `intake audit`), or with --central URL from
 the central PostgreSQL for every gate that syncs to it (--site narrows it to one). Days are the
@@ -28,7 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from intake.cli.db import CONFIG, DB, KEY, audit_key, resolve, site_config
 from intake.cli.output import JSON, emit, err, fail, finish, line, note, show, write
 from intake.settlement.lines import (
-    COLUMNS, BadArgument, Delivery, SummaryRow, Window, as_json, as_row, summarise, summary_json, window,
+    COLUMNS, BadArgument, Delivery, SummaryRow, Window, as_json, as_row, summarise, summary_json, summary_pages,
+    window,
 )
 from intake.store.csvcells import neutralise
 
@@ -80,6 +82,18 @@ class Source:
 
         assert self.site is not None
         return deliveries(self.engine, w, self.site, chain_check(self.engine))
+
+    def page(self, after: dict[str, int], limit: int) -> tuple[list[Delivery], dict[str, int], bool]:
+        """The ERP API's incremental page (intake.web.settlement): the same lines and cursor."""
+        if self.central:
+            from intake.settlement.central import central_page
+
+            return central_page(self.engine, after, limit, self.site)
+        from intake.settlement.local import chain_check, page
+
+        assert self.site is not None
+        lines, last, more = page(self.engine, after.get("t", 0), limit, self.site, chain_check(self.engine))
+        return lines, {"t": last}, more
 
     def count(self, w: Window) -> int:
         if self.central:
@@ -203,20 +217,25 @@ def summary_cmd(since: str = FROM, until: str = TO, supplier: Optional[str] = SU
                 central: Optional[str] = CENTRAL, site: Optional[str] = SITE, tz: Optional[str] = TZ,
                 db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optional[str] = KEY,
                 json_out: bool = JSON) -> None:
-    """Per day and supplier: trucks, tonnes received, rejected, held for review."""
+    """Per day and supplier: trucks, tonnes received, rejected, held for review. Any period: it
+    is read 31 days at a time, and with --json each stretch's rows are written as it is done."""
     source = Source(db, config, key, central, site, tz)
-    w = _window(since, until, source.zone, supplier)
     try:
-        with _progress(source.count(w), quiet=json_out) as tick:
-            rows = summarise(_counted(source.lines(w), tick), source.zone)
+        pages = list(summary_pages(since, until, source.zone, supplier))   # a few dates each, not lines
+    except BadArgument as exc:
+        fail(f"--{exc}", 2)
+    kept: list[SummaryRow] = []    # for the table only (people read it); --json keeps nothing
+    unverified = 0
+    try:
+        for p in pages:
+            for r in summarise(source.lines(p.window), source.zone):
+                unverified += r.unverified
+                emit(summary_json(r)) if json_out else kept.append(r)
     except (SQLAlchemyError, OSError) as exc:
         _from_db(exc, source)
-    if json_out:
-        for r in rows:
-            emit(summary_json(r))
-    else:
-        _table(rows, since, until)
-    finish(not any(r.unverified for r in rows))
+    if not json_out:
+        _table(kept, since, until)
+    finish(not unverified)
 
 
 def _table(rows: list[SummaryRow], since: str, until: str) -> None:
@@ -238,3 +257,29 @@ def _table(rows: list[SummaryRow], since: str, until: str) -> None:
         table.add_row(*cells(str(r.day), r.supplier, [r]))
     table.add_row(*cells("total", "", rows), style="bold")
     show(table)
+
+
+@app.command("page")
+def page_cmd(after: Optional[str] = typer.Option(None, "--after", help="The cursor the last page handed out."),
+             limit: int = typer.Option(100, "--limit", min=1, max=1000, help="Deliveries at most."),
+             central: Optional[str] = CENTRAL, site: Optional[str] = SITE, tz: Optional[str] = TZ,
+             db: Optional[str] = DB, config: Optional[Path] = CONFIG, key: Optional[str] = KEY) -> None:
+    """The deliveries after a cursor, as GET /api/settlement/deliveries gives them: one JSON line
+    each, then {"next": CURSOR, "more": bool}. With --central, every gate's (one cursor)."""
+    import json
+
+    from intake.settlement.lines import decode_cursor, encode_cursor
+
+    source = Source(db, config, key, central, site, tz)
+    try:
+        positions = decode_cursor(after)
+    except BadArgument as exc:
+        fail(f"--{exc}", 2)
+    try:
+        lines, following, more = source.page(positions, limit)
+    except (SQLAlchemyError, OSError) as exc:
+        _from_db(exc, source)
+    for d in lines:
+        line(json.dumps(as_json(d, source.zone), ensure_ascii=False))
+    line(json.dumps({"next": encode_cursor(following), "more": more}))
+    finish(not any(d.verified is False for d in lines))

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from intake.lane.events import AttendantCalled, AttendantDecision, Barrier, Command, Phase, RecordAttendant, RecordHold
+from intake.lane.events import (
+    AttendantCalled, AttendantDecision, Barrier, Command, LoadAccepted, Phase, RecordAttendant, RecordHold,
+)
 from intake.lane.state import LaneState, out_of_service
 from intake.lane.status import Verdict
 
@@ -40,7 +42,9 @@ def on_attendant(state: LaneState, ev: AttendantDecision) -> tuple[LaneState, li
     new = replace(state, phase=Phase.ROUTING, since=ev.now, verdict=verdict, reasons=(f"attendant_{ev.action}",),
                   route="plant" if release else "return", held_until=None, attendant=ev.action, called=None)
     recorded = RecordAttendant(ev.visit, ev.action, ev.by.strip(), ev.reason.strip(), ev.request)
-    return new, [recorded, Barrier("plant" if release else "return", True)]
+    if release:   # into the plant as any accepted load: a stored tare is recorded before the arm
+        return new, [recorded, LoadAccepted(ev.visit), Barrier("plant", True)]
+    return new, [recorded, Barrier("return", True)]
 
 
 def refusal(state: LaneState, ev: AttendantDecision) -> str | None:

@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import replace
 from functools import partial
-from typing import Any, Awaitable, Callable, Coroutine
+from typing import Any, Callable, Coroutine
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,12 +29,14 @@ from intake.lane.barriers import ArmOrder, all_down, arm_faults, stamped
 from intake.lane.devices import GateIO, ScaleSource, frame_to_kg
 from intake.lane.interlocks import ProbeSignals, failing, view_of
 from intake.lane.latch import LatchDesk
+from intake.lane.pass_records import PassRecords, VisitDone, Weighed
 from intake.lane.machine import (
     BARRIERS, Admitted, ArmsClosed, Barrier, BarrierName, BarrierNotTaken, CloseWhenClear, Command, DeviceFault,
     Event, Inspect, InspectionDone, Interlocks, IOLink, LaneFaults, LaneReset, LaneState, LoopDown, LoopUp,
     Phase, ProbeCycle, ProbeProgress, Readings, RecordAttendant, RecordHold, RecordLatch, RecordReset, RecordVoid, RecordWeight, Refuse,
     Refused, ShowRefusal, StopProbe, StoreBack, StoreFailed, VisitOver, not_admissible, owed_visit, step,
 )
+from intake.lane.events import LoadAccepted
 from intake.lane.status import LaneStatus, Receipt, StatusHub
 from intake.lane.view import lane_status
 from intake.store.crashpoint import crash_point
@@ -55,12 +57,10 @@ IO_TIMEOUT_S = 5.0          # wall seconds for one I/O module call while failing
 # lane loop's watchdog period (it beats at each try).
 START_RETRY_FIRST_S, START_RETRY_MAX_S = 0.5, 10.0
 
-VisitDone = Callable[[str], Awaitable[None] | None]
 RefusalSeen = Callable[[str, str], None]
-Weighed = Callable[[int, str, str, str, int], None]   # (weighing id, visit, kind, plate, kg); must not wait
 
 
-class LaneDriver:
+class LaneDriver(PassRecords):
     def __init__(self, cfg: LaneConfig, clock: Clock, scale: ScaleSource, gateio: GateIO,
                  inspector: Inspector, records: Records, hub: StatusHub,
                  on_visit_done: VisitDone | None = None, on_refused: RefusalSeen | None = None) -> None:
@@ -415,6 +415,8 @@ class LaneDriver:
                 self._jobs.put_nowait(self._admission)   # the supervised worker takes it
             else:
                 self._inspection = asyncio.create_task(self._inspect(self._admission))
+        elif isinstance(command, LoadAccepted):
+            await self._stored_tare_exit(command.visit)
         elif isinstance(command, Barrier):
             await self._move_barrier(command)
         elif isinstance(command, StopProbe):
@@ -433,42 +435,6 @@ class LaneDriver:
                 self.on_refused(command.plate, command.reason)
         elif isinstance(command, Refuse):
             log.info("lane %s: %s", self.cfg.id, command.reason)
-
-    async def _record(self, command: RecordWeight | RecordHold | RecordVoid | VisitOver) -> None:
-        if isinstance(command, RecordWeight):
-            weighing = await asyncio.to_thread(self.records.record_weight, command.visit, command.kind,
-                                               command.weight_kg, self.cfg.scale.port,
-                                               self.cfg.scale.identity(self.cfg.weighing.max_kg))
-            self._weighed(weighing, command)
-            if command.kind == "out":
-                found = await asyncio.to_thread(self.records.checks_at_weigh_out, command.visit,
-                                                command.weight_kg, self.cfg.weighing.tare_tolerance_kg,
-                                                self.cfg.weighing.stored_tare_max_age_days)
-                if found:
-                    await asyncio.to_thread(self.records.record_decision, command.visit, "review", found, None)
-                await self._visit_done(command.visit)
-                # Read beside the lane, never in its way: the return arm does not wait on it.
-                self._receipt_read = asyncio.create_task(self._keep_receipt(command.visit))
-        elif isinstance(command, RecordHold):
-            await asyncio.to_thread(self.records.record_decision, command.visit, command.verdict,
-                                    list(command.reasons), command.label)
-        else:
-            if isinstance(command, RecordVoid):
-                await asyncio.to_thread(self.records.record_decision, command.visit, "review",
-                                        [command.reason], None)
-            await self._visit_done(command.visit)
-
-    def _weighed(self, weighing: int, command: RecordWeight) -> None:
-        """Hand the committed weighing to the evidence desk: it only queues, so the sampler
-        command and the barrier that follow never wait on a camera."""
-        if self.on_weighed is None:
-            return
-        adm = self._admission
-        plate = adm.plate if adm is not None and adm.visit == command.visit else "?"
-        try:
-            self.on_weighed(weighing, command.visit, command.kind, plate, command.weight_kg)
-        except Exception:   # evidence is beside the lane, never in its way
-            log.exception("lane %s: evidence hand-over failed for weighing %s", self.cfg.id, weighing)
 
     async def _latch_record(self, command: RecordLatch | RecordReset) -> None:
         if isinstance(command, RecordLatch):
@@ -558,23 +524,7 @@ class LaneDriver:
         self.verdicts[key] = self.verdicts.get(key, 0) + 1
         await self._events.put(InspectionDone(self.clock.now(), verdict, reasons, label))
 
-    async def _visit_done(self, visit: str) -> None:
-        self.visits_done += 1
-        if self.on_visit_done is not None:
-            result = self.on_visit_done(visit)
-            if asyncio.iscoroutine(result):
-                await result
-
     # ---- the kiosk ------------------------------------------------------------------------
-
-    async def _keep_receipt(self, visit: str) -> None:
-        """The weighings and ticket the leaving driver is shown; a failed read shows none."""
-        try:
-            facts = await asyncio.to_thread(self.records.visit_summary, visit)
-        except Exception as exc:   # the store in trouble: the lane deals with that, the kiosk shows none
-            log.warning("lane %s: no receipt for the kiosk for visit %s: %s", self.cfg.id, visit, exc)
-            return
-        self._receipt = (visit, Receipt.model_validate(facts))
 
     def _publish(self, readings: Readings | None) -> None:
         s, adm = self.state, self._admission

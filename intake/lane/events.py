@@ -272,6 +272,14 @@ class StopProbe:
 
 
 @dataclass(frozen=True)
+class LoadAccepted:
+    """The weigh-in's load goes into the plant, its decision recorded. Where the plant allows
+    it, a vehicle with a valid stored tare ends its delivery here (intake.store.stored_tare):
+    the driver records the stored tare before the plant arm opens, and no weigh-out follows."""
+    visit: str
+
+
+@dataclass(frozen=True)
 class VisitOver:
     """The pass ended and its outcome is already recorded (by the store's way back)."""
     visit: str
@@ -304,4 +312,4 @@ class RecordAttendant:
 
 
 Command = Union[RecordWeight, RecordVoid, RecordHold, Inspect, Barrier, Refuse, RecordLatch, RecordReset,
-                StopProbe, VisitOver, CloseWhenClear, ShowRefusal, RecordAttendant]
+                StopProbe, VisitOver, CloseWhenClear, ShowRefusal, RecordAttendant, LoadAccepted]

@@ -11,7 +11,7 @@ from dataclasses import replace
 from intake.config import WeighingConfig
 from intake.lane.events import (
     Admitted, Barrier, BarrierName, Command, DeviceFault, EXIT_BARRIERS, Inspect, InspectionDone, Interlocks,
-    LaneFaults, LaneReset, Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid,
+    LaneFaults, LaneReset, LoadAccepted, Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid,
     RecordWeight, Refuse, StopProbe, VisitOver,
 )
 from intake.lane.attendant import hold_for_attendant, send_back, watch_held
@@ -141,6 +141,8 @@ def on_inspected(state: LaneState, ev: InspectionDone, hold_s: float = 0.0) -> t
     if held is not None:
         return held, commands
     new = replace(decided, phase=Phase.ROUTING, since=ev.now, route=route, probe=False)
+    if route == "plant" and state.kind == "in":
+        commands.append(LoadAccepted(state.visit))   # before the arm: a stored tare is recorded first
     return new, [*commands, Barrier(route, True)]
 
 

@@ -9,6 +9,13 @@ decision by chain order); the lab's results are the site's `labresult` records o
 ticket's blind code.
 
 Chunks are keyset-paginated on (site, seq), the centre's unique key.
+
+The ERP's incremental walk (`central_page`) keeps one position per site: the chain seq of the
+last ticket it was handed. A site's records are taken strictly in seq order under its mark
+row's lock (intake.sync.receiver), so a reader that has seen seq N of a site never later finds
+a new ticket of that site below N, however the gates' uploads interleave; a site that first
+syncs after the ERP began starts from its seq 0. One query a page: per site, its next tickets
+by the partial index `ix_central_record_ticket` (site, seq), joined in (site, seq) order.
 """
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select, tuple_, union_all
 from sqlalchemy.engine import Connection, Engine
 
 from intake.lab.results import LabResult
@@ -61,6 +68,36 @@ def central_deliveries(engine: Engine, w: Window, site: str | None = None, chunk
         if len(rows) < chunk:
             return
         last = (rows[-1]["site"], int(rows[-1]["seq"]))
+
+
+SITE_PREFIX = "s:"   # a cursor position per site: {"s:<site>": last ticket seq}
+
+
+def central_page(engine: Engine, after: dict[str, int], limit: int, site: str | None = None,
+                 ) -> tuple[list[Delivery], dict[str, int], bool]:
+    """The ticket records after each site's position, in (site, seq) order, at most `limit`:
+    (lines, the positions after them, more)."""
+    seen = {k[len(SITE_PREFIX):]: v for k, v in after.items() if k.startswith(SITE_PREFIX)}
+    with engine.connect() as conn:
+        sites = [site] if site is not None else list(conn.execute(
+            select(site_table.c.site).order_by(site_table.c.site)).scalars())
+        if not sites:
+            return [], dict(after), False
+        parts = [select(record_table).where(
+                     record_table.c.table_name == "ticket", record_table.c.site == s,
+                     record_table.c.seq > seen.get(s, 0)).order_by(record_table.c.seq).limit(limit + 1)
+                 for s in sites]
+        joined = union_all(*parts).subquery()
+        query = select(*[joined.c[c.name] for c in record_table.c]).order_by(
+            joined.c.site, joined.c.seq).limit(limit + 1)
+        rows = list(conn.execute(query).mappings())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        lines = _lines(conn, rows, {})
+    positions = dict(after)
+    for r in rows:
+        positions[SITE_PREFIX + r["site"]] = int(r["seq"])
+    return lines, positions, more
 
 
 def central_count(engine: Engine, w: Window, site: str | None = None) -> int:

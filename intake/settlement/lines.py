@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Final, Literal
@@ -116,22 +116,61 @@ class BadArgument(ValueError):
 
 
 MAX_SPAN_DAYS: Final[int] = 3 * 366
+SUMMARY_PAGE_DAYS: Final[int] = 31   # days the summary reads in one go (one API page)
 
 
 def window(since: str, until: str, zone: tzinfo, supplier: str | None = None,
-           max_days: int = MAX_SPAN_DAYS) -> Window:
-    """Days [since, until] (inclusive, YYYY-MM-DD) in `zone`, as a UTC window."""
+           max_days: int | None = MAX_SPAN_DAYS) -> Window:
+    """Days [since, until] (inclusive, YYYY-MM-DD) in `zone`, as a UTC window; `max_days`
+    None: any span."""
+    first, last = days(since, until)
+    if max_days is not None and (last - first).days >= max_days:
+        raise BadArgument(f"from..to: at most {max_days} days")
+    return days_window(first, last, zone, _supplier(supplier))
+
+
+def days(since: str, until: str) -> tuple[date, date]:
+    """The first and last day of a period as typed; BadArgument names the field."""
     first = _day(since, "from")
     last = _day(until, "to")
     if last < first:
         raise BadArgument(f"to: {until} is before from {since}")
-    if (last - first).days >= max_days:
-        raise BadArgument(f"from..to: at most {max_days} days")
+    return first, last
+
+
+def _supplier(supplier: str | None) -> str | None:
     if supplier is not None and not supplier.strip():
         raise BadArgument("supplier: empty")
+    return supplier.strip() if supplier else None
+
+
+def days_window(first: date, last: date, zone: tzinfo, supplier: str | None = None) -> Window:
     start = datetime.combine(first, time.min, tzinfo=zone).astimezone(timezone.utc)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone).astimezone(timezone.utc)
-    return Window(start, end, supplier.strip() if supplier else None)
+    return Window(start, end, supplier)
+
+
+@dataclass(frozen=True)
+class SummaryPage:
+    """One stretch of a summary's period: days [first, last], and the first day of the next
+    stretch (None on the last)."""
+    first: date
+    last: date
+    next: date | None
+    window: Window
+
+
+def summary_pages(since: str, until: str, zone: tzinfo, supplier: str | None = None,
+                  page_days: int = SUMMARY_PAGE_DAYS) -> Iterator[SummaryPage]:
+    """Any period as stretches of at most `page_days` days, oldest first: each is summarised
+    on its own, so memory holds one stretch's day x supplier rows whatever the period's length."""
+    first, last = days(since, until)
+    who = _supplier(supplier)
+    while first <= last:
+        end = min(last, first + timedelta(days=page_days - 1))
+        following = end + timedelta(days=1)
+        yield SummaryPage(first, end, following if following <= last else None, days_window(first, end, zone, who))
+        first = following
 
 
 def _day(text: str, name: str) -> date:

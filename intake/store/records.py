@@ -82,8 +82,11 @@ class Records:
         def weighed(kind: str) -> Any:
             return exists().where(Weighing.visit_id == Visit.id, Weighing.kind == kind)
 
+        from intake.store.stored_tare import StoredTareUse   # a delivery ended on the stored tare is not open
+
+        on_stored_tare = exists().where(StoredTareUse.visit_id == Visit.id)
         return session.exec(
-            select(Visit).where(Visit.vehicle_id == vehicle_id, weighed("in"), ~weighed("out"))
+            select(Visit).where(Visit.vehicle_id == vehicle_id, weighed("in"), ~weighed("out"), ~on_stored_tare)
             .order_by(Visit.opened_at.desc())
         ).first()
 
@@ -212,9 +215,14 @@ class Records:
             decisions = list(session.exec(
                 select(Decision).where(Decision.visit_id == visit_id).order_by(Decision.id)))  # type: ignore[arg-type]
             ticket = session.exec(select(Ticket.number).where(Ticket.visit_id == visit_id)).first()
+            from intake.store.stored_tare import StoredTareUse
+
+            stored = session.exec(select(StoredTareUse).where(StoredTareUse.visit_id == visit_id)).first()
         decision = decisions[-1] if decisions else None
         gross, second = weights.get("in"), weights.get("out")
         out_at = next((w.recorded_at for w in weighed if w.kind == "out"), None)
+        if second is None and stored is not None:   # one weighing: the delivery ended on the stored tare
+            second, out_at = stored.tare_kg, stored.recorded_at
         received = was_received(decisions, out_at)
         tare = second if received else None
         return {

@@ -16,6 +16,7 @@ MIGRATED_MODULES: tuple[str, ...] = (
     "intake.store.lane_events", "intake.store.master_changes", "intake.ticket.tables",
     "intake.learning.tables", "intake.alarms.tables", "intake.store.attendant", "intake.evidence.tables",
     "intake.store.spotchecks",
+    "intake.store.stored_tare",
 )
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from intake.store.chain import key_for
 from intake.store.records import was_received
+from intake.store.stored_tare import StoredTareUse
 from intake.store.tables import (
     ChainLink, Decision, DeliveryOrder, Material, Sample, Supplier, Vehicle, Visit, Weighing, utcnow,
 )
@@ -30,7 +31,7 @@ _CODE = re.compile(r"^[A-Z2-7]{16}$")
 # for the paper: a supplier renamed later is not a changed delivery; the ticket's own chain
 # link still covers them.
 COMPARED = ("visit_id", "lane", "plate", "supplier_code", "order_code", "material_code", "gross_kg",
-            "second_kg", "second_kind", "tare_source", "net_kg", "received", "weighed_in_at",
+            "second_kg", "second_kind", "tare_source", "tare_at", "net_kg", "received", "weighed_in_at",
             "weighed_out_at", "indicator", "scale_max_kg", "scale_e_kg", "verdict", "reasons", "blind_code")
 
 
@@ -83,9 +84,14 @@ def facts_of(session: Session, visit_id: str, as_of: datetime) -> dict[str, Any]
                                          .order_by(col(Decision.id)))
                  if _aware(d.decided_at) <= _aware(as_of)]
     sample = session.exec(select(Sample).where(Sample.visit_id == visit_id).order_by(col(Sample.id))).first()
-    out_at = w_out.recorded_at if w_out else None
+    # One weighing: no weigh-out, the delivery ended on the vehicle's stored tare (a chained record).
+    stored = None if w_out else session.exec(select(StoredTareUse).where(StoredTareUse.visit_id == visit_id)).first()
+    if stored is not None and _aware(stored.recorded_at) > _aware(as_of):
+        stored = None
+    out_at = w_out.recorded_at if w_out else stored.recorded_at if stored else None
     received = was_received(decisions, out_at)
-    gross, second = (w_in.weight_kg if w_in else None), (w_out.weight_kg if w_out else None)
+    gross = w_in.weight_kg if w_in else None
+    second = w_out.weight_kg if w_out else stored.tare_kg if stored else None
     net = gross - second if received and gross is not None and second is not None else 0
     scale = w_out or w_in
     last = decisions[-1] if decisions else None
@@ -98,7 +104,8 @@ def facts_of(session: Session, visit_id: str, as_of: datetime) -> dict[str, Any]
         "material_name": material.name if material else "?", "material_name_zh": material.name_zh if material else "?",
         "gross_kg": gross, "second_kg": second,
         "second_kind": "tare" if received else "exit",
-        "tare_source": "weighed" if received and second is not None else None,
+        "tare_source": ("stored" if stored else "weighed") if received and second is not None else None,
+        "tare_at": _aware(stored.tare_at) if stored and received else None,
         "net_kg": net, "received": received,
         "weighed_in_at": _aware(w_in.recorded_at) if w_in else None,
         "weighed_out_at": _aware(out_at) if out_at else None,
@@ -155,4 +162,6 @@ def pending_visits(engine: Engine) -> list[str]:
         rows = session.exec(select(Weighing.visit_id).where(Weighing.kind == "out",
                                                             col(Weighing.visit_id).not_in(ticketed))
                             .order_by(col(Weighing.id))).all()
-    return list(dict.fromkeys(rows))
+        stored = session.exec(select(StoredTareUse.visit_id).where(col(StoredTareUse.visit_id).not_in(ticketed))
+                              .order_by(col(StoredTareUse.id))).all()
+    return list(dict.fromkeys([*rows, *stored]))

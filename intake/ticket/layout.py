@@ -72,10 +72,20 @@ def _scale(t: Ticket) -> str:
     return f"{t.indicator or '—'}, Max {top}, e = {e}"
 
 
+def _second(t: Ticket, zone: ZoneInfo) -> Row:
+    """The second weight: an exit weight, a weighed tare, or a stored tare with its date."""
+    if t.second_kind != "tare":
+        return Row("出场重", "Exit weight", _kg(t.second_kg))
+    if t.tare_source == "weighed":
+        return Row("皮重", "Tare (weighed)", _kg(t.second_kg))
+    at = t.tare_at
+    dated = f" ({(at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(zone):%Y-%m-%d})" if at else ""
+    return Row("皮重（存储）", "Tare (stored)", f"{_kg(t.second_kg)}{dated}")
+
+
 def layout(t: Ticket, base_url: str, tz: str = "UTC", reprint: bool = False) -> TicketLayout:
     zone = ZoneInfo(tz)
-    second = (Row("皮重", "Tare (weighed)" if t.tare_source == "weighed" else "Tare (stored)", _kg(t.second_kg))
-              if t.second_kind == "tare" else Row("出场重", "Exit weight", _kg(t.second_kg)))
+    second = _second(t, zone)
     net = _kg(t.net_kg) if t.received else f"0 kg ({NOT_RECEIVED[0]} {NOT_RECEIVED[1]})"
     rows = [
         Row("磅单号", "Ticket no.", number_text(t.number)),

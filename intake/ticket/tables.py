@@ -18,6 +18,7 @@ from intake.store.tables import utcnow
 
 class Ticket(SQLModel, table=True):
     __chained__: ClassVar[bool] = True
+    __chain_late__: ClassVar[tuple[str, ...]] = ("tare_at",)   # migration 0016; NULL on older tickets
     # The settlement export walks a period by weigh-out time (intake.settlement; migration 0014).
     __table_args__ = (Index("ix_ticket_weighed_out_at", "weighed_out_at"),)
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -37,6 +38,7 @@ class Ticket(SQLModel, table=True):
     second_kg: Optional[int] = None               # the weigh-out weight
     second_kind: str = Field(max_length=8)        # "tare" (unloaded) | "exit" (left with its load)
     tare_source: Optional[str] = Field(default=None, max_length=8)   # "weighed" | "stored"
+    tare_at: Optional[datetime] = None            # a stored tare's date (when it was weighed)
     net_kg: int = 0
     received: bool = True
     weighed_in_at: Optional[datetime] = None

@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel, col, select
 from intake.store.chain import ChainError, key_for
 from intake.store.integrity import check_rows
 from intake.store.tables import Decision, Sample, Visit, Weighing
+from intake.store.stored_tare import StoredTareUse
 from intake.ticket.issue import COMPARED, TicketError, facts_of, find_ticket, ticket_code
 from intake.ticket.tables import Ticket, TicketPrint
 
@@ -98,6 +99,7 @@ def _source_rows(session: Session, ticket: Ticket,
                  prints: list[TicketPrint]) -> list[tuple[type[SQLModel], list[Any]]]:
     visit = ticket.visit_id
     ids = {table: list(session.exec(select(table.id).where(table.visit_id == visit)))  # type: ignore[attr-defined]
-           for table in (Weighing, Decision, Sample)}
+           for table in (Weighing, Decision, Sample, StoredTareUse)}
     return [(Ticket, [ticket.id]), (TicketPrint, [p.id for p in prints]), (Visit, [visit]),
-            (Weighing, ids[Weighing]), (Decision, ids[Decision]), (Sample, ids[Sample])]
+            (Weighing, ids[Weighing]), (Decision, ids[Decision]), (Sample, ids[Sample]),
+            (StoredTareUse, ids[StoredTareUse])]

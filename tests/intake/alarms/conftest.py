@@ -33,6 +33,7 @@ class Posted:
     query: dict[str, list[str]]
     body: Any
     content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,7 +53,7 @@ def _handler(capture: Capture) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             parts = urlsplit(self.path)
             capture.posts.append(Posted(parts.path, parse_qs(parts.query), json.loads(raw.decode("utf-8")),
-                                        self.headers.get("Content-Type", "")))
+                                        self.headers.get("Content-Type", ""), dict(self.headers.items())))
             status, body = capture.answer
             data = json.dumps(body).encode()
             self.send_response(status)

@@ -11,6 +11,7 @@ from intake.lane.machine import (
     AttendantCalled, AttendantDecision, Barrier, DeviceFault, Event, InspectionDone, IOLink, LaneFaults, LaneState,
     Phase, Readings, RecordAttendant, RecordHold, StoreFailed, step,
 )
+from intake.lane.events import LoadAccepted
 from intake.lane.status import LaneStep
 from intake.lane.view import lane_status
 from tests.intake.lane.test_machine import CFG, on_deck, r, settle
@@ -45,7 +46,8 @@ def test_without_an_attendant_a_review_goes_back_at_once_as_before():
 def test_only_review_waits_for_the_attendant():
     for verdict, route in (("pass", "plant"), (None, "plant"), ("reject", "return")):
         state, cmds = inspected(verdict)
-        assert state.phase is Phase.ROUTING and cmds == [Barrier(route, True)], verdict  # type: ignore[arg-type]
+        accepted = [LoadAccepted("v1")] if route == "plant" else []
+        assert state.phase is Phase.ROUTING and cmds == [*accepted, Barrier(route, True)], verdict  # type: ignore[arg-type]
 
 
 def test_a_held_truck_waits_with_no_arm_open_and_the_kiosk_says_so():
@@ -58,7 +60,9 @@ def test_a_held_truck_waits_with_no_arm_open_and_the_kiosk_says_so():
 
 def test_release_records_the_new_decision_before_the_plant_arm_opens():
     state, cmds = decide(held(), "release")
-    assert cmds == [RecordAttendant("v1", "release", "wang", "looked at the photos", 7), Barrier("plant", True)]
+    # Into the plant as any accepted load: LoadAccepted (a stored tare recorded) before the arm.
+    assert cmds == [RecordAttendant("v1", "release", "wang", "looked at the photos", 7), LoadAccepted("v1"),
+                    Barrier("plant", True)]
     assert state.phase is Phase.ROUTING and state.route == "plant" and state.verdict == "pass"
     assert lane_status("1", state, 20.0, weight_kg=LOAD_KG, motion=False, material="sand").attendant == "release"
 

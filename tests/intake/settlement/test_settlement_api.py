@@ -120,7 +120,33 @@ def test_summary_on_the_api(api, plant):
     assert body["days"] == [{"day": "2026-11-03", "supplier": "hx-sand", "trucks": 3, "received_trucks": 3,
                              "received_kg": sum(d.net_kg for d in day), "rejected": 0, "held": 0, "unverified": 0,
                              "tonnes": sum(d.net_kg for d in day) / 1000}]
-    for bad, message in (({"from": "2026-11-03"}, "from, to"), ({"from": "2026-01-01", "to": "2026-11-03"}, "at most 31 days"),
-                         ({"from": "2026-11-04", "to": "2026-11-03"}, "is before")):
+    assert (body["page_to"], body["next"]) == ("2026-11-03", None)
+    for bad, message in (({"from": "2026-11-03"}, "from, to"), ({"from": "2026-11-04", "to": "2026-11-03"}, "is before"),
+                         ({"from": "2026-11-03", "to": "2026-11-03", "supplier": " "}, "supplier: empty")):
         refused = httpx.get(f"{api}/api/settlement/summary", params=bad, headers=AUTH, timeout=10)
         assert refused.status_code == 400 and message in refused.text
+
+
+def test_a_summary_of_any_period_comes_in_pages_of_31_days(api, records, plant):
+    """A year: twelve pages, each at most 31 days, following `next`; together the same rows as
+    the whole period folded at once, and every delivery counted once."""
+    from zoneinfo import ZoneInfo
+
+    from intake.settlement.lines import summarise, summary_json, window
+    from intake.settlement.local import chain_check, deliveries
+
+    pages, rows, since = [], [], "2025-12-20"
+    while since is not None:
+        response = httpx.get(f"{api}/api/settlement/summary", params={"from": since, "to": "2026-12-19"},
+                             headers=AUTH, timeout=10)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        pages.append((since, body["page_to"]))
+        rows += body["days"]
+        since = body["next"]
+    assert len(pages) == 12 and pages[0] == ("2025-12-20", "2026-01-19") and pages[-1][1] == "2026-12-19"
+    zone = ZoneInfo("Asia/Shanghai")
+    whole = window("2025-12-20", "2026-12-19", zone)
+    assert rows == [summary_json(r) for r in summarise(deliveries(records.engine, whole, "Plant 7",
+                                                                  chain_check(records.engine)), zone)]
+    assert sum(r["trucks"] for r in rows) == len(plant)

@@ -94,3 +94,73 @@ def test_a_centre_made_before_the_settlement_indexes_gets_them(centre):
     ensure_schema(engine)
     with engine.connect() as conn:
         assert sorted(conn.execute(text(names)).scalars()) == ["ix_central_record_lab_code", "ix_central_record_ticket"]
+
+
+def test_the_centres_cursor_misses_and_doubles_nothing_while_gates_sync(centre, tmp_path):
+    """The ERP polls the centre's API in small pages while both gates deliver and sync between
+    polls, a new third gate among them: every ticket of every site once, in each site's order,
+    the chain vouching; a caught-up poll hands back the same cursor."""
+    import httpx
+
+    from intake.lane.status import StatusHub
+    from intake.web.app import create_app
+    from intake.web.server import WebServer
+    from intake.web.settlement import central_settlement_router
+
+    engine, gates = centre
+    app = create_app(StatusHub())
+    app.include_router(central_settlement_router(engine, "centre-erp-token", "Asia/Shanghai"))
+    server = WebServer(app)
+    server.start()
+    third_key = b"third-gate-key-0123456789abcdefgh"
+    third = Records(open_engine(f"sqlite:///{tmp_path / 'gate3.db'}", third_key))
+    everyone = {**gates, "plant-8/gate-1": third}
+    keys = {**SITES, "plant-8/gate-1": third_key}
+    seen: list[tuple[str, int]] = []
+    cursor: str | None = None
+
+    def poll() -> dict:
+        params = {"limit": "4", **({"after": cursor} if cursor else {})}
+        reply = httpx.get(f"{server.url}/api/settlement/deliveries", params=params,
+                          headers={"Authorization": "Bearer centre-erp-token"}, timeout=10)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    try:
+        for round_ in range(3):
+            body = poll()
+            seen += [(d["site"], d["ticket"]) for d in body["deliveries"]]
+            assert all(d["verified"] for d in body["deliveries"])
+            cursor = body["next"]
+            seed_plant(gates["plant-7/gate-1"], days=1, per_day=2, start=100 + 10 * round_)   # more trucks, then sync
+            if round_ == 1:
+                register_site(engine, "plant-8/gate-1", third_key)
+                seed_plant(third, days=1, per_day=3, start=200)
+            for site, gate in everyone.items():
+                if round_ >= 1 or site != "plant-8/gate-1":
+                    catch_up(gate.engine, engine, site, keys[site], batch_size=50)
+        while True:
+            body = poll()
+            seen += [(d["site"], d["ticket"]) for d in body["deliveries"]]
+            if not body["more"]:
+                break
+            cursor = body["next"]
+        caught_up = body["next"]
+        assert poll_with(server.url, caught_up)["deliveries"] == [] and poll_with(server.url, caught_up)["next"] == caught_up
+    finally:
+        server.stop()
+        third.engine.dispose()
+    assert len(seen) == len(set(seen))   # nothing twice
+    for site, gate in everyone.items():
+        with gate.engine.connect() as conn:
+            issued = sorted(int(n) for (n,) in conn.execute(text("SELECT number FROM ticket")))
+        assert [t for s, t in seen if s == site] == issued   # every ticket, in its site's order
+
+
+def poll_with(url: str, cursor: str) -> dict:
+    import httpx
+
+    reply = httpx.get(f"{url}/api/settlement/deliveries", params={"after": cursor, "limit": "4"},
+                      headers={"Authorization": "Bearer centre-erp-token"}, timeout=10)
+    assert reply.status_code == 200, reply.text
+    return reply.json()

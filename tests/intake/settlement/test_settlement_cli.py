@@ -155,3 +155,39 @@ def test_summary_leaves_a_forged_line_out_of_the_figures_and_says_so(cli, db_pat
     assert sand["received_kg"] == sum(d.net_kg for d in plant[1:6] if d.plate == SAND.plate)
     table = cli("summary", "--from", "2026-11-02", "--to", "2026-11-02", "--tz", "UTC")
     assert table.exit_code == 1 and "unverified" in table.stdout
+
+
+def test_summary_of_ten_years_reads_a_stretch_at_a_time(cli, records, plant, monkeypatch):
+    """Any period: ten years is 118 stretches of at most 31 days, each read on its own (so only
+    one stretch's rows are ever held), and the figures are the month's."""
+    import intake.settlement.local as local
+
+    windows = []
+    real = local.deliveries
+
+    def spy(engine, w, *args, **kwargs):
+        windows.append(w)
+        return real(engine, w, *args, **kwargs)
+
+    monkeypatch.setattr(local, "deliveries", spy)
+    decade = cli("summary", "--from", "2020-01-01", "--to", "2029-12-31", "--tz", "Asia/Shanghai", "--json")
+    assert decade.exit_code == 0, decade.output
+    assert len(windows) == 118 and all(w.end - w.start <= timedelta(days=31) for w in windows)
+    assert all(a.end == b.start for a, b in zip(windows, windows[1:]))   # no day left out, none twice
+    month = cli("summary", "--from", "2026-11-01", "--to", "2026-11-30", "--tz", "Asia/Shanghai", "--json")
+    assert decade.stdout == month.stdout and sum(json.loads(x)["trucks"] for x in month.stdout.splitlines()) == len(plant)
+
+
+def test_page_command_walks_the_apis_cursor(cli, plant):
+    seen, after = [], None
+    while True:
+        done = cli("page", "--limit", "5", *(["--after", after] if after else []), "--tz", "UTC")
+        assert done.exit_code == 0, done.output
+        *lines, tail = [json.loads(x) for x in done.stdout.splitlines()]
+        seen += [d["record_id"] for d in lines]
+        after = tail["next"]
+        if not tail["more"]:
+            break
+    assert seen == [d.visit for d in plant]
+    bad = cli("page", "--after", "not-a-cursor")
+    assert bad.exit_code == 2 and "after: not a cursor" in bad.output
