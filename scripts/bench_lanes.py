@@ -52,6 +52,7 @@ class Figures:
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)
     pool: Any = None
     wall_s: float = 0.0
+    inference_s: float = 0.0   # of frames -> verdict, the time in the classifier (session waits included)
     trucks: int = 0
 
 
@@ -229,6 +230,7 @@ def run(lanes: int, per_lane: int, speed: float) -> Figures:
         console.print(f"[red]{lanes} lanes: the demo run failed (exit {code})")
     figures.trucks = sum("refused" not in s for s in out)
     figures.pool = gates[0].pool.stats() if gates and gates[0].pool is not None else None
+    figures.inference_s = sum(lane.inspector.inference_seconds for gate in gates for lane in gate.lanes)
     return figures
 
 
@@ -259,7 +261,7 @@ def table(results: list[Figures], nominal: float, speed: float) -> Table:
     t = Table(title=f"lanes busy at once on one gate PC ({os.cpu_count()} cores), plant at {speed:g}x, "
                     f"indicator at {1 / nominal:.0f} frames/s")
     for col in ("lanes", "trucks", "stable→sampler median / p95 ms", "frames→verdict median / p95 ms",
-                "frame jitter p95 ms", "decode delay p95 ms", "frames lost (sim skipped)", "x 1 lane (medians)", "pool: sessions, peak, waited",
+                "in classifier", "frame jitter p95 ms", "decode delay p95 ms", "frames lost (sim skipped)", "x 1 lane (medians)", "pool: sessions, peak, waited",
                 "load avg (1, 5 min)"):
         t.add_column(col)
     b_cmd, b_ver = median_p95(base.stable_to_sampler_s)[0], median_p95(base.frames_to_verdict_s)[0]
@@ -268,7 +270,8 @@ def table(results: list[Figures], nominal: float, speed: float) -> Table:
         jitter, delay, empty, lost = frame_figures(f, nominal)
         pool = f.pool
         t.add_row(str(f.lanes), str(f.trucks), f"{cmd[0] * 1e3:.0f} / {cmd[1] * 1e3:.0f}",
-                  f"{ver[0] * 1e3:.0f} / {ver[1] * 1e3:.0f}", f"{jitter * 1e3:.1f}", f"{delay * 1e3:.1f}", f"{lost} ({empty})",
+                  f"{ver[0] * 1e3:.0f} / {ver[1] * 1e3:.0f}",
+                  f"{f.inference_s / max(sum(f.frames_to_verdict_s), 1e-9):.0%}", f"{jitter * 1e3:.1f}", f"{delay * 1e3:.1f}", f"{lost} ({empty})",
                   f"{cmd[0] / b_cmd:.2f}x, {ver[0] / b_ver:.2f}x",
                   f"{pool.sessions}x{pool.intra_op_threads} thr, {pool.peak_in_flight}, {pool.waited}" if pool else "-",
                   f"{f.load[0]:.1f}, {f.load[1]:.1f}")

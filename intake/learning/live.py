@@ -35,11 +35,12 @@ class Loaded:
 
 class ModelFollower:
     def __init__(self, engine: Engine, data_dir: Path, configured: Path, loaded: Loaded, every_s: float = 1.0,
-                 load: Callable[[Path], Any] = OnnxClassifier.load) -> None:
+                 load: Callable[[Path], Any] | None = None) -> None:
         """`load(path)` makes the classifier of a promoted file: the gate's inference pool's
-        `load`, so the new sessions share the pool's bound with the old ones still in use."""
+        `load`, so the new sessions share the pool's bound with the old ones still in use
+        (None: a lone OnnxClassifier, for tools and tests)."""
         self.engine, self.data_dir, self.configured = read_only(engine), data_dir, configured
-        self.every_s, self._make = every_s, load
+        self.every_s, self._make = every_s, load or _lone
         self._lock = threading.Lock()
         self._loaded = loaded
         self._checked = time.monotonic()
@@ -63,6 +64,10 @@ class ModelFollower:
             if wanted.sha256 and wanted.sha256 != self._loaded.sha256:
                 self._loaded = _load(wanted.path, wanted.sha256, self._make)
             return self._loaded
+
+
+def _lone(path: Path) -> OnnxClassifier:
+    return OnnxClassifier.load(path)
 
 
 def _load(path: Path, sha256: str, make: Callable[[Path], Any]) -> Loaded:
