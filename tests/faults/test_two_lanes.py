@@ -93,25 +93,22 @@ class FailsOnce:
         return getattr(self._records, name)
 
 
-def test_a_store_retry_on_one_lane_leaves_the_other_lanes_trucks_untouched(tmp_path):
+def test_a_store_retry_on_one_lane_leaves_the_other_lane_judging_on_the_one_bounded_session_pool(tmp_path):
+    """One run for two things (the suite's time): the first lane's weigh-in commit fails and it
+    retries while the second serves on, and both lanes judge their frames on a one-session pool."""
     failing: list[FailsOnce] = []
 
     def setup(gate) -> None:
         failing.append(FailsOnce(gate.lanes[0].records))
         gate.lanes[0].records = failing[0]
 
-    o = run_scenario(tmp_path, 4, [], lanes=2, setup=setup, rate=1.0)
+    o = run_scenario(tmp_path, 4, [], lanes=2, setup=setup, rate=1.0,
+                     config_text=lambda text: text.replace("[model]\n", "[model]\nsessions = 1\n"))
     check_invariants(o, touched={0}, fired=0)
     assert failing[0].failed == 1
     assert "store" in " ".join(sum(o.first(0).reasons, [])), o.first(0)   # held for review, not lost
     assert all({"in", "out"} <= set(v.weights) for v in o.of(2)), "the first lane did not come back"
     _untouched(o)
-
-
-def test_two_lanes_judging_at_once_borrow_from_one_bounded_session_pool(tmp_path):
-    o = run_scenario(tmp_path, 4, [], lanes=2, rate=1.0,
-                     config_text=lambda text: text.replace("[model]\n", "[model]\nsessions = 1\n"))
-    check_invariants(o, touched=set(), fired=0)
     pool, lanes = o.gate.pool.stats(), o.gate.lanes
     assert pool.sessions == 1 and pool.sessions_created == 1 and pool.generations == 1
     per_lane = [lane.inspector.inferences for lane in lanes]
