@@ -286,8 +286,8 @@ class ModelConfig(Strict):
         None, ge=1, le=16, description="ONNX sessions shared by all lanes (inferences at once); "
                                        "empty: one per lane, at most one per core")
     intra_op_threads: Optional[int] = Field(
-        None, ge=1, le=64, description="threads each session computes with; empty: the cores shared out "
-                                       "among the sessions")
+        None, ge=1, le=64, description="threads each session computes with; empty: 1 (sessions x threads "
+                                       "never above the cores)")
 
 
 class RetentionConfig(Strict):

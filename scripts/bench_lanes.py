@@ -200,7 +200,7 @@ class LineFigures:
         return []
 
 
-def run(lanes: int, per_lane: int, speed: float) -> Figures:
+def run(lanes: int, per_lane: int, speed: float, model_knobs: str = "") -> Figures:
     figures = Figures(lanes, load=os.getloadavg())
     probe = Probe(figures)
     runner.open_deck = probe.open_deck   # type: ignore[assignment]
@@ -208,6 +208,7 @@ def run(lanes: int, per_lane: int, speed: float) -> Figures:
         text = runner.DEMO_CONFIG.read_text(encoding="utf-8")
         text = text.replace('audit_key = "file:var/demo/audit.key"', f'audit_key = "file:{tmp}/audit.key"')
         text = text.replace("frame_period_s = 0.1", f"frame_period_s = {REAL_FRAME_PERIOD_S * speed:g}")
+        text = text.replace("[model]\n", f"[model]\n{model_knobs}")
         config = Path(tmp) / "gate.toml"
         config.write_text(text, encoding="utf-8")
         opts = runner.DemoOptions(trucks=lanes * per_lane, speed=speed, db=f"sqlite:///{tmp}/gate.db", web=False,
@@ -283,14 +284,18 @@ def main() -> None:
     ap.add_argument("--lanes", default="1,2,4", help="comma-separated lane counts; the first is the baseline")
     ap.add_argument("--trucks-per-lane", type=int, default=2)
     ap.add_argument("--speed", type=float, default=5.0)
+    ap.add_argument("--sessions", type=int, help="[model] sessions (default: sized to the cores)")
+    ap.add_argument("--intra-op-threads", type=int, help="[model] intra_op_threads (default: sized to the cores)")
     args = ap.parse_args()
+    knobs = "".join(f"{name} = {value}\n" for name, value in
+                    (("sessions", args.sessions), ("intra_op_threads", args.intra_op_threads)) if value is not None)
     prerendered(runner.demo_config(runner.DemoOptions()).lanes[0].camera.frames, seed=7)
     runner.sample_images = prerendered  # type: ignore[assignment]
     runner.demo_trucks = bench_trucks   # type: ignore[assignment]
     results = []
     for n in (int(x) for x in args.lanes.split(",")):
         console.print(f"running {n} lane(s), {n * args.trucks_per_lane} trucks ...")
-        results.append(run(n, args.trucks_per_lane, args.speed))
+        results.append(run(n, args.trucks_per_lane, args.speed, knobs))
     console.print(table(results, REAL_FRAME_PERIOD_S, args.speed))
 
 

@@ -3,7 +3,7 @@
 Each lane used to run its inferences on its own thread against one shared session, so four
 lanes judging at once ran four inferences at once on a two-core PC, each slowing the others.
 The pool bounds that: a fixed number of sessions, each with a fixed number of intra-op
-threads, sized so that sessions x threads is the machine's cores. A lane borrows one session
+threads, sized so that sessions x threads is at most the machine's cores. A lane borrows one session
 for one frame's inference (the whole frame and its tiles in one batch) and gives it back.
 
 A promoted model is a new generation of sessions loaded into the same pool: the slots (the
@@ -40,13 +40,15 @@ class PoolSize:
 
 def pool_size(cpu_count: int | None, lanes: int, sessions: int | None = None,
               intra_op_threads: int | None = None) -> PoolSize:
-    """The configured figures, or: one session per lane up to one per core, and the cores
-    shared out among the sessions (1 lane on 2 cores: 1 session of 2 threads; 2 or 4 lanes:
-    2 sessions of 1 thread). More inferences at once than cores only slows each of them."""
+    """The configured figures, or: one session per lane up to one per core, each computing on
+    one thread, so inferences never take more threads than there are cores. More inferences at
+    once than cores only slows each of them; and a second intra-op thread for a lone lane
+    measured slower on two cores (frames -> verdict 1101 and 1332 ms with 2 threads, 745 and
+    944 ms with 1, scripts/bench_lanes.py): the frame's other work (PNG save, quality,
+    grading), the readers and the event loop need the other core."""
     cores = max(1, cpu_count or 1)
     n = sessions if sessions is not None else max(1, min(lanes, cores))
-    threads = intra_op_threads if intra_op_threads is not None else max(1, cores // n)
-    return PoolSize(n, threads)
+    return PoolSize(n, intra_op_threads if intra_op_threads is not None else 1)
 
 
 def machine_cores() -> int:

@@ -19,10 +19,11 @@ WAIT_S = 30.0   # a bound for the test's own waits on a loaded machine, never a 
 
 
 @pytest.mark.parametrize("cores, lanes, sessions, threads, expected", [
-    (2, 1, None, None, PoolSize(1, 2)),
+    (2, 1, None, None, PoolSize(1, 1)),
     (2, 2, None, None, PoolSize(2, 1)),
     (2, 4, None, None, PoolSize(2, 1)),
-    (8, 4, None, None, PoolSize(4, 2)),
+    (8, 4, None, None, PoolSize(4, 1)),
+    (8, 1, None, 4, PoolSize(1, 4)),
     (None, 3, None, None, PoolSize(1, 1)),
     (2, 4, 3, None, PoolSize(3, 1)),
     (16, 4, 1, 4, PoolSize(1, 4)),
