@@ -193,13 +193,17 @@ class LineFigures:
 
     def delays(self) -> list[float]:
         """Decode time minus write time, frame by frame. Pairing by order holds with no frame
-        lost; a frame in flight when the count began shifts it by one, found as the smallest
-        shift that leaves no frame decoded before it was written."""
-        for shift in range(3):
-            pairs = list(zip(self.arrived_at[shift:], self.sent_at))
+        lost; a frame in flight while the two recorders were put in place shifts it by one
+        either way: of the shifts that leave no frame decoded before it was written, the one
+        with the shortest delays is the true pairing (any other adds a whole period)."""
+        found: list[list[float]] = []
+        for shift in range(-2, 3):
+            arrived = self.arrived_at[max(shift, 0):]
+            sent = self.sent_at[max(-shift, 0):]
+            pairs = list(zip(arrived, sent))
             if pairs and all(a >= s for a, s in pairs):
-                return [a - s for a, s in pairs]
-        return []
+                found.append([a - s for a, s in pairs])
+        return min(found, key=statistics.median) if found else []
 
 
 def run(lanes: int, per_lane: int, speed: float, model_knobs: str = "") -> Figures:
