@@ -311,6 +311,14 @@ class ModelConfig(Strict):
     tiles: bool = True
     # Wall seconds one frame's inference (whole + tiles) may take; slower is a fault (REVIEW).
     inference_deadline_s: float = Field(5.0, gt=0, le=60)
+    # One pool of sessions for every lane (vision/pool.py): inferences at once never exceed
+    # `sessions`, so four lanes on a two-core PC do not slow each other's frames fourfold.
+    sessions: Optional[int] = Field(
+        None, ge=1, le=16, description="ONNX sessions shared by all lanes (inferences at once); "
+                                       "empty: one per lane, at most one per core")
+    intra_op_threads: Optional[int] = Field(
+        None, ge=1, le=64, description="threads each session computes with; empty: 1 (sessions x threads "
+                                       "never above the cores)")
 
 
 class RetentionConfig(Strict):

@@ -32,7 +32,8 @@ from intake.store.startup import open_store
 from intake.store.records import Records
 from intake.ticket.desk import TicketDesk
 from intake.watchdog import Watchdog
-from vision.classifier import ModelError, OnnxClassifier
+from vision.classifier import ModelError
+from vision.pool import InferencePool, PooledModel, machine_cores, pool_size
 
 log = logging.getLogger(__name__)
 
@@ -64,18 +65,27 @@ class ModbusSampler:
 
 @dataclass
 class ModelState:
-    classifier: OnnxClassifier | None
+    classifier: PooledModel | None
     sha256: str | None = None
     abstain_below: float = 0.0
     problem: str | None = None   # why there is no classifier: shown on /health and the kiosk
 
 
-def load_model(cfg: GateConfig, path: Path | None = None) -> ModelState:
+def inference_pool(cfg: GateConfig) -> InferencePool:
+    """The one pool of ONNX sessions all lanes borrow from, sized by `[model]` or the machine."""
+    m = cfg.model
+    size = pool_size(machine_cores(), len(cfg.lanes), m.sessions, m.intra_op_threads)
+    log.info("inference pool: %d session(s) of %d thread(s) for %d lane(s)", size.sessions,
+             size.intra_op_threads, len(cfg.lanes))
+    return InferencePool(size, wait_s=m.inference_deadline_s)
+
+
+def load_model(cfg: GateConfig, pool: InferencePool, path: Path | None = None) -> ModelState:
     """A missing or damaged model does not stop the weighing; a truck the plan draws is then
     recorded not sampled ("model_unavailable") and not probed (intake.inspection).
     `path`: the model in service by the registry (intake.learning), else `model.path`."""
     try:
-        clf = OnnxClassifier.load(path or cfg.model.path)
+        clf = pool.load(path or cfg.model.path)
     except ModelError as exc:
         log.error("model unavailable: drawn trucks are recorded not sampled, never probed: %s", exc)
         return ModelState(None, problem=str(exc))
@@ -98,6 +108,7 @@ class Gate:
     tickets: Any = None   # intake.ticket.desk.TicketDesk: a ticket after each weigh-out
     follower: Any = None  # intake.learning.live.ModelFollower: the model the registry has in service
     evidence: Any = None  # intake.evidence.desk.EvidenceDesk: deck snapshots at every weighing, when configured
+    pool: InferencePool | None = None   # the ONNX sessions every lane borrows (vision/pool.py)
 
     def model_problem(self) -> str | None:
         """Why no model is in service now (None: one is), after a promotion too."""
@@ -139,8 +150,9 @@ async def open_gate(cfg: GateConfig, clock: Clock, stack: AsyncExitStack,
     records = Records(open_store(cfg.site))  # key, quick_check, migrations, chain tail, recovery
     stack.callback(records.engine.dispose)
     _note_configuration(cfg, records)
-    gate = Gate(cfg, clock, StatusHub(), records, load_model(cfg, _in_service(cfg, records)))
-    gate.follower = _follower(cfg, records, gate.model)
+    pool = inference_pool(cfg)
+    gate = Gate(cfg, clock, StatusHub(), records, load_model(cfg, pool, _in_service(cfg, records)), pool=pool)
+    gate.follower = _follower(cfg, records, gate.model, pool)
     gate.tickets = TicketDesk(cfg, records.engine)
     stack.push_async_callback(gate.tickets.drain)   # prints in progress finish before the store closes
     gate.evidence = _evidence(cfg, records, stack)
@@ -172,11 +184,12 @@ def _in_service(cfg: GateConfig, records: Records) -> Path:
     return in_service(records.engine, cfg.site.data_dir, cfg.model.path).path
 
 
-def _follower(cfg: GateConfig, records: Records, model: ModelState) -> Any:
+def _follower(cfg: GateConfig, records: Records, model: ModelState, pool: InferencePool) -> Any:
     from intake.learning.live import Loaded, ModelFollower
 
+    # A promoted model is loaded into the same pool: one bound on inferences across the swap.
     return ModelFollower(records.engine, cfg.site.data_dir, cfg.model.path,
-                         Loaded(model.sha256, model.classifier, model.problem))
+                         Loaded(model.sha256, model.classifier, model.problem), load=pool.load)
 
 
 def _note_configuration(cfg: GateConfig, records: Records) -> None:

@@ -114,7 +114,8 @@ class Inspector:
         self.inferences, self.inference_seconds = 0, 0.0   # for /metrics
         # Wall seconds one frame's inference may take; a slower model is a fault (REVIEW). One
         # inference thread per lane: a stuck inference blocks no other work, and no second one
-        # starts behind it (the model is "busy" until it returns).
+        # starts behind it (the model is "busy" until it returns). The sessions it borrows are
+        # the gate's one pool (vision/pool.py), which bounds inferences at once across lanes.
         self.inference_deadline_s = cfg.model.inference_deadline_s
         self._inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"inference-{lane.id}")
         self._running: Future | None = None

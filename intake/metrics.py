@@ -49,6 +49,7 @@ class GateCollector(Collector):
         yield from (trucks, verdicts, frames, errors, skipped, infer_n, infer_s, queue, beat, down)
         yield from self._watchdog()
         yield from self._evidence()
+        yield from self._pool()
         yield from self._integrity()
         yield from self._alarms()
 
@@ -93,6 +94,26 @@ class GateCollector(Collector):
         bad = GaugeMetricFamily("intake_chain_bad_rows", "Rows seen failing their chain link on read")
         bad.add_metric([], float(len(state.bad_rows)))
         yield from (ok, runs, took, at, bad)
+
+    def _pool(self) -> Iterator[Metric]:
+        """The ONNX session pool every lane borrows from (vision/pool.py)."""
+        if self.gate.pool is None:
+            return
+        p = self.gate.pool.stats()
+        for name, help_, value in (
+                ("intake_inference_pool_sessions", "Sessions in the pool: inferences allowed at once", p.sessions),
+                ("intake_inference_in_flight", "Inferences running now, all lanes", p.in_flight),
+                ("intake_inference_in_flight_peak", "The most inferences ever running at once", p.peak_in_flight),
+                ("intake_inference_waiting", "Lanes waiting for a free session now", p.waiting)):
+            gauge = GaugeMetricFamily(name, help_)
+            gauge.add_metric([], float(value))
+            yield gauge
+        for name, help_, value in (
+                ("intake_inference_waited", "Frames that found every session taken and waited", p.waited),
+                ("intake_inference_busy", "Frames refused: no session free within the deadline (REVIEW)", p.busy)):
+            counter = CounterMetricFamily(name, help_)
+            counter.add_metric([], float(value))
+            yield counter
 
     def _watchdog(self) -> Iterator[Metric]:
         restarts = CounterMetricFamily("intake_loop_restarts", "Hung or crashed loops restarted by the watchdog",

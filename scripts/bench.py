@@ -1,7 +1,8 @@
 """`make bench`: measured figures, side by side with their baselines. Not a test: it prints.
 
 Runs every `scripts/bench_*.py` (decoders vs the line rate, review pages, central database,
-vision, frame -> verdict vs the naive path and the bare session.run), then the gate-level
+vision, frame -> verdict vs the naive path and the bare session.run, 1, 2 and 4 lanes busy at
+once vs one lane alone), then the gate-level
 figures below:
 - SQLite record commits (WAL, synchronous=FULL) per second.
 - The settlement API page and export on 20,000 chain-linked deliveries.

@@ -31,3 +31,9 @@ def test_metrics_count_trucks_inspections_frames_and_inference(tmp_path):
     assert samples[("intake_inference_total", lane)] == 10          # 5 frames per sampled truck
     assert samples[("intake_inference_seconds_total", lane)] > 0
     assert samples[("intake_lane_out_of_service", lane)] == 0
+    # The shared session pool: every frame borrowed a session, none are out now.
+    pool = gates[0].pool.stats()
+    assert samples[("intake_inference_pool_sessions", ())] == pool.sessions >= 1
+    assert samples[("intake_inference_in_flight", ())] == 0 and samples[("intake_inference_waiting", ())] == 0
+    assert 1 <= samples[("intake_inference_in_flight_peak", ())] <= pool.sessions
+    assert samples[("intake_inference_busy_total", ())] == 0 and pool.borrows == 10

@@ -57,3 +57,8 @@ def test_a_promotion_mid_run_changes_the_model_between_inspections(tmp_path: Pat
     assert {t["visit"] for t in out} <= decided                # every truck has its decision
     assert shas[0] == old and shas[-1] == new and set(shas) <= {old, new}
     assert shas == sorted(shas, key=lambda s: s == new)       # once swapped, never back
+    # The promoted model came into the gate's one session pool as a second generation, under
+    # the same bound; no frame was refused a session across the swap.
+    pool = gates[0].pool.stats()
+    assert pool.generations == 2 and pool.sessions_created == 2 * pool.sessions
+    assert pool.peak_in_flight <= pool.sessions and pool.busy == 0 and pool.in_flight == 0
