@@ -38,8 +38,9 @@ bench: $(STAMP)
 train: $(TRAIN_STAMP)
 	$(BIN)/intake vision train --out models/intake-classifier --arch lite0 --variation train \
 		--input-size 128 --n-per-label 600 --epochs 2 --lr 0.001 --freeze-blocks 8 --noise-aug 6 \
-		--real-per-label 500 --outlier-per-kind 100 --ood-tap 8 --threads 2 --abstain-target 0.998
-	$(BIN)/python scripts/calibrate_gate.py --real-train --write
+		--real-per-label 500 --outlier-per-kind 100 --ood-tap 8 --ood-percentile 99.8 \
+		--threads 2 --abstain-target 0.998
+	$(BIN)/python scripts/calibrate_gate.py --real-train --per-label 300 --write
 	$(BIN)/python scripts/bench_generalisation.py --write
 
 clean:
