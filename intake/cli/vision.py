@@ -193,6 +193,8 @@ def train(
     real_per_label: Annotated[Optional[int], typer.Option(help="training samples per label made from the real photos")] = None,
     outlier_per_kind: Annotated[Optional[int], typer.Option(help="non-tray training pictures per kind (outlier exposure)")] = None,
     ood_tap: Annotated[Optional[int], typer.Option(help="lite0: OOD head on the pooled output of this many frozen blocks")] = None,
+    ood_percentile: Annotated[Optional[float], typer.Option(
+        help="percentile of familiar validation photos' OOD scores that sets the OOD threshold")] = None,
     threads: Annotated[Optional[int], typer.Option(help="torch threads")] = None,
     abstain_target: Annotated[Optional[float], typer.Option(help="validation accuracy wanted above the abstain threshold")] = None,
     data_cache: Annotated[Optional[Path], typer.Option(help="keep generated splits here (comparison runs)")] = None,
@@ -220,7 +222,7 @@ def train(
              "batch_size": batch_size, "data_cache": data_cache, "variation": variation,
              "freeze_blocks": freeze_blocks, "noise_aug": noise_aug, "threads": threads,
              "real_per_label": real_per_label, "outlier_per_kind": outlier_per_kind,
-             "abstain_target": abstain_target, "ood_tap": ood_tap}
+             "abstain_target": abstain_target, "ood_tap": ood_tap, "ood_percentile": ood_percentile}
     overrides: dict[str, object] = {k: v for k, v in given.items() if v is not None}
     if foreign_weight is not None:
         overrides["class_weights"] = {"foreign": foreign_weight}

@@ -24,16 +24,33 @@ PACKED_SHARE = 0.6  # the rest is heaped in a tray, as the demo camera shows a s
 
 
 def real_crop(photo: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
-    """A random square of 40-100 % of the photo's short side, turned and mirrored at random,
-    resized to (size, size): float32 BGR."""
+    """A random crop of 40-100 % of the photo's short side, turned and mirrored at random,
+    resized to (size, size): float32 BGR. Its aspect ratio varies (3:4 to 4:3, squashed to the
+    square) because the gate squashes a whole non-square frame to the network's square input,
+    while its tiles are square: training must see both views of the same material."""
     h, w = photo.shape[:2]
-    side = int(min(h, w) * rng.uniform(0.4, 1.0))
-    y, x = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
-    crop = np.rot90(photo[y : y + side, x : x + side], int(rng.integers(4)))
+    side = min(h, w) * rng.uniform(0.4, 1.0)
+    aspect = float(np.exp(rng.uniform(np.log(0.75), np.log(4 / 3))))
+    ch, cw = min(h, max(2, int(side * np.sqrt(aspect)))), min(w, max(2, int(side / np.sqrt(aspect))))
+    y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+    crop = np.rot90(photo[y : y + ch, x : x + cw], int(rng.integers(4)))
     if rng.random() < 0.5:
         crop = crop[:, ::-1]
     small = cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=cv2.INTER_AREA)
     return small.astype(F32)
+
+
+def photo_jitter(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """What differs between the photographers' cameras and the gate's: white balance (per-channel
+    gain), saturation, a gamma curve and, sometimes, more defocus than the generator's camera adds.
+    Float32 BGR in, float32 BGR out; the camera model (noise, JPEG) comes after."""
+    img = img * rng.uniform(0.85, 1.15, 3).astype(F32)
+    grey = img.mean(axis=2, keepdims=True)
+    img = grey + (img - grey) * F32(rng.uniform(0.6, 1.3))
+    img = F32(255.0) * (np.clip(img, 0, 255) / F32(255.0)) ** F32(rng.uniform(0.8, 1.25))
+    if rng.random() < 0.25:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.6, 1.6) * img.shape[0] / 256.0)
+    return img.astype(F32)
 
 
 def real_sample(
@@ -46,7 +63,7 @@ def real_sample(
     if label == "empty":
         raise ValueError("an empty tray holds no material: use vision.synth.generate")
     scene = make_scene(rng, size, label, variation)
-    img = real_crop(photos[int(rng.integers(len(photos)))], rng, size)
+    img = photo_jitter(real_crop(photos[int(rng.integers(len(photos)))], rng, size), rng)
     if label == "muddy":
         img = mud(img, scene, rng)
     if rng.random() >= PACKED_SHARE:

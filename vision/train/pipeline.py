@@ -95,7 +95,10 @@ def _splits(cfg: TrainConfig) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     train_set = split(cfg.n_per_label, cfg.seed, "train set", cfg.oversample)
     val_set = split(cfg.val_per_label, cfg.val_seed, "validation set")
     if cfg.real_per_label:
+        # Validation gets other crops of the same train-series photos: the abstain threshold and
+        # temperature are then chosen on real texture too, never on the frozen validation series.
         train_set = _concat(train_set, _real(cfg, cfg.real_per_label, cfg.seed))
+        val_set = _concat(val_set, _real(cfg, max(2, cfg.real_per_label // 4), cfg.val_seed))
     if cfg.plant_data is not None:
         from vision.train.finetune import plant_split
 
@@ -104,7 +107,6 @@ def _splits(cfg: TrainConfig) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
         key = f"outlier-{cfg.outlier_seed}-{cfg.outlier_per_kind}-{cfg.gen_size}-{cfg.input_size}"
         train_set = _concat(train_set, _cached(cfg, key, lambda: outlier_split(
             cfg.outlier_per_kind, cfg.outlier_seed, cfg.gen_size, cfg.input_size)))
-        val_set = _concat(val_set, _real(cfg, max(2, cfg.real_per_label // 4), cfg.val_seed))
     return train_set, val_set, split(cfg.test_per_label, cfg.test_seed, "test set")
 
 
@@ -200,7 +202,9 @@ def _card(
             + (f"; outlier exposure: {cfg.outlier_per_kind} x 7 non-tray pictures (seed {cfg.outlier_seed}), "
                f"whole + one tile, trained towards uniform" if cfg.outlier_per_kind else "")
             + (f"; real: {cfg.real_per_label}/label (not empty) made from the train series of data/real-photos "
-               f"(vision.synth.real_texture: packed or in a tray, clean or with clay / foreign objects), "
+               f"(vision.synth.real_texture: crops of 40-100 % of the short side at 3:4-4:3, white-balance / "
+               f"saturation / gamma / defocus jitter, packed or in a tray, clean or with clay / foreign objects, "
+               f"the generator's camera: light, noise, JPEG), "
                f"validation {max(2, cfg.real_per_label // 4)}/label of other crops" if cfg.real_per_label else "")
             + (f"; fine-tuned from {sha256_file(cfg.init_from)} (BatchNorm statistics kept)" if cfg.init_from else "")
             + (f"; plant photos of the export {cfg.plant_data.name} (not held back), each x{cfg.plant_repeat}"
