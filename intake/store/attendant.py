@@ -17,6 +17,7 @@ from typing import ClassVar, Final, Literal, Optional
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from intake.store.append import append
 from intake.store.tables import Decision, utcnow
 
 Kind = Literal["call", "request", "done", "refused"]
@@ -58,14 +59,6 @@ class Pending:
     reason: str
 
 
-def _add(engine: Engine, row: AttendantEvent) -> int:
-    with Session(engine) as session:
-        session.add(row)
-        session.commit()
-        assert row.id is not None
-        return row.id
-
-
 def record_call(engine: Engine, lane: str, visit: str | None, now: datetime | None = None) -> int | None:
     """The kiosk's call button; None when the lane's last call is under CALL_EVERY_S old."""
     now = now or utcnow()
@@ -74,7 +67,7 @@ def record_call(engine: Engine, lane: str, visit: str | None, now: datetime | No
                             .order_by(col(AttendantEvent.id).desc()).limit(1)).first()
     if last is not None and now - _aware(last) < timedelta(seconds=CALL_EVERY_S):
         return None
-    return _add(engine, AttendantEvent(lane=lane, kind="call", visit_id=visit, at=now))
+    return append(engine, AttendantEvent(lane=lane, kind="call", visit_id=visit, at=now))
 
 
 def request(engine: Engine, lane: str, visit: str, action: str, reason: str, by: str, user_id: int | None) -> int:
@@ -88,8 +81,8 @@ def request(engine: Engine, lane: str, visit: str, action: str, reason: str, by:
         raise RequestRejected(f"the reason is longer than {REASON_MAX} characters")
     if not by.strip() or not visit:
         raise RequestRejected("a decision names the attendant and the truck")
-    return _add(engine, AttendantEvent(lane=lane, kind="request", visit_id=visit, action=action, reason=reason,
-                                       by=by.strip(), user_id=user_id))
+    return append(engine, AttendantEvent(lane=lane, kind="request", visit_id=visit, action=action, reason=reason,
+                                         by=by.strip(), user_id=user_id))
 
 
 def answer(engine: Engine, lane: str, request_id: int | None, visit: str, action: str, by: str, reason: str,

@@ -19,6 +19,7 @@ from sqlalchemy import Column, JSON
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from intake.store.append import append
 from intake.store.tables import utcnow
 
 EventKind = Literal["fault", "reset_request", "reset", "reset_refused"]
@@ -45,23 +46,15 @@ class ResetRequest:
     by: str
 
 
-def _add(engine: Engine, row: LaneEvent) -> int:
-    with Session(engine) as session:
-        session.add(row)
-        session.commit()
-        assert row.id is not None
-        return row.id
-
-
 def record_fault(engine: Engine, lane: str, faults: tuple[str, ...]) -> int:
-    return _add(engine, LaneEvent(lane=lane, kind="fault", faults=list(faults)))
+    return append(engine, LaneEvent(lane=lane, kind="fault", faults=list(faults)))
 
 
 def request_reset(engine: Engine, lane: str, by: str, login: str | None) -> int:
     """A technician asks for the lane to be put back in service; returns the request's id."""
     if not by.strip():
         raise ValueError("a reset names the technician who makes it")
-    return _add(engine, LaneEvent(lane=lane, kind="reset_request", by=by.strip(), login=login))
+    return append(engine, LaneEvent(lane=lane, kind="reset_request", by=by.strip(), login=login))
 
 
 def record_answer(engine: Engine, lane: str, request: int | None, by: str, cleared: tuple[str, ...],
@@ -69,7 +62,7 @@ def record_answer(engine: Engine, lane: str, request: int | None, by: str, clear
     """The gate's answer to a request: `reset` with the faults it cleared, or `reset_refused`
     with the faults still active."""
     kind = "reset_refused" if refused_by else "reset"
-    return _add(engine, LaneEvent(lane=lane, kind=kind, faults=list(refused_by or cleared), by=by,
+    return append(engine, LaneEvent(lane=lane, kind=kind, faults=list(refused_by or cleared), by=by,
                                   request_id=request))
 
 
