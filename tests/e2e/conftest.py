@@ -1,10 +1,11 @@
-"""One headless Chromium per test module, shared by the browser tests."""
+"""One headless Chromium per test module, shared by the browser tests; a kiosk-sized page that
+fails its test on any script error (modules with other needs define their own `page`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.e2e.browser_support import CHROMIUM, CHROMIUM_ARGS
 
@@ -17,3 +18,14 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, errors

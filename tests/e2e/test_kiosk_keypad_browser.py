@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from intake.ident.ordercodes import check_char
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
@@ -58,16 +58,6 @@ def server(hub: StatusHub, lanes: Lanes) -> Iterator[WebServer]:
     yield server
     server.stop()
 
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, errors
 
 
 def key_in(page: Page, chars: str) -> None:

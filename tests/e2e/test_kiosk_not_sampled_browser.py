@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from intake.lane.status import LaneStatus, LaneStep, StatusHub
 from intake.web.app import create_app
@@ -28,16 +28,6 @@ def server(hub: StatusHub) -> Iterator[WebServer]:
     yield server
     server.stop()
 
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, errors
 
 
 def test_the_kiosk_says_not_sampled_for_want_of_a_model(server: WebServer, hub: StatusHub, page: Page) -> None:
