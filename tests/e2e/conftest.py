@@ -1,5 +1,6 @@
-"""One headless Chromium per test module, shared by the browser tests; a kiosk-sized page that
-fails its test on any script error (modules with other needs define their own `page`)."""
+"""One headless Chromium per test module, shared by the browser tests; a status hub with lane 1
+idle, and a kiosk-sized page that fails its test on any script error (modules with other needs
+define their own `page` or `hub`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from intake.lane.status import LaneStatus, StatusHub
 from tests.e2e.browser_support import CHROMIUM, CHROMIUM_ARGS
 
 
@@ -29,3 +31,10 @@ def page(browser: Browser) -> Iterator[Page]:
     yield page
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def hub() -> StatusHub:
+    hub = StatusHub()
+    hub.publish(LaneStatus(lane="1"))
+    return hub

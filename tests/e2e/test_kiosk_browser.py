@@ -25,12 +25,6 @@ HEARTBEAT_S = 1.0  # short, so the page's dead-link watchdog is exercised at tes
 LIVE_TIMEOUT_MS = 5000
 
 
-@pytest.fixture
-def hub() -> StatusHub:
-    hub = StatusHub()
-    hub.publish(LaneStatus(lane="1"))
-    return hub
-
 
 @pytest.fixture
 def app(hub: StatusHub) -> FastAPI:

@@ -43,12 +43,6 @@ def lanes() -> Lanes:
     return Lanes()
 
 
-@pytest.fixture
-def hub() -> StatusHub:
-    hub = StatusHub()
-    hub.publish(LaneStatus(lane="1"))
-    return hub
-
 
 @pytest.fixture
 def server(hub: StatusHub, lanes: Lanes) -> Iterator[WebServer]:

@@ -14,12 +14,6 @@ from intake.web.i18n import INSTRUCTIONS, REASONS
 from intake.web.server import WebServer
 
 
-@pytest.fixture
-def hub() -> StatusHub:
-    hub = StatusHub()
-    hub.publish(LaneStatus(lane="1"))
-    return hub
-
 
 @pytest.fixture
 def server(hub: StatusHub) -> Iterator[WebServer]:
