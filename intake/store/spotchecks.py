@@ -5,6 +5,9 @@ A spot-check is its own chained record; no Decision is written, so the gate's PA
 decision in force. One that disagrees flags the load: it waits for a second person's review
 (intake.store.reviews.record_review, which does write a new Decision), and until then its
 photos are kept (intake.store.retention) and it is listed under the queue's "flagged" status.
+A load the remote attendant released into the plant (intake.store.attendant) is flagged the
+same way: a person overrode the gate's REVIEW on the deck, and quality staff confirm it and
+give it its training label.
 """
 from __future__ import annotations
 
@@ -12,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Optional
 
-from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy import and_, exists, func, literal, or_, select, union
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col
 
 from intake.config import LABELS
+from intake.store.attendant import AttendantEvent
 from intake.store.tables import Decision, utcnow
 
 
@@ -66,14 +70,24 @@ def touched(visit: Any) -> Any:
     return _reviewed(visit) | exists().where(col(SpotCheck.visit_id) == visit)
 
 
+def _released() -> Any:
+    """The attendant's releases the gate carried out (each wrote a PASS beside the REVIEW)."""
+    return and_(col(AttendantEvent.kind) == "done", col(AttendantEvent.action) == "release")
+
+
 def flagged(visit: Any) -> Any:
-    """A load a spot-check disagreed with and nobody has reviewed since."""
-    return and_(exists().where(col(SpotCheck.visit_id) == visit, ~col(SpotCheck.agrees)), ~_reviewed(visit))
+    """A load a spot-check disagreed with, or the attendant released, and nobody has reviewed since."""
+    disputed = exists().where(col(SpotCheck.visit_id) == visit, ~col(SpotCheck.agrees))
+    released = exists().where(col(AttendantEvent.visit_id) == visit, _released())
+    return and_(or_(disputed, released), ~_reviewed(visit))
 
 
 def flagged_visits() -> Any:
-    """The visit ids of flagged loads, as a subquery (driven by the small spot-check table)."""
-    return select(col(SpotCheck.visit_id)).where(~col(SpotCheck.agrees), ~_reviewed(col(SpotCheck.visit_id)))
+    """The visit ids of flagged loads, as a subquery (driven by the small spot-check and
+    attendant tables)."""
+    disputed = select(col(SpotCheck.visit_id)).where(~col(SpotCheck.agrees), ~_reviewed(col(SpotCheck.visit_id)))
+    released = select(col(AttendantEvent.visit_id)).where(_released(), ~_reviewed(col(AttendantEvent.visit_id)))
+    return select(union(disputed, released).subquery().c[0])
 
 
 def flagged_count(engine: Engine) -> int:

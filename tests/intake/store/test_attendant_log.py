@@ -105,3 +105,28 @@ def test_the_lane_takes_only_its_own_calls_and_requests_made_while_it_runs(held)
     assert asyncio.run(desk.events()) == [AttendantCalled(1.0), AttendantDecision(1.0, visit, "park", "wang", "bay 3", rid)]
     clock.t = 2.0
     assert asyncio.run(desk.events()) == []   # each taken once
+
+
+def test_a_released_load_is_flagged_for_quality_staff_until_reviewed(held) -> None:
+    from intake.store.reviews import ReviewRequest, record_review
+    from intake.store.spotchecks import flagged, flagged_count
+
+    engine, visit = held
+
+    def is_flagged() -> bool:
+        with Session(engine) as session:
+            return bool(session.execute(select(flagged(visit))).scalar())
+
+    refused = attendant.request(engine, "1", visit, "release", "photos fine", "wang", 1)
+    attendant.answer(engine, "1", refused, visit, "release", "wang", "photos fine", "lane_fault")
+    assert flagged_count(engine) == 0 and not is_flagged()   # nothing was released
+    rid = attendant.request(engine, "1", visit, "release", "photos fine", "wang", 1)
+    attendant.answer(engine, "1", rid, visit, "release", "wang", "photos fine", None)
+    # The attendant's PASS is in force, and the load waits for a quality engineer's review.
+    assert flagged_count(engine) == 1 and is_flagged()
+    with Session(engine) as session:
+        decision = session.exec(select(Decision).where(Decision.visit_id == visit)
+                                .order_by(col(Decision.id).desc())).first()
+        assert decision is not None and decision.id is not None
+    record_review(engine, ReviewRequest(visit, decision.id, 2, "li", "pass", "clean_sand", "release confirmed"))
+    assert flagged_count(engine) == 0 and not is_flagged()
