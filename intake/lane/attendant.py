@@ -27,8 +27,11 @@ TIMEOUT_REASON = "attendant_timeout"
 
 def hold_for_attendant(state: LaneState, now: float, hold_s: float) -> LaneState | None:
     """The waiting state for a load judged REVIEW, or None: it goes back now (no attendant is
-    configured, or the lane could not let a release through anyway)."""
-    if hold_s <= 0 or state.kind != "in" or state.faults or state.latched or out_of_service(state):
+    configured, or the lane could not let a release through anyway). A load the lane itself held
+    (a grating or the deck zone broken under the probe, the weight moving after the weigh-in, the
+    indicator restarting) is never offered: its weight or its sample cannot be trusted, and no
+    look at a camera makes them so."""
+    if hold_s <= 0 or state.kind != "in" or state.faults or state.latched or out_of_service(state) or state.holds:
         return None
     return replace(state, phase=Phase.HELD, since=now, held_until=now + hold_s, probe=False)
 

@@ -43,6 +43,18 @@ def test_without_an_attendant_a_review_goes_back_at_once_as_before():
     assert state.phase is Phase.ROUTING and cmds == [Barrier("return", True)]
 
 
+def test_a_load_the_lane_held_under_the_probe_is_not_offered_to_the_attendant():
+    # The weight moved after the weigh-in while the probe ran (hypothesis found the same with a
+    # broken deck zone and a not-sampled verdict): the load goes back at once, never waits for a
+    # release, whatever the sample said.
+    for verdict in ("review", "pass", None):
+        state, _ = settle(on_deck(), LOAD_KG)
+        state, _ = step(state, r(9.0, LOAD_KG + 300), CFG, attendant=HOLD)
+        assert state.holds, "the drift was not held"
+        state, cmds = step(state, InspectionDone(10.0, verdict, ("low_confidence",)), CFG, attendant=HOLD)  # type: ignore[arg-type]
+        assert state.phase is Phase.ROUTING and state.route == "return" and cmds[-1] == Barrier("return", True), verdict
+
+
 def test_only_review_waits_for_the_attendant():
     for verdict, route in (("pass", "plant"), (None, "plant"), ("reject", "return")):
         state, cmds = inspected(verdict)
