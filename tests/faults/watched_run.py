@@ -28,12 +28,19 @@ class Watch:
     def latest(self) -> LaneStatus | None:
         return self.gate.hub.latest("1") if self.gate else None
 
+    def note(self, status: LaneStatus) -> None:
+        """Keep a status in `seen`, once: the recorder and `until` both look, and a status `until`
+        returned must be in `seen` even if the lane moved on before the recorder's next look."""
+        if not self.seen or self.seen[-1] is not status:
+            self.seen.append(status)
+
     async def until(self, check: Callable[[LaneStatus], bool], timeout_s: float = 60.0) -> LaneStatus:
         """Wait (polling, as a kiosk would see it) for a lane status that satisfies `check`."""
         async def poll() -> LaneStatus:
             while True:
                 status = self.latest()
                 if status is not None and check(status):
+                    self.note(status)   # no await between the look and the note: `seen` keeps its order
                     return status
                 await asyncio.sleep(POLL_S)
         return await asyncio.wait_for(poll(), timeout_s)
@@ -55,8 +62,8 @@ def run_watched(tmp: Path, db: Path, trucks: int, watcher: Watcher, rate: float 
     async def record() -> None:
         while True:
             status = watch.latest()
-            if status is not None and (not watch.seen or watch.seen[-1] is not status):
-                watch.seen.append(status)
+            if status is not None:
+                watch.note(status)
             await asyncio.sleep(POLL_S)
 
     async def scenario() -> int:
