@@ -32,11 +32,10 @@ from intake.lane.latch import LatchDesk
 from intake.lane.pass_records import PassRecords, VisitDone, Weighed
 from intake.lane.machine import (
     BARRIERS, Admitted, ArmsClosed, Barrier, BarrierName, BarrierNotTaken, CloseWhenClear, Command, DeviceFault,
-    Event, Inspect, InspectionDone, Interlocks, IOLink, LaneFaults, LaneReset, LaneState, LoopDown, LoopUp,
+    Event, Inspect, InspectionDone, Interlocks, IOLink, LaneFaults, LaneReset, LaneState, LoadAccepted, LoopDown, LoopUp,
     Phase, ProbeCycle, ProbeProgress, Readings, RecordAttendant, RecordHold, RecordLatch, RecordReset, RecordVoid, RecordWeight, Refuse,
     Refused, ShowRefusal, StopProbe, StoreBack, StoreFailed, VisitOver, not_admissible, owed_visit, step,
 )
-from intake.lane.events import LoadAccepted
 from intake.lane.status import LaneStatus, Receipt, StatusHub
 from intake.lane.view import lane_status
 from intake.store.crashpoint import crash_point

@@ -34,7 +34,7 @@ from intake.config import AttendantConfig, SafetyConfig, WeighingConfig
 from intake.lane.attendant import on_attendant, on_called
 from intake.lane.events import (
     ATTENDANT_ACTIONS, BARRIERS, AttendantAction, AttendantCalled, AttendantDecision, RecordAttendant, EXIT_BARRIERS, Admitted, ArmsClosed, Barrier, BarrierName, BarrierNotTaken, CloseWhenClear,
-    Command, DeviceFault, Event, Inspect, InspectionDone, Interlocks, IOLink, LaneFaults, LaneReset, LoopDown,
+    Command, DeviceFault, Event, Inspect, InspectionDone, Interlocks, IOLink, LaneFaults, LaneReset, LoadAccepted, LoopDown,
     LoopUp, PassKind, Phase, ProbeCycle, ProbeProgress, Readings, RecordHold, RecordLatch, RecordReset, RecordVoid,
     RecordWeight, Refuse, Refused, ShowRefusal, StopProbe, StoreBack, StoreFailed, VisitOver,
 )
@@ -49,7 +49,7 @@ __all__ = [
     "ATTENDANT_ACTIONS", "AttendantAction", "AttendantCalled", "AttendantDecision", "RecordAttendant",
     "BARRIERS", "EXIT_BARRIERS", "Admitted", "ArmsClosed", "Barrier", "BarrierName", "BarrierNotTaken",
     "CloseWhenClear", "Command", "DeviceFault", "Event", "IOLink", "Inspect", "InspectionDone", "Interlocks",
-    "LaneFaults", "LaneReset", "LaneState", "LoopDown", "LoopUp", "PassKind", "Phase", "ProbeCycle", "ProbeProgress",
+    "LaneFaults", "LaneReset", "LaneState", "LoadAccepted", "LoopDown", "LoopUp", "PassKind", "Phase", "ProbeCycle", "ProbeProgress",
     "Readings",
     "RecordHold", "RecordLatch", "RecordReset", "RecordVoid", "RecordWeight", "Refuse", "Refused",
     "ShowRefusal", "Steady", "StopProbe", "StoreBack", "StoreFailed", "VisitOver", "loop_clear",

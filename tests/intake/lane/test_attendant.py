@@ -9,9 +9,8 @@ from intake.config import AttendantConfig
 from intake.lane.attendant import CALL_SHOWN_S, TIMEOUT_REASON
 from intake.lane.machine import (
     AttendantCalled, AttendantDecision, Barrier, DeviceFault, Event, InspectionDone, IOLink, LaneFaults, LaneState,
-    Phase, Readings, RecordAttendant, RecordHold, StoreFailed, step,
+    LoadAccepted, Phase, Readings, RecordAttendant, RecordHold, StoreFailed, step,
 )
-from intake.lane.events import LoadAccepted
 from intake.lane.status import LaneStep
 from intake.lane.view import lane_status
 from tests.intake.lane.test_machine import CFG, on_deck, r, settle
